@@ -1,0 +1,1 @@
+"""cnngrade: auto-graded CNN homework (checks, build, bulk grading, exports)."""

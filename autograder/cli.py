@@ -1,0 +1,82 @@
+"""The `cnngrade` command: parses options and maps each verb onto one core function."""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from .errors import CnnGradeError
+
+_SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*([KMG]i?B?|B)?$", re.IGNORECASE)
+
+
+def parse_size(text: str) -> int:
+    """'2GiB', '512M', '1000000' to bytes."""
+    match = _SIZE.match(text.strip())
+    if not match:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (try 2GiB or 512MiB)")
+    number, unit = float(match.group(1)), (match.group(2) or "B").upper()[:1]
+    return int(number * {"B": 1, "K": 1024, "M": 1024**2, "G": 1024**3}[unit])
+
+
+def _build(args: argparse.Namespace) -> int:
+    from .build import build
+
+    for built in build(assignments=args.assignments or None, root=args.root):
+        print(f"built {built.name}: {built.student_dir} and {built.zip_path}")
+    return 0
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from .executor import LocalExecutor
+    from .grade import grade
+    from .table import render
+
+    run = grade(assignment=args.assignment, submissions=args.submissions, out=args.out, seed=args.seed,
+                timeout=args.timeout, memory_bytes=args.memory, executor=LocalExecutor(args.workers))
+    print(render(run.results, run.questions))
+    counts: dict[str, int] = {}
+    for result in run.results:
+        counts[result.status] = counts.get(result.status, 0) + 1
+    mean = sum(r.score for r in run.results) / len(run.results)
+    print(f"\n{len(run.results)} submissions graded ({', '.join(f'{n} {s}' for s, n in sorted(counts.items()))}); "
+          f"mean {mean:.2f}/{run.results[0].max_score:g}; seed {run.seed}")
+    print(f"gradebook: {run.gradebook}")
+    return 0
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cnngrade", description="Auto-graded CNN homework: build and grade.")
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="COMMAND")
+
+    build = verbs.add_parser("build", help="run otter assign on each master; write student_template/ and dist/")
+    build.add_argument("assignments", nargs="*", metavar="HW", help="assignments to build (default: all)")
+    build.add_argument("--root", type=Path, default=Path.cwd(), help="the course repository (default: .)")
+    build.set_defaults(handler=_build)
+
+    grade = verbs.add_parser("grade", help="grade a folder of submitted notebooks")
+    grade.add_argument("assignment", metavar="HW")
+    grade.add_argument("submissions", type=Path, metavar="SUBMISSIONS_DIR")
+    grade.add_argument("--out", type=Path, required=True, help="where gradebook.csv and results/ go")
+    grade.add_argument("--seed", type=int, default=None, help="probe seed (default: fresh each run)")
+    grade.add_argument("--timeout", type=float, default=60.0, help="seconds per submission (default 60)")
+    grade.add_argument("--memory", type=parse_size, default=parse_size("2GiB"),
+                       help="memory cap per submission (default 2GiB)")
+    grade.add_argument("--workers", type=int, default=None, help="parallel submissions (default: all cores)")
+    grade.set_defaults(handler=_grade)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except CnnGradeError as error:
+        print(f"cnngrade: {error}", file=sys.stderr)
+        return error.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

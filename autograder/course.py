@@ -1,0 +1,84 @@
+"""The course: which names each assignment reads, its probes and its cases, for a grading seed."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+from types import ModuleType
+from typing import Any, Mapping
+
+from .checks.answers import LiveAnswers
+from .checks.core import Case, Probe
+from .checks.public import PUBLIC_CASES, PUBLIC_PROBES
+from .errors import UnknownAssignment
+from .hidden import hw1, hw2, hw3, hw4, hw5
+
+SEED_VARIABLE = "CNNGRADE_SEED"
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One homework: the names a submission defines and the cases that score them."""
+
+    name: str
+    hidden: ModuleType
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return self.hidden.VALUES
+
+    @property
+    def functions(self) -> tuple[str, ...]:
+        return self.hidden.FUNCTIONS
+
+    def probes(self, seed: int) -> dict[str, tuple[Probe, ...]]:
+        """Every input each function is called on: the fixed public ones and the seeded hidden ones."""
+        hidden = self.hidden.hidden_probes(seed)
+        public = PUBLIC_PROBES[self.name]
+        return {name: tuple(public.get(name, ())) + tuple(hidden.get(name, ())) for name in self.functions}
+
+    def cases(self, seed: int) -> tuple[Case, ...]:
+        """Public cases then hidden ones, question by question."""
+        public = tuple(case for case in PUBLIC_CASES if case.assignment == self.name)
+        ordered = public + tuple(self.hidden.hidden_cases(seed))
+        return tuple(sorted(ordered, key=lambda case: (question_number(case.question), case.hidden)))
+
+    def questions(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(case.question for case in self.cases(0)))
+
+    def points(self) -> dict[str, float]:
+        totals: dict[str, float] = {}
+        for case in self.cases(0):
+            totals[case.question] = totals.get(case.question, 0.0) + case.points
+        return totals
+
+
+def question_number(question: str) -> int:
+    return int(question.removeprefix("q"))
+
+
+ASSIGNMENTS: Mapping[str, Assignment] = {
+    module.__name__.rsplit(".", 1)[1]: Assignment(module.__name__.rsplit(".", 1)[1], module)
+    for module in (hw1, hw2, hw3, hw4, hw5)
+}
+
+
+def assignment(name: str) -> Assignment:
+    try:
+        return ASSIGNMENTS[name]
+    except KeyError:
+        raise UnknownAssignment(name, tuple(ASSIGNMENTS)) from None
+
+
+@lru_cache(maxsize=1)
+def grading_seed() -> int:
+    """This process's probe seed: fixed by CNNGRADE_SEED, otherwise fresh for every grading."""
+    configured = os.environ.get(SEED_VARIABLE)
+    return int(configured) if configured else secrets.randbits(32)
+
+
+def run_case(case_id: str, env: Mapping[str, Any]) -> None:
+    """Run one case on a live notebook namespace (the Otter tests); raise CheckFailed on failure."""
+    cases = {case.id: case for case in assignment(case_id.split(".")[0]).cases(grading_seed())}
+    cases[case_id].check(LiveAnswers(env))

@@ -1,0 +1,27 @@
+"""The one exception hierarchy of cnngrade; only the CLI turns these into messages and exit codes."""
+from __future__ import annotations
+
+import difflib
+
+
+class CnnGradeError(Exception):
+    """Something the user can fix; the message says how."""
+
+    exit_code = 2
+
+
+class UnknownAssignment(CnnGradeError):
+    def __init__(self, name: str, known: tuple[str, ...]):
+        hint = difflib.get_close_matches(name, known, n=1)
+        did_you_mean = f" Did you mean {hint[0]!r}?" if hint else ""
+        super().__init__(f"No assignment {name!r}; the course has {', '.join(known)}.{did_you_mean}")
+
+
+class BuildError(CnnGradeError):
+    """otter assign or the packaging around it failed."""
+
+    exit_code = 3
+
+
+class SubmissionsNotFound(CnnGradeError):
+    """The submissions folder is missing or holds no notebooks."""

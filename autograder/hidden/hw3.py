@@ -1,0 +1,93 @@
+"""Hidden checks for hw3: each of the 24 cells of the LeNet table, and the two count functions."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from solutions import hw3 as ref
+
+from ..checks.coerce import same_vector_shape
+from ..checks.compare import check_count
+from ..checks.core import Answers, Case, CheckFailed, Probe
+from ..checks.tables import COLUMNS, read_cell
+from .common import probe_cases, rng_for, value_case
+
+VALUES = ("lenet_table",)
+FUNCTIONS = ("conv_params", "fc_params")
+PROBES_EACH = 3
+CELL_POINTS = 0.5
+
+CHANNEL_MISTAKE = ("each filter is counted as if its input had one channel, as the lecture's "
+                   "printed table does: a filter spans every channel of its input (f x f x n_C_prev)")
+SINGLE_BIAS_MISTAKE = ("the layer gets a single bias, as the lecture's printed table does: every "
+                       "unit has its own bias (n_in x n_out + n_out)")
+NO_BIAS_MISTAKE = "the biases are left out: every filter or unit has one bias"
+
+
+def _params_mistakes(row: str) -> dict[str, int]:
+    layer = dict(ref.LENET)[row]
+    printed = ref.lecture_printed_params()[row]
+    expected = ref.lenet_table()[row][2]
+    if isinstance(layer, ref.Conv):
+        return {CHANNEL_MISTAKE: printed, NO_BIAS_MISTAKE: expected - layer.filters}
+    if isinstance(layer, ref.Dense):
+        return {SINGLE_BIAS_MISTAKE: printed, NO_BIAS_MISTAKE: expected - layer.units}
+    return {}
+
+
+def _cell_case(row: str, column: str) -> Case:
+    expected = ref.lenet_table()[row][COLUMNS.index(column)]
+    label = f"lenet_table[{row!r}] {column}"
+
+    def check(answers: Answers) -> None:
+        got = read_cell(answers.value("lenet_table"), row, column, "lenet_table")
+        if column == "shape":
+            if not same_vector_shape(got, expected):
+                raise CheckFailed(f"{label} is {got}; that is not the shape of this row's output. "
+                                  "Apply floor((n + 2p - f) / s + 1) to each side of the row before.")
+            return
+        if column == "params" and isinstance(dict(ref.LENET)[row], ref.Pool) and got != expected:
+            raise CheckFailed(f"{label} is {got:,}: a pooling layer has no parameters to learn "
+                              "(f and s are hyperparameters).")
+        mistakes = _params_mistakes(row) if column == "params" else {}
+        check_count(got, label, expected, mistakes)
+        if column == "size" and got != expected:
+            raise CheckFailed(f"{label} is wrong: the size is the product of the shape's entries.")
+
+    return value_case(f"hw3.q1.{row}.{column}", f"LeNet table, {row} {column}", CELL_POINTS, check)
+
+
+def hidden_probes(seed: int) -> dict[str, tuple[Probe, ...]]:
+    rng = rng_for(seed, "hw3")
+    conv, fc = [], []
+    for index in range(1, PROBES_EACH + 1):
+        f, c, n = int(rng.choice([1, 3, 5, 7])), int(rng.integers(2, 65)), int(rng.integers(2, 129))
+        conv.append(Probe(f"conv_params.hidden-{index}", (f, c, n), {}, f"f={f}, n_c_prev={c}, n_filters={n}"))
+        n_in, n_out = int(rng.integers(2, 5000)), int(rng.integers(2, 500))
+        fc.append(Probe(f"fc_params.hidden-{index}", (n_in, n_out), {}, f"n_in={n_in}, n_out={n_out}"))
+    return {"conv_params": tuple(conv), "fc_params": tuple(fc)}
+
+
+def _conv_check(output: Any, probe: Probe) -> None:
+    f, c, n = probe.args
+    check_count(output, "conv_params(...)", ref.conv_params(f, c, n),
+                {CHANNEL_MISTAKE: ref.conv_params(f, 1, n), NO_BIAS_MISTAKE: f * f * c * n},
+                probe.description)
+
+
+def _fc_check(output: Any, probe: Probe) -> None:
+    n_in, n_out = probe.args
+    check_count(output, "fc_params(...)", ref.fc_params(n_in, n_out),
+                {SINGLE_BIAS_MISTAKE: n_in * n_out + 1, NO_BIAS_MISTAKE: n_in * n_out}, probe.description)
+
+
+def hidden_cases(seed: int) -> tuple[Case, ...]:
+    probes = hidden_probes(seed)
+    return (
+        *(_cell_case(row, column) for row in ref.LENET_ROWS for column in COLUMNS),
+        *probe_cases("hw3.q2", "conv_params", probes["conv_params"], 0.5, _conv_check),
+        *probe_cases("hw3.q2", "fc_params", probes["fc_params"], 0.5, _fc_check),
+    )
+
+
+assert math.isclose(len(ref.LENET_ROWS) * len(COLUMNS) * CELL_POINTS, 12)

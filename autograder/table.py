@@ -1,0 +1,24 @@
+"""A plain-text gradebook for the terminal."""
+from __future__ import annotations
+
+from typing import Sequence
+
+from .results import SubmissionResult
+
+
+def render(results: Sequence[SubmissionResult], questions: Sequence[str], width: int = 60) -> str:
+    header = ["submission", "score", "status", *questions, "message"]
+    rows = [header]
+    for result in results:
+        scores = result.question_scores()
+        rows.append([result.submission, f"{result.score:g}/{result.max_score:g}", result.status,
+                     *(f"{scores.get(q, 0):g}" for q in questions), _shorten(result.message, width)])
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _shorten(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"

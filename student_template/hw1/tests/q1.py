@@ -1,0 +1,12 @@
+from otter.test_files import test_case
+
+OK_FORMAT = False
+
+name = "q1"
+points = 4
+
+@test_case(points=1, hidden=False)
+def test_form(env):
+    from cnn_checks import run_public
+    run_public('hw1.q1.form', env)
+

@@ -1,0 +1,12 @@
+from otter.test_files import test_case
+
+OK_FORMAT = False
+
+name = "q4"
+points = 2.5
+
+@test_case(points=0.5, hidden=False)
+def test_form(env):
+    from cnn_checks import run_public
+    run_public('hw2.q4.form', env)
+

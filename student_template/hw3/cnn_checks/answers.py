@@ -1,0 +1,141 @@
+"""Where a check gets a submission's answers: a live namespace, or data recorded from one.
+
+The same checks run on both, so the notebook's `grader.check`, the Otter autograder and the
+bulk grader give the same verdict for the same answers.
+"""
+from __future__ import annotations
+
+import copy
+import difflib
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+
+from . import codec
+from .core import CheckFailed, Probe
+from .plain import NotPlainData, to_plain
+
+
+def missing_message(name: str, defined: Iterable[str] = ()) -> str:
+    close = difflib.get_close_matches(name, [n for n in defined if not n.startswith("_")], n=1, cutoff=0.75)
+    hint = f" You defined `{close[0]}`: rename it to `{name}`." if close else ""
+    return (f"`{name}` is not defined. Run the cell that defines it, and keep the name exactly "
+            f"`{name}`: the grader looks answers up by name.{hint}")
+
+
+def unfilled_message(name: str) -> str:
+    return f"`{name}` is still `...`: replace the `...` with your answer."
+
+
+def take_value(namespace: Mapping[str, Any], name: str) -> Any:
+    """The plain value of `name` in a namespace, or CheckFailed saying why not."""
+    if name not in namespace:
+        raise CheckFailed(missing_message(name, namespace))
+    value = namespace[name]
+    if value is Ellipsis:
+        raise CheckFailed(unfilled_message(name))
+    if callable(value) and not isinstance(value, np.ndarray):
+        raise CheckFailed(f"`{name}` is a function; this question wants its value. "
+                          "Did you mean to call it?")
+    try:
+        return to_plain(value)
+    except NotPlainData as exc:
+        raise CheckFailed(f"`{name}` is {exc}; expected numbers, strings, lists, dicts or "
+                          "numpy arrays.") from None
+
+
+def take_function(namespace: Mapping[str, Any], name: str) -> Any:
+    """The student's function `name`, or CheckFailed saying why not."""
+    if name not in namespace:
+        raise CheckFailed(missing_message(name, namespace))
+    function = namespace[name]
+    if function is Ellipsis:
+        raise CheckFailed(unfilled_message(name))
+    if not callable(function):
+        raise CheckFailed(f"`{name}` should be a function (def {name}(...):), not a value.")
+    return function
+
+
+def call_on_probe(function: Any, name: str, probe: Probe) -> Any:
+    """Call a student's function on a fresh copy of the probe; its plain output or CheckFailed."""
+    args = copy.deepcopy(probe.args)
+    kwargs = copy.deepcopy(probe.kwargs)
+    try:
+        output = function(*args, **kwargs)
+    except CheckFailed:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any student error becomes feedback, never a crash
+        raise CheckFailed(f"`{name}` raised {type(exc).__name__}: {exc} — on {probe.description}.") from None
+    if output is None:
+        raise CheckFailed(f"`{name}` returned None on {probe.description}: did you forget `return`?")
+    try:
+        return to_plain(output)
+    except NotPlainData as exc:
+        raise CheckFailed(f"`{name}` returned {exc} on {probe.description}; expected a number "
+                          "or a numpy array.") from None
+
+
+class LiveAnswers:
+    """Answers read straight from a notebook's namespace (Otter's tests, phase 1 of grading)."""
+
+    def __init__(self, namespace: Mapping[str, Any]):
+        self._namespace = namespace
+
+    def value(self, name: str) -> Any:
+        return take_value(self._namespace, name)
+
+    def call(self, name: str, probe: Probe) -> Any:
+        return call_on_probe(take_function(self._namespace, name), name, probe)
+
+
+class RecordedAnswers:
+    """Answers recorded as JSON by the process that ran the notebook (phase 2 of grading).
+
+    Everything is decoded and checked against the schema up front, so a malformed record is
+    refused as a whole before any check runs.
+    """
+
+    def __init__(self, values: Mapping[str, Any], calls: Mapping[str, Mapping[str, Any]]):
+        self._values = {name: _Recorded.from_json(encoded) for name, encoded in _mapping(values).items()}
+        self._calls = {name: {probe: _Recorded.from_json(encoded) for probe, encoded in _mapping(outputs).items()}
+                       for name, outputs in _mapping(calls).items()}
+
+    def value(self, name: str) -> Any:
+        recorded = self._values.get(name)
+        if recorded is None:
+            raise CheckFailed(missing_message(name))
+        return recorded.replay()
+
+    def call(self, name: str, probe: Probe) -> Any:
+        outputs = self._calls.get(name)
+        if outputs is None:
+            raise CheckFailed(missing_message(name))
+        recorded = outputs.get(probe.id)
+        if recorded is None:
+            raise CheckFailed(f"`{name}` was not run on {probe.description}.")
+        return recorded.replay()
+
+
+def _mapping(data: Any) -> Mapping[str, Any]:
+    if type(data) is not dict or not all(type(key) is str for key in data):
+        raise codec.MalformedData("expected an object with string keys")
+    return data
+
+
+class _Recorded:
+    """One recorded answer: plain data, or the message of why there is none."""
+
+    def __init__(self, value: Any, failure: str | None):
+        self._value, self._failure = value, failure
+
+    @classmethod
+    def from_json(cls, encoded: Any) -> "_Recorded":
+        message = codec.error_message(encoded)
+        if message is not None:
+            return cls(None, message)
+        return cls(codec.decode(encoded), None)
+
+    def replay(self) -> Any:
+        if self._failure is not None:
+            raise CheckFailed(self._failure)
+        return self._value

@@ -1,0 +1,115 @@
+"""Read a plain answer as the type a check needs, or say exactly what is wrong with it."""
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import numpy as np
+
+from .core import CheckFailed
+
+
+def describe(value: Any) -> str:
+    """A short phrase for what the student gave, for messages."""
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {tuple(value.shape)}"
+    if isinstance(value, list):
+        return f"a list of length {len(value)}"
+    if isinstance(value, dict):
+        return f"a dict with keys {sorted(value)[:8]}"
+    if isinstance(value, bool):
+        return f"the bool {value}"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if value is None:
+        return "None"
+    return f"the {type(value).__name__} {value!r}"
+
+
+def as_float_array(value: Any, name: str) -> np.ndarray:
+    """A numeric array from an ndarray, nested lists or tuples, or a number; finite only."""
+    if isinstance(value, (str, dict)) or value is None or isinstance(value, bool):
+        raise CheckFailed(f"`{name}` is {describe(value)}; expected an array of numbers "
+                          "(a numpy array or nested lists).")
+    try:
+        array = np.array(value, dtype=float)
+    except (TypeError, ValueError):
+        raise CheckFailed(f"`{name}` could not be read as an array of numbers: its rows have "
+                          "different lengths or it holds something that is not a number.") from None
+    if array.ndim == 0 and not np.isfinite(array):
+        raise CheckFailed(f"`{name}` is {array.item()}; expected a finite number.")
+    bad = np.argwhere(~np.isfinite(array))
+    if bad.size:
+        where = tuple(int(i) for i in bad[0])
+        raise CheckFailed(f"`{name}` contains {array[where]} at index {list(where)}; every entry "
+                          "must be a finite number (did a division by zero or an unfilled cell "
+                          "slip in?).")
+    return array
+
+
+def require_shape(array: np.ndarray, name: str, expected: Sequence[int], why: str = "") -> None:
+    """Fail with the axis that differs and, when given, the lecture's reason for the size."""
+    expected = tuple(int(n) for n in expected)
+    if array.shape == expected:
+        return
+    message = f"`{name}` has shape {array.shape}; expected {expected}"
+    if array.ndim == len(expected):
+        axis = next(i for i, (got, want) in enumerate(zip(array.shape, expected)) if got != want)
+        message += f" (axis {axis} has {array.shape[axis]}, not {expected[axis]})"
+    else:
+        message += f" ({array.ndim} axes instead of {len(expected)})"
+    if why:
+        message += f": {why}"
+    raise CheckFailed(message + ".")
+
+
+def as_int(value: Any, name: str) -> int:
+    """A whole number from an int, a numpy int or an integral float (4.0 counts as 4)."""
+    if isinstance(value, (np.integer, np.floating)):
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, np.ndarray) and value.size == 1:
+            return as_int(value.item(), name)
+        if isinstance(value, list) and len(value) == 1:
+            return as_int(value[0], name)
+        raise CheckFailed(f"`{name}` is {describe(value)}; expected a whole number.")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise CheckFailed(f"`{name}` is {value}; expected a finite whole number.")
+        if value != int(value):
+            raise CheckFailed(f"`{name}` is {value}, which is not a whole number; counts and sizes "
+                              "are integers (did you forget to round, or use / instead of //?).")
+        return int(value)
+    return value
+
+
+def as_choice(value: Any, name: str, choices: Sequence[str]) -> str:
+    """One of a few words, ignoring case and surrounding spaces."""
+    if not isinstance(value, str):
+        raise CheckFailed(f"`{name}` is {describe(value)}; expected one of "
+                          + ", ".join(repr(c) for c in choices) + " (a string).")
+    word = value.strip().lower()
+    if word not in choices:
+        raise CheckFailed(f"`{name}` is {value!r}; expected one of "
+                          + ", ".join(repr(c) for c in choices) + ".")
+    return word
+
+
+def as_shape(value: Any, name: str) -> tuple[int, ...]:
+    """A shape from a tuple, list or 1-D array of whole numbers."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, (int, float, np.integer)) and not isinstance(value, bool):
+        return (as_int(value, name),)
+    if not isinstance(value, (list, tuple)) or not value:
+        raise CheckFailed(f"`{name}` is {describe(value)}; expected a shape such as (n_H, n_W, n_C) or (units,).")
+    return tuple(as_int(n, name) for n in value)
+
+
+def same_vector_shape(got: tuple[int, ...], want: tuple[int, ...]) -> bool:
+    """(120,), (120, 1) and (1, 120) all describe a vector of 120 units."""
+    def units(shape: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(n for n in shape if n != 1) or (1,)
+
+    vector_like = len(want) <= 2 and (len(want) == 1 or 1 in want)
+    return got == want or (vector_like and len(got) <= 2 and units(got) == units(want))

@@ -1,0 +1,12 @@
+from otter.test_files import test_case
+
+OK_FORMAT = False
+
+name = "q2"
+points = 5
+
+@test_case(points=1, hidden=False)
+def test_shape(env):
+    from cnn_checks import run_public
+    run_public('hw5.q2.shape', env)
+

@@ -1,0 +1,124 @@
+"""Bad submissions: each is one row with a status and a message, and the rest is still graded."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import pytest
+
+from autograder.executor import Job, Phase1Outcome
+from autograder.grade import GradeRun, grade
+from autograder.results import CRASH, MEMORY, OK, TIMEOUT
+
+from .factories import write_notebook
+
+CORRECT_Q1 = "import numpy as np\nfrom solutions.hw1 import vertical_edges as _v\nvertical_edges = _v.tolist()"
+
+# name -> (cells, or raw bytes for a file that is not a notebook)
+SUBMISSIONS: dict[str, list[str] | bytes] = {
+    "passes_q1": [CORRECT_Q1],
+    "ipython_syntax": ["%matplotlib inline\n!pip install nothing", CORRECT_Q1],
+    "raises_then_answers": ["raise ValueError('midway')", CORRECT_Q1],
+    "sys_exit_then_answers": ["import sys\nsys.exit(0)", CORRECT_Q1],
+    "os_exit": [CORRECT_Q1, "import os\nos._exit(0)"],
+    "endless_loop": [CORRECT_Q1, "while True:\n    pass"],
+    "memory_hog": [CORRECT_Q1, "import numpy as np\nhog = np.ones(10**10)"],
+    "prints_a_lot": ["print('x' * 50_000_000)", CORRECT_Q1],
+    "empty_notebook": [],
+    "nan_answer": ["import numpy as np\nvertical_edges = np.full((4, 4), np.nan)"],
+    "png_renamed": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)),
+    "truncated_json": b'{"cells": [{"cell_type": "code", "source": "x = ',
+    "nbformat_3": json.dumps({"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": []}).encode(),
+    "empty_file": b"",
+}
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> GradeRun:
+    folder = tmp_path_factory.mktemp("submissions")
+    for name, content in SUBMISSIONS.items():
+        if isinstance(content, bytes):
+            (folder / f"{name}.ipynb").write_bytes(content)
+        else:
+            write_notebook(folder / f"{name}.ipynb", content)
+    return grade(assignment="hw1", submissions=folder, out=tmp_path_factory.mktemp("out"), seed=1,
+                 timeout=5, memory_bytes=1024**3)
+
+
+def row(run: GradeRun, name: str):
+    return next(result for result in run.results if result.submission == name)
+
+
+def q1(run: GradeRun, name: str) -> float:
+    return row(run, name).question_scores()["q1"]
+
+
+def test_every_submission_is_one_row(run: GradeRun) -> None:
+    assert sorted(r.submission for r in run.results) == sorted(SUBMISSIONS)
+
+
+@pytest.mark.parametrize(("name", "status", "phrase"), [
+    pytest.param("passes_q1", OK, "", id="correct"),
+    pytest.param("ipython_syntax", OK, "", id="magics-and-shell"),
+    pytest.param("raises_then_answers", OK, "ValueError", id="raising-cell"),
+    pytest.param("sys_exit_then_answers", OK, "SystemExit", id="sys-exit"),
+    pytest.param("os_exit", CRASH, "os._exit", id="os-exit"),
+    pytest.param("endless_loop", TIMEOUT, "while True", id="endless-loop"),
+    pytest.param("memory_hog", MEMORY, "memory", id="memory-hog"),
+    pytest.param("prints_a_lot", OK, "", id="huge-output"),
+    pytest.param("empty_notebook", OK, "", id="no-cells"),
+    pytest.param("png_renamed", "invalid", "not text", id="png"),
+    pytest.param("truncated_json", "invalid", "truncated", id="truncated"),
+    pytest.param("nbformat_3", "invalid", "nbformat 3", id="nbformat-3"),
+    pytest.param("empty_file", "invalid", "not valid notebook JSON", id="empty-file"),
+])
+def test_status_and_message(run: GradeRun, name: str, status: str, phrase: str) -> None:
+    result = row(run, name)
+    assert result.status == status, result.message
+    assert phrase in result.message
+
+
+@pytest.mark.parametrize("name", ["passes_q1", "ipython_syntax", "raises_then_answers", "sys_exit_then_answers",
+                                  "prints_a_lot", "memory_hog"])
+def test_answers_defined_around_a_failure_still_earn_credit(run: GradeRun, name: str) -> None:
+    assert q1(run, name) == q1(run, "passes_q1") > 0
+
+
+def test_huge_output_is_capped(run: GradeRun) -> None:
+    assert len(row(run, "prints_a_lot").output) <= 4000
+
+
+def test_nan_and_missing_answers_say_so(run: GradeRun) -> None:
+    nan_messages = [c.message for c in row(run, "nan_answer").cases if c.question == "q1"]
+    assert all("nan" in message for message in nan_messages)
+    missing = [c.message for c in row(run, "empty_notebook").cases if c.question == "q1"]
+    assert all("`vertical_edges` is not defined" in message for message in missing)
+
+
+class FakeExecutor:
+    """Answers every job with a canned outcome, so grade() is tested without processes."""
+
+    def __init__(self, outcome: Phase1Outcome):
+        self.outcome, self.jobs = outcome, []
+
+    def run(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, Phase1Outcome]]:
+        for job in jobs:
+            self.jobs.append(job)
+            yield job, self.outcome
+
+
+@pytest.mark.parametrize("data", [
+    pytest.param({"values": "not a dict", "calls": {}}, id="values-not-a-dict"),
+    pytest.param({"values": {"vertical_edges": {"__ndarray__": [1], "dtype": "object", "shape": [1]}}, "calls": {}},
+                 id="object-dtype"),
+])
+def test_malformed_phase1_data_is_a_crash_never_an_exception(tmp_path: Path, data: dict) -> None:
+    write_notebook(tmp_path / "in" / "one.ipynb", ["x = 1"])
+    fake = FakeExecutor(Phase1Outcome(OK, "", data, 0.1))
+    run = grade(assignment="hw1", submissions=tmp_path / "in", out=tmp_path / "out", seed=1, executor=fake)
+    (result,) = run.results
+    assert [job.submission for job in fake.jobs] == ["one"]
+    assert result.score == 0
+    assert result.status == CRASH or all("could not" in c.message or "malformed" in c.message.lower()
+                                         for c in result.cases if c.question == "q1")

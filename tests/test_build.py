@@ -1,0 +1,37 @@
+"""`cnngrade build`: the committed student_template/ is exactly what a build makes, and the zips exist."""
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder.build import Built
+from autograder.course import ASSIGNMENTS
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*"))
+            if path.is_file() and "__pycache__" not in path.parts}
+
+
+@pytest.mark.parametrize("name", sorted(ASSIGNMENTS))
+def test_committed_student_template_matches_a_fresh_build(fresh_build: dict[str, Built], name: str) -> None:
+    fresh, committed = tree(fresh_build[name].student_dir), tree(ROOT / "student_template" / name)
+    assert sorted(fresh) == sorted(committed), "student_template/ drifted: run `cnngrade build` and commit"
+    changed = [path for path in fresh if fresh[path] != committed[path]]
+    assert changed == [], "student_template/ drifted: run `cnngrade build` and commit"
+
+
+@pytest.mark.parametrize("name", sorted(ASSIGNMENTS))
+def test_autograder_zip_has_hidden_tests_checks_and_the_wheel(fresh_build: dict[str, Built], name: str) -> None:
+    with zipfile.ZipFile(fresh_build[name].zip_path) as archive:
+        names = archive.namelist()
+        tests = "".join(archive.read(n).decode() for n in names if n.startswith("tests/"))
+    assert "run_autograder" in names and "otter_config.json" in names
+    assert any(n.startswith("files/cnn_checks/") for n in names)
+    assert any(n.startswith("files/wheels/cnngrade-") and n.endswith(".whl") for n in names)
+    assert "hidden=True" in tests and "run_case(" in tests

@@ -1,0 +1,226 @@
+"""autograder.checks.plain: only exact, known types become plain data; everything else is named."""
+from __future__ import annotations
+
+import warnings
+from typing import Any, Callable, Iterator
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from autograder.checks.plain import MAX_DEPTH, MAX_ELEMENTS, NotPlainData, to_plain
+
+SHAPE = (28, 28, 8)
+COLUMNS = ("shape", "size", "params")
+TABLE_ROWS = {"Input": ((32, 32, 3), 3072, 0), "CONV1": (SHAPE, 6272, 608)}
+
+
+def _nested_lists(depth: int) -> Any:
+    value: Any = 0
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def _nested_dicts(depth: int) -> Any:
+    value: Any = 0
+    for _ in range(depth):
+        value = {"inner": value}
+    return value
+
+
+def _nested_object_arrays(depth: int) -> Any:
+    value: Any = 0
+    for _ in range(depth):
+        holder = np.empty(1, dtype=object)
+        holder[0] = value
+        value = holder
+    return value
+
+
+# --- what passes ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value", [
+    pytest.param(True, id="bool"),
+    pytest.param(0, id="zero"),
+    pytest.param(-3, id="negative-int"),
+    pytest.param(10**30, id="big-int"),
+    pytest.param(2.5, id="float"),
+    pytest.param(float("nan"), id="nan"),
+    pytest.param("ceil", id="str"),
+    pytest.param("", id="empty-str"),
+    pytest.param(None, id="none"),
+])
+def test_builtin_scalars_pass_unchanged(value: Any) -> None:
+    assert to_plain(value) is value
+
+
+@pytest.mark.parametrize(("value", "kind"), [
+    pytest.param(np.int64(7), int, id="int64"),
+    pytest.param(np.int32(-7), int, id="int32"),
+    pytest.param(np.uint8(255), int, id="uint8"),
+    pytest.param(np.float32(0.5), float, id="float32"),
+    pytest.param(np.float64(2.5), float, id="float64"),
+    pytest.param(np.bool_(True), bool, id="bool_"),
+    pytest.param(np.str_("ceil"), str, id="str_"),
+])
+def test_numpy_scalars_become_python_values(value: np.generic, kind: type) -> None:
+    result = to_plain(value)
+    assert type(result) is kind
+    assert result == value
+
+
+def test_tuples_become_lists_at_every_level() -> None:
+    assert to_plain((SHAPE, (SHAPE,))) == [list(SHAPE), [list(SHAPE)]]
+    assert type(to_plain(SHAPE)) is list
+
+
+@pytest.mark.parametrize("key", [
+    pytest.param(3, id="int"),
+    pytest.param(np.int64(3), id="np-int64"),
+    pytest.param(np.int32(3), id="np-int32"),
+    pytest.param(np.uint8(3), id="np-uint8"),
+])
+def test_integer_dict_keys_become_strings(key: Any) -> None:
+    assert to_plain({key: SHAPE, "name": SHAPE}) == {str(int(key)): list(SHAPE), "name": list(SHAPE)}
+
+
+def test_a_dataframe_becomes_a_dict_of_rows() -> None:
+    frame = pd.DataFrame([list(cells) for cells in TABLE_ROWS.values()], index=list(TABLE_ROWS), columns=COLUMNS)
+    result = to_plain(frame)
+    assert result == {row: {"shape": list(shape), "size": size, "params": params}
+                      for row, (shape, size, params) in TABLE_ROWS.items()}
+    assert all(type(cells["size"]) is int for cells in result.values())
+
+
+def test_a_series_becomes_a_list() -> None:
+    assert to_plain(pd.Series(SHAPE)) == list(SHAPE)
+
+
+def test_an_object_array_of_ragged_rows_becomes_lists() -> None:
+    rows = [[1, 2], [3]]
+    ragged = np.empty(len(rows), dtype=object)
+    ragged[:] = rows
+    assert to_plain(ragged) == rows
+
+
+@pytest.mark.parametrize("array", [
+    pytest.param(np.arange(6).reshape(2, 3), id="int"),
+    pytest.param(np.linspace(0, 1, 6).reshape(3, 2), id="float"),
+    pytest.param(np.arange(4) % 2 == 0, id="bool"),
+])
+def test_arrays_are_copied(array: np.ndarray) -> None:
+    snapshot = array.copy()
+    plain = to_plain(array)
+    nested = to_plain([array])[0]
+    array[...] = 0
+    for copy in (plain, nested):
+        assert type(copy) is np.ndarray
+        assert copy.dtype == snapshot.dtype
+        np.testing.assert_array_equal(copy, snapshot)
+
+
+@pytest.mark.parametrize("nest", [pytest.param(_nested_lists, id="lists"), pytest.param(_nested_dicts, id="dicts")])
+def test_nesting_up_to_max_depth_passes(nest: Callable[[int], Any]) -> None:
+    value = nest(MAX_DEPTH)
+    assert to_plain(value) == value
+
+
+# --- what is refused --------------------------------------------------------------------------
+
+class Point:
+    pass
+
+
+class AlwaysEqual:
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    __hash__ = object.__hash__
+
+
+class SneakyInt(int):
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    __hash__ = int.__hash__
+
+
+class MyArray(np.ndarray):
+    pass
+
+
+def _matrix() -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PendingDeprecationWarning)  # np.matrix is deprecated, still exists
+        return np.matrix([[1, 2], [3, 4]])
+
+
+def _generator() -> Iterator[int]:
+    return (n for n in SHAPE)
+
+
+@pytest.mark.parametrize(("make", "named"), [
+    pytest.param(Point, "Point", id="custom-class"),
+    pytest.param(AlwaysEqual, "AlwaysEqual", id="eq-always-true"),
+    pytest.param(lambda: SneakyInt(4), "SneakyInt", id="int-subclass"),
+    pytest.param(lambda: np.arange(4).view(MyArray), "MyArray", id="ndarray-subclass"),
+    pytest.param(_matrix, "matrix", id="np-matrix"),
+    pytest.param(lambda: np.ma.masked_array([1, 2], mask=[0, 1]), "MaskedArray", id="masked-array"),
+    pytest.param(_generator, "generator", id="generator"),
+    pytest.param(lambda: lambda x: x, "function", id="lambda"),
+    pytest.param(lambda: set(SHAPE), "set", id="set"),
+    pytest.param(lambda: 1j, "complex", id="complex"),
+    pytest.param(lambda: np.complex128(1j), "complex128", id="np-complex"),
+    pytest.param(lambda: np.array([1j]), "complex128", id="complex-array"),
+    pytest.param(lambda: {2.5: "x"}, "float key", id="float-key"),
+    pytest.param(lambda: {SHAPE: "x"}, "tuple key", id="tuple-key"),
+    pytest.param(lambda: [1, Point()], "Point", id="inside-a-list"),
+    pytest.param(lambda: {"row": {"cell": Point()}}, "Point", id="inside-a-dict"),
+])
+def test_refuses_and_names_the_type(make: Callable[[], Any], named: str) -> None:
+    with pytest.raises(NotPlainData, match=named):
+        to_plain(make())
+
+
+def test_refuses_an_array_over_max_elements() -> None:
+    huge = np.broadcast_to(np.float64(0), (MAX_ELEMENTS + 1,))  # a view: no memory is allocated
+    with pytest.raises(NotPlainData, match=f"{MAX_ELEMENTS + 1} elements"):
+        to_plain(huge)
+
+
+def test_refuses_a_list_over_max_elements() -> None:
+    with pytest.raises(NotPlainData, match="too long"):
+        to_plain([0] * (MAX_ELEMENTS + 1))
+
+
+@pytest.mark.parametrize("nest", [pytest.param(_nested_lists, id="lists"), pytest.param(_nested_dicts, id="dicts")])
+def test_refuses_nesting_deeper_than_max_depth(nest: Callable[[int], Any]) -> None:
+    with pytest.raises(NotPlainData, match="nested too deeply"):
+        to_plain(nest(MAX_DEPTH + 1))
+
+
+def test_refuses_a_list_that_contains_itself() -> None:
+    loop: list[Any] = []
+    loop.append(loop)
+    with pytest.raises(NotPlainData, match="nested too deeply"):
+        to_plain(loop)
+
+
+def test_refuses_object_arrays_nested_deeper_than_max_depth() -> None:
+    with pytest.raises(NotPlainData, match="nested too deeply"):
+        to_plain(_nested_object_arrays(MAX_DEPTH + 1))
+
+
+def test_refuses_an_object_array_that_contains_itself() -> None:
+    loop = np.empty(1, dtype=object)
+    loop[0] = loop
+    with pytest.raises(NotPlainData, match="nested too deeply"):
+        to_plain(loop)
+
+
+def test_refuses_a_dataframe_with_repeated_row_labels() -> None:
+    row = next(iter(TABLE_ROWS))
+    frame = pd.DataFrame([list(TABLE_ROWS[row])] * 2, index=[row, row], columns=COLUMNS)
+    with pytest.raises(NotPlainData):
+        to_plain(frame)

@@ -1,0 +1,115 @@
+"""autograder.checks.tables: the LeNet table is read in every reasonable form, or its problem is named."""
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from autograder.checks.core import CheckFailed
+from autograder.checks.plain import to_plain
+from autograder.checks.public import LENET_ROWS
+from autograder.checks.tables import COLUMNS, read_cell, read_row, read_table
+
+# Shapes from the size formula; params are placeholders (each row its own), since tables.py checks form only.
+SHAPES = {"Input": (32, 32, 3), "CONV1": (28, 28, 8), "POOL1": (14, 14, 8), "CONV2": (10, 10, 16),
+          "POOL2": (5, 5, 16), "FC3": (120,), "FC4": (84,), "Softmax": (10,)}
+TABLE = {row: (shape, math.prod(shape), 100 * index) for index, (row, shape) in enumerate(SHAPES.items())}
+
+
+def _message(action: Callable[[], Any]) -> str:
+    with pytest.raises(CheckFailed) as info:
+        action()
+    return str(info.value)
+
+
+def _dict_of_dicts() -> dict[str, dict[str, Any]]:
+    return {row: dict(zip(COLUMNS, cells)) for row, cells in TABLE.items()}
+
+
+def _dataframe() -> pd.DataFrame:
+    return pd.DataFrame([list(cells) for cells in TABLE.values()], index=list(TABLE), columns=list(COLUMNS))
+
+
+@pytest.mark.parametrize("make", [
+    pytest.param(lambda: TABLE, id="dict-of-tuples"),
+    pytest.param(lambda: {row: [list(shape), size, params] for row, (shape, size, params) in TABLE.items()},
+                 id="dict-of-lists"),
+    pytest.param(_dict_of_dicts, id="dict-of-dicts"),
+    pytest.param(_dataframe, id="dataframe"),
+    pytest.param(lambda: _dataframe().transpose().to_dict(), id="dict-of-dicts-from-pandas"),
+    pytest.param(lambda: {row: (np.array(shape), np.int64(size), float(params))
+                          for row, (shape, size, params) in TABLE.items()}, id="numpy-cells"),
+    pytest.param(lambda: {row: (shape[0] if len(shape) == 1 else shape, size, params)
+                          for row, (shape, size, params) in TABLE.items()}, id="vector-shapes-as-ints"),
+    pytest.param(lambda: {row.lower(): cells for row, cells in TABLE.items()}, id="lower-case-rows"),
+    pytest.param(lambda: {f" {row.upper()} ": cells for row, cells in TABLE.items()}, id="padded-upper-case-rows"),
+])
+def test_read_table_reads_every_reasonable_form(make: Callable[[], Any]) -> None:
+    # Answers always reach the checks through to_plain, as here.
+    assert read_table(to_plain(make()), LENET_ROWS, "lenet_table") == {
+        row: (tuple(shape), size, params) for row, (shape, size, params) in TABLE.items()}
+
+
+def test_read_table_reads_raw_tuples() -> None:
+    read_table(TABLE, LENET_ROWS, "lenet_table")
+
+
+def test_read_cell_returns_a_tuple_for_the_shape_and_ints_for_the_counts() -> None:
+    table = to_plain(_dataframe())
+    for row, (shape, size, params) in TABLE.items():
+        cells = {column: read_cell(table, row, column, "lenet_table") for column in COLUMNS}
+        assert cells == {"shape": shape, "size": size, "params": params}
+        assert type(cells["shape"]) is tuple
+        assert type(cells["size"]) is int and type(cells["params"]) is int
+
+
+def test_read_row_keeps_the_cells_as_given() -> None:
+    row = "CONV1"
+    assert read_row(to_plain(TABLE), row, "lenet_table") == dict(zip(COLUMNS, to_plain(TABLE[row])))
+
+
+@pytest.mark.parametrize("missing", ["POOL2", "Softmax"])
+def test_a_missing_row_is_named_and_the_rows_present_are_listed(missing: str) -> None:
+    table = to_plain({row: cells for row, cells in TABLE.items() if row != missing})
+    message = _message(lambda: read_table(table, LENET_ROWS, "lenet_table"))
+    assert f"`lenet_table` has no row {missing!r}" in message
+    assert f"its rows are {list(table)}" in message
+
+
+@pytest.mark.parametrize(("cells", "said"), [
+    pytest.param(TABLE["CONV1"][:2], "is a list of length 2", id="two-cells"),
+    pytest.param(TABLE["CONV1"] + (0,), "is a list of length 4", id="four-cells"),
+    pytest.param(TABLE["CONV1"][1], "expected (shape, size, params)", id="a-number"),
+    pytest.param(dict(zip(COLUMNS[:2], TABLE["CONV1"])), "has no params", id="dict-without-params"),
+])
+def test_a_malformed_row_is_named(cells: Any, said: str) -> None:
+    table = to_plain({**TABLE, "CONV1": cells})
+    message = _message(lambda: read_table(table, LENET_ROWS, "lenet_table"))
+    assert "Row 'CONV1' of `lenet_table`" in message
+    assert said in message
+
+
+@pytest.mark.parametrize(("column", "cell", "said"), [
+    pytest.param("size", TABLE["CONV1"][1] + 0.5, "not a whole number", id="fractional-size"),
+    pytest.param("params", str(TABLE["CONV1"][2]), "expected a whole number", id="params-as-str"),
+    pytest.param("shape", "x".join(map(str, TABLE["CONV1"][0])), "expected a shape", id="shape-as-str"),
+])
+def test_a_bad_cell_is_named_by_row_and_column(column: str, cell: Any, said: str) -> None:
+    table = to_plain({**_dict_of_dicts(), "CONV1": {**_dict_of_dicts()["CONV1"], column: cell}})
+    message = _message(lambda: read_table(table, LENET_ROWS, "lenet_table"))
+    assert f"`lenet_table['CONV1'] {column}`" in message
+    assert said in message
+
+
+@pytest.mark.parametrize("table", [
+    pytest.param(list(TABLE.values()), id="list-of-rows"),
+    pytest.param(None, id="none"),
+    pytest.param("Input, CONV1", id="str"),
+])
+def test_a_table_that_is_not_a_dict_is_refused(table: Any) -> None:
+    message = _message(lambda: read_table(to_plain(table), LENET_ROWS, "lenet_table"))
+    assert "`lenet_table` is" in message
+    assert "expected a dict" in message

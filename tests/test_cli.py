@@ -1,0 +1,50 @@
+"""The CLI only parses and maps onto core functions; user errors become one line and an exit code."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder.cli import main, parse_size
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def test_help_lists_the_commands() -> None:
+    done = subprocess.run([sys.executable, "-m", "autograder.cli", "--help"], capture_output=True, text=True)
+    assert done.returncode == 0
+    assert "build" in done.stdout and "grade" in done.stdout
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    pytest.param("2GiB", 2 * 1024**3, id="gib"),
+    pytest.param("512M", 512 * 1024**2, id="m"),
+    pytest.param("1000", 1000, id="bytes"),
+])
+def test_sizes(text: str, expected: int) -> None:
+    assert parse_size(text) == expected
+
+
+def test_unknown_assignment_suggests_the_close_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["grade", "hw11", str(EXAMPLES / "hw1"), "--out", str(tmp_path)])
+    assert code == 2
+    assert "Did you mean 'hw1'" in capsys.readouterr().err
+
+
+def test_missing_submissions_folder_is_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["grade", "hw1", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")])
+    assert code == 2
+    assert "No submissions folder" in capsys.readouterr().err
+
+
+def test_grade_prints_the_gradebook(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    submissions = tmp_path / "in"
+    submissions.mkdir()
+    for name in ("passes_all", "broken_json"):
+        (submissions / f"{name}.ipynb").write_bytes((EXAMPLES / "hw2" / f"{name}.ipynb").read_bytes())
+    assert main(["grade", "hw2", str(submissions), "--out", str(tmp_path / "out"), "--seed", "3"]) == 0
+    printed = capsys.readouterr().out
+    assert "passes_all" in printed and "invalid" in printed and "seed 3" in printed
+    assert (tmp_path / "out" / "gradebook.csv").exists()
