@@ -32,18 +32,17 @@ def _build(args: argparse.Namespace) -> int:
 def _grade(args: argparse.Namespace) -> int:
     from .executor import LocalExecutor
     from .grade import grade
+    from .progress import Progress, summary
     from .table import render
 
-    run = grade(assignment=args.assignment, submissions=args.submissions, out=args.out, seed=args.seed,
-                timeout=args.timeout, memory_bytes=args.memory, executor=LocalExecutor(args.workers))
-    print(render(run.results, run.questions))
-    counts: dict[str, int] = {}
-    for result in run.results:
-        counts[result.status] = counts.get(result.status, 0) + 1
-    mean = sum(r.score for r in run.results) / len(run.results)
-    print(f"\n{len(run.results)} submissions graded ({', '.join(f'{n} {s}' for s, n in sorted(counts.items()))}); "
-          f"mean {mean:.2f}/{run.results[0].max_score:g}; seed {run.seed}")
-    print(f"gradebook: {run.gradebook}")
+    with Progress(enabled=sys.stderr.isatty() and not args.quiet) as progress:
+        run = grade(assignment=args.assignment, submissions=args.submissions, out=args.out, seed=args.seed,
+                    timeout=args.timeout, memory_bytes=args.memory, force=args.force,
+                    executor=LocalExecutor(args.workers), on_start=progress.start, on_result=progress.advance)
+    if not args.quiet:
+        print(render(run.results, run.questions))
+        print()
+    print(summary(run))
     return 0
 
 
@@ -60,11 +59,14 @@ def make_parser() -> argparse.ArgumentParser:
     grade.add_argument("assignment", metavar="HW")
     grade.add_argument("submissions", type=Path, metavar="SUBMISSIONS_DIR")
     grade.add_argument("--out", type=Path, required=True, help="where gradebook.csv and results/ go")
-    grade.add_argument("--seed", type=int, default=None, help="probe seed (default: fresh each run)")
+    grade.add_argument("--seed", type=int, default=None,
+                       help="probe seed (default: the one OUT was graded with, else a fresh one)")
     grade.add_argument("--timeout", type=float, default=60.0, help="seconds per submission (default 60)")
     grade.add_argument("--memory", type=parse_size, default=parse_size("2GiB"),
                        help="memory cap per submission (default 2GiB)")
     grade.add_argument("--workers", type=int, default=None, help="parallel submissions (default: all cores)")
+    grade.add_argument("--force", action="store_true", help="regrade everything, even what OUT already holds")
+    grade.add_argument("--quiet", action="store_true", help="print only the closing summary")
     grade.set_defaults(handler=_grade)
     return parser
 

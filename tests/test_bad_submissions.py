@@ -79,7 +79,7 @@ def test_status_and_message(run: GradeRun, name: str, status: str, phrase: str) 
     assert phrase in result.message
 
 
-@pytest.mark.parametrize("name", ["passes_q1", "ipython_syntax", "raises_then_answers", "sys_exit_then_answers",
+@pytest.mark.parametrize("name", ["passes_q1", "ipython_syntax", "raises_then_answers", "sys_exit_then_answers", "os_exit", "endless_loop",
                                   "prints_a_lot", "memory_hog"])
 def test_answers_defined_around_a_failure_still_earn_credit(run: GradeRun, name: str) -> None:
     assert q1(run, name) == q1(run, "passes_q1") > 0

@@ -1,8 +1,13 @@
 """The CLI only parses and maps onto core functions; user errors become one line and an exit code."""
 from __future__ import annotations
 
+import fcntl
+import os
+import pty
+import struct
 import subprocess
 import sys
+import termios
 from pathlib import Path
 
 import pytest
@@ -48,3 +53,39 @@ def test_grade_prints_the_gradebook(tmp_path: Path, capsys: pytest.CaptureFixtur
     printed = capsys.readouterr().out
     assert "passes_all" in printed and "invalid" in printed and "seed 3" in printed
     assert (tmp_path / "out" / "gradebook.csv").exists()
+
+
+def test_no_progress_bar_when_not_a_terminal(tmp_path: Path) -> None:
+    submissions = tmp_path / "in"
+    submissions.mkdir()
+    (submissions / "passes_all.ipynb").write_bytes((EXAMPLES / "hw2" / "passes_all.ipynb").read_bytes())
+    done = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", "hw2", str(submissions), "--out",
+                           str(tmp_path / "out"), "--quiet"], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stderr == ""
+    assert "1 submissions (1 ok)" in done.stdout and "mean score" in done.stdout and "slowest" in done.stdout
+
+
+def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
+    submissions = tmp_path / "in"
+    submissions.mkdir()
+    (submissions / "passes_all.ipynb").write_bytes((EXAMPLES / "hw2" / "passes_all.ipynb").read_bytes())
+    controller, terminal = pty.openpty()
+    # A new pseudo-terminal is 0 columns wide: give it a real size, as a terminal window has.
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    grader = subprocess.Popen([sys.executable, "-m", "autograder.cli", "grade", "hw2", str(submissions), "--out",
+                               str(tmp_path / "out")], stdout=subprocess.PIPE, stderr=terminal)
+    os.close(terminal)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # EIO: the terminal's other end closed
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(controller)
+    grader.communicate()
+    assert grader.returncode == 0
+    text = shown.decode(errors="replace")
+    assert "grading" in text and "1/1" in text and "nb/s" in text

@@ -1,0 +1,51 @@
+"""The terminal side of a grading run: a progress bar while it runs and a summary at the end."""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from tqdm import tqdm
+
+from .grade import GradeRun
+from .results import SubmissionResult
+
+SLOWEST_SHOWN = 3
+
+
+class Progress:
+    """A bar with count, rate and ETA on a terminal; nothing at all otherwise."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self._bar: Any = None
+
+    def __enter__(self) -> "Progress":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+    def start(self, total: int, reused: int) -> None:
+        if self.enabled:
+            self._bar = tqdm(total=total, initial=reused, unit="nb", desc="grading", dynamic_ncols=True)
+
+    def advance(self, result: SubmissionResult) -> None:
+        if self._bar is not None:
+            self._bar.update(1)
+
+
+def summary(run: GradeRun) -> str:
+    """Counts per status, the mean score, the slowest submissions, the seed and where the files are."""
+    results = run.results
+    counts = Counter(result.status for result in results)
+    mean = sum(r.score for r in results) / len(results)
+    slowest = sorted(results, key=lambda r: r.seconds, reverse=True)[:SLOWEST_SHOWN]
+    lines = [
+        f"{len(results)} submissions ({', '.join(f'{n} {s}' for s, n in sorted(counts.items()))}); "
+        f"{len(results) - run.reused} graded now, {run.reused} unchanged since the last run",
+        f"mean score {mean:.2f} / {results[0].max_score:g}",
+        "slowest: " + ", ".join(f"{r.submission} ({r.seconds:.1f} s)" for r in slowest),
+        f"seed {run.seed}; gradebook {run.gradebook}",
+    ]
+    return "\n".join(lines)

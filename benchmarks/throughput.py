@@ -1,0 +1,125 @@
+"""Throughput of `cnngrade grade` against sequential `otter run`, measured side by side in one run.
+
+    .venv/bin/python benchmarks/throughput.py [--n 1000] [--otter 5] [--workers N]
+
+Makes N submissions by cycling through the hw1 sample class (each copy made unique), grades them
+with `cnngrade grade`, then grades a few with `otter run -a dist/hw1/autograder.zip`, one after
+the other, as Otter would without Docker. Prints submissions per second for both, the ratio, and
+the peak memory (RSS) of any one grading child and of the fork server, sampled every 20 ms.
+Needs `cnngrade build` first (for the zip).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "examples" / "hw1"
+# An endless loop costs the full timeout whoever grades it, and otter run never returns from it.
+LEFT_OUT = {"infinite_loop_last_cell"}
+
+
+def make_class(folder: Path, n: int) -> list[Path]:
+    samples = sorted(p for p in SAMPLES.glob("*.ipynb") if p.stem not in LEFT_OUT)
+    made = []
+    for index in range(n):
+        source = samples[index % len(samples)]
+        text = source.read_text()
+        if source.stem != "broken_json":
+            notebook = json.loads(text)
+            notebook["cells"].append({"cell_type": "code", "id": f"student-{index}", "metadata": {},
+                                      "outputs": [], "execution_count": None, "source": f"# student {index}"})
+            text = json.dumps(notebook)
+        path = folder / f"{index:05d}_{source.stem}.ipynb"
+        path.write_text(text)
+        made.append(path)
+    return made
+
+
+class PeakMemory:
+    """Samples the RSS of every process under a root: the largest single child, and the server."""
+
+    def __init__(self, root: int):
+        self.root, self.child_peak, self.server_peak = psutil.Process(root), 0, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> "PeakMemory":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.02):
+            try:
+                for process in self.root.children(recursive=True):
+                    rss = process.memory_info().rss
+                    if "forkserver" in " ".join(process.cmdline()) and process.ppid() == self.root.pid:
+                        self.server_peak = max(self.server_peak, rss)
+                    elif "forkserver" in " ".join(process.cmdline()):
+                        self.child_peak = max(self.child_peak, rss)
+            except psutil.Error:
+                continue
+
+
+def time_cnngrade(folder: Path, out: Path, workers: int | None) -> tuple[float, PeakMemory]:
+    command = [str(ROOT / ".venv" / "bin" / "cnngrade"), "grade", "hw1", str(folder), "--out", str(out),
+               "--force", "--quiet", "--seed", "1"] + (["--workers", str(workers)] if workers else [])
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    with PeakMemory(process.pid) as memory:
+        summary, _ = process.communicate()
+    elapsed = time.perf_counter() - started
+    if process.returncode != 0:
+        raise SystemExit(f"cnngrade grade failed:\n{summary}")
+    print(summary.strip())
+    return elapsed, memory
+
+
+def time_otter(notebooks: list[Path], out: Path) -> float:
+    zip_path = ROOT / "dist" / "hw1" / "autograder.zip"
+    if not zip_path.exists():
+        raise SystemExit("dist/hw1/autograder.zip is missing: run `cnngrade build` first")
+    started = time.perf_counter()
+    for index, notebook in enumerate(notebooks):
+        target = out / str(index)
+        target.mkdir(parents=True)
+        subprocess.run([str(ROOT / ".venv" / "bin" / "otter"), "run", "-a", str(zip_path), "-o", str(target),
+                        str(notebook)], check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=1000, help="submissions for cnngrade (default 1000)")
+    parser.add_argument("--otter", type=int, default=5, help="submissions for sequential otter run (default 5)")
+    parser.add_argument("--workers", type=int, default=None)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="cnngrade-bench-") as temporary:
+        work = Path(temporary)
+        (work / "class").mkdir()
+        notebooks = make_class(work / "class", args.n)
+        ours, memory = time_cnngrade(work / "class", work / "out", args.workers)
+        gradable = [p for p in notebooks if "broken_json" not in p.name][: args.otter]
+        theirs = time_otter(gradable, work / "otter")
+    ours_rate, theirs_rate = args.n / ours, len(gradable) / theirs
+    print(f"\ncnngrade grade : {args.n} submissions in {ours:.1f} s = {ours_rate:.1f} per second")
+    print(f"otter run      : {len(gradable)} submissions in {theirs:.1f} s = {theirs_rate:.2f} per second (sequential)")
+    print(f"ratio          : {ours_rate / theirs_rate:.0f}x")
+    print(f"peak RSS       : {memory.child_peak / 2**20:.0f} MiB per grading child, "
+          f"{memory.server_peak / 2**20:.0f} MiB fork server")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

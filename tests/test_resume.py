@@ -1,0 +1,128 @@
+"""Resuming: a killed run loses nothing already graded, and a rerun grades only what changed."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder.grade import grade
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "hw2"
+QUICK = sorted(p for p in EXAMPLES.glob("*.ipynb"))[:6]
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def submissions(tmp_path: Path) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for path in QUICK:
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
+def add_sleeper(folder: Path) -> None:
+    # Sorted last and slow: the run is killed while this one is being graded.
+    notebook = json.loads((EXAMPLES / "passes_all.ipynb").read_text())
+    notebook["cells"].append({"cell_type": "code", "id": "sleep", "metadata": {}, "outputs": [],
+                              "execution_count": None, "source": "import time\ntime.sleep(60)"})
+    (folder / "zz_sleeps.ipynb").write_text(json.dumps(notebook))
+
+
+def recorded(out: Path) -> set[str]:
+    return {p.stem for p in (out / "records").glob("*.json")} if (out / "records").exists() else set()
+
+
+@pytest.mark.parametrize("how", [pytest.param(signal.SIGKILL, id="kill-9"), pytest.param(signal.SIGINT, id="ctrl-c")])
+def test_a_killed_run_resumes_without_regrading(submissions: Path, tmp_path: Path, how: signal.Signals) -> None:
+    add_sleeper(submissions)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "autograder.cli", "grade", "hw2", str(submissions), "--out", str(out),
+               "--workers", "1", "--timeout", "3", "--quiet"]
+    grader = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while len(recorded(out)) < len(QUICK) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(recorded(out)) == len(QUICK)
+    grader.send_signal(how)
+    grader.wait(timeout=30)
+    assert "zz_sleeps" not in recorded(out)
+
+    resumed = grade(assignment="hw2", submissions=submissions, out=out, timeout=3, memory_bytes=2 * 1024**3)
+    assert resumed.reused == len(QUICK)
+    assert [r.submission for r in resumed.results] == sorted(p.stem for p in submissions.glob("*.ipynb"))
+    assert (out / "gradebook.csv").read_text().count("\n") == len(QUICK) + 2
+
+
+def test_only_new_or_changed_submissions_are_graded_again(submissions: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = grade(assignment="hw2", submissions=submissions, out=out, seed=5)
+    assert first.reused == 0
+    changed = submissions / QUICK[0].name
+    changed.write_text(changed.read_text().replace('"cells": [', '"cells": [{"cell_type": "code", "id": "new", '
+                                                   '"metadata": {}, "outputs": [], "execution_count": null, '
+                                                   '"source": "x = 1"}, ', 1))
+    second = grade(assignment="hw2", submissions=submissions, out=out, seed=5)
+    assert second.reused == len(QUICK) - 1
+    assert second.gradebook.read_text() == first.gradebook.read_text()
+    assert grade(assignment="hw2", submissions=submissions, out=out, seed=5, force=True).reused == 0
+    assert grade(assignment="hw2", submissions=submissions, out=out, seed=6).reused == 0
+
+
+def test_without_a_seed_a_rerun_keeps_the_seed_of_the_folder(submissions: Path, tmp_path: Path) -> None:
+    first = grade(assignment="hw2", submissions=submissions, out=tmp_path / "out")
+    again = grade(assignment="hw2", submissions=submissions, out=tmp_path / "out")
+    assert again.seed == first.seed and again.reused == len(QUICK)
+
+
+def test_no_grading_process_outlives_a_killed_run(submissions: Path, tmp_path: Path) -> None:
+    add_sleeper(submissions)
+    out = tmp_path / "out"
+    grader = subprocess.Popen([sys.executable, "-m", "autograder.cli", "grade", "hw2", str(submissions), "--out",
+                               str(out), "--workers", "1", "--timeout", "30", "--quiet"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while len(recorded(out)) < len(QUICK) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    descendants = _descendants(grader.pid)
+    assert descendants, "the grader should have a fork server and a child running"
+    grader.kill()
+    grader.wait()
+    time.sleep(1.0)
+    alive = [pid for pid in descendants if _alive(pid)]
+    assert alive == []
+
+
+def _parent(pid: int) -> int:
+    try:
+        # The command name may hold spaces or parentheses: the fields after the last ")" are fixed.
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return -1
+
+
+def _descendants(root: int) -> list[int]:
+    pids = [int(name) for name in os.listdir("/proc") if name.isdigit()]
+    found, frontier = [], [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid in pids if _parent(pid) == parent]
+        found += children
+        frontier += children
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "State:\tZ" not in status
