@@ -1,20 +1,22 @@
 """Executors run phase 1 (the student's notebook) for a batch of jobs; one small interface.
 
-The local executor forks every submission from a prepared fork server (numpy, IPython's
-transformer and this package already imported), so each notebook gets a fresh process without
-paying for interpreter start-up; a fake in the tests stands in for it.
+The local executor forks every submission from a prepared fork server (autograder.forkserver:
+numpy, IPython's transformer and this package already imported), so each notebook gets a fresh
+process without paying for interpreter start-up; a fake in the tests stands in for it.
 """
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import shutil
 import signal
+import subprocess
+import sys
+import threading
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Protocol
 
@@ -23,7 +25,6 @@ from .results import CRASH, MEMORY, OK, TIMEOUT
 from .runner import first_code_line
 
 RESULT_CAP = 64 * 1024 * 1024
-PRELOAD = ["autograder.preload"]
 
 
 @dataclass(frozen=True)
@@ -93,25 +94,88 @@ def classify(data: dict[str, Any] | None, killed_for_time: bool, exitcode: int |
                          "(an exit() or os._exit() in a cell, or a crash)." + kept, data, seconds)
 
 
+class ForkServer:
+    """The grader's side of the fork server: start it, ask it for children, learn how they ended."""
+
+    def __init__(self) -> None:
+        self._process = subprocess.Popen([sys.executable, "-m", "autograder.forkserver"], stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1)
+        self._lock = threading.Lock()
+        self._next_id = 0
+        self._pids: dict[int, int] = {}
+        self._exits: dict[int, int] = {}
+        self._changed = threading.Condition()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self._process.stdout is not None
+        for line in self._process.stdout:
+            message = json.loads(line)
+            with self._changed:
+                if "pid" in message:
+                    self._pids[message["id"]] = message["pid"]
+                else:
+                    self._exits[message["id"]] = message["exit"]
+                self._changed.notify_all()
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+
+    _closed = False
+
+    def start(self, job: str, result: str, work: str, limits: Limits) -> int:
+        """Fork a child for one job; its request id."""
+        with self._lock:
+            self._next_id += 1
+            request_id = self._next_id
+            assert self._process.stdin is not None
+            self._process.stdin.write(json.dumps({"id": request_id, "job": job, "result": result, "work": work,
+                                                  "limits": asdict(limits)}) + "\n")
+            self._process.stdin.flush()
+        return request_id
+
+    def wait(self, request_id: int, timeout: float | None) -> int | None:
+        """The child's exit code (negative: killed by that signal), or None if still running."""
+        with self._changed:
+            self._changed.wait_for(lambda: request_id in self._exits or self._closed, timeout)
+            return self._exits.pop(request_id, -signal.SIGKILL if self._closed else None)
+
+    def kill(self, request_id: int) -> None:
+        with self._changed:
+            self._changed.wait_for(lambda: request_id in self._pids or request_id in self._exits or self._closed, 5)
+            pid = self._pids.pop(request_id, None)
+        if pid is not None:
+            _kill_group(pid)
+
+    def close(self) -> None:
+        if self._process.stdin:
+            self._process.stdin.close()
+        self._process.wait()
+        if self._process.stdout:
+            self._process.stdout.close()
+
+
 class LocalExecutor:
     """Fresh child processes on this machine, forked from a prepared server, `workers` at a time."""
 
     def __init__(self, workers: int | None = None):
         self.workers = workers or os.cpu_count() or 1
-        self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload(PRELOAD)
 
     def run(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, Phase1Outcome]]:
-        with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            futures = {pool.submit(self.run_one, job): job for job in jobs}
-            try:
-                for future in as_completed(futures):
-                    yield futures[future], future.result()
-            finally:
-                for future in futures:
-                    future.cancel()
+        server = ForkServer()
+        try:
+            with ThreadPoolExecutor(max_workers=self.workers) as pool:
+                futures = {pool.submit(self.run_one, server, job): job for job in jobs}
+                try:
+                    for future in as_completed(futures):
+                        yield futures[future], future.result()
+                finally:
+                    for future in futures:
+                        future.cancel()
+        finally:
+            server.close()
 
-    def run_one(self, job: Job) -> Phase1Outcome:
+    def run_one(self, server: ForkServer, job: Job) -> Phase1Outcome:
         scratch = Path(tempfile.mkdtemp(prefix="cnngrade-"))
         started = time.monotonic()
         try:
@@ -119,28 +183,28 @@ class LocalExecutor:
             work.mkdir()
             job_path.write_text(json.dumps({"cells": list(job.cells), "values": list(job.values),
                                             "probes": job.probes, "probe_seconds": job.probe_seconds}))
-            limits = Limits(seconds=job.timeout, memory_bytes=job.memory_bytes)
-            process = self._context.Process(target=child_main, daemon=True,
-                                            args=(str(job_path), str(result_path), str(work), limits))
-            process.start()
-            process.join(job.timeout)
-            killed_for_time = process.exitcode is None
-            _kill_group(process)
-            process.join()
-            stderr = (scratch / "result.json.stderr")
+            request = server.start(str(job_path), str(result_path), str(work),
+                                   Limits(seconds=job.timeout, memory_bytes=job.memory_bytes))
+            exitcode = server.wait(request, job.timeout)
+            killed_for_time = exitcode is None
+            server.kill(request)
+            if exitcode is None:
+                exitcode = server.wait(request, None)
+            stderr = scratch / "result.json.stderr"
             tail = stderr.read_bytes()[-4000:].decode("utf-8", "replace") if stderr.exists() else ""
-            return classify(_read_json(result_path), killed_for_time, process.exitcode, tail, job.timeout,
+            return classify(_read_json(result_path), killed_for_time, exitcode, tail, job.timeout,
                             _last_cell_started(scratch / "result.json.progress", job.cells),
                             time.monotonic() - started)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _kill_group(process: Any) -> None:
-    # Whatever the student's code started (subprocesses, forks) ends with its notebook.
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    if process.exitcode is None:
-        process.kill()
+def _kill_group(pid: int) -> None:
+    # Whatever the student's code started (subprocesses, forks) ends with its notebook; before the
+    # child has made its own session, only the child itself can be named.
+    for kill in (os.killpg, os.kill):
+        try:
+            kill(pid, signal.SIGKILL)
+            return
+        except (ProcessLookupError, PermissionError):
+            continue
