@@ -1,25 +1,22 @@
-"""The process that runs one submission: forked from a prepared server, limited, then phase 1.
+"""The process that runs one submission: forked from the fork server, isolated, limited, phase 1.
 
-Why each line is here:
-- a new session, so the whole process group (and whatever the student started) can be killed;
-- parent-death signal, so nothing outlives a grader that was killed with kill -9;
-- resource limits set as hard limits, so student code cannot raise them again;
-- standard streams closed to the grader: the only way out is the result file, written atomically.
+The job arrives in memory (the fork carries it); everything goes back as JSON lines on one pipe,
+which the fork server relays. The child writes no file the grader reads.
 """
 from __future__ import annotations
 
-import ctypes
 import json
 import math
 import os
 import resource
-import signal
 from dataclasses import dataclass
 from typing import Any
 
+from . import isolation
 from .runner import run
 
-PR_SET_PDEATHSIG = 1
+MESSAGE_CAP = 32 * 1024 * 1024
+EXIT_MEMORY = 71
 
 
 @dataclass(frozen=True)
@@ -27,62 +24,61 @@ class Limits:
     seconds: float
     memory_bytes: int
     file_bytes: int = 64 * 1024 * 1024
-    processes: int | None = None
-
-
-def _die_with_parent() -> None:
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass  # not Linux: the CPU limit below still ends a runaway child
+    processes: int = 64
 
 
 def _limit(limits: Limits) -> None:
-    cpu = math.ceil(limits.seconds) + 2
+    # Hard limits as well as soft: student code cannot raise them again.
     caps = [(resource.RLIMIT_AS, limits.memory_bytes), (resource.RLIMIT_CORE, 0),
-            (resource.RLIMIT_CPU, cpu), (resource.RLIMIT_FSIZE, limits.file_bytes)]
-    if limits.processes is not None:
-        caps.append((resource.RLIMIT_NPROC, limits.processes))
+            (resource.RLIMIT_CPU, math.ceil(limits.seconds) + 2), (resource.RLIMIT_FSIZE, limits.file_bytes),
+            (resource.RLIMIT_NPROC, limits.processes)]
     for kind, value in caps:
-        resource.setrlimit(kind, (value, value))
+        try:
+            resource.setrlimit(kind, (value, value))
+        except (ValueError, OSError):
+            pass  # a cap above what the server itself may have stays at the server's
 
 
-def _write_json(path: str, data: dict[str, Any]) -> None:
-    temporary = f"{path}.{os.getpid()}.tmp"
-    with open(temporary, "w") as handle:
-        json.dump(data, handle)
-    os.replace(temporary, path)
+class Channel:
+    """JSON lines to the fork server; a write that fails (the reader is gone) ends the child."""
+
+    def __init__(self, fd: int):
+        self._fd = fd
+
+    def send(self, kind: str, payload: Any) -> None:
+        line = (json.dumps({kind: payload}) + "\n").encode()
+        if len(line) > MESSAGE_CAP:
+            line = (json.dumps({"error": "answers too large to send"}) + "\n").encode()
+        view = memoryview(line)
+        while view:
+            try:
+                written = os.write(self._fd, view)
+            except OSError:
+                os._exit(75)
+            view = view[written:]
 
 
-def _quiet_standard_streams(stderr_path: str) -> None:
-    null = os.open(os.devnull, os.O_RDWR)
-    os.dup2(null, 0)
-    os.dup2(null, 1)
-    errors = os.open(stderr_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.dup2(errors, 2)
-
-
-def child_main(job_path: str, result_path: str, work_dir: str, limits: Limits) -> None:
+def child_main(job: dict[str, Any], channel_fd: int, limits: Limits) -> None:
     """Entry point in the forked child; never returns."""
-    # Inherited descriptors include the fork server's keep-alive pipe: a child holding it would
-    # keep the server, and so itself, alive after the grader dies.
-    os.closerange(3, os.sysconf("SC_OPEN_MAX"))
+    # Inherited descriptors include the server's protocol pipes: keep only our own channel.
+    os.closerange(3, channel_fd)
+    os.closerange(channel_fd + 1, os.sysconf("SC_OPEN_MAX"))
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
     os.setsid()
-    _die_with_parent()
-    _quiet_standard_streams(result_path + ".stderr")
-    os.chdir(work_dir)
-    with open(job_path) as handle:
-        job = json.load(handle)
-    os.unlink(job_path)
+    os.chdir(isolation.private_scratch(limits.file_bytes))
+    # After the namespaces: entering one may reset these process attributes.
+    isolation.die_with_parent()
+    isolation.not_dumpable()
     _limit(limits)
-    progress_path = result_path + ".progress"
-
-    def progress(index: int) -> None:
-        with open(progress_path, "w") as handle:
-            handle.write(str(index))
-
-    result = run(job, record=lambda partial: _write_json(result_path, partial), progress=progress)
+    channel = Channel(channel_fd)
+    try:
+        result = run(job, record=lambda partial: channel.send("snapshot", partial),
+                     progress=lambda index: channel.send("progress", index))
+    except MemoryError:
+        os._exit(EXIT_MEMORY)
     result["peak_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    _write_json(result_path, result)
+    channel.send("final", result)
     # Skip interpreter shutdown: a student's atexit hooks or threads must not change the result.
     os._exit(0)

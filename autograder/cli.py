@@ -32,13 +32,19 @@ def _build(args: argparse.Namespace) -> int:
 def _grade(args: argparse.Namespace) -> int:
     from .executor import LocalExecutor
     from .grade import grade
+    from .errors import SandboxRequired
     from .progress import Progress, summary
+    from .sandbox import detect
     from .table import render
 
+    isolation = detect()
+    if args.require_sandbox and not isolation.isolated:
+        raise SandboxRequired(isolation.warning)
     with Progress(enabled=sys.stderr.isatty() and not args.quiet) as progress:
         run = grade(assignment=args.assignment, submissions=args.submissions, out=args.out, seed=args.seed,
                     timeout=args.timeout, memory_bytes=args.memory, force=args.force,
-                    executor=LocalExecutor(args.workers), on_start=progress.start, on_result=progress.advance)
+                    executor=LocalExecutor(args.workers, isolation), on_start=progress.start,
+                    on_result=progress.advance)
     if not args.quiet:
         print(render(run.results, run.questions))
         print()
@@ -67,6 +73,8 @@ def make_parser() -> argparse.ArgumentParser:
     grade.add_argument("--workers", type=int, default=None, help="parallel submissions (default: all cores)")
     grade.add_argument("--force", action="store_true", help="regrade everything, even what OUT already holds")
     grade.add_argument("--quiet", action="store_true", help="print only the closing summary")
+    grade.add_argument("--require-sandbox", action="store_true",
+                       help="refuse to grade unless bubblewrap can sandbox the submissions")
     grade.set_defaults(handler=_grade)
     return parser
 

@@ -25,3 +25,10 @@ class BuildError(CnnGradeError):
 
 class SubmissionsNotFound(CnnGradeError):
     """The submissions folder is missing or holds no notebooks."""
+
+
+class SandboxRequired(CnnGradeError):
+    """--require-sandbox was given and bubblewrap cannot sandbox submissions here."""
+
+    def __init__(self, why: str):
+        super().__init__(f"--require-sandbox: {why}")

@@ -8,19 +8,17 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import threading
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any, Iterable, Iterator, Protocol
 
-from .child import Limits, child_main
+from .child import EXIT_MEMORY, Limits
+from .sandbox import Sandbox
 from .results import CRASH, MEMORY, OK, TIMEOUT
 from .runner import first_code_line
 
@@ -51,31 +49,22 @@ class Phase1Outcome:
 
 
 class Executor(Protocol):
+    #: empty when student code runs sandboxed; otherwise what is missing, for the run's summary
+    warning: str
+
     def run(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, Phase1Outcome]]:
         """Run every job; yield each with its outcome as it finishes, in any order."""
         ...
 
 
-def _last_cell_started(progress: Path, cells: tuple[str, ...]) -> str:
-    try:
-        index = int(progress.read_text())
-    except (OSError, ValueError):
+def _last_cell_started(index: int | None, cells: tuple[str, ...]) -> str:
+    if index is None or not 0 < index <= len(cells):
         return ""
-    first = first_code_line(cells[index - 1]).strip()[:60] if 0 < index <= len(cells) else ""
+    first = first_code_line(cells[index - 1]).strip()[:60]
     return f"; the last cell to start was cell {index}: `{first}`" if first else f"; the last cell to start was cell {index}"
 
 
-def _read_json(path: Path) -> dict[str, Any] | None:
-    try:
-        if path.stat().st_size > RESULT_CAP:
-            return None
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def classify(data: dict[str, Any] | None, killed_for_time: bool, exitcode: int | None, stderr: str,
+def classify(data: dict[str, Any] | None, killed_for_time: bool, exitcode: int | None,
              timeout: float, last_cell: str, seconds: float) -> Phase1Outcome:
     """Name how phase 1 ended; partial answers recorded before a failure are kept."""
     complete = bool(data and data.get("complete") is True)
@@ -85,7 +74,7 @@ def classify(data: dict[str, Any] | None, killed_for_time: bool, exitcode: int |
                              "Look for an endless loop or a very slow cell." + kept, data, seconds)
     if complete:
         return Phase1Outcome(OK, "", data, seconds)
-    if "MemoryError" in stderr or exitcode == -signal.SIGKILL:
+    if exitcode in (EXIT_MEMORY, -signal.SIGKILL, -signal.SIGSEGV):
         return Phase1Outcome(MEMORY, f"The notebook ran out of memory{last_cell}." + kept, data, seconds)
     if exitcode == -signal.SIGXCPU:
         return Phase1Outcome(TIMEOUT, f"The notebook used more CPU time than allowed{last_cell}." + kept, data, seconds)
@@ -94,58 +83,94 @@ def classify(data: dict[str, Any] | None, killed_for_time: bool, exitcode: int |
                          "(an exit() or os._exit() in a cell, or a crash)." + kept, data, seconds)
 
 
-class ForkServer:
-    """The grader's side of the fork server: start it, ask it for children, learn how they ended."""
+@dataclass
+class _Request:
+    """What the grader has heard about one child: kept small, only the latest answers."""
 
-    def __init__(self) -> None:
-        self._process = subprocess.Popen([sys.executable, "-m", "autograder.forkserver"], stdin=subprocess.PIPE,
-                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1)
+    pid: int | None = None
+    exitcode: int | None = None
+    ended: bool = False
+    progress: int | None = None
+    latest: str | None = None
+
+
+class ForkServer:
+    """The grader's side of autograder.forkserver: start it (sandboxed or not), ask it for
+    children, and keep each child's latest answers and how it ended."""
+
+    def __init__(self, sandbox: Sandbox):
+        command = sandbox.command([sys.executable, "-m", "autograder.forkserver"])
+        self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=subprocess.DEVNULL, text=True, bufsize=1)
         self._lock = threading.Lock()
         self._next_id = 0
-        self._pids: dict[int, int] = {}
-        self._exits: dict[int, int] = {}
+        self._requests: dict[int, _Request] = {}
         self._changed = threading.Condition()
+        self._closed = False
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
         assert self._process.stdout is not None
         for line in self._process.stdout:
-            message = json.loads(line)
+            kind, request_id, payload = line.rstrip("\n").split(" ", 2)
             with self._changed:
-                if "pid" in message:
-                    self._pids[message["id"]] = message["pid"]
-                else:
-                    self._exits[message["id"]] = message["exit"]
+                request = self._requests.get(int(request_id))
+                if request is None:
+                    continue
+                if kind == "P":
+                    request.pid = int(payload)
+                elif kind == "E":
+                    request.exitcode, request.ended = int(payload), True
+                elif kind == "M":
+                    self._note(request, payload)
                 self._changed.notify_all()
         with self._changed:
             self._closed = True
             self._changed.notify_all()
 
-    _closed = False
+    @staticmethod
+    def _note(request: _Request, line: str) -> None:
+        # Only the kind is peeked at here; the answers are parsed and validated once, at the end.
+        if line.startswith('{"progress": '):
+            try:
+                request.progress = int(line[len('{"progress": '):-1])
+            except ValueError:
+                pass
+        elif line.startswith(('{"snapshot": ', '{"final": ')):
+            request.latest = line
 
-    def start(self, job: str, result: str, work: str, limits: Limits) -> int:
-        """Fork a child for one job; its request id."""
+    def _send(self, message: dict[str, Any]) -> None:
         with self._lock:
+            assert self._process.stdin is not None
+            try:
+                self._process.stdin.write(json.dumps(message) + "\n")
+                self._process.stdin.flush()
+            except (BrokenPipeError, ValueError):
+                pass  # the server is gone; wait() reports every child as ended
+
+    def start(self, job: dict[str, Any], limits: Limits) -> int:
+        with self._changed:
             self._next_id += 1
             request_id = self._next_id
-            assert self._process.stdin is not None
-            self._process.stdin.write(json.dumps({"id": request_id, "job": job, "result": result, "work": work,
-                                                  "limits": asdict(limits)}) + "\n")
-            self._process.stdin.flush()
+            self._requests[request_id] = _Request()
+        self._send({"id": request_id, "job": job, "limits": asdict(limits)})
         return request_id
 
-    def wait(self, request_id: int, timeout: float | None) -> int | None:
-        """The child's exit code (negative: killed by that signal), or None if still running."""
+    def wait(self, request_id: int, timeout: float | None) -> bool:
+        """True once the child has ended (or the server has gone)."""
         with self._changed:
-            self._changed.wait_for(lambda: request_id in self._exits or self._closed, timeout)
-            return self._exits.pop(request_id, -signal.SIGKILL if self._closed else None)
+            return self._changed.wait_for(lambda: self._requests[request_id].ended or self._closed, timeout)
 
     def kill(self, request_id: int) -> None:
+        # The server kills it: only the server knows whether that pid is still this child's.
+        self._send({"kill": request_id})
+
+    def finish(self, request_id: int) -> _Request:
         with self._changed:
-            self._changed.wait_for(lambda: request_id in self._pids or request_id in self._exits or self._closed, 5)
-            pid = self._pids.pop(request_id, None)
-        if pid is not None:
-            _kill_group(pid)
+            request = self._requests.pop(request_id)
+            if not request.ended:
+                request.exitcode = -signal.SIGKILL
+            return request
 
     def close(self) -> None:
         if self._process.stdin:
@@ -155,14 +180,27 @@ class ForkServer:
             self._process.stdout.close()
 
 
+def _answers(latest: str | None) -> dict[str, Any] | None:
+    if latest is None or len(latest) > RESULT_CAP:
+        return None
+    try:
+        message = json.loads(latest)
+    except ValueError:
+        return None
+    data = message.get("final") or message.get("snapshot") if isinstance(message, dict) else None
+    return data if isinstance(data, dict) else None
+
+
 class LocalExecutor:
     """Fresh child processes on this machine, forked from a prepared server, `workers` at a time."""
 
-    def __init__(self, workers: int | None = None):
+    def __init__(self, workers: int | None = None, sandbox: Sandbox | None = None):
         self.workers = workers or os.cpu_count() or 1
+        self.sandbox = sandbox or Sandbox("none", "the executor was made without a sandbox")
+        self.warning = self.sandbox.warning
 
     def run(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, Phase1Outcome]]:
-        server = ForkServer()
+        server = ForkServer(self.sandbox)
         try:
             with ThreadPoolExecutor(max_workers=self.workers) as pool:
                 futures = {pool.submit(self.run_one, server, job): job for job in jobs}
@@ -176,35 +214,14 @@ class LocalExecutor:
             server.close()
 
     def run_one(self, server: ForkServer, job: Job) -> Phase1Outcome:
-        scratch = Path(tempfile.mkdtemp(prefix="cnngrade-"))
         started = time.monotonic()
-        try:
-            work, job_path, result_path = scratch / "work", scratch / "job.json", scratch / "result.json"
-            work.mkdir()
-            job_path.write_text(json.dumps({"cells": list(job.cells), "values": list(job.values),
-                                            "probes": job.probes, "probe_seconds": job.probe_seconds}))
-            request = server.start(str(job_path), str(result_path), str(work),
-                                   Limits(seconds=job.timeout, memory_bytes=job.memory_bytes))
-            exitcode = server.wait(request, job.timeout)
-            killed_for_time = exitcode is None
-            server.kill(request)
-            if exitcode is None:
-                exitcode = server.wait(request, None)
-            stderr = scratch / "result.json.stderr"
-            tail = stderr.read_bytes()[-4000:].decode("utf-8", "replace") if stderr.exists() else ""
-            return classify(_read_json(result_path), killed_for_time, exitcode, tail, job.timeout,
-                            _last_cell_started(scratch / "result.json.progress", job.cells),
-                            time.monotonic() - started)
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
-
-
-def _kill_group(pid: int) -> None:
-    # Whatever the student's code started (subprocesses, forks) ends with its notebook; before the
-    # child has made its own session, only the child itself can be named.
-    for kill in (os.killpg, os.kill):
-        try:
-            kill(pid, signal.SIGKILL)
-            return
-        except (ProcessLookupError, PermissionError):
-            continue
+        request_id = server.start({"cells": list(job.cells), "values": list(job.values), "probes": job.probes,
+                                   "probe_seconds": job.probe_seconds},
+                                  Limits(seconds=job.timeout, memory_bytes=job.memory_bytes))
+        ended = server.wait(request_id, job.timeout)
+        if not ended:
+            server.kill(request_id)
+            server.wait(request_id, 10)
+        request = server.finish(request_id)
+        return classify(_answers(request.latest), not ended, request.exitcode, job.timeout,
+                        _last_cell_started(request.progress, job.cells), time.monotonic() - started)

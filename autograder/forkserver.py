@@ -1,11 +1,16 @@
 """The fork server: a prepared process that forks one fresh child per submission.
 
-Run as `python -m autograder.forkserver`. It imports the costly modules once (autograder.preload),
-then reads one JSON request per line on stdin and answers JSON lines on stdout:
-  {"id": 7, "job": ..., "result": ..., "work": ..., "limits": {...}}  ->  {"id": 7, "pid": 1234}
-  and when that child ends                                             ->  {"id": 7, "exit": -9}
-It never runs student code itself, so no submission can leave state for the next. When stdin
-closes (the grader ended, however it ended) it kills every child it started and exits.
+Run as `python -m autograder.forkserver`, inside the sandbox when there is one. It imports the
+costly modules once (autograder.preload), then reads one JSON request per line on stdin:
+    {"id": 7, "job": {...}, "limits": {...}}     start a child for request 7
+    {"kill": 7}                                   kill it (and its session) if it still runs
+and writes lines on stdout that the grader parses:
+    P 7 <pid>          the child for request 7 started
+    M 7 <json line>    a line the child sent on its channel (relayed as is, never parsed here)
+    E 7 <exit code>    the child ended (negative: killed by that signal); no M line follows
+A child can write only to its own channel, so it cannot forge another submission's lines or a P
+or E line. The server never runs student code itself, so no submission leaves state for the next.
+When stdin closes (the grader ended, however it ended) it kills every child and exits.
 """
 from __future__ import annotations
 
@@ -14,14 +19,22 @@ import os
 import selectors
 import signal
 import sys
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import preload  # noqa: F401  - the point of a fork server: import once, fork many
-from .child import Limits, child_main
+from .child import MESSAGE_CAP, Limits, child_main
 
 
-def _reply(message: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(message) + "\n")
+@dataclass
+class _Child:
+    request_id: int
+    channel: int
+    pending: bytearray = field(default_factory=bytearray)
+
+
+def _emit(line: str) -> None:
+    sys.stdout.write(line + "\n")
     sys.stdout.flush()
 
 
@@ -29,19 +42,93 @@ def _exit_code(status: int) -> int:
     return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
 
 
-def _start(request: dict[str, Any]) -> int:
+def _start(request: dict[str, Any]) -> tuple[int, int]:
+    read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         try:
-            child_main(request["job"], request["result"], request["work"], Limits(**request["limits"]))
+            os.close(read_end)
+            child_main(request["job"], write_end, Limits(**request["limits"]))
         finally:
             os._exit(70)
-    return pid
+    os.close(write_end)
+    os.set_blocking(read_end, False)
+    return pid, read_end
 
 
-def _reap(children: dict[int, int]) -> None:
+def _relay(child: _Child) -> bool:
+    """Forward the child's complete lines; False once its channel is closed."""
+    while True:
+        try:
+            chunk = os.read(child.channel, 1 << 16)
+        except BlockingIOError:
+            return True
+        if not chunk:
+            return False
+        child.pending += chunk
+        while b"\n" in child.pending:
+            line, _, rest = bytes(child.pending).partition(b"\n")
+            child.pending = bytearray(rest)
+            _emit(f"M {child.request_id} {line.decode('utf-8', 'replace')}")
+        if len(child.pending) > MESSAGE_CAP:
+            child.pending.clear()  # an endless line is dropped, never buffered without bound
+
+
+def serve() -> None:
+    children: dict[int, _Child] = {}
+    # A child's exit wakes the loop at once through this pipe.
+    wake_read, wake_write = os.pipe()
+    for fd in (wake_read, wake_write):
+        os.set_blocking(fd, False)
+    signal.set_wakeup_fd(wake_write)
+    signal.signal(signal.SIGCHLD, lambda signum, frame: None)
+    selector = selectors.DefaultSelector()
+    selector.register(sys.stdin, selectors.EVENT_READ, None)
+    selector.register(wake_read, selectors.EVENT_READ, None)
+    try:
+        while True:
+            for key, _ in selector.select():
+                if key.fileobj is sys.stdin:
+                    line = sys.stdin.readline()
+                    if not line:
+                        return
+                    request = json.loads(line)
+                    if "kill" in request:
+                        _kill(children, request["kill"])
+                        continue
+                    pid, channel = _start(request)
+                    children[pid] = _Child(request["id"], channel)
+                    selector.register(channel, selectors.EVENT_READ, pid)
+                    _emit(f"P {request['id']} {pid}")
+                elif key.fileobj == wake_read:
+                    os.read(wake_read, 4096)
+                elif not _relay(children[key.data]):
+                    selector.unregister(key.fileobj)
+            _reap(children, selector)
+    finally:
+        for pid in children:
+            _signal_group(pid)
+
+
+def _signal_group(pid: int) -> None:
+    for kill in (os.killpg, os.kill):
+        try:
+            kill(pid, signal.SIGKILL)
+            return
+        except (ProcessLookupError, PermissionError):
+            continue
+
+
+def _kill(children: dict[int, _Child], request_id: int) -> None:
+    """Kill a request's child (and its session) if it is still running; its E line follows."""
+    for pid, child in children.items():
+        if child.request_id == request_id:
+            _signal_group(pid)
+
+
+def _reap(children: dict[int, _Child], selector: selectors.BaseSelector) -> None:
     while children:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
@@ -49,43 +136,21 @@ def _reap(children: dict[int, int]) -> None:
             return
         if pid == 0:
             return
-        request_id = children.pop(pid, None)
-        if request_id is not None:
-            _reply({"id": request_id, "exit": _exit_code(status)})
-
-
-def serve() -> None:
-    children: dict[int, int] = {}
-    # A child's exit wakes the loop at once through this pipe, instead of a polling interval.
-    wake_read, wake_write = os.pipe()
-    os.set_blocking(wake_read, False)
-    os.set_blocking(wake_write, False)
-    signal.set_wakeup_fd(wake_write)
-    signal.signal(signal.SIGCHLD, lambda signum, frame: None)
-    selector = selectors.DefaultSelector()
-    selector.register(sys.stdin, selectors.EVENT_READ, "request")
-    selector.register(wake_read, selectors.EVENT_READ, "child")
-    try:
-        while True:
-            for key, _ in selector.select():
-                if key.data == "child":
-                    os.read(wake_read, 4096)
-                    continue
-                line = sys.stdin.readline()
-                if not line:
-                    return
-                request = json.loads(line)
-                pid = _start(request)
-                children[pid] = request["id"]
-                _reply({"id": request["id"], "pid": pid})
-            _reap(children)
-    finally:
-        for pid in children:
-            for kill in (os.killpg, os.kill):
-                try:
-                    kill(pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
+        child = children.pop(pid, None)
+        if child is None:
+            continue
+        # Whatever the student's code started in its session ends with it. The pid cannot have
+        # been reused yet: only this loop forks, and it is here.
+        _signal_group(pid)
+        # Whatever the child wrote before it ended is relayed before its end is announced; a
+        # grandchild still holding the channel cannot delay that.
+        _relay(child)
+        try:
+            selector.unregister(child.channel)
+        except (KeyError, ValueError):
+            pass
+        os.close(child.channel)
+        _emit(f"E {child.request_id} {_exit_code(status)}")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from . import records
+from . import records, sandbox
 from .checks import codec
 from .checks.answers import RecordedAnswers
 from .checks.core import Case, CheckFailed
@@ -42,6 +42,7 @@ class GradeRun:
     questions: tuple[str, ...]
     gradebook: Path
     reused: int
+    sandbox_warning: str = ""
 
 
 @lru_cache(maxsize=1)
@@ -151,8 +152,10 @@ def grade(*, assignment: str, submissions: Path, out: Path, seed: int | None = N
     homework = find_assignment(assignment)
     notebooks = find_submissions(submissions)
     seed = resolve_seed(out, homework.name, seed)
+    executor = executor or LocalExecutor(sandbox=sandbox.detect())
     write_atomic(out / RUN_FILE, json.dumps({"assignment": homework.name, "seed": seed,
-                                             "grader_version": grader_version()}, indent=2) + "\n")
+                                             "grader_version": grader_version(),
+                                             "sandboxed": not executor.warning}, indent=2) + "\n")
     cases = homework.cases(seed)
     probes = {name: [probe_to_json(p) for p in items] for name, items in homework.probes(seed).items()}
     results: dict[str, SubmissionResult] = {}
@@ -185,11 +188,11 @@ def grade(*, assignment: str, submissions: Path, out: Path, seed: int | None = N
     for item in [job for job in jobs if isinstance(job, SubmissionResult)]:
         finish(item)
     pending = [job for job in jobs if isinstance(job, Job)]
-    for job, outcome in (executor or LocalExecutor()).run(pending):
+    for job, outcome in executor.run(pending):
         finish(grade_outcome(job.submission, homework, seed, cases, outcome))
     ordered = tuple(results[path.stem] for path in notebooks)
     gradebook = write_gradebook(out / "gradebook.csv", ordered, homework.questions())
-    return GradeRun(homework.name, seed, ordered, homework.questions(), gradebook, reused)
+    return GradeRun(homework.name, seed, ordered, homework.questions(), gradebook, reused, executor.warning)
 
 
 __all__ = ["GradeRun", "grade", "grader_version"]

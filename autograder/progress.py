@@ -48,4 +48,6 @@ def summary(run: GradeRun) -> str:
         "slowest: " + ", ".join(f"{r.submission} ({r.seconds:.1f} s)" for r in slowest),
         f"seed {run.seed}; gradebook {run.gradebook}",
     ]
+    if run.sandbox_warning:
+        lines.append(f"WARNING: {run.sandbox_warning}")
     return "\n".join(lines)

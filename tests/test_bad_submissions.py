@@ -11,9 +11,12 @@ from autograder.executor import Job, Phase1Outcome
 from autograder.grade import GradeRun, grade
 from autograder.results import CRASH, MEMORY, OK, TIMEOUT
 
+from solutions import hw1
+
 from .factories import write_notebook
 
-CORRECT_Q1 = "import numpy as np\nfrom solutions.hw1 import vertical_edges as _v\nvertical_edges = _v.tolist()"
+# The answer typed in, as a student would: the sandbox hides solutions/ from submissions.
+CORRECT_Q1 = f"import numpy as np\nvertical_edges = {hw1.vertical_edges.tolist()}"
 
 # name -> (cells, or raw bytes for a file that is not a notebook)
 SUBMISSIONS: dict[str, list[str] | bytes] = {
@@ -98,6 +101,8 @@ def test_nan_and_missing_answers_say_so(run: GradeRun) -> None:
 
 class FakeExecutor:
     """Answers every job with a canned outcome, so grade() is tested without processes."""
+
+    warning = ""  # it runs no student code at all
 
     def __init__(self, outcome: Phase1Outcome):
         self.outcome, self.jobs = outcome, []

@@ -10,10 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from .plain import MAX_DEPTH, MAX_ELEMENTS, PORTABLE_DTYPES
+from .plain import ARRAY_TAG, ERROR_TAG, MAX_DEPTH, MAX_ELEMENTS, PORTABLE_DTYPES
 
-ARRAY_TAG = "__ndarray__"
-ERROR_TAG = "__error__"
 
 
 class MalformedData(ValueError):

@@ -54,8 +54,15 @@ def to_plain(value: Any, depth: int = 0) -> Any:
     raise NotPlainData(f"a {kind.__name__}")
 
 
+# The codec's tags: a student's dict may not carry them, so it can never pass for an array record.
+ARRAY_TAG, ERROR_TAG = "__ndarray__", "__error__"
+RESERVED_KEYS = frozenset({ARRAY_TAG, ERROR_TAG})
+
+
 def _plain_key(key: Any) -> str:
     if type(key) is str:
+        if key in RESERVED_KEYS:
+            raise NotPlainData(f"a dict with the reserved key {key!r}")
         return key
     if type(key) in (int, bool) or (isinstance(key, np.generic) and type(key).__module__ == "numpy"):
         return str(key)

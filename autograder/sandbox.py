@@ -1,0 +1,91 @@
+"""The sandbox around phase 1: bubblewrap, when the machine has it.
+
+The fork server (and so every submission) runs in its own user, PID, network, IPC and mount
+namespaces as an unprivileged uid, with a read-only view of the system libraries, the Python
+installation and the runner's part of this package, and nothing else: no solutions/, no hidden
+checks, no repository, no submissions folder, no output folder, no network. Without bubblewrap,
+grading still works with resource limits only, and the run says so loudly.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import autograder
+
+SANDBOX_UID = 65534  # nobody
+SYSTEM_DIRS = ("/usr", "/bin", "/lib", "/lib32", "/lib64", "/libx32")
+# Only what the dynamic loader, numpy and Python's start-up read; /etc as a whole may hold secrets.
+SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/localtime", "/etc/nsswitch.conf")
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """How phase 1 is isolated in this run; `command` wraps the fork server's command line."""
+
+    kind: str  # "bubblewrap" or "none"
+    warning: str = ""
+
+    @property
+    def isolated(self) -> bool:
+        return self.kind == "bubblewrap"
+
+    def command(self, argv: list[str]) -> list[str]:
+        return bwrap_arguments() + ["--", *argv] if self.isolated else argv
+
+
+def _secret_dirs() -> list[Path]:
+    """Package folders the student must never see, wherever they are installed."""
+    found = [Path(autograder.__file__).parent / "hidden"]
+    try:
+        import solutions
+
+        found.append(Path(solutions.__file__).parent)
+    except ImportError:
+        pass
+    return found
+
+
+def _visible_dirs() -> list[Path]:
+    prefixes = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix), Path(sys.base_exec_prefix)}
+    return sorted(prefixes | {Path(autograder.__file__).parent})
+
+
+def bwrap_arguments() -> list[str]:
+    arguments = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session",
+                 "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
+                 "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+                 "--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/tmp",
+                 "--setenv", "LANG", "C.UTF-8", "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
+                 "--chdir", "/tmp"]
+    for directory in SYSTEM_DIRS:
+        arguments += ["--ro-bind-try", directory, directory]
+    for file in SYSTEM_FILES:
+        arguments += ["--ro-bind-try", file, file]
+    visible = _visible_dirs()
+    for directory in visible:
+        arguments += ["--ro-bind", str(directory), str(directory)]
+    for secret in _secret_dirs():
+        if any(secret == d or d in secret.parents for d in visible):
+            arguments += ["--tmpfs", str(secret)]
+    return arguments
+
+
+@lru_cache(maxsize=1)
+def detect() -> Sandbox:
+    """Bubblewrap if it is installed and can start a sandbox here; otherwise none, with why."""
+    if shutil.which("bwrap") is None:
+        return Sandbox("none", "bubblewrap (bwrap) is not installed: submissions ran with resource limits "
+                               "only, NOT sandboxed (they could read files and the network). "
+                               "Install it: apt-get install bubblewrap")
+    probe = subprocess.run(bwrap_arguments() + ["--", sys.executable, "-c", "import autograder.runner"],
+                           capture_output=True, text=True, timeout=60)
+    if probe.returncode != 0:
+        return Sandbox("none", "bubblewrap could not start a sandbox here "
+                               f"({probe.stderr.strip()[:200]}): submissions ran with resource limits only, "
+                               "NOT sandboxed.")
+    return Sandbox("bubblewrap")
