@@ -1,0 +1,97 @@
+"""The sandbox: what a submission can see inside it, and what happens on a machine without it."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder.checks import codec
+from autograder.executor import Job, LocalExecutor
+from autograder.sandbox import Sandbox, bwrap_arguments, detect
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cells(cells: list[str], sandbox: Sandbox, values: tuple[str, ...] = ("seen",)) -> dict:
+    job = Job("probe", tuple(cells), values, {}, timeout=20, memory_bytes=2 * 1024**3)
+    ((_, outcome),) = list(LocalExecutor(1, sandbox).run([job]))
+    assert outcome.data is not None, outcome.message
+    return {name: codec.decode(value) if codec.error_message(value) is None else None
+            for name, value in outcome.data["values"].items()}
+
+
+@pytest.fixture
+def sandbox() -> Sandbox:
+    found = detect()
+    if not found.isolated:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must have the sandbox: {found.warning}")
+        pytest.skip(found.warning)
+    return found
+
+
+def test_inside_the_sandbox_the_secrets_are_out_of_sight(sandbox: Sandbox) -> None:
+    seen = run_cells(["import os, importlib.util\n"
+                      "seen = {'uid': os.getuid(),\n"
+                      "        'solutions': importlib.util.find_spec('solutions') is not None,\n"
+                      f"        'repo': sorted(os.listdir({str(ROOT)!r})),\n"
+                      f"        'hidden': os.listdir({str(ROOT / 'autograder' / 'hidden')!r}),\n"
+                      "        'etc': sorted(os.listdir('/etc')), 'tmp': os.listdir('/tmp'),\n"
+                      "        'env': sorted(os.environ)}"], sandbox)["seen"]
+    assert seen["uid"] != 0
+    assert seen["solutions"] is False
+    assert set(seen["repo"]) <= {"autograder", ".venv"}
+    assert seen["hidden"] == []
+    assert "shadow" not in seen["etc"] and "passwd" not in seen["etc"]
+    assert seen["tmp"] == ["work"]
+    assert not any("SEED" in name or "CNNGRADE" in name for name in seen["env"])
+
+
+def test_two_submissions_do_not_share_a_scratch_folder(sandbox: Sandbox) -> None:
+    # One fork server for both, the first finishing before the second starts: only a private
+    # scratch per child keeps the first one's file from the second.
+    writer = Job("writer", ("open('note.txt', 'w').write('x')\nimport os\nseen = os.listdir('.')",), ("seen",),
+                 {}, timeout=20, memory_bytes=2 * 1024**3)
+    reader = Job("reader", ("import os\nseen = [os.listdir('/tmp'), os.listdir('.'), os.getcwd()]",), ("seen",),
+                 {}, timeout=20, memory_bytes=2 * 1024**3)
+    outcomes = {job.submission: codec.decode(outcome.data["values"]["seen"])
+                for job, outcome in LocalExecutor(1, sandbox).run([writer, reader])}
+    assert outcomes["writer"] == ["note.txt"]
+    assert outcomes["reader"] == [["work"], [], "/tmp/work"]
+
+
+def test_without_bubblewrap_grading_works_and_warns(tmp_path: Path) -> None:
+    submissions = tmp_path / "in"
+    submissions.mkdir()
+    shutil.copy(EXAMPLES / "hw2" / "passes_all.ipynb", submissions)
+    # A PATH without bwrap on it: python is called by its full path.
+    env = {**os.environ, "PATH": str(tmp_path / "empty")}
+    done = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", "hw2", str(submissions), "--out",
+                           str(tmp_path / "out"), "--quiet"], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "WARNING: bubblewrap (bwrap) is not installed" in done.stdout and "NOT sandboxed" in done.stdout
+    assert "1 ok" in done.stdout
+
+
+def test_require_sandbox_refuses_to_grade_without_it(tmp_path: Path) -> None:
+    submissions = tmp_path / "in"
+    submissions.mkdir()
+    shutil.copy(EXAMPLES / "hw2" / "passes_all.ipynb", submissions)
+    env = {**os.environ, "PATH": str(tmp_path / "empty")}
+    done = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", "hw2", str(submissions), "--out",
+                           str(tmp_path / "out"), "--require-sandbox"], env=env, capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "--require-sandbox" in done.stderr and "apt-get install bubblewrap" in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_secret_packages_are_masked_wherever_they_are_installed() -> None:
+    arguments = bwrap_arguments()
+    bound = [arguments[i + 1] for i, flag in enumerate(arguments) if flag == "--ro-bind"]
+    assert not any(Path(path).name == "solutions" for path in bound)
+    assert not any(Path(path) == ROOT for path in bound)
