@@ -51,7 +51,7 @@ def to_plain(value: Any, depth: int = 0) -> Any:
                 for row, cells in value.to_dict(orient="index").items()}
     if _is_pandas(value, "Series"):
         return to_plain(value.to_list(), depth + 1)
-    raise NotPlainData(f"a {kind.__name__}")
+    raise NotPlainData(f"an object of type {kind.__name__}")
 
 
 # The codec's tags: a student's dict may not carry them, so it can never pass for an array record.
