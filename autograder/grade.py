@@ -85,6 +85,7 @@ def score_cases(cases: Sequence[Case], answers: Any, unavailable: str = "") -> t
     """Phase 2: run each case on recorded answers; a case that fails scores 0 with its message."""
     results = []
     for case in cases:
+        mistake = ""
         if unavailable:
             score, message = 0.0, unavailable
         else:
@@ -92,8 +93,9 @@ def score_cases(cases: Sequence[Case], answers: Any, unavailable: str = "") -> t
                 case.check(answers)
                 score, message = case.points, case.success or "Passed."
             except CheckFailed as failure:
-                score, message = 0.0, str(failure)
-        results.append(CaseResult(case.id, case.title, case.question, score, case.points, case.hidden, message))
+                score, message, mistake = 0.0, str(failure), failure.mistake
+        results.append(CaseResult(case.id, case.title, case.question, score, case.points, case.hidden, message,
+                                  mistake))
     return tuple(results)
 
 

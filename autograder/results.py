@@ -18,6 +18,7 @@ class CaseResult:
     max_score: float
     hidden: bool
     message: str
+    mistake: str = ""  # the known wrong variant the answer matched, for reports
 
 
 @dataclass(frozen=True)

@@ -66,8 +66,8 @@ def test_value_of_a_missing_name_names_it_and_suggests_a_close_one(
     pytest.param(..., "is still `...`", id="ellipsis"),
     pytest.param(_valid_conv, "is a function", id="function"),
     pytest.param(print, "is a function", id="builtin"),
-    pytest.param({1, 2}, "is a set", id="set"),
-    pytest.param((n for n in range(3)), "is a generator", id="generator"),
+    pytest.param({1, 2}, "is an object of type set", id="set"),
+    pytest.param((n for n in range(3)), "is an object of type generator", id="generator"),
 ])
 def test_value_explains_why_it_cannot_be_taken(value: Any, said: str) -> None:
     message = _message(lambda: LiveAnswers({"strided_edges": value}).value("strided_edges"))
@@ -108,7 +108,7 @@ def test_call_on_a_function_that_returns_none_mentions_return() -> None:
 
 def test_call_on_a_function_that_returns_non_plain_data_names_it() -> None:
     message = _message(lambda: LiveAnswers({"conv2d": _returns_a_generator}).call("conv2d", PROBE))
-    assert "`conv2d` returned a generator" in message
+    assert "`conv2d` returned an object of type generator" in message
     assert PROBE.description in message
 
 

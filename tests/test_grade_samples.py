@@ -103,3 +103,11 @@ def test_results_json_follows_gradescope_format(runs: dict[str, GradeRun]) -> No
 def test_same_seed_gives_a_byte_identical_gradebook(runs: dict[str, GradeRun], tmp_path: Path) -> None:
     again = grade(assignment="hw2", submissions=EXAMPLES / "hw2", out=tmp_path, seed=SEED)
     assert again.gradebook.read_bytes() == runs["hw2"].gradebook.read_bytes()
+
+
+def test_known_mistakes_are_recorded_by_name_for_reports(runs: dict[str, GradeRun]) -> None:
+    result = by_name(runs["hw3"])["lecture_values"]
+    mistakes = {case.id: case.mistake for case in result.cases if case.mistake}
+    assert set(mistakes) == {f"hw3.q1.{row}.params" for row in ("CONV1", "CONV2", "FC3", "FC4", "Softmax")}
+    assert all(mistake in message for case in result.cases if case.mistake
+               for mistake, message in [(case.mistake, case.message)])

@@ -26,7 +26,7 @@ def check_array(value: Any, name: str, expected: np.ndarray, tolerance: Toleranc
         return
     for mistake, variant in mistakes.items():
         if _matches(array, np.asarray(variant, dtype=float), tolerance):
-            raise CheckFailed(f"`{name}`{suffix} matches what you get when {mistake}.")
+            raise CheckFailed(f"`{name}`{suffix} matches what you get when {mistake}.", mistake=mistake)
     require_shape(array, name, expected.shape, shape_why)
     wrong = np.argwhere(~np.isclose(array, expected, rtol=tolerance.rtol, atol=tolerance.atol))
     first = [int(i) for i in wrong[0]]
@@ -44,5 +44,5 @@ def check_count(value: Any, name: str, expected: int, mistakes: Mapping[str, int
     suffix = f" on {where}" if where else ""
     for mistake, variant in mistakes.items():
         if got == variant:
-            raise CheckFailed(f"`{name}`{suffix} is {got:,}, which is what you get when {mistake}.")
+            raise CheckFailed(f"`{name}`{suffix} is {got:,}, which is what you get when {mistake}.", mistake=mistake)
     raise CheckFailed(f"`{name}`{suffix} is {got:,}; that is not the expected count.")

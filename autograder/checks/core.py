@@ -6,7 +6,14 @@ from typing import Any, Callable, Protocol
 
 
 class CheckFailed(AssertionError):
-    """A check did not pass; the message is written for the student and says what to fix."""
+    """A check did not pass; the message is written for the student and says what to fix.
+
+    `mistake` names the known wrong variant the answer matched, if any, so reports can count them.
+    """
+
+    def __init__(self, message: str, mistake: str = ""):
+        super().__init__(message)
+        self.mistake = mistake
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,7 @@ def _rounding_check(answers: Answers) -> None:
     if word != ref.hw2_rounding:
         raise CheckFailed(f"`hw2_rounding` is {word!r}: with that rounding p = 3.5 gives an output of "
                           f"{ref.output_size(6, 3, getattr(math, word)(3.5), 2)}, not 6. Check the "
-                          "output size with each rounding.")
+                          "output size with each rounding.", mistake=f"{word} instead of {ref.hw2_rounding}")
 
 
 def _padding_value(answers: Answers) -> None:

@@ -22,6 +22,7 @@ CHANNEL_MISTAKE = ("each filter is counted as if its input had one channel, as t
 SINGLE_BIAS_MISTAKE = ("the layer gets a single bias, as the lecture's printed table does: every "
                        "unit has its own bias (n_in x n_out + n_out)")
 NO_BIAS_MISTAKE = "the biases are left out: every filter or unit has one bias"
+POOL_PARAMS_MISTAKE = "a pooling layer is given parameters"
 
 
 def _params_mistakes(row: str) -> dict[str, int]:
@@ -48,7 +49,7 @@ def _cell_case(row: str, column: str) -> Case:
             return
         if column == "params" and isinstance(dict(ref.LENET)[row], ref.Pool) and got != expected:
             raise CheckFailed(f"{label} is {got:,}: a pooling layer has no parameters to learn "
-                              "(f and s are hyperparameters).")
+                              "(f and s are hyperparameters).", mistake=POOL_PARAMS_MISTAKE)
         mistakes = _params_mistakes(row) if column == "params" else {}
         check_count(got, label, expected, mistakes)
         if column == "size" and got != expected:

@@ -32,7 +32,7 @@ def _pool_check(answers: Answers) -> None:
     got = as_int(answers.value("pool_params"), "pool_params")
     if got != ref.pool_params:
         raise CheckFailed(f"`pool_params` is {got:,}: pooling learns nothing; f and s are "
-                          "hyperparameters, not parameters.")
+                          "hyperparameters, not parameters.", mistake="a pooling layer is given parameters")
 
 
 def _vgg_group(title: str, start: int, stop: int) -> Case:
