@@ -18,6 +18,15 @@ from .factories import write_notebook
 # The answer typed in, as a student would: the sandbox hides solutions/ from submissions.
 CORRECT_Q1 = f"import numpy as np\nvertical_edges = {hw1.vertical_edges.tolist()}"
 
+# A student's correct conv2d, without its return: the cases below end it in their own ways.
+CONV2D = """import numpy as np
+def conv2d(x, k, stride=1, padding=0):
+    x, k = np.pad(np.asarray(x, float), padding), np.asarray(k, float)
+    f = k.shape[0]
+    rows, cols = (x.shape[0] - f) // stride + 1, (x.shape[1] - f) // stride + 1
+    out = np.array([[np.sum(x[i*stride:i*stride+f, j*stride:j*stride+f] * k) for j in range(cols)]
+                    for i in range(rows)])"""
+
 # name -> (cells, or raw bytes for a file that is not a notebook)
 SUBMISSIONS: dict[str, list[str] | bytes] = {
     "passes_q1": [CORRECT_Q1],
@@ -27,7 +36,12 @@ SUBMISSIONS: dict[str, list[str] | bytes] = {
     "os_exit": [CORRECT_Q1, "import os\nos._exit(0)"],
     "endless_loop": [CORRECT_Q1, "while True:\n    pass"],
     "memory_hog": [CORRECT_Q1, "import numpy as np\nhog = np.ones(10**10)"],
-    "prints_a_lot": ["print('x' * 50_000_000)", CORRECT_Q1],
+    "prints_a_lot": ["chunk = 'x' * 1_000_000\nfor _ in range(300):\n    print(chunk)", CORRECT_Q1],
+    "syntax_error": ["def broken(:\n    pass", CORRECT_Q1],
+    "conv2d_raises_on_padding": [CORRECT_Q1, CONV2D + "\n    if padding:\n        raise ValueError('no padding here')"
+                                 + "\n    return out"],
+    "conv2d_wrong_shape": [CORRECT_Q1, CONV2D + "\n    return out[:-1]"],
+    "conv2d_loops_on_padding": [CORRECT_Q1, CONV2D + "\n    while padding:\n        pass\n    return out"],
     "empty_notebook": [],
     "nan_answer": ["import numpy as np\nvertical_edges = np.full((4, 4), np.nan)"],
     "png_renamed": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)),
@@ -46,7 +60,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> GradeRun:
         else:
             write_notebook(folder / f"{name}.ipynb", content)
     return grade(assignment="hw1", submissions=folder, out=tmp_path_factory.mktemp("out"), seed=1,
-                 timeout=5, memory_bytes=1024**3)
+                 timeout=8, memory_bytes=1024**3, probe_seconds=0.5)
 
 
 def row(run: GradeRun, name: str):
@@ -70,6 +84,7 @@ def test_every_submission_is_one_row(run: GradeRun) -> None:
     pytest.param("endless_loop", TIMEOUT, "while True", id="endless-loop"),
     pytest.param("memory_hog", MEMORY, "memory", id="memory-hog"),
     pytest.param("prints_a_lot", OK, "", id="huge-output"),
+    pytest.param("syntax_error", OK, "SyntaxError", id="syntax-error"),
     pytest.param("empty_notebook", OK, "", id="no-cells"),
     pytest.param("png_renamed", "invalid", "not text", id="png"),
     pytest.param("truncated_json", "invalid", "truncated", id="truncated"),
@@ -82,7 +97,8 @@ def test_status_and_message(run: GradeRun, name: str, status: str, phrase: str) 
     assert phrase in result.message
 
 
-@pytest.mark.parametrize("name", ["passes_q1", "ipython_syntax", "raises_then_answers", "sys_exit_then_answers", "os_exit", "endless_loop",
+@pytest.mark.parametrize("name", ["passes_q1", "ipython_syntax", "raises_then_answers", "sys_exit_then_answers",
+                                  "os_exit", "endless_loop", "syntax_error",
                                   "prints_a_lot", "memory_hog"])
 def test_answers_defined_around_a_failure_still_earn_credit(run: GradeRun, name: str) -> None:
     assert q1(run, name) == q1(run, "passes_q1") > 0
@@ -127,3 +143,21 @@ def test_malformed_phase1_data_is_a_crash_never_an_exception(tmp_path: Path, dat
     assert result.score == 0
     assert result.status == CRASH or all("could not" in c.message or "malformed" in c.message.lower()
                                          for c in result.cases if c.question == "q1")
+
+
+def q3_messages(run: GradeRun, name: str) -> dict[str, str]:
+    return {case.id: case.message for case in row(run, name).cases if case.question == "q3"}
+
+
+@pytest.mark.parametrize(("name", "phrase"), [
+    pytest.param("conv2d_raises_on_padding", "raised ValueError: no padding here", id="raises-on-some-probes"),
+    pytest.param("conv2d_wrong_shape", "has shape", id="wrong-shape"),
+    pytest.param("conv2d_loops_on_padding", "did not return within 0.5 s", id="loops-on-some-probes"),
+])
+def test_a_function_failing_on_some_probes_loses_only_those(run: GradeRun, name: str, phrase: str) -> None:
+    messages = q3_messages(run, name)
+    failed = {case: message for case, message in messages.items() if message != "Passed."}
+    assert failed and all(phrase in message for message in failed.values())
+    if name != "conv2d_wrong_shape":
+        assert len(failed) < len(messages), "the probes without padding should still pass"
+    assert row(run, name).status == OK
