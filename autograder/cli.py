@@ -52,6 +52,14 @@ def _grade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from .report import write_report
+
+    index = write_report(out=args.out, into=args.into)
+    print(f"report: {index.resolve().as_uri()}")
+    return 0
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cnngrade", description="Auto-graded CNN homework: build and grade.")
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="COMMAND")
@@ -76,6 +84,12 @@ def make_parser() -> argparse.ArgumentParser:
     grade.add_argument("--require-sandbox", action="store_true",
                        help="refuse to grade unless bubblewrap can sandbox the submissions")
     grade.set_defaults(handler=_grade)
+
+    report = verbs.add_parser("report", help="write an HTML report of a graded folder: plots, mistakes, feedback pages")
+    report.add_argument("out", type=Path, metavar="OUT", help="a folder `cnngrade grade --out OUT` wrote")
+    report.add_argument("--into", type=Path, default=None, metavar="DIR",
+                        help="where the report goes (default: OUT/report)")
+    report.set_defaults(handler=_report)
     return parser
 
 

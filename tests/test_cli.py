@@ -89,3 +89,8 @@ def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
     assert grader.returncode == 0
     text = shown.decode(errors="replace")
     assert "grading" in text and "1/1" in text and "nb/s" in text
+
+
+def test_report_of_a_folder_never_graded_is_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", str(tmp_path)]) == 2
+    assert "run.json is missing" in capsys.readouterr().err

@@ -1,0 +1,141 @@
+"""`cnngrade report`: a static HTML report of a graded folder, with plots and one feedback page per student."""
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from . import records
+from .errors import CnnGradeError
+from .files import write_atomic
+from .grade import RUN_FILE
+from .report_data import ClassReport, RunInfo, summarize
+from .report_plots import score_histogram, write_bytes_atomic
+from .results import SubmissionResult
+
+REPORT = "report"
+INDEX = "index.html"
+STUDENTS = "students"
+PLOTS = "plots"
+TOTAL_PLOT = "total.png"
+
+
+class ResultsNotFound(CnnGradeError):
+    """OUT is not a finished `cnngrade grade` folder, so there is nothing consistent to report on."""
+
+
+def _environment() -> Environment:
+    # Autoescape everything: student messages, output and even file names are untrusted text.
+    environment = Environment(loader=PackageLoader("autograder", "report_templates"), autoescape=True,
+                              undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                              keep_trailing_newline=True)
+    environment.filters["num"] = lambda value: f"{value:g}"
+    return environment
+
+
+def student_page(submission: str) -> str:
+    """The page's file name, which is also its link text relative to students/."""
+    return f"{submission}.html"
+
+
+def _href(path: str) -> str:
+    # A file stem may hold `#`, `?`, `%` or spaces; quoted, the link still names that file.
+    return quote(path, safe="/")
+
+
+def _why(error: Exception) -> str:
+    return "missing" if isinstance(error, FileNotFoundError) else f"unreadable ({error})"
+
+
+def load_run(out: Path) -> tuple[RunInfo, tuple[SubmissionResult, ...]]:
+    """run.json, and the record of each submission in gradebook.csv (the last finished run), checked for agreement."""
+    try:
+        run_data = json.loads((out / RUN_FILE).read_text())
+        run = RunInfo(str(run_data["assignment"]), int(run_data["seed"]), str(run_data["grader_version"]),
+                      bool(run_data["sandboxed"]))
+    except (OSError, ValueError, KeyError, TypeError) as problem:
+        raise ResultsNotFound(f"{out / RUN_FILE} is {_why(problem)}: report on a folder that "
+                              "`cnngrade grade ... --out` wrote.") from None
+    try:
+        with open(out / "gradebook.csv", newline="", encoding="utf-8") as stream:
+            # Records of submissions since removed stay in records/; the gradebook lists the current class.
+            submissions = [row["submission"] for row in csv.DictReader(stream)]
+    except (OSError, KeyError, csv.Error) as problem:
+        raise ResultsNotFound(f"{out / 'gradebook.csv'} is {_why(problem)}: the grading run into {out} did not "
+                              "finish; rerun `cnngrade grade` into it (it resumes).") from None
+    results = []
+    for submission in submissions:
+        path = out / records.RECORDS / f"{submission}.json"
+        try:
+            result = records.result_from_dict(json.loads(path.read_text())["result"])
+        except (OSError, ValueError, KeyError, TypeError) as problem:
+            raise ResultsNotFound(f"gradebook.csv lists {submission!r} but {path} is {_why(problem)}: rerun "
+                                  f"`cnngrade grade` into {out}.") from None
+        if (result.assignment, result.seed) != (run.assignment, run.seed):
+            raise ResultsNotFound(
+                f"{path} was graded for {result.assignment} with seed {result.seed}, but {RUN_FILE} says "
+                f"{run.assignment} with seed {run.seed}: the last run into {out} did not finish; rerun "
+                "`cnngrade grade` into it (it resumes).")
+        results.append(result)
+    if not results:
+        raise ResultsNotFound(f"{out / 'gradebook.csv'} lists no submissions: nothing to report on.")
+    return run, tuple(results)
+
+
+def _write_plots(report: ClassReport, into: Path) -> dict[str, str]:
+    """Every plot, keyed by question ('' for the total), as a link relative to the index."""
+    links = {"": f"{PLOTS}/{TOTAL_PLOT}"}
+    write_bytes_atomic(into / links[""], score_histogram([r.score for r in report.results], report.max_score,
+                                                          f"Total score (max {report.max_score:g})"))
+    for number, question in enumerate(report.questions, 1):
+        # Question names come from the course registry; numbered files keep them out of paths anyway.
+        links[question.name] = f"{PLOTS}/question-{number}.png"
+        write_bytes_atomic(into / links[question.name],
+                           score_histogram(question.scores, question.max_score,
+                                           f"{question.name} (max {question.max_score:g})"))
+    return links
+
+
+def _remove_stale(folder: Path, pattern: str, keep: set[str]) -> None:
+    """Pages and plots of an earlier report whose student or question is gone (only files this writes)."""
+    for path in folder.glob(pattern):
+        if path.name not in keep and path.is_file():
+            path.unlink()
+
+
+def write_report(*, out: Path, into: Path | None = None) -> Path:
+    """Write the class report for the graded folder OUT into INTO (default OUT/report/); return index.html."""
+    run, results = load_run(out)
+    into = into if into is not None else out / REPORT
+    report = summarize(run, results)
+    environment = _environment()
+    plots = _write_plots(report, into)
+    student = environment.get_template("student.html")
+    pages = set()
+    for result in report.results:
+        page = student_page(result.submission)
+        pages.add(page)
+        write_atomic(into / STUDENTS / page, student.render(run=run, result=result, questions=report.questions,
+                                                            cases=_cases_by_question(result)))
+    _remove_stale(into / STUDENTS, "*.html", pages)
+    _remove_stale(into / PLOTS, "*.png", {Path(link).name for link in plots.values()})
+    # The index last: once it exists, everything it links to does too.
+    index = into / INDEX
+    write_atomic(index, environment.get_template("index.html").render(
+        report=report, plots={key: _href(link) for key, link in plots.items()},
+        pages={r.submission: _href(f"{STUDENTS}/{student_page(r.submission)}") for r in report.results}))
+    return index
+
+
+def _cases_by_question(result: SubmissionResult) -> dict[str, list[Any]]:
+    grouped: dict[str, list[Any]] = {}
+    for case in result.cases:
+        grouped.setdefault(case.question, []).append(case)
+    return grouped
+
+
+__all__ = ["ResultsNotFound", "load_run", "write_report"]

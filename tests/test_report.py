@@ -1,0 +1,294 @@
+"""`cnngrade report`: counts computed from the results, escaping, one page per student, links, a real browser."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Callable
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+import autograder.report as report_module
+from autograder import records
+from autograder.errors import CnnGradeError
+from autograder.exports import write_gradebook
+from autograder.grade import grade
+from autograder.report import ResultsNotFound, write_report
+from autograder.report_data import RunInfo, Tally, summarize
+from autograder.results import CRASH, INVALID, OK, TIMEOUT, CaseResult, SubmissionResult
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+SEED, VERSION = 7, "9.9.9+test"
+SCREENSHOT = Path("/tmp/cnngrade-report-screenshot.png")
+CONV = "each filter is counted as if its input had one channel"
+BIAS = "the layer gets a single bias"
+EVIL = "<script>alert('x')</script>"
+
+
+def case(question: str, name: str, score: float, max_score: float = 1.0, *, hidden: bool = False,
+         message: str = "Passed.", mistake: str = "") -> CaseResult:
+    return CaseResult(f"hw3.{question}.{name}", f"{name} is right", question, score, max_score, hidden, message,
+                      mistake)
+
+
+def submission(name: str, *cases: CaseResult, status: str = OK, message: str = "", output: str = "",
+               seconds: float = 0.1, seed: int = SEED) -> SubmissionResult:
+    return SubmissionResult(name, "hw3", status, message, cases, seed, VERSION, output, seconds)
+
+
+def write_out(out: Path, *results: SubmissionResult, sandboxed: bool = True) -> Path:
+    """An OUT folder as `cnngrade grade` leaves it: run.json, gradebook.csv and one record each."""
+    for result in results:
+        records.save(out, records.Fingerprint("0" * 64, result.seed, VERSION, 60.0, 2**30), result)
+    (out / "run.json").write_text(json.dumps({"assignment": "hw3", "seed": SEED, "grader_version": VERSION,
+                                              "sandboxed": sandboxed}))
+    write_gradebook(out / "gradebook.csv", results, ("q1", "q2"))
+    return out
+
+
+def class_of_three() -> tuple[SubmissionResult, ...]:
+    """ann and bob make the CONV mistake (ann twice), bob also BIAS; cat makes it in q2 only."""
+    return (
+        submission("ann", case("q1", "CONV1", 0, mistake=CONV, message="CONV1 is 208, " + CONV),
+                   case("q1", "CONV2", 0, mistake=CONV, message="CONV2 is 416, " + CONV),
+                   case("q1", "FC3", 1), case("q2", "conv-1", 0, 2, hidden=True, message="returned None on f=3"),
+                   seconds=0.5),
+        submission("bob", case("q1", "CONV1", 0, mistake=CONV, message="CONV1 is 208, " + CONV),
+                   case("q1", "CONV2", 1), case("q1", "FC3", 0, mistake=BIAS, message="FC3 is 48,001"),
+                   case("q2", "conv-1", 0, 2, hidden=True, message="returned None on f=5"), seconds=2.0),
+        submission("cat", case("q1", "CONV1", 1), case("q1", "CONV2", 1), case("q1", "FC3", 1),
+                   case("q2", "conv-1", 0, 2, hidden=True, mistake=CONV, message="is 600, " + CONV),
+                   output="hello from cat\n", seconds=2.0),
+    )
+
+
+class Links(HTMLParser):
+    """Every href/src, every id, and every tag name of one page."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        self.tags.append((tag, found))
+        self.links += [value for key, value in attrs if key in ("href", "src") and value]
+        if found.get("id"):
+            self.ids.add(str(found["id"]))
+
+
+def pages(into: Path) -> list[Path]:
+    return sorted(into.rglob("*.html"))
+
+
+def test_mistakes_are_counted_per_student_and_per_case() -> None:
+    report = summarize(RunInfo("hw3", SEED, VERSION, True), class_of_three())
+    q1, q2 = report.questions
+    assert q1.mistakes == (Tally(CONV, ("ann", "bob"), 3), Tally(BIAS, ("bob",), 1))
+    assert q2.mistakes == (Tally(CONV, ("cat",), 1),)
+
+
+def test_other_failures_group_messages_that_differ_only_in_numbers() -> None:
+    results = (*class_of_three(),
+               submission("dan", case("q1", "CONV1", 0, message="Not graded: the file is not JSON"),
+                          case("q2", "conv-1", 0, 2, message="Not graded: the file is not JSON"), status=INVALID))
+    q1, q2 = summarize(RunInfo("hw3", SEED, VERSION, True), results).questions
+    # The cases with a named mistake are tallied there, and an ungraded notebook belongs to the statuses.
+    assert q1.failures == ()
+    assert q2.failures == (Tally("returned None on f=3", ("ann", "bob"), 2, variants=2),)
+
+
+def test_summary_statuses_and_slowest() -> None:
+    results = (*class_of_three(), submission("dan", case("q1", "CONV1", 0), status=TIMEOUT, message="too slow",
+                                             seconds=9.0),
+               submission("eve", case("q1", "CONV1", 0), status=CRASH, message="died", seconds=0.0))
+    report = summarize(RunInfo("hw3", SEED, VERSION, False), results)
+    assert dict(report.status_counts) == {"ok": 3, "timeout": 1, "memory": 0, "crash": 1, "invalid": 0}
+    assert [r.score for r in report.results] == [1, 1, 3, 0, 0]
+    assert (report.mean, report.median, report.highest, report.lowest) == (1.0, 1, 3, 0)
+    assert [(g.status, g.submissions) for g in report.not_ok] == [("timeout", (("dan", "too slow"),)),
+                                                                  ("crash", (("eve", "died"),))]
+    # Ties on seconds go by name, so the page is the same every time.
+    assert [r.submission for r in report.slowest] == ["dan", "bob", "cat", "ann", "eve"]
+    assert [(q.name, q.max_score, q.full_marks, q.zeros) for q in report.questions] == [("q1", 3, 1, 2),
+                                                                                         ("q2", 2, 0, 5)]
+
+
+def test_the_index_shows_the_class_summary_and_the_mistakes(tmp_path: Path) -> None:
+    index = write_report(out=write_out(tmp_path / "out", *class_of_three(), sandboxed=False))
+    assert index == tmp_path / "out" / "report" / "index.html"
+    text = index.read_text()
+    assert f"<td class=\"num\">{SEED}</td>" in text and VERSION in text
+    assert "without the bubblewrap sandbox" in text
+    row = re.search(rf"<tr><td class=\"message\">{CONV}</td><td class=\"num\">(\d) of 3</td>\s*"
+                    r"<td class=\"num\">(\d)</td>", text)
+    assert row is not None and row.groups() == ("2", "3")
+
+
+def test_untrusted_text_is_escaped_everywhere(tmp_path: Path) -> None:
+    name = "mallory<img src=q onerror=alert(1)>"
+    evil = submission(name, case("q1", "CONV1", 0, message=EVIL, mistake=EVIL),
+                      case("q2", "conv-1", 0, 2, message=EVIL), status=CRASH, message=EVIL, output=EVIL)
+    into = tmp_path / "report"
+    write_report(out=write_out(tmp_path / "out", *class_of_three(), evil), into=into)
+    student = into / "students" / f"{name}.html"
+    assert student.exists()
+    for page in pages(into):
+        text = page.read_text()
+        assert "<script>alert" not in text and "<img src=q" not in text
+        tags = Links(text).tags
+        # The only script is the report's own image check, and the only images are its plots.
+        assert [tag for tag, _ in tags if tag == "script"] == (["script"] if page.name == "index.html" else [])
+        assert all(attrs.get("class") == "plot" for tag, attrs in tags if tag == "img")
+    text = student.read_text()
+    assert text.count("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;") == 4  # status, 2 cases, output
+    assert "<pre>&lt;script&gt;" in text
+
+
+def test_one_feedback_page_per_student_with_every_case(tmp_path: Path) -> None:
+    into = tmp_path / "report"
+    write_report(out=write_out(tmp_path / "out", *class_of_three()), into=into)
+    assert sorted(p.name for p in (into / "students").iterdir()) == ["ann.html", "bob.html", "cat.html"]
+    cat = (into / "students" / "cat.html").read_text()
+    assert cat.count('<span class="badge passed">') == 3 and cat.count('<span class="badge failed">') == 1
+    assert "hidden" in cat and "<pre>hello from cat\n</pre>" in cat
+    assert "is 600, " + CONV in cat
+
+
+def test_every_link_resolves_to_a_file_or_an_anchor(tmp_path: Path) -> None:
+    into = tmp_path / "report"
+    name = "with space #1 ?%"
+    write_report(out=write_out(tmp_path / "out", *class_of_three(), submission(name, case("q1", "CONV1", 1))),
+                 into=into)
+    checked = 0
+    for page in pages(into):
+        for link in Links(page.read_text()).links:
+            parts = urlsplit(link)
+            assert not parts.scheme and not parts.netloc, f"{page.name} links outside the report: {link}"
+            target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
+            assert target.is_file(), f"{page.name}: {link} does not exist"
+            if parts.fragment:
+                assert parts.fragment in Links(target.read_text()).ids, f"{page.name}: no #{parts.fragment}"
+            checked += 1
+    assert checked > 20
+    index = Links((into / "index.html").read_text())
+    assert f"students/{name}.html" in [unquote(link) for link in index.links]
+    assert sorted(link for link in index.links if link.endswith(".png")) == [
+        "plots/question-1.png", "plots/question-2.png", "plots/total.png"]
+
+
+def test_plots_are_pngs_one_per_question_and_the_total(tmp_path: Path) -> None:
+    into = tmp_path / "report"
+    write_report(out=write_out(tmp_path / "out", *class_of_three()), into=into)
+    for path in sorted((into / "plots").iterdir()):
+        data = path.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n"
+        assert struct.unpack(">II", data[16:24]) == (560, 240), path.name
+
+
+def test_the_same_folder_gives_the_same_bytes_and_stale_pages_go(tmp_path: Path) -> None:
+    out = write_out(tmp_path / "out", *class_of_three())
+    first, second = tmp_path / "first", tmp_path / "second"
+    write_report(out=out, into=first)
+    write_report(out=out, into=second)
+
+    def tree(root: Path) -> dict[str, bytes]:
+        return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+    assert tree(first) == tree(second)
+    assert not [p for p in first.rglob(".*")], "a temporary file was left behind"
+    # cat left the class: the gradebook no longer lists her, and her page goes with it.
+    write_out(out, *class_of_three()[:2])
+    write_report(out=out, into=first)
+    assert sorted(p.name for p in (first / "students").iterdir()) == ["ann.html", "bob.html"]
+
+
+@pytest.mark.parametrize("spoil", [
+    pytest.param(lambda out: (out / "run.json").unlink(), id="no-run-json"),
+    pytest.param(lambda out: (out / "gradebook.csv").unlink(), id="no-gradebook"),
+    pytest.param(lambda out: (out / "records" / "bob.json").unlink(), id="missing-record"),
+    pytest.param(lambda out: (out / "records" / "bob.json").write_text("{"), id="corrupt-record"),
+    pytest.param(lambda out: records.save(out, records.Fingerprint("0", 8, VERSION, 1, 1),
+                                          submission("bob", seed=8)), id="unfinished-rerun"),
+])
+def test_a_folder_that_is_not_a_finished_grading_is_a_message(tmp_path: Path,
+                                                              spoil: Callable[[Path], object]) -> None:
+    out = write_out(tmp_path / "out", *class_of_three())
+    spoil(out)
+    with pytest.raises(ResultsNotFound, match="cnngrade grade") as raised:
+        write_report(out=out)
+    assert isinstance(raised.value, CnnGradeError)
+    assert not (out / "report" / "index.html").exists()
+
+
+def test_report_on_graded_samples_names_the_lectures_mistake(tmp_path: Path) -> None:
+    submissions = tmp_path / "in"
+    submissions.mkdir()
+    for name in ("lecture_values", "one_channel_filters", "passes_all"):
+        shutil.copy(EXAMPLES / "hw3" / f"{name}.ipynb", submissions / f"{name}.ipynb")
+    grade(assignment="hw3", submissions=submissions, out=tmp_path / "out", seed=3)
+    q1 = summarize(*report_module.load_run(tmp_path / "out")).questions[0]
+    conv = [tally for tally in q1.mistakes if tally.text.startswith(CONV)]
+    assert [(t.students, t.cases) for t in conv] == [(("lecture_values", "one_channel_filters"), 4)]
+    text = write_report(out=tmp_path / "out").read_text()
+    assert CONV in text and "2 of 3" in text
+
+
+def test_public_api() -> None:
+    assert sorted(report_module.__all__) == ["ResultsNotFound", "load_run", "write_report"]
+
+
+def chromium() -> str:
+    found = shutil.which("chromium")
+    if found:
+        return found
+    if os.environ.get("CI"):
+        pytest.fail("chromium is not installed; CI must install it (apt-get install chromium)")
+    pytest.skip("chromium is not installed (apt-get install chromium)")
+
+
+def run_chromium(browser: str, profile: Path, *args: str) -> str:
+    done = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                           f"--user-data-dir={profile}", "--window-size=1200,2000", *args],
+                          capture_output=True, text=True, timeout=180, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+@pytest.mark.slow
+def test_the_report_renders_with_its_plots_in_a_real_browser(tmp_path: Path,
+                                                              record_property: pytest.RecordProperty) -> None:
+    browser = chromium()
+    run = grade(assignment="hw3", submissions=EXAMPLES / "hw3", out=tmp_path / "out", seed=2026)
+    index = write_report(out=tmp_path / "out")
+    images = [tag for tag, _ in Links(index.read_text()).tags if tag == "img"]
+    assert len(images) == 3
+
+    # The page's own load handler counts the images that decoded; --dump-dom prints the DOM after load.
+    dom = run_chromium(browser, tmp_path / "profile", "--dump-dom", index.as_uri())
+    body = re.search(r"<body ([^>]*)>", dom)
+    assert body is not None, dom[:2000]
+    assert 'data-images-broken="0"' in body.group(1) and f'data-images-loaded="{len(images)}"' in body.group(1)
+    assert "each filter is counted as if its input had one channel" in dom
+
+    student = index.parent / "students" / "lecture_values.html"
+    assert "<pre>" in student.read_text() or "printed nothing" in student.read_text()
+    assert "CONV1" in run_chromium(browser, tmp_path / "profile", "--dump-dom", student.as_uri())
+
+    shot = tmp_path / "index.png"
+    run_chromium(browser, tmp_path / "profile", f"--screenshot={shot}", index.as_uri())
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", data[16:24]) == (1200, 2000)
+    shutil.copy(shot, SCREENSHOT)
+    record_property("screenshot", str(SCREENSHOT))
+    print(f"report screenshot: {SCREENSHOT} (and {shot}); {len(run.results)} submissions")
