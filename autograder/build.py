@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -22,6 +23,44 @@ from .errors import BuildError
 CHECKS_BUNDLE = "cnn_checks"
 WHEELS = "wheels"
 GRADESCOPE_SOURCE = "/autograder/source"
+# The zip's entry point (run_autograder runs it): Otter's own run_otter.py, then a "status" on every
+# scored test. Otter 7.0.0 writes "status" only on its unscored "Public Tests" entry; Gradescope's
+# format has it per test ("passed"/"failed"). try/finally, so an Otter error still fails the run.
+RUN_OTTER = '''"""Runs Otter-Grader's autograding process, then gives every scored test a Gradescope status."""
+import json
+import os
+
+try:
+    from otter.run.run_autograder import main as run_autograder
+except ModuleNotFoundError as e:
+    if "'otter'" in str(e):
+        raise RuntimeError(
+            "The 'otter' module could not be imported. This is usually caused by errors while building the "
+            "grading image, so check the image build logs and include them when requesting "
+            "support."
+        )
+    raise e
+
+RESULTS = "/autograder/results/results.json"
+
+
+def add_status(path):
+    with open(path, encoding="utf-8") as f:
+        results = json.load(f)
+    for test in results.get("tests", []):
+        if "status" not in test and "score" in test and "max_score" in test:
+            test["status"] = "passed" if test["score"] >= test["max_score"] else "failed"
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(results, f, indent=4)
+
+
+if __name__ == "__main__":
+    try:
+        run_autograder("/autograder")
+    finally:
+        if os.path.isfile(RESULTS):
+            add_status(RESULTS)
+'''
 
 
 @dataclass(frozen=True)
@@ -83,6 +122,16 @@ def _replace_dir(source: Path, target: Path) -> None:
     shutil.copytree(source, target, ignore=_ignore_caches)
 
 
+def write_gradescope_zip(otter_zip: Path, target: Path) -> None:
+    """Otter's autograder zip with run_otter.py replaced by RUN_OTTER; every other entry (and mode) kept."""
+    with zipfile.ZipFile(otter_zip) as source:
+        if "run_otter.py" not in source.namelist():
+            raise BuildError(f"{otter_zip.name} has no run_otter.py: has Otter changed its zip layout?")
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+            for info in source.infolist():
+                out.writestr(info, RUN_OTTER if info.filename == "run_otter.py" else source.read(info))
+
+
 def build_one(root: Path, name: str, wheel: Path, work: Path, student_root: Path, dist_root: Path) -> Built:
     staging = work / name
     master = stage(root, name, wheel, staging)
@@ -96,7 +145,7 @@ def build_one(root: Path, name: str, wheel: Path, work: Path, student_root: Path
         raise BuildError(f"otter assign {name} wrote {len(zips)} autograder zips; expected one")
     target = dist_root / name
     target.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(zips[0], target / "autograder.zip")
+    write_gradescope_zip(zips[0], target / "autograder.zip")
     shutil.copy2(staging / "dist" / "autograder" / f"{name}.ipynb", target / f"{name}-solution.ipynb")
     return Built(name, student_root / name, target / "autograder.zip")
 
