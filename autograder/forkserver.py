@@ -58,6 +58,16 @@ def _start(request: dict[str, Any]) -> tuple[int, int]:
     return pid, read_end
 
 
+def _handle(request: dict[str, Any], children: dict[int, "_Child"], selector: selectors.BaseSelector) -> None:
+    if "kill" in request:
+        _kill(children, request["kill"])
+        return
+    pid, channel = _start(request)
+    children[pid] = _Child(request["id"], channel)
+    selector.register(channel, selectors.EVENT_READ, pid)
+    _emit(f"P {request['id']} {pid}")
+
+
 def _relay(child: _Child) -> bool:
     """Forward the child's complete lines; False once its channel is closed."""
     while True:
@@ -85,23 +95,23 @@ def serve() -> None:
     signal.set_wakeup_fd(wake_write)
     signal.signal(signal.SIGCHLD, lambda signum, frame: None)
     selector = selectors.DefaultSelector()
-    selector.register(sys.stdin, selectors.EVENT_READ, None)
+    requests = sys.stdin.fileno()
+    selector.register(requests, selectors.EVENT_READ, None)
     selector.register(wake_read, selectors.EVENT_READ, None)
+    # Raw reads into our own buffer: a buffered readline() could hold a second request that
+    # arrived in the same read, where select() would never report it.
+    pending = b""
     try:
         while True:
             for key, _ in selector.select():
-                if key.fileobj is sys.stdin:
-                    line = sys.stdin.readline()
-                    if not line:
+                if key.fileobj == requests:
+                    chunk = os.read(requests, 1 << 20)
+                    if not chunk:
                         return
-                    request = json.loads(line)
-                    if "kill" in request:
-                        _kill(children, request["kill"])
-                        continue
-                    pid, channel = _start(request)
-                    children[pid] = _Child(request["id"], channel)
-                    selector.register(channel, selectors.EVENT_READ, pid)
-                    _emit(f"P {request['id']} {pid}")
+                    pending += chunk
+                    *lines, pending = pending.split(b"\n")
+                    for line in lines:
+                        _handle(json.loads(line), children, selector)
                 elif key.fileobj == wake_read:
                     os.read(wake_read, 4096)
                 elif not _relay(children[key.data]):
