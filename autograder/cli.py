@@ -5,9 +5,12 @@ import argparse
 import re
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from .errors import CnnGradeError
+
+if TYPE_CHECKING:
+    from .dask_executor import DaskExecutor
 
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*([KMG]i?B?|B)?$", re.IGNORECASE)
 
@@ -29,22 +32,42 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dask_executor(args: argparse.Namespace) -> DaskExecutor:
+    from .errors import DaskUnavailable
+
+    try:
+        from .dask_executor import DaskExecutor
+    except ImportError as error:
+        raise DaskUnavailable(f"--executor dask needs Dask ({error}): pip install 'cnngrade[dask]'") from error
+    try:
+        return DaskExecutor(args.scheduler, args.workers)
+    except OSError as error:  # no scheduler there, or no workers in time (TimeoutError is an OSError)
+        raise DaskUnavailable(f"no Dask cluster to grade on: {error}") from error
+
+
 def _grade(args: argparse.Namespace) -> int:
-    from .executor import LocalExecutor
-    from .grade import grade
+    from contextlib import ExitStack
+
     from .errors import SandboxRequired
+    from .executor import Executor, LocalExecutor
+    from .grade import grade
     from .progress import Progress, summary
     from .sandbox import detect
     from .table import render
 
-    isolation = detect()
-    if args.require_sandbox and not isolation.isolated:
-        raise SandboxRequired(isolation.warning)
-    with Progress(enabled=sys.stderr.isatty() and not args.quiet) as progress:
-        run = grade(assignment=args.assignment, submissions=args.submissions, out=args.out, seed=args.seed,
-                    timeout=args.timeout, memory_bytes=args.memory, force=args.force,
-                    executor=LocalExecutor(args.workers, isolation), on_start=progress.start,
-                    on_result=progress.advance)
+    with ExitStack() as stack:
+        executor: Executor
+        if args.executor == "dask" or args.scheduler:
+            # The workers run the submissions, so their sandbox is the one that counts, not this machine's.
+            executor = stack.enter_context(_dask_executor(args))
+        else:
+            executor = LocalExecutor(args.workers, detect())
+        if args.require_sandbox and executor.warning:
+            raise SandboxRequired(executor.warning)
+        with Progress(enabled=sys.stderr.isatty() and not args.quiet) as progress:
+            run = grade(assignment=args.assignment, submissions=args.submissions, out=args.out, seed=args.seed,
+                        timeout=args.timeout, memory_bytes=args.memory, force=args.force, executor=executor,
+                        on_start=progress.start, on_result=progress.advance)
     if not args.quiet:
         print(render(run.results, run.questions))
         print()
@@ -78,7 +101,14 @@ def make_parser() -> argparse.ArgumentParser:
     grade.add_argument("--timeout", type=float, default=60.0, help="seconds per submission (default 60)")
     grade.add_argument("--memory", type=parse_size, default=parse_size("2GiB"),
                        help="memory cap per submission (default 2GiB)")
-    grade.add_argument("--workers", type=int, default=None, help="parallel submissions (default: all cores)")
+    grade.add_argument("--workers", type=int, default=None,
+                       help="parallel submissions (default: all cores); with --scheduler, how many Dask workers "
+                            "to wait for before grading (default 1)")
+    grade.add_argument("--executor", choices=("local", "dask"), default=None,
+                       help="where submissions run: forked on this machine (local, the default) or on Dask "
+                            "workers; dask without --scheduler starts a Dask cluster on this machine")
+    grade.add_argument("--scheduler", metavar="tcp://HOST:PORT", default=None,
+                       help="grade on the workers of this running Dask scheduler (implies --executor dask)")
     grade.add_argument("--force", action="store_true", help="regrade everything, even what OUT already holds")
     grade.add_argument("--quiet", action="store_true", help="print only the closing summary")
     grade.add_argument("--require-sandbox", action="store_true",
@@ -94,7 +124,10 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = make_parser().parse_args(argv)
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "scheduler", None) and args.executor == "local":
+        parser.error("--scheduler needs --executor dask")
     try:
         return args.handler(args)
     except CnnGradeError as error:

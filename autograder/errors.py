@@ -32,3 +32,7 @@ class SandboxRequired(CnnGradeError):
 
     def __init__(self, why: str):
         super().__init__(f"--require-sandbox: {why}")
+
+
+class DaskUnavailable(CnnGradeError):
+    """--executor dask: Dask is not installed, or its scheduler or workers cannot be reached."""

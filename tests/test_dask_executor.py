@@ -1,0 +1,201 @@
+"""The Dask executor: the same gradebook as the local one, and a lost worker is a crash row, not an error."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+pytest.importorskip("distributed")
+
+from distributed import KilledWorker  # noqa: E402
+
+from autograder import dask_executor  # noqa: E402
+from autograder.dask_executor import DaskExecutor, _job_fields, _job_from_fields, failed_outcome  # noqa: E402
+from autograder.executor import Job, LocalExecutor, Phase1Outcome  # noqa: E402
+from autograder.grade import grade  # noqa: E402
+from autograder.results import CRASH, OK  # noqa: E402
+from autograder.sandbox import Sandbox, detect  # noqa: E402
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "hw1"
+TIMING = Path("/tmp/cnngrade-dask-timing.txt")
+DASK = Path(sys.executable).parent / "dask"
+MEMORY = 2 * 1024**3
+
+
+def test_a_task_carries_only_json_and_rebuilds_the_same_job() -> None:
+    job = Job("one", ("x = 1", "y = 2"), ("x", "y"), {"conv2d": [{"args": [[1, 2]], "kwargs": {}}]}, 5.0, MEMORY)
+    assert _job_from_fields(json.loads(json.dumps(_job_fields(job)))) == job
+
+
+@pytest.mark.parametrize(("error", "says"), [
+    pytest.param(KilledWorker("cnngrade-phase1-x", None, 0), "was not run again",  # type: ignore[arg-type]
+                 id="lost-worker"),
+    pytest.param(RuntimeError("fork server would not start"), "RuntimeError: fork server would not start",
+                 id="task-raised"),
+])
+def test_a_task_that_did_not_come_back_is_a_crash_with_a_message(error: BaseException, says: str) -> None:
+    outcome = failed_outcome(error, 1.5)
+    assert (outcome.status, outcome.data, outcome.seconds) == (CRASH, None, 1.5)
+    assert says in outcome.message and "Nothing could be graded" in outcome.message
+
+
+def _records(out: Path) -> dict[str, dict[str, Any]]:
+    # Timing is the only field allowed to differ between two executors.
+    found = {}
+    for path in sorted((out / "records").glob("*.json")):
+        result = json.loads(path.read_text())["result"]
+        result.pop("seconds")
+        found[path.stem] = result
+    return found
+
+
+@pytest.mark.slow
+def test_a_local_dask_cluster_grades_exactly_as_the_local_executor(tmp_path: Path) -> None:
+    local_out, dask_out = tmp_path / "local", tmp_path / "dask"
+    started = time.monotonic()
+    grade(assignment="hw1", submissions=EXAMPLES, out=local_out, seed=1234, timeout=5,
+          executor=LocalExecutor(2, detect()))
+    local_seconds = time.monotonic() - started
+
+    started = time.monotonic()
+    with DaskExecutor(workers=2) as executor:
+        cluster_up = time.monotonic()
+        grade(assignment="hw1", submissions=EXAMPLES, out=dask_out, seed=1234, timeout=5, executor=executor)
+        graded = time.monotonic()
+        warning = executor.warning
+    closed = time.monotonic()
+
+    report = (f"hw1 sample class ({len(list(EXAMPLES.glob('*.ipynb')))} notebooks, --timeout 5, 2 workers):\n"
+              f"  local executor  grade(): {local_seconds:.2f} s\n"
+              f"  Dask executor   grade(): {graded - cluster_up:.2f} s "
+              f"(+ LocalCluster start {cluster_up - started:.2f} s, close {closed - graded:.2f} s; "
+              f"total {closed - started:.2f} s)\n")
+    print("\n" + report)
+    TIMING.write_text(report)
+
+    assert bool(warning) == bool(detect().warning)
+    assert (dask_out / "gradebook.csv").read_bytes() == (local_out / "gradebook.csv").read_bytes()
+    assert _records(dask_out) == _records(local_out)
+    local_json = sorted(p.name for p in (local_out / "results").glob("*.json"))
+    assert sorted(p.name for p in (dask_out / "results").glob("*.json")) == local_json
+    for name in local_json:  # the Gradescope files hold no timing: byte-identical too
+        assert (dask_out / "results" / name).read_bytes() == (local_out / "results" / name).read_bytes()
+
+
+# Test code, not a submission: without the sandbox the child may see its grandparent, the Dask worker
+# process, and ends it the way a dying machine would. It checks that it is a spawned worker first.
+KILL_MY_WORKER = """import os, signal, time
+with open({marker!r}, "a") as handle:
+    handle.write("ran\\n")
+with open(f"/proc/{{os.getppid()}}/stat") as handle:
+    worker = int(handle.read().rsplit(")", 1)[1].split()[1])
+with open(f"/proc/{{worker}}/cmdline", "rb") as handle:
+    assert b"multiprocessing" in handle.read(), "not a Dask worker process"
+os.kill(worker, signal.SIGKILL)
+time.sleep(30)"""
+
+
+@pytest.mark.slow
+def test_a_job_whose_worker_dies_is_a_crash_row_and_the_batch_goes_on() -> None:
+    # Not under /tmp: each child gets a private tmpfs there, so the file would never be seen.
+    with tempfile.TemporaryDirectory(dir="/var/tmp") as folder:
+        outcomes, runs = _run_with_a_worker_killer(Path(folder) / "runs.txt")
+
+    assert outcomes["kills_its_worker"].status == CRASH, outcomes["kills_its_worker"]
+    assert "grading worker" in outcomes["kills_its_worker"].message
+    assert "was not run again" in outcomes["kills_its_worker"].message
+    assert runs == "ran\n"  # once: the scheduler did not retry it on another worker
+    assert outcomes["task_raises"].status == CRASH
+    assert "TypeError" in outcomes["task_raises"].message
+    assert outcomes["fine"].status == OK
+    assert outcomes["fine"].data is not None and outcomes["fine"].data["values"]["x"] == 42
+
+
+def _run_with_a_worker_killer(marker: Path) -> tuple[dict[str, Phase1Outcome], str]:
+    jobs = [
+        Job("kills_its_worker", (KILL_MY_WORKER.format(marker=str(marker)),), ("x",), {}, 20.0, MEMORY),
+        # A probe that is not JSON makes the task itself raise on the worker.
+        Job("task_raises", ("x = 1",), ("x",), {"f": [{"args": {1, 2}}]}, 20.0, MEMORY),
+        Job("fine", ("x = 41 + 1",), ("x",), {}, 20.0, MEMORY),
+    ]
+    unsandboxed = Sandbox("none", "test: the job must be able to reach its worker process")
+    with DaskExecutor(workers=2, sandbox=unsandboxed) as executor:
+        outcomes = {job.submission: outcome for job, outcome in executor.run(jobs)}
+    return outcomes, marker.read_text()
+
+
+@pytest.fixture
+def scheduler(tmp_path: Path) -> Iterator[str]:
+    """A `dask scheduler` on loopback, as a course would run it on its scheduler host."""
+    info = tmp_path / "scheduler.json"
+    process = subprocess.Popen([str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                                "--scheduler-file", str(info)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not info.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        yield json.loads(info.read_text())["address"]
+    finally:
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _fork_servers_under(root: int) -> list[int]:
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (ValueError, OSError, IndexError):
+            continue
+    found, frontier = [], [root]
+    while frontier:
+        parent = frontier.pop()
+        for child in [pid for pid, ppid in parents.items() if ppid == parent]:
+            frontier.append(child)
+            if Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")[1:3] == [b"-m", b"autograder.forkserver"]:
+                found.append(child)
+    return found
+
+
+@pytest.mark.slow
+def test_joining_a_running_scheduler_grades_as_the_local_executor(scheduler: str, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dask_executor, "WAIT_FOR_WORKERS", 1.0)
+    with pytest.raises(TimeoutError, match=f"start `dask worker {scheduler}`"):
+        DaskExecutor(scheduler=scheduler)
+
+    submissions = tmp_path / "in"
+    submissions.mkdir()
+    for path in sorted(EXAMPLES.glob("*.ipynb"))[:5]:
+        shutil.copy(path, submissions / path.name)
+    worker = subprocess.Popen([str(DASK), "worker", scheduler, "--nthreads", "2", "--nworkers", "1",
+                               "--no-dashboard", "--host", "127.0.0.1"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        monkeypatch.setattr(dask_executor, "WAIT_FOR_WORKERS", 60.0)
+        with DaskExecutor(scheduler=scheduler) as executor:
+            grade(assignment="hw1", submissions=submissions, out=tmp_path / "dask", seed=7, timeout=5,
+                  executor=executor)
+        servers = _fork_servers_under(worker.pid)
+        assert len(servers) == 1  # one per worker process, shared by its two threads, kept for the next run
+    finally:
+        _stop(worker)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in servers)  # closed with its worker
+    grade(assignment="hw1", submissions=submissions, out=tmp_path / "local", seed=7, timeout=5,
+          executor=LocalExecutor(2, detect()))
+    assert (tmp_path / "dask" / "gradebook.csv").read_bytes() == (tmp_path / "local" / "gradebook.csv").read_bytes()
