@@ -83,8 +83,30 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _collect_canvas(args: argparse.Namespace) -> int:
+    from .canvas import collect_canvas_submissions, render_collection
+
+    print(render_collection(collect_canvas_submissions(source=args.download, into=args.into)))
+    return 0
+
+
+def _export_canvas(args: argparse.Namespace) -> int:
+    from .canvas import export_canvas, render_export
+
+    print(render_export(export_canvas(out=args.out, roster=args.roster, assignment_column=args.column,
+                                      into=args.into)))
+    return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from .diff import diff_runs, render_diff
+
+    print(render_diff(diff_runs(old=args.old, new=args.new)))
+    return 0
+
+
 def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cnngrade", description="Auto-graded CNN homework: build and grade.")
+    parser = argparse.ArgumentParser(prog="cnngrade", description="Auto-graded CNN homework: build, grade, report, collect, export, diff.")
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="COMMAND")
 
     build = verbs.add_parser("build", help="run otter assign on each master; write student_template/ and dist/")
@@ -120,6 +142,33 @@ def make_parser() -> argparse.ArgumentParser:
     report.add_argument("--into", type=Path, default=None, metavar="DIR",
                         help="where the report goes (default: OUT/report)")
     report.set_defaults(handler=_report)
+
+    collect = verbs.add_parser("collect", help="turn an LMS download into a folder to grade")
+    collect_from = collect.add_subparsers(dest="lms", required=True, metavar="LMS")
+    collect_canvas = collect_from.add_parser(
+        "canvas", help="one notebook per student from Canvas's Download Submissions, named by Canvas user id")
+    collect_canvas.add_argument("download", type=Path, metavar="DOWNLOAD", help="the .zip, or the folder it unzips to")
+    collect_canvas.add_argument("--into", type=Path, required=True, metavar="FOLDER",
+                                help="the folder to grade: new, empty, or written by an earlier collect")
+    collect_canvas.set_defaults(handler=_collect_canvas)
+
+    export = verbs.add_parser("export", help="write a graded folder's scores for an LMS")
+    export_to = export.add_subparsers(dest="lms", required=True, metavar="LMS")
+    export_canvas = export_to.add_parser("canvas", help="a gradebook import CSV for Canvas")
+    export_canvas.add_argument("out", type=Path, metavar="OUT", help="a folder `cnngrade grade --out OUT` wrote")
+    export_canvas.add_argument("--roster", type=Path, required=True, metavar="ROSTER.csv",
+                               help="Canvas's gradebook export (Grades > Export > Export Entire Gradebook)")
+    export_canvas.add_argument("--into", type=Path, required=True, metavar="CANVAS.csv",
+                               help="the CSV to write, for Grades > Import")
+    export_canvas.add_argument("--column", default=None, metavar="NAME",
+                               help='the roster column to fill, e.g. "hw1 (12345)" (default: the one named '
+                               "after the assignment, else a new column)")
+    export_canvas.set_defaults(handler=_export_canvas)
+
+    diff = verbs.add_parser("diff", help="compare two graded folders per student: what changed and why")
+    diff.add_argument("old", type=Path, metavar="OLD_OUT")
+    diff.add_argument("new", type=Path, metavar="NEW_OUT")
+    diff.set_defaults(handler=_diff)
     return parser
 
 

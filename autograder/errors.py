@@ -36,3 +36,15 @@ class SandboxRequired(CnnGradeError):
 
 class DaskUnavailable(CnnGradeError):
     """--executor dask: Dask is not installed, or its scheduler or workers cannot be reached."""
+
+
+class CanvasError(CnnGradeError):
+    """A Canvas download or gradebook export we cannot use; the message says what to do."""
+
+
+class OutFolderError(CnnGradeError):
+    """A folder given as OUT is not what a finished `cnngrade grade --out` left there."""
+
+
+class ResultsNotFound(CnnGradeError):
+    """OUT is not a finished `cnngrade grade` folder, so there is nothing consistent to report on."""

@@ -10,7 +10,7 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from . import records
-from .errors import CnnGradeError
+from .errors import ResultsNotFound
 from .files import write_atomic
 from .grade import RUN_FILE
 from .report_data import ClassReport, RunInfo, summarize
@@ -22,10 +22,6 @@ INDEX = "index.html"
 STUDENTS = "students"
 PLOTS = "plots"
 TOTAL_PLOT = "total.png"
-
-
-class ResultsNotFound(CnnGradeError):
-    """OUT is not a finished `cnngrade grade` folder, so there is nothing consistent to report on."""
 
 
 def _environment() -> Environment:

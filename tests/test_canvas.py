@@ -1,0 +1,364 @@
+"""Canvas both ways: a "Download Submissions" zip or folder becomes a gradable folder; scores become an import CSV."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+import autograder.canvas as canvas
+from autograder.canvas import (INFO_COLUMNS, POINTS_POSSIBLE, CanvasError, CanvasFile, collect_canvas_submissions,
+                               export_canvas, parse_canvas_name, render_collection, render_export)
+from autograder.course import assignment
+from autograder.grade import grade
+from autograder.results import INVALID
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "hw2"
+HOMEWORK, SEED = "hw2", 3
+HW2_COLUMN = f"{HOMEWORK} (5555)"
+POINTS = f"{sum(case.points for case in assignment(HOMEWORK).cases(SEED)):g}"
+
+
+@dataclass(frozen=True)
+class Student:
+    sortable_name: str  # as Canvas keeps it: "Last, First"
+    user_id: str
+    sample: str | None  # the examples/hw2 notebook the student hands in; None: nothing
+    late: bool = False
+    section: str = "A"
+
+    @property
+    def login(self) -> str:
+        """The name part of Canvas's file names: lowercase, non-word characters dropped (underscores stay)."""
+        return re.sub(r"\W", "", self.sortable_name).lower()
+
+
+CLASS = (
+    Student("Lovelace, Ada", "101", "passes_all"),
+    Student("Hopper, Grace", "102", "missing_plus_one", late=True),
+    Student("Berg_van der, Jan", "103", "floor_instead_of_ceil", section="B"),  # underscores in the name part
+    Student("Turing, Alan", "104", "broken_json", section="B"),  # graded as invalid
+    Student("Noether, Emmy", "105", None),  # no submission
+)
+SUBMITTED = tuple(student for student in CLASS if student.sample)
+NOT_ON_ROSTER = "999"  # a student who dropped the course but still submitted
+
+
+def canvas_name(student: str, user_id: str, attachment_id: int, filename: str, late: bool = False) -> str:
+    return "_".join([student, *(["LATE"] if late else []), user_id, str(attachment_id), filename])
+
+
+def make_download(folder: Path, students: tuple[Student, ...] = SUBMITTED, first_attachment: int = 9000) -> Path:
+    """What Canvas's "Download Submissions" unzips to, plus the clutter a real one carries."""
+    folder.mkdir(parents=True)
+    for number, student in enumerate(students, first_attachment):
+        assert student.sample is not None
+        name = canvas_name(student.login, student.user_id, number, f"{HOMEWORK}.ipynb", student.late)
+        shutil.copy(EXAMPLES / f"{student.sample}.ipynb", folder / name)
+    (folder / canvas_name(students[0].login, students[0].user_id, first_attachment + len(students), "notes.pdf")
+     ).write_bytes(b"%PDF-1.4")
+    (folder / "README.txt").write_text("not from Canvas")
+    (folder / "__MACOSX").mkdir()
+    (folder / "__MACOSX" / "._README.txt").write_bytes(b"\0")
+    (folder / ".DS_Store").write_bytes(b"\0")
+    return folder
+
+
+def zip_folder(folder: Path, path: Path) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for item in sorted(folder.rglob("*")):
+            if item.is_file():
+                archive.write(item, item.relative_to(folder).as_posix())
+    return path
+
+
+def write_roster(path: Path, students: tuple[Student, ...] = CLASS,
+                 columns: tuple[str, ...] = ("hw1 (5554)", HW2_COLUMN), points: str | None = POINTS,
+                 delimiter: str = ",", bom: bool = False, posting_row: bool = False, split_names: bool = False) -> Path:
+    """A Canvas gradebook export: student columns, assignments, read-only totals, optionally Points Possible."""
+    names = ["LastName", "FirstName"] if split_names else ["Student"]
+    info = [*names, "ID", "SIS User ID", "SIS Login ID", "Section"]
+    rows = [info + [*columns, "Current Score", "Final Score"]]
+    if posting_row:
+        rows.append([""] * len(info) + ["Manual Posting"] * len(columns) + ["", ""])
+    if points is not None:
+        rows.append(["    Points Possible"] + [""] * (len(info) - 1) + [points] * len(columns) + ["(read only)"] * 2)
+    for student in students:
+        name = student.sortable_name.split(", ") if split_names else [student.sortable_name]
+        rows.append([*name, student.user_id, f"sis{student.user_id}", student.login,
+                     student.section] + [""] * len(columns) + ["90", "90"])
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\n").writerows(rows)
+    path.write_text(("\ufeff" if bom else "") + buffer.getvalue(), encoding="utf-8")
+    return path
+
+
+def read_csv(path: Path) -> list[list[str]]:
+    text = path.read_text(encoding="utf-8")
+    return list(csv.reader(io.StringIO(text), delimiter=";" if text.split("\n")[0].count(";") else ","))
+
+
+def test_all_is_pinned() -> None:
+    assert canvas.__all__ == ["CanvasCollection", "CanvasError", "CanvasExport", "CanvasFile", "RosterStudent",
+                              "Skipped", "collect_canvas_submissions", "export_canvas", "parse_canvas_name",
+                              "render_collection", "render_export"]
+
+
+# --- file names -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("student", "late", "user_id", "attachment_id", "filename"), [
+    pytest.param("lovelaceada", False, "101", 9001, "hw2.ipynb", id="plain"),
+    pytest.param("hoppergrace", True, "102", 9002, "hw2-1.ipynb", id="late-duplicate"),
+    pytest.param("berg_vanderjan", False, "103", 9003, "hw2.ipynb", id="underscores-in-name"),
+    pytest.param("turingalan", False, "104", 9004, "hw2_final_2_v3.ipynb", id="digits-in-filename"),
+    pytest.param("", False, "105", 9005, "hw2.ipynb", id="empty-name"),
+    pytest.param("müllerjürgen", True, "106", 9006, "my hw2 (copy).ipynb", id="unicode-and-spaces"),
+])
+def test_canvas_names_are_taken_apart(student: str, late: bool, user_id: str, attachment_id: int,
+                                      filename: str) -> None:
+    name = canvas_name(student, user_id, attachment_id, filename, late)
+    assert parse_canvas_name(name) == CanvasFile(name, student, late, user_id, attachment_id, filename)
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param("hw2.ipynb", id="plain-file"),
+    pytest.param("lovelaceada_hw2.ipynb", id="no-ids"),
+    pytest.param("lovelaceada_101_hw2.ipynb", id="one-id"),
+    pytest.param("love lace_101_9001_hw2.ipynb", id="space-in-name"),
+    pytest.param("anon_12345_9001_hw2.ipynb", id="anonymous-digits"),
+    pytest.param("LATE_anon_x1y2z_9001_hw2.ipynb", id="anonymous-late"),
+])
+def test_other_names_do_not_parse(name: str) -> None:
+    assert parse_canvas_name(name) is None
+
+
+# --- collect ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("as_zip", [pytest.param(False, id="folder"), pytest.param(True, id="zip")])
+def test_each_student_gets_one_notebook_named_by_user_id(tmp_path: Path, as_zip: bool) -> None:
+    download = make_download(tmp_path / "download")
+    source = zip_folder(download, tmp_path / "submissions.zip") if as_zip else download
+    collection = collect_canvas_submissions(source=source, into=tmp_path / "into")
+
+    written = sorted(path.name for path in (tmp_path / "into").iterdir())
+    assert written == sorted(f"{s.user_id}.ipynb" for s in SUBMITTED)
+    for student in SUBMITTED:
+        assert (tmp_path / "into" / f"{student.user_id}.ipynb").read_bytes() == \
+            (EXAMPLES / f"{student.sample}.ipynb").read_bytes()
+    assert sorted(file.user_id for file in collection.collected) == sorted(s.user_id for s in SUBMITTED)
+    # The pdf and the README are reported; the OS's clutter is not.
+    expected_skips = sorted(p.name for p in download.iterdir()
+                            if p.is_file() and not p.name.startswith(".") and p.suffix != ".ipynb")
+    assert [skip.name for skip in collection.skipped] == expected_skips
+    assert collection.superseded == ()
+    assert f"({sum(s.late for s in SUBMITTED)} late)" in render_collection(collection)
+
+
+def test_of_several_files_the_latest_readable_one_is_kept(tmp_path: Path) -> None:
+    ada = CLASS[0]
+    files = {  # attachment id: (file name as uploaded, content)
+        100: (f"{HOMEWORK}.ipynb", (EXAMPLES / "blank.ipynb").read_bytes()),
+        200: (f"{HOMEWORK}-1.ipynb", (EXAMPLES / "passes_all.ipynb").read_bytes()),
+        300: (f"{HOMEWORK}.zip", b"not a zip"),
+    }
+    download = tmp_path / "download"
+    download.mkdir()
+    for attachment, (filename, content) in files.items():
+        name = canvas_name(ada.login, ada.user_id, attachment, filename, late=attachment > min(files))
+        (download / name).write_bytes(content)
+    collection = collect_canvas_submissions(source=download, into=tmp_path / "into")
+
+    newest_readable = 200
+    assert (tmp_path / "into" / f"{ada.user_id}.ipynb").read_bytes() == files[newest_readable][1]
+    assert [file.attachment_id for file in collection.collected] == [newest_readable]
+    assert [file.attachment_id for file in collection.superseded] == [a for a in files if a < newest_readable]
+    assert [parse_canvas_name(skip.name).attachment_id for skip in collection.skipped] == [  # type: ignore[union-attr]
+        a for a in files if a > newest_readable]
+
+
+@pytest.mark.parametrize(("inner", "collected"), [
+    pytest.param({f"{HOMEWORK}.ipynb": "passes_all", f"{HOMEWORK}.pdf": None}, True, id="otter-export"),
+    pytest.param({f"{HOMEWORK}.ipynb": "passes_all", "scratch.ipynb": "blank"}, False, id="two-notebooks"),
+    pytest.param({f"{HOMEWORK}.pdf": None}, False, id="no-notebook"),
+])
+def test_a_zip_the_student_uploaded_is_opened(tmp_path: Path, inner: dict[str, str | None], collected: bool) -> None:
+    ada = CLASS[0]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, sample in inner.items():
+            archive.writestr(name, (EXAMPLES / f"{sample}.ipynb").read_bytes() if sample else b"%PDF")
+    download = tmp_path / "download"
+    download.mkdir()
+    (download / canvas_name(ada.login, ada.user_id, 9001, f"{HOMEWORK}.zip")).write_bytes(buffer.getvalue())
+    (download / canvas_name(ada.login, "77", 9002, f"{HOMEWORK}.ipynb")).write_bytes(b"{}")  # so there is a notebook
+    collection = collect_canvas_submissions(source=download, into=tmp_path / "into")
+    notebook = (EXAMPLES / "passes_all.ipynb").read_bytes()
+    assert ((tmp_path / "into" / f"{ada.user_id}.ipynb").exists() and
+            (tmp_path / "into" / f"{ada.user_id}.ipynb").read_bytes() == notebook) is collected
+    assert any("notebook" in skip.reason for skip in collection.skipped) is not collected
+
+
+def test_collecting_again_replaces_what_the_last_collect_wrote(tmp_path: Path) -> None:
+    into = tmp_path / "into"
+    collect_canvas_submissions(source=make_download(tmp_path / "first"), into=into)
+    collect_canvas_submissions(source=make_download(tmp_path / "second", SUBMITTED[:1]), into=into)
+    assert [path.name for path in into.iterdir()] == [f"{SUBMITTED[0].user_id}.ipynb"]
+
+
+def into_holds_other_files(tmp: Path) -> None:
+    (tmp / "into").mkdir()
+    (tmp / "into" / "notes.txt").write_text("mine")
+
+
+def download_is_a_text_file(tmp: Path) -> None:
+    shutil.rmtree(tmp / "download")
+    (tmp / "download").write_text("x")
+
+
+def grading_was_anonymous(tmp: Path) -> None:
+    # Canvas then writes "anon_<5 characters>" where the name and the user id were.
+    for path in (tmp / "download").glob("*.ipynb"):
+        parsed = parse_canvas_name(path.name)
+        assert parsed is not None
+        path.rename(path.with_name(f"anon_x1y2z_{parsed.attachment_id}_{parsed.filename}"))
+
+
+@pytest.mark.parametrize(("setup", "message"), [
+    pytest.param(into_holds_other_files, "other files", id="into-holds-other-files"),
+    pytest.param(lambda tmp: shutil.rmtree(tmp / "download"), "No Canvas download", id="no-download"),
+    pytest.param(download_is_a_text_file, "not a zip", id="not-a-zip"),
+    pytest.param(grading_was_anonymous, "anonymous", id="anonymous-grading"),
+])
+def test_unusable_downloads_are_refused(tmp_path: Path, setup, message: str) -> None:
+    make_download(tmp_path / "download")
+    setup(tmp_path)
+    with pytest.raises(CanvasError, match=message):
+        collect_canvas_submissions(source=tmp_path / "download", into=tmp_path / "into")
+
+
+# --- export ------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The class's Canvas zip, collected, and graded; plus one submission from a student not on the roster."""
+    root = tmp_path_factory.mktemp("canvas")
+    download = zip_folder(make_download(root / "download"), root / "submissions.zip")
+    collect_canvas_submissions(source=download, into=root / "collected")
+    shutil.copy(EXAMPLES / "passes_all.ipynb", root / "collected" / f"{NOT_ON_ROSTER}.ipynb")
+    grade(assignment=HOMEWORK, submissions=root / "collected", out=root / "out", seed=SEED, timeout=30)
+    return root / "out"
+
+
+def gradebook(out: Path) -> dict[str, dict[str, str]]:
+    with (out / "gradebook.csv").open(newline="") as handle:
+        return {row["submission"]: row for row in csv.DictReader(handle)}
+
+
+def test_export_fills_the_assignment_column_from_the_gradebook(out: Path, tmp_path: Path) -> None:
+    roster = write_roster(tmp_path / "roster.csv")
+    export = export_canvas(out=out, roster=roster, assignment_column=None, into=tmp_path / "canvas.csv")
+
+    header, points, *rows = read_csv(export.path)
+    roster_header, _, *_ = read_csv(roster)
+    assert header == [name for name in roster_header if name in INFO_COLUMNS] + [HW2_COLUMN]
+    # What Canvas's importer checks: Student, then ID, and Section last of the student columns.
+    assert "Student" in header[0] and "ID" in header[1] and header[-2] == "Section"
+    assert POINTS_POSSIBLE in points[0] and points[-1] == POINTS
+    rows_by_id = {row[1]: row for row in rows}
+    book = gradebook(out)
+    for student in CLASS:
+        row = book.get(student.user_id)
+        expected = row["score"] if row and row["status"] != INVALID else ""
+        assert rows_by_id[student.user_id][-1] == expected, student
+    assert [s.id for s in export.no_submission] == [s.user_id for s in CLASS if not s.sample]
+    invalid = [s.user_id for s in CLASS if book.get(s.user_id, {}).get("status") == INVALID]
+    assert invalid and [s.id for s in export.not_graded] == invalid
+    assert export.unmatched == (NOT_ON_ROSTER,)
+    assert (export.column, export.new_column, export.warnings) == (HW2_COLUMN, False, ())
+    printed = render_export(export)
+    assert f"{len(export.scored)} of {len(CLASS)} roster students" in printed and NOT_ON_ROSTER in printed
+
+
+@pytest.mark.parametrize(("columns", "wanted", "chosen"), [
+    pytest.param((HW2_COLUMN, f"{HOMEWORK} redo (5556)"), f"{HOMEWORK} redo (5556)", f"{HOMEWORK} redo (5556)",
+                 id="by-name"),
+    pytest.param((f"{HOMEWORK}0 (5560)", f"{HOMEWORK.upper()}: same padding (5555)"), None,
+                 f"{HOMEWORK.upper()}: same padding (5555)", id="by-assignment-name-not-hw20"),
+    pytest.param(("hw1 (5554)",), None, HOMEWORK, id="new-column"),
+])
+def test_the_column_to_fill(out: Path, tmp_path: Path, columns: tuple[str, ...], wanted: str | None,
+                            chosen: str) -> None:
+    export = export_canvas(out=out, roster=write_roster(tmp_path / "roster.csv", columns=columns),
+                           assignment_column=wanted, into=tmp_path / "canvas.csv")
+    header, points, *_ = read_csv(export.path)
+    assert export.column == header[-1] == chosen
+    assert export.new_column is (chosen not in columns)
+    max_score = max(float(row["max_score"]) for row in gradebook(out).values())
+    assert float(points[-1]) == max_score  # the roster's, or for a new column the assignment's
+    assert bool(export.warnings) is export.new_column
+
+
+@pytest.mark.parametrize(("columns", "wanted", "message"), [
+    pytest.param((HW2_COLUMN, f"{HOMEWORK.upper()} late (5556)"), None, "--column", id="ambiguous"),
+    pytest.param((HW2_COLUMN,), HW2_COLUMN[:-2] + ")", "did you mean", id="typo"),
+    pytest.param((HW2_COLUMN,), "Current Score", "no assignment column", id="a-total"),
+])
+def test_a_column_that_cannot_be_chosen_is_a_message(out: Path, tmp_path: Path, columns: tuple[str, ...],
+                                                     wanted: str | None, message: str) -> None:
+    with pytest.raises(CanvasError, match=message):
+        export_canvas(out=out, roster=write_roster(tmp_path / "roster.csv", columns=columns),
+                      assignment_column=wanted, into=tmp_path / "canvas.csv")
+
+
+@pytest.mark.parametrize("style", [
+    pytest.param({"points": None}, id="no-points-possible"),
+    pytest.param({"delimiter": ";", "bom": True}, id="semicolons-and-bom"),
+    pytest.param({"posting_row": True}, id="manual-posting-row"),
+    pytest.param({"split_names": True}, id="last-and-first-name-columns"),
+])
+def test_roster_variants_canvas_exports(out: Path, tmp_path: Path, style: dict) -> None:
+    roster = write_roster(tmp_path / "roster.csv", **style)
+    export = export_canvas(out=out, roster=roster, assignment_column=None, into=tmp_path / "canvas.csv")
+    text = export.path.read_text(encoding="utf-8")
+    assert text.split("\n")[0].count(style.get("delimiter", ",")) == len(read_csv(export.path)[0]) - 1
+    table = read_csv(export.path)
+    assert (POINTS_POSSIBLE in table[1][0]) is (style.get("points", "") is not None)
+    assert len(table) == 1 + (style.get("points", "") is not None) + len(CLASS)
+    assert [student.name for student in export.no_submission] == [s.sortable_name for s in CLASS if not s.sample]
+
+
+def test_points_possible_that_disagree_are_a_warning(out: Path, tmp_path: Path) -> None:
+    max_score = max(float(row["max_score"]) for row in gradebook(out).values())
+    export = export_canvas(out=out, roster=write_roster(tmp_path / "roster.csv", points=f"{max_score + 1:g}"),
+                           assignment_column=None, into=tmp_path / "canvas.csv")
+    assert any(f"out of {max_score:g}" in warning for warning in export.warnings)
+
+
+def roster_without_our_ids(tmp: Path) -> Path:
+    return write_roster(tmp / "r.csv", students=tuple(Student(s.sortable_name, s.user_id + "0", None) for s in CLASS))
+
+
+def written(name: str, content: bytes) -> Callable[[Path], Path]:
+    def write(tmp: Path) -> Path:
+        (tmp / name).write_bytes(content)
+        return tmp / name
+    return write
+
+
+@pytest.mark.parametrize(("roster", "into", "message"), [
+    pytest.param(roster_without_our_ids, "canvas.csv", "is a roster ID", id="no-id-matches"),
+    pytest.param(lambda tmp: write_roster(tmp / "r.csv"), "r.csv", "roster itself", id="into-is-the-roster"),
+    pytest.param(written("r.csv", b"Name,Email\nAda,ada@x\n"), "canvas.csv", "no Student, ID, Section column",
+                 id="not-a-gradebook-export"),
+    pytest.param(written("r.csv", b"Student,ID,Section\n\xe9,1,A\n"), "canvas.csv", "not UTF-8", id="not-utf8"),
+])
+def test_unusable_rosters_are_refused(out: Path, tmp_path: Path, roster: Callable[[Path], Path], into: str,
+                                      message: str) -> None:
+    with pytest.raises(CanvasError, match=message):
+        export_canvas(out=out, roster=roster(tmp_path), assignment_column=None, into=tmp_path / into)
