@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterator
 
-from .diff import read_out
+from .graded import read_out
 from .errors import CanvasError
 from .files import write_atomic
 from .notebook import MAX_NOTEBOOK_BYTES

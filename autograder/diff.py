@@ -1,30 +1,15 @@
 """`cnngrade diff`: compare two graded OUT folders per student, and say which case or status made each change."""
 from __future__ import annotations
 
-import csv
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import OutFolderError
-from .grade import RUN_FILE
-from .records import RECORDS, result_from_dict
+from .graded import GradedOut, read_out
 from .results import SubmissionResult
 
-GRADEBOOK = "gradebook.csv"
 _SAME = 1e-6  # scores are stored rounded to 6 places
-
-
-@dataclass(frozen=True)
-class GradedOut:
-    """One finished grading run: its settings and the result behind each gradebook row."""
-
-    folder: Path
-    assignment: str
-    seed: int
-    grader_version: str
-    results: dict[str, SubmissionResult]
 
 
 @dataclass(frozen=True)
@@ -80,40 +65,6 @@ class RunDiff:
     @property
     def down(self) -> int:
         return sum(change.delta < 0 for change in self.changed)
-
-
-def read_out(out: Path) -> GradedOut:
-    """The results of the run that wrote OUT/gradebook.csv, refusing a folder a later run left half-done."""
-    try:
-        run = json.loads((out / RUN_FILE).read_text(encoding="utf-8"))
-        assignment, seed, version = str(run["assignment"]), int(run["seed"]), str(run["grader_version"])
-    except FileNotFoundError:
-        raise OutFolderError(f"{out} holds no {RUN_FILE}: it is not a folder `cnngrade grade --out` wrote.") from None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise OutFolderError(f"{out / RUN_FILE} cannot be read ({exc}).") from None
-    try:
-        with (out / GRADEBOOK).open(newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-        scores = {row["submission"]: (float(row["score"]), row["status"]) for row in rows}
-    except FileNotFoundError:
-        raise OutFolderError(f"{out} has no {GRADEBOOK}: its grading did not finish. Run the same "
-                             "`cnngrade grade` into it again; it resumes where it stopped.") from None
-    except (OSError, ValueError, KeyError, TypeError, csv.Error) as exc:
-        raise OutFolderError(f"{out / GRADEBOOK} cannot be read ({exc}).") from None
-    results = {}
-    for stem, (score, status) in scores.items():
-        path = out / RECORDS / f"{stem}.json"
-        try:
-            result = result_from_dict(json.loads(path.read_text(encoding="utf-8"))["result"])
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise OutFolderError(f"{path} is missing or unreadable ({exc}); grade into {out} again.") from None
-        # A rerun killed midway rewrites records but not the gradebook: the two would disagree.
-        if (result.seed, result.grader_version, result.status) != (seed, version, status) or \
-                abs(result.score - score) > 1e-4:
-            raise OutFolderError(f"{out}: a later `cnngrade grade` into it did not finish ({stem}'s record and "
-                                 "gradebook row differ). Run it again to the end first.")
-        results[stem] = result
-    return GradedOut(out, assignment, seed, version, results)
 
 
 def _question_changes(old: SubmissionResult, new: SubmissionResult) -> tuple[QuestionChange, ...]:

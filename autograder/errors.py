@@ -44,7 +44,3 @@ class CanvasError(CnnGradeError):
 
 class OutFolderError(CnnGradeError):
     """A folder given as OUT is not what a finished `cnngrade grade --out` left there."""
-
-
-class ResultsNotFound(CnnGradeError):
-    """OUT is not a finished `cnngrade grade` folder, so there is nothing consistent to report on."""

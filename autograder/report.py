@@ -1,18 +1,15 @@
 """`cnngrade report`: a static HTML report of a graded folder, with plots and one feedback page per student."""
 from __future__ import annotations
 
-import csv
-import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from . import records
-from .errors import ResultsNotFound
+from .errors import OutFolderError
 from .files import write_atomic
-from .grade import RUN_FILE
+from .graded import GRADEBOOK, read_out
 from .report_data import ClassReport, RunInfo, summarize
 from .report_plots import score_histogram, write_bytes_atomic
 from .results import SubmissionResult
@@ -43,43 +40,13 @@ def _href(path: str) -> str:
     return quote(path, safe="/")
 
 
-def _why(error: Exception) -> str:
-    return "missing" if isinstance(error, FileNotFoundError) else f"unreadable ({error})"
-
-
 def load_run(out: Path) -> tuple[RunInfo, tuple[SubmissionResult, ...]]:
-    """run.json, and the record of each submission in gradebook.csv (the last finished run), checked for agreement."""
-    try:
-        run_data = json.loads((out / RUN_FILE).read_text())
-        run = RunInfo(str(run_data["assignment"]), int(run_data["seed"]), str(run_data["grader_version"]),
-                      bool(run_data["sandboxed"]))
-    except (OSError, ValueError, KeyError, TypeError) as problem:
-        raise ResultsNotFound(f"{out / RUN_FILE} is {_why(problem)}: report on a folder that "
-                              "`cnngrade grade ... --out` wrote.") from None
-    try:
-        with open(out / "gradebook.csv", newline="", encoding="utf-8") as stream:
-            # Records of submissions since removed stay in records/; the gradebook lists the current class.
-            submissions = [row["submission"] for row in csv.DictReader(stream)]
-    except (OSError, KeyError, csv.Error) as problem:
-        raise ResultsNotFound(f"{out / 'gradebook.csv'} is {_why(problem)}: the grading run into {out} did not "
-                              "finish; rerun `cnngrade grade` into it (it resumes).") from None
-    results = []
-    for submission in submissions:
-        path = out / records.RECORDS / f"{submission}.json"
-        try:
-            result = records.result_from_dict(json.loads(path.read_text())["result"])
-        except (OSError, ValueError, KeyError, TypeError) as problem:
-            raise ResultsNotFound(f"gradebook.csv lists {submission!r} but {path} is {_why(problem)}: rerun "
-                                  f"`cnngrade grade` into {out}.") from None
-        if (result.assignment, result.seed) != (run.assignment, run.seed):
-            raise ResultsNotFound(
-                f"{path} was graded for {result.assignment} with seed {result.seed}, but {RUN_FILE} says "
-                f"{run.assignment} with seed {run.seed}: the last run into {out} did not finish; rerun "
-                "`cnngrade grade` into it (it resumes).")
-        results.append(result)
-    if not results:
-        raise ResultsNotFound(f"{out / 'gradebook.csv'} lists no submissions: nothing to report on.")
-    return run, tuple(results)
+    """What the report needs of a finished grading folder (graded.read_out checks it is one)."""
+    graded = read_out(out)
+    if not graded.results:
+        raise OutFolderError(f"{out / GRADEBOOK} lists no submissions: nothing to report on.")
+    run = RunInfo(graded.assignment, graded.seed, graded.grader_version, graded.sandboxed)
+    return run, tuple(graded.results.values())
 
 
 def _write_plots(report: ClassReport, into: Path) -> dict[str, str]:
@@ -134,4 +101,4 @@ def _cases_by_question(result: SubmissionResult) -> dict[str, list[Any]]:
     return grouped
 
 
-__all__ = ["ResultsNotFound", "load_run", "write_report"]
+__all__ = ["load_run", "write_report"]

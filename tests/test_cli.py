@@ -93,4 +93,4 @@ def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
 
 def test_report_of_a_folder_never_graded_is_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["report", str(tmp_path)]) == 2
-    assert "run.json is missing" in capsys.readouterr().err
+    assert "holds no run.json" in capsys.readouterr().err

@@ -1,6 +1,8 @@
 """`diff_runs`: per student, what changed between two graded folders, and which question or status made it."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import json
 import shutil
 from pathlib import Path
@@ -99,7 +101,7 @@ def test_a_different_seed_is_noted(tmp_path: Path) -> None:
 
 def test_runs_of_different_assignments_are_refused(tmp_path: Path) -> None:
     old = write_out(tmp_path / "old", [result("ada", ALL)])
-    new = write_out(tmp_path / "new", [result("ada", ALL)], name="hw3")
+    new = write_out(tmp_path / "new", [replace(result("ada", ALL), assignment="hw3")], name="hw3")
     with pytest.raises(OutFolderError, match="same assignment"):
         diff_runs(old=old, new=new)
 

@@ -19,7 +19,8 @@ from autograder import records
 from autograder.errors import CnnGradeError
 from autograder.exports import write_gradebook
 from autograder.grade import grade
-from autograder.report import ResultsNotFound, write_report
+from autograder.errors import OutFolderError
+from autograder.report import write_report
 from autograder.report_data import RunInfo, Tally, summarize
 from autograder.results import CRASH, INVALID, OK, TIMEOUT, CaseResult, SubmissionResult
 
@@ -224,7 +225,7 @@ def test_a_folder_that_is_not_a_finished_grading_is_a_message(tmp_path: Path,
                                                               spoil: Callable[[Path], object]) -> None:
     out = write_out(tmp_path / "out", *class_of_three())
     spoil(out)
-    with pytest.raises(ResultsNotFound, match="cnngrade grade") as raised:
+    with pytest.raises(OutFolderError, match="cnngrade grade") as raised:
         write_report(out=out)
     assert isinstance(raised.value, CnnGradeError)
     assert not (out / "report" / "index.html").exists()
@@ -244,7 +245,7 @@ def test_report_on_graded_samples_names_the_lectures_mistake(tmp_path: Path) -> 
 
 
 def test_public_api() -> None:
-    assert sorted(report_module.__all__) == ["ResultsNotFound", "load_run", "write_report"]
+    assert sorted(report_module.__all__) == ["load_run", "write_report"]
 
 
 def chromium() -> str:

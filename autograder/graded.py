@@ -1,0 +1,66 @@
+"""Read a finished grading folder back: run.json, gradebook.csv and the record behind each row, checked to agree."""
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import OutFolderError
+from .grade import RUN_FILE
+from .records import RECORDS, result_from_dict
+from .results import SubmissionResult
+
+GRADEBOOK = "gradebook.csv"
+
+
+@dataclass(frozen=True)
+class GradedOut:
+    """One finished grading run: its settings and the result behind each gradebook row, in gradebook order."""
+
+    folder: Path
+    assignment: str
+    seed: int
+    grader_version: str
+    sandboxed: bool
+    results: dict[str, SubmissionResult]
+
+
+def read_out(out: Path) -> GradedOut:
+    """The results of the run that wrote OUT/gradebook.csv, refusing a folder a later run left half-done.
+
+    The gradebook lists the current class (records of submissions since removed stay in records/)."""
+    try:
+        run = json.loads((out / RUN_FILE).read_text(encoding="utf-8"))
+        assignment, seed, version = str(run["assignment"]), int(run["seed"]), str(run["grader_version"])
+        sandboxed = bool(run.get("sandboxed", False))
+    except FileNotFoundError:
+        raise OutFolderError(f"{out} holds no {RUN_FILE}: it is not a folder `cnngrade grade --out` wrote.") from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise OutFolderError(f"{out / RUN_FILE} cannot be read ({exc}); run `cnngrade grade` into {out} again.") \
+            from None
+    try:
+        with (out / GRADEBOOK).open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        scores = {row["submission"]: (float(row["score"]), row["status"]) for row in rows}
+    except FileNotFoundError:
+        raise OutFolderError(f"{out} has no {GRADEBOOK}: its grading did not finish. Run the same "
+                             "`cnngrade grade` into it again; it resumes where it stopped.") from None
+    except (OSError, ValueError, KeyError, TypeError, csv.Error) as exc:
+        raise OutFolderError(f"{out / GRADEBOOK} cannot be read ({exc}); run `cnngrade grade` into {out} again.") \
+            from None
+    results = {}
+    for stem, (score, status) in scores.items():
+        path = out / RECORDS / f"{stem}.json"
+        try:
+            result = result_from_dict(json.loads(path.read_text(encoding="utf-8"))["result"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise OutFolderError(f"{path} is missing or unreadable ({exc}); run `cnngrade grade` into {out} "
+                                 "again.") from None
+        # A rerun killed midway rewrites records but not the gradebook: the two would disagree.
+        if (result.assignment, result.seed, result.grader_version, result.status) != \
+                (assignment, seed, version, status) or abs(result.score - score) > 1e-4:
+            raise OutFolderError(f"{out}: a later `cnngrade grade` into it did not finish ({stem}'s record and "
+                                 "gradebook row differ). Run it again to the end first.")
+        results[stem] = result
+    return GradedOut(out, assignment, seed, version, sandboxed, results)
