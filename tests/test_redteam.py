@@ -285,6 +285,8 @@ def test_attacks_earn_nothing_and_leave_no_trace(name: str, tmp_path: Path, list
                                          out=out, port=listener.port, site_packages=SITE_PACKAGES)
         attacked_notebook(base, cell, submissions / f"{attack}.ipynb")
     before = folder_hash(submissions)
+    # Processes other tests left to this session (a Dask cluster's helpers) are not the attacks'.
+    already_running = set(descendants(os.getpid()))
 
     run: GradeRun = grade(assignment=name, submissions=submissions, out=out, seed=99, timeout=20,
                           executor=LocalExecutor(2, detect()))
@@ -301,7 +303,7 @@ def test_attacks_earn_nothing_and_leave_no_trace(name: str, tmp_path: Path, list
     assert folder_hash(submissions) == before
     assert sorted(p.name for p in out.iterdir()) == ["gradebook.csv", "records", "results", "run.json"]
     assert sorted(p.stem for p in (out / "results").iterdir()) == sorted(rows)
-    assert descendants(os.getpid()) == [], "a process started by a submission outlived its grading"
+    assert set(descendants(os.getpid())) - already_running == set(), "a submission's process outlived its grading"
 
 
 def test_the_attacks_would_work_without_the_sandbox_checks(tmp_path: Path) -> None:

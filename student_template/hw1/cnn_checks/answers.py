@@ -27,13 +27,18 @@ def unfilled_message(name: str) -> str:
     return f"`{name}` is still `...`: replace the `...` with your answer."
 
 
-def take_value(namespace: Mapping[str, Any], name: str) -> Any:
-    """The plain value of `name` in a namespace, or CheckFailed saying why not."""
+def _answer(namespace: Mapping[str, Any], name: str) -> Any:
+    """Whatever the notebook bound to `name`, unless it is missing or still the template's `...`."""
     if name not in namespace:
         raise CheckFailed(missing_message(name, namespace))
-    value = namespace[name]
-    if value is Ellipsis:
+    if namespace[name] is Ellipsis:
         raise CheckFailed(unfilled_message(name))
+    return namespace[name]
+
+
+def take_value(namespace: Mapping[str, Any], name: str) -> Any:
+    """The plain value of `name` in a namespace, or CheckFailed saying why not."""
+    value = _answer(namespace, name)
     if callable(value) and not isinstance(value, np.ndarray):
         raise CheckFailed(f"`{name}` is a function; this question wants its value. "
                           "Did you mean to call it?")
@@ -46,11 +51,7 @@ def take_value(namespace: Mapping[str, Any], name: str) -> Any:
 
 def take_function(namespace: Mapping[str, Any], name: str) -> Any:
     """The student's function `name`, or CheckFailed saying why not."""
-    if name not in namespace:
-        raise CheckFailed(missing_message(name, namespace))
-    function = namespace[name]
-    if function is Ellipsis:
-        raise CheckFailed(unfilled_message(name))
+    function = _answer(namespace, name)
     if not callable(function):
         raise CheckFailed(f"`{name}` should be a function (def {name}(...):), not a value.")
     return function
