@@ -3,15 +3,17 @@
     .venv/bin/python benchmarks/throughput.py [--n 1000] [--otter 5] [--workers N]
 
 Makes N submissions by cycling through the hw1 sample class (each copy made unique), grades them
-with `cnngrade grade`, then grades a few with `otter run -a dist/hw1/autograder.zip`, one after
-the other, as Otter would without Docker. Prints submissions per second for both, the ratio, and
-the peak memory (RSS) of any one grading child and of the fork server, sampled every 20 ms.
+with `cnngrade grade` sandboxed (bubblewrap required) and again without the sandbox, then grades a
+few with `otter run -a dist/hw1/autograder.zip`, one after the other, as Otter would without
+Docker. Prints submissions per second for each, the ratio, and the peak memory (RSS) of any one
+grading child and of the fork server, sampled every 20 ms.
 Needs `cnngrade build` first (for the zip).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -64,20 +66,29 @@ class PeakMemory:
         while not self._stop.wait(0.02):
             try:
                 for process in self.root.children(recursive=True):
+                    if process.name() == "bwrap" or "autograder.forkserver" not in " ".join(process.cmdline()):
+                        continue
+                    parent = process.parent()
+                    # Grading children are forks of the server, so they share its command line.
+                    forked = parent is not None and parent.name() != "bwrap" and \
+                        "autograder.forkserver" in " ".join(parent.cmdline())
                     rss = process.memory_info().rss
-                    if "forkserver" in " ".join(process.cmdline()) and process.ppid() == self.root.pid:
-                        self.server_peak = max(self.server_peak, rss)
-                    elif "forkserver" in " ".join(process.cmdline()):
+                    if forked:
                         self.child_peak = max(self.child_peak, rss)
+                    else:
+                        self.server_peak = max(self.server_peak, rss)
             except psutil.Error:
                 continue
 
 
-def time_cnngrade(folder: Path, out: Path, workers: int | None) -> tuple[float, PeakMemory]:
+def time_cnngrade(folder: Path, out: Path, workers: int | None, sandboxed: bool) -> tuple[float, PeakMemory]:
     command = [str(ROOT / ".venv" / "bin" / "cnngrade"), "grade", "hw1", str(folder), "--out", str(out),
                "--force", "--quiet", "--seed", "1"] + (["--workers", str(workers)] if workers else [])
+    command += ["--require-sandbox"] if sandboxed else []
+    # Without the sandbox: a PATH on which bwrap cannot be found (everything else is called by full path).
+    environment = None if sandboxed else {**os.environ, "PATH": str(out.parent / "no-bwrap")}
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=environment)
     with PeakMemory(process.pid) as memory:
         summary, _ = process.communicate()
     elapsed = time.perf_counter() - started
@@ -110,14 +121,16 @@ def main(argv: list[str] | None = None) -> None:
         work = Path(temporary)
         (work / "class").mkdir()
         notebooks = make_class(work / "class", args.n)
-        ours, memory = time_cnngrade(work / "class", work / "out", args.workers)
+        ours, memory = time_cnngrade(work / "class", work / "out", args.workers, sandboxed=True)
+        bare, _ = time_cnngrade(work / "class", work / "out-bare", args.workers, sandboxed=False)
         gradable = [p for p in notebooks if "broken_json" not in p.name][: args.otter]
         theirs = time_otter(gradable, work / "otter")
-    ours_rate, theirs_rate = args.n / ours, len(gradable) / theirs
-    print(f"\ncnngrade grade : {args.n} submissions in {ours:.1f} s = {ours_rate:.1f} per second")
-    print(f"otter run      : {len(gradable)} submissions in {theirs:.1f} s = {theirs_rate:.2f} per second (sequential)")
-    print(f"ratio          : {ours_rate / theirs_rate:.0f}x")
-    print(f"peak RSS       : {memory.child_peak / 2**20:.0f} MiB per grading child, "
+    ours_rate, bare_rate, theirs_rate = args.n / ours, args.n / bare, len(gradable) / theirs
+    print(f"\ncnngrade grade (sandboxed)   : {args.n} submissions in {ours:.1f} s = {ours_rate:.1f} per second")
+    print(f"cnngrade grade (no sandbox)  : {args.n} submissions in {bare:.1f} s = {bare_rate:.1f} per second")
+    print(f"otter run (sequential)       : {len(gradable)} submissions in {theirs:.1f} s = {theirs_rate:.2f} per second")
+    print(f"ratio, sandboxed / otter run : {ours_rate / theirs_rate:.0f}x")
+    print(f"peak RSS (sandboxed run)     : {memory.child_peak / 2**20:.0f} MiB per grading child, "
           f"{memory.server_peak / 2**20:.0f} MiB fork server")
 
 
