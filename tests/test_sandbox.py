@@ -65,26 +65,25 @@ def test_two_submissions_do_not_share_a_scratch_folder(sandbox: Sandbox) -> None
     assert outcomes["reader"] == [["work"], [], "/tmp/work"]
 
 
-def test_without_bubblewrap_grading_works_and_warns(tmp_path: Path) -> None:
+def grade_without_bubblewrap(tmp_path: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    """`cnngrade grade` on one sample with a PATH on which bwrap cannot be found (python by full path)."""
     submissions = tmp_path / "in"
     submissions.mkdir()
     shutil.copy(EXAMPLES / "hw2" / "passes_all.ipynb", submissions)
-    # A PATH without bwrap on it: python is called by its full path.
     env = {**os.environ, "PATH": str(tmp_path / "empty")}
-    done = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", "hw2", str(submissions), "--out",
-                           str(tmp_path / "out"), "--quiet"], env=env, capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "autograder.cli", "grade", "hw2", str(submissions), "--out",
+                           str(tmp_path / "out"), *options], env=env, capture_output=True, text=True)
+
+
+def test_without_bubblewrap_grading_works_and_warns(tmp_path: Path) -> None:
+    done = grade_without_bubblewrap(tmp_path, "--quiet")
     assert done.returncode == 0, done.stderr
     assert "WARNING: bubblewrap (bwrap) is not installed" in done.stdout and "NOT sandboxed" in done.stdout
     assert "1 ok" in done.stdout
 
 
 def test_require_sandbox_refuses_to_grade_without_it(tmp_path: Path) -> None:
-    submissions = tmp_path / "in"
-    submissions.mkdir()
-    shutil.copy(EXAMPLES / "hw2" / "passes_all.ipynb", submissions)
-    env = {**os.environ, "PATH": str(tmp_path / "empty")}
-    done = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", "hw2", str(submissions), "--out",
-                           str(tmp_path / "out"), "--require-sandbox"], env=env, capture_output=True, text=True)
+    done = grade_without_bubblewrap(tmp_path, "--require-sandbox")
     assert done.returncode == 2
     assert "--require-sandbox" in done.stderr and "apt-get install bubblewrap" in done.stderr
     assert not (tmp_path / "out").exists()
