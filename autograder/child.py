@@ -58,8 +58,8 @@ class Channel:
             view = view[written:]
 
 
-def child_main(job: dict[str, Any], channel_fd: int, limits: Limits) -> None:
-    """Entry point in the forked child; never returns."""
+def child_main(job: dict[str, Any], channel_fd: int, limits: Limits, scratch: str | None = None) -> None:
+    """Entry point in the forked child; never returns. `scratch`: where to mount its private folder."""
     # Inherited descriptors include the server's protocol pipes: keep only our own channel.
     os.closerange(3, channel_fd)
     os.closerange(channel_fd + 1, os.sysconf("SC_OPEN_MAX"))
@@ -67,7 +67,7 @@ def child_main(job: dict[str, Any], channel_fd: int, limits: Limits) -> None:
     for fd in (0, 1, 2):
         os.dup2(null, fd)
     os.setsid()
-    os.chdir(isolation.private_scratch(limits.file_bytes))
+    os.chdir(isolation.private_scratch(limits.file_bytes, scratch))
     # After the namespaces: entering one may reset these process attributes.
     isolation.die_with_parent()
     isolation.not_dumpable()

@@ -10,7 +10,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -99,8 +98,7 @@ class ForkServer:
     children, and keep each child's latest answers and how it ended."""
 
     def __init__(self, sandbox: Sandbox):
-        command = sandbox.command([sys.executable, "-m", "autograder.forkserver"])
-        self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        self._process = subprocess.Popen(sandbox.forkserver_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                          stderr=subprocess.DEVNULL, text=True, bufsize=1)
         self._lock = threading.Lock()
         self._next_id = 0

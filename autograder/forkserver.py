@@ -1,6 +1,6 @@
 """The fork server: a prepared process that forks one fresh child per submission.
 
-Run as `python -m autograder.forkserver`, inside the sandbox when there is one. It imports the
+Run as `python -m autograder.forkserver [SCRATCH]`, inside the sandbox when there is one. It imports the
 costly modules once (autograder.preload), then reads one JSON request per line on stdin:
     {"id": 7, "job": {...}, "limits": {...}}     start a child for request 7
     {"kill": 7}                                   kill it (and its session) if it still runs
@@ -42,7 +42,7 @@ def _exit_code(status: int) -> int:
     return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
 
 
-def _start(request: dict[str, Any]) -> tuple[int, int]:
+def _start(request: dict[str, Any], scratch: str | None) -> tuple[int, int]:
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -50,7 +50,7 @@ def _start(request: dict[str, Any]) -> tuple[int, int]:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         try:
             os.close(read_end)
-            child_main(request["job"], write_end, Limits(**request["limits"]))
+            child_main(request["job"], write_end, Limits(**request["limits"]), scratch)
         finally:
             os._exit(70)
     os.close(write_end)
@@ -58,11 +58,12 @@ def _start(request: dict[str, Any]) -> tuple[int, int]:
     return pid, read_end
 
 
-def _handle(request: dict[str, Any], children: dict[int, "_Child"], selector: selectors.BaseSelector) -> None:
+def _handle(request: dict[str, Any], children: dict[int, "_Child"], selector: selectors.BaseSelector,
+            scratch: str | None) -> None:
     if "kill" in request:
         _kill(children, request["kill"])
         return
-    pid, channel = _start(request)
+    pid, channel = _start(request, scratch)
     children[pid] = _Child(request["id"], channel)
     selector.register(channel, selectors.EVENT_READ, pid)
     _emit(f"P {request['id']} {pid}")
@@ -86,7 +87,7 @@ def _relay(child: _Child) -> bool:
             child.pending.clear()  # an endless line is dropped, never buffered without bound
 
 
-def serve() -> None:
+def serve(scratch: str | None = None) -> None:
     children: dict[int, _Child] = {}
     # A child's exit wakes the loop at once through this pipe.
     wake_read, wake_write = os.pipe()
@@ -111,7 +112,7 @@ def serve() -> None:
                     pending += chunk
                     *lines, pending = pending.split(b"\n")
                     for line in lines:
-                        _handle(json.loads(line), children, selector)
+                        _handle(json.loads(line), children, selector, scratch)
                 elif key.fileobj == wake_read:
                     os.read(wake_read, 4096)
                 elif not _relay(children[key.data]):
@@ -164,4 +165,5 @@ def _reap(children: dict[int, _Child], selector: selectors.BaseSelector) -> None
 
 
 if __name__ == "__main__":
-    serve()
+    # Inside the sandbox the children mount their private folders on the one it provides.
+    serve(sys.argv[1] if len(sys.argv) > 1 else None)

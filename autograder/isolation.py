@@ -45,17 +45,18 @@ def _enter_user_and_mount_namespace() -> bool:
     return True
 
 
-def private_scratch(size_bytes: int) -> str:
-    """A working folder that no other submission can see or write.
+def private_scratch(size_bytes: int, mountpoint: str | None = None) -> str:
+    """A working folder that no other submission can see or write, also made the child's TMPDIR.
 
-    A fresh tmpfs on /tmp in a mount namespace of this child's own; then a second user and mount
-    namespace, which locks that mount so the student's code cannot unmount it to look beneath.
-    Where the kernel refuses namespaces, a private 0700 folder is the fallback.
+    A fresh tmpfs on `mountpoint` (the sandbox's /scratch; else a new folder of its own) in a mount
+    namespace of this child's own; then a second user and mount namespace, which locks that mount
+    so the student's code cannot unmount it to look beneath. Never over /tmp itself: the Python
+    installation may live there. Where the kernel refuses namespaces, the plain folder remains.
     """
+    folder = mountpoint if mountpoint and os.path.isdir(mountpoint) else tempfile.mkdtemp(prefix="cnngrade-work-")
     if _enter_user_and_mount_namespace():
         options = f"size={size_bytes},mode=0700".encode()
-        if _libc.mount(b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, options) == 0 \
-                and _enter_user_and_mount_namespace():
-            os.makedirs("/tmp/work", mode=0o700, exist_ok=True)
-            return "/tmp/work"
-    return tempfile.mkdtemp(prefix="cnngrade-work-")
+        if _libc.mount(b"tmpfs", folder.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options) == 0:
+            _enter_user_and_mount_namespace()
+    os.environ["TMPDIR"] = folder
+    return folder

@@ -18,6 +18,8 @@ from pathlib import Path
 import autograder
 
 SANDBOX_UID = 65534  # nobody
+# Each child mounts its own tmpfs here; everything else in the sandbox is read-only.
+SANDBOX_SCRATCH = "/scratch"
 SYSTEM_DIRS = ("/usr", "/bin", "/lib", "/lib32", "/lib64", "/libx32")
 # Only what the dynamic loader, numpy and Python's start-up read; /etc as a whole may hold secrets.
 SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/localtime", "/etc/nsswitch.conf")
@@ -34,8 +36,9 @@ class Sandbox:
     def isolated(self) -> bool:
         return self.kind == "bubblewrap"
 
-    def command(self, argv: list[str]) -> list[str]:
-        return bwrap_arguments() + ["--", *argv] if self.isolated else argv
+    def forkserver_command(self) -> list[str]:
+        server = [sys.executable, "-m", "autograder.forkserver"]
+        return bwrap_arguments() + ["--", *server, SANDBOX_SCRATCH] if self.isolated else server
 
 
 def _secret_dirs() -> list[Path]:
@@ -61,7 +64,7 @@ def bwrap_arguments() -> list[str]:
                  "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
                  "--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/tmp",
                  "--setenv", "LANG", "C.UTF-8", "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
-                 "--chdir", "/tmp"]
+                 "--setenv", "TMPDIR", SANDBOX_SCRATCH, "--dir", SANDBOX_SCRATCH, "--chdir", SANDBOX_SCRATCH]
     for directory in SYSTEM_DIRS:
         arguments += ["--ro-bind-try", directory, directory]
     for file in SYSTEM_FILES:
@@ -72,7 +75,8 @@ def bwrap_arguments() -> list[str]:
     for secret in _secret_dirs():
         if any(secret == d or d in secret.parents for d in visible):
             arguments += ["--tmpfs", str(secret)]
-    return arguments
+    # Last: no path in the sandbox stays writable for the children to share.
+    return arguments + ["--remount-ro", "/tmp", "--remount-ro", "/"]
 
 
 @lru_cache(maxsize=1)

@@ -11,7 +11,7 @@ import pytest
 
 from autograder.checks import codec
 from autograder.executor import Job, LocalExecutor
-from autograder.sandbox import Sandbox, bwrap_arguments, detect
+from autograder.sandbox import SANDBOX_SCRATCH, Sandbox, bwrap_arguments, detect
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,19 +36,22 @@ def sandbox() -> Sandbox:
 
 
 def test_inside_the_sandbox_the_secrets_are_out_of_sight(sandbox: Sandbox) -> None:
-    seen = run_cells(["import os, importlib.util\n"
+    seen = run_cells(["import os, importlib.util, tempfile\n"
+                      "import pandas\n"  # a package that imports more of itself lazily: the venv must stay visible
                       "seen = {'uid': os.getuid(),\n"
                       "        'solutions': importlib.util.find_spec('solutions') is not None,\n"
                       f"        'repo': sorted(os.listdir({str(ROOT)!r})),\n"
                       f"        'hidden': os.listdir({str(ROOT / 'autograder' / 'hidden')!r}),\n"
-                      "        'etc': sorted(os.listdir('/etc')), 'tmp': os.listdir('/tmp'),\n"
+                      "        'etc': sorted(os.listdir('/etc')), 'cwd': os.getcwd(), 'tmpdir': tempfile.gettempdir(),\n"
+                      "        'writable': [p for p in ('/', '/tmp', '/etc', '/usr') if os.access(p, os.W_OK)],\n"
                       "        'env': sorted(os.environ)}"], sandbox)["seen"]
     assert seen["uid"] != 0
     assert seen["solutions"] is False
     assert set(seen["repo"]) <= {"autograder", ".venv"}
     assert seen["hidden"] == []
     assert "shadow" not in seen["etc"] and "passwd" not in seen["etc"]
-    assert seen["tmp"] == ["work"]
+    assert seen["cwd"] == seen["tmpdir"] == SANDBOX_SCRATCH
+    assert seen["writable"] == []
     assert not any("SEED" in name or "CNNGRADE" in name for name in seen["env"])
 
 
@@ -57,12 +60,12 @@ def test_two_submissions_do_not_share_a_scratch_folder(sandbox: Sandbox) -> None
     # scratch per child keeps the first one's file from the second.
     writer = Job("writer", ("open('note.txt', 'w').write('x')\nimport os\nseen = os.listdir('.')",), ("seen",),
                  {}, timeout=20, memory_bytes=2 * 1024**3)
-    reader = Job("reader", ("import os\nseen = [os.listdir('/tmp'), os.listdir('.'), os.getcwd()]",), ("seen",),
+    reader = Job("reader", ("import os\nseen = [os.listdir('.'), os.getcwd()]",), ("seen",),
                  {}, timeout=20, memory_bytes=2 * 1024**3)
     outcomes = {job.submission: codec.decode(outcome.data["values"]["seen"])
                 for job, outcome in LocalExecutor(1, sandbox).run([writer, reader])}
     assert outcomes["writer"] == ["note.txt"]
-    assert outcomes["reader"] == [["work"], [], "/tmp/work"]
+    assert outcomes["reader"] == [[], SANDBOX_SCRATCH]
 
 
 def grade_without_bubblewrap(tmp_path: Path, *options: str) -> subprocess.CompletedProcess[str]:
