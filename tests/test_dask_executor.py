@@ -11,17 +11,14 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+from distributed import KilledWorker
 
-pytest.importorskip("distributed")
-
-from distributed import KilledWorker  # noqa: E402
-
-from autograder import dask_executor  # noqa: E402
-from autograder.dask_executor import DaskExecutor, _job_fields, _job_from_fields, failed_outcome  # noqa: E402
-from autograder.executor import Job, LocalExecutor, Phase1Outcome  # noqa: E402
-from autograder.grade import grade  # noqa: E402
-from autograder.results import CRASH, OK  # noqa: E402
-from autograder.sandbox import Sandbox, detect  # noqa: E402
+from autograder import dask_executor
+from autograder.dask_executor import DaskExecutor, _job_fields, _job_from_fields, failed_outcome
+from autograder.executor import Job, LocalExecutor, Phase1Outcome
+from autograder.grade import grade
+from autograder.results import CRASH, OK
+from autograder.sandbox import Sandbox, detect
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "hw1"
 TIMING = Path("/tmp/cnngrade-dask-timing.txt")

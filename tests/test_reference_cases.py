@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas
 import pytest
 
 from autograder.checks.answers import LiveAnswers
@@ -111,7 +112,6 @@ def test_lecture_printed_lenet_values_earn_partial_credit_and_name_both_mistakes
 
 
 def test_lenet_table_as_dataframe_with_vector_shapes_gets_full_marks() -> None:
-    pandas = pytest.importorskip("pandas")
     rows = hw3.lenet_table()
     frame = pandas.DataFrame({"shape": [tuple(n for n in shape if n != 1) if len(shape) == 2 else shape
                                         for shape, _, _ in rows.values()],

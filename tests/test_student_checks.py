@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import otter
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -12,7 +13,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture
 def grader(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    otter = pytest.importorskip("otter")
     shutil.copytree(ROOT / "student_template" / "hw1", tmp_path / "hw1")
     monkeypatch.chdir(tmp_path / "hw1")
     monkeypatch.syspath_prepend(str(tmp_path / "hw1"))
