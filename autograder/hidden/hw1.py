@@ -28,12 +28,11 @@ FLIPPED = "the kernel is flipped (true convolution); the lecture's convolution i
 
 def _grid_case(case_id: str, name: str, kernel: np.ndarray, points: float) -> Case:
     expected = ref.conv2d(lecture.IMAGE, kernel)
+    mistakes = {FLIPPED: ref.conv2d(lecture.IMAGE, _flipped(kernel)),
+                "the grid is transposed (rows and columns swapped)": expected.T}
 
     def check(answers: Answers) -> None:
-        check_array(answers.value(name), name, expected, FLOAT,
-                    {FLIPPED: ref.conv2d(lecture.IMAGE, _flipped(kernel)),
-                     "the grid is transposed (rows and columns swapped)": expected.T},
-                    why_size(6, 3))
+        check_array(answers.value(name), name, expected, FLOAT, mistakes, why_size(6, 3))
     return value_case(case_id, f"{name} has the right values", points, check)
 
 
@@ -70,11 +69,15 @@ def _conv2d_shape_why(probe: Probe) -> str:
     return f"{why_size(n_h, f, padding, stride)} rows and {why_size(n_w, f, padding, stride)} columns"
 
 
+STRIDED_MISTAKES = {
+    "padding is ignored": ref.conv2d(lecture.IMAGE, lecture.VERTICAL, stride=2),
+    "stride is ignored": ref.conv2d(lecture.IMAGE, lecture.VERTICAL, padding=1),
+    FLIPPED: ref.conv2d(lecture.IMAGE, _flipped(lecture.VERTICAL), stride=2, padding=1),
+}
+
+
 def _strided_check(answers: Answers) -> None:
-    check_array(answers.value("strided_edges"), "strided_edges", ref.strided_edges, FLOAT,
-                {"padding is ignored": ref.conv2d(lecture.IMAGE, lecture.VERTICAL, stride=2),
-                 "stride is ignored": ref.conv2d(lecture.IMAGE, lecture.VERTICAL, padding=1),
-                 FLIPPED: ref.conv2d(lecture.IMAGE, _flipped(lecture.VERTICAL), stride=2, padding=1)},
+    check_array(answers.value("strided_edges"), "strided_edges", ref.strided_edges, FLOAT, STRIDED_MISTAKES,
                 why_size(6, 3, 1, 2))
 
 
