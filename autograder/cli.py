@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Sequence
 from .errors import CnnGradeError
 
 if TYPE_CHECKING:
-    from .dask_executor import DaskExecutor
+    from .grading.dask_executor import DaskExecutor
 
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*([KMG]i?B?|B)?$", re.IGNORECASE)
 
@@ -36,7 +36,7 @@ def _dask_executor(args: argparse.Namespace) -> DaskExecutor:
     from .errors import DaskUnavailable
 
     try:
-        from .dask_executor import DaskExecutor
+        from .grading.dask_executor import DaskExecutor
     except ImportError as error:
         raise DaskUnavailable(f"--executor dask needs Dask ({error}): pip install 'cnngrade[dask]'") from error
     try:
@@ -49,10 +49,10 @@ def _grade(args: argparse.Namespace) -> int:
     from contextlib import ExitStack
 
     from .errors import SandboxRequired
-    from .executor import Executor, LocalExecutor
+    from .grading.executor import Executor, LocalExecutor
     from .grade import grade
     from .progress import Progress, summary
-    from .sandbox import detect
+    from .grading.sandbox import detect
     from .table import render
 
     with ExitStack() as stack:
@@ -62,12 +62,12 @@ def _grade(args: argparse.Namespace) -> int:
             executor = stack.enter_context(_dask_executor(args))
         else:
             executor = LocalExecutor(args.workers, detect())
-        if args.require_sandbox and executor.warning:
+        if executor.warning and not args.unsandboxed:
             raise SandboxRequired(executor.warning)
         with Progress(enabled=sys.stderr.isatty() and not args.quiet) as progress:
             run = grade(assignment=args.assignment, submissions=args.submissions, out=args.out, seed=args.seed,
                         timeout=args.timeout, memory_bytes=args.memory, force=args.force, executor=executor,
-                        on_start=progress.start, on_result=progress.advance)
+                        unsandboxed=args.unsandboxed, on_start=progress.start, on_result=progress.advance)
     if not args.quiet:
         print(render(run.results, run.questions))
         print()
@@ -133,8 +133,11 @@ def make_parser() -> argparse.ArgumentParser:
                        help="grade on the workers of this running Dask scheduler (implies --executor dask)")
     grade.add_argument("--force", action="store_true", help="regrade everything, even what OUT already holds")
     grade.add_argument("--quiet", action="store_true", help="print only the closing summary")
-    grade.add_argument("--require-sandbox", action="store_true",
-                       help="refuse to grade unless bubblewrap can sandbox the submissions")
+    grade.add_argument("--unsandboxed", action="store_true",
+                       help="where bubblewrap cannot sandbox submissions, run them anyway with resource limits only "
+                            "(only for notebooks you trust: unsandboxed, a notebook can read the reference solutions)")
+    # Refusing to grade unsandboxed is the default now; the old flag is still accepted.
+    grade.add_argument("--require-sandbox", action="store_true", help=argparse.SUPPRESS)
     grade.set_defaults(handler=_grade)
 
     report = verbs.add_parser("report", help="write an HTML report of a graded folder: plots, mistakes, feedback pages")

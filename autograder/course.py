@@ -32,6 +32,11 @@ class Assignment:
     def functions(self) -> tuple[str, ...]:
         return self.hidden.FUNCTIONS
 
+    @property
+    def preload(self) -> tuple[str, ...]:
+        """Modules every submission is likely to import, imported once by the fork server."""
+        return tuple(getattr(self.hidden, "PRELOAD", ()))
+
     def probes(self, seed: int) -> dict[str, tuple[Probe, ...]]:
         """Every input each function is called on: the fixed public ones and the seeded hidden ones."""
         hidden = self.hidden.hidden_probes(seed)

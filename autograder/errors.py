@@ -28,10 +28,17 @@ class SubmissionsNotFound(CnnGradeError):
 
 
 class SandboxRequired(CnnGradeError):
-    """--require-sandbox was given and bubblewrap cannot sandbox submissions here."""
+    """Bubblewrap cannot sandbox submissions here, and the grader was not told to run without it."""
 
     def __init__(self, why: str):
-        super().__init__(f"--require-sandbox: {why}")
+        super().__init__(
+            f"refusing to run student code without a sandbox: {why}\n"
+            "Unsandboxed, a notebook can read the reference solutions and hidden tests (and so earn full "
+            "marks), read and change other students' submissions and the grading output, write into the "
+            "Python environment the grader itself runs from, and leave processes running after the run.\n"
+            "Get the sandbox: apt-get install bubblewrap (Debian/Ubuntu; dnf install bubblewrap on Fedora), on "
+            "a kernel that allows unprivileged user namespaces. Or, for notebooks you trust (your own sample "
+            "class), pass --unsandboxed.")
 
 
 class DaskUnavailable(CnnGradeError):

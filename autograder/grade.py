@@ -8,26 +8,30 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from . import records, sandbox
+from . import records
+from .grading import sandbox
 from .checks import codec
 from .checks.answers import RecordedAnswers
 from .checks.core import Case, CheckFailed
 from .course import Assignment, assignment as find_assignment
-from .errors import SubmissionsNotFound
-from .executor import Executor, Job, LocalExecutor, Phase1Outcome
+from .errors import SandboxRequired, SubmissionsNotFound
+from .grading.executor import Executor, Job, LocalExecutor, Phase1Outcome
 from .exports import write_gradebook, write_result_json
-from .extraction import probe_to_json
+from .sandboxed.extraction import probe_to_json
 from .files import write_atomic
 from .notebook import InvalidNotebook, read_code_cells
 from .results import CRASH, INVALID, MEMORY, OK, CaseResult, SubmissionResult
 
 DEFAULT_TIMEOUT = 60.0
+# A message the student reads for one case: enough for any real feedback, small whatever the answer.
+MESSAGE_CAP = 2000
+UNCHECKABLE = "This answer could not be checked (the check met "
 DEFAULT_MEMORY = 2 * 1024**3
 RUN_FILE = "run.json"
 
@@ -81,8 +85,19 @@ def resolve_seed(out: Path, assignment: str, seed: int | None) -> int:
     return secrets.randbits(32)
 
 
+def shorten(text: str, limit: int = MESSAGE_CAP) -> str:
+    """At most `limit` characters: the head and the tail, and how much was cut between them."""
+    if len(text) <= limit:
+        return text
+    keep = (limit - 40) // 2
+    return f"{text[:keep]} [... {len(text) - 2 * keep} characters cut ...] {text[-keep:]}"
+
+
 def score_cases(cases: Sequence[Case], answers: Any, unavailable: str = "") -> tuple[CaseResult, ...]:
-    """Phase 2: run each case on recorded answers; a case that fails scores 0 with its message."""
+    """Phase 2: run each case on recorded answers; a case that fails scores 0 with its message.
+
+    A check that raises anything but CheckFailed met data it was not written for: that case
+    scores 0 and says so, and the other cases still run."""
     results = []
     for case in cases:
         mistake = ""
@@ -94,8 +109,11 @@ def score_cases(cases: Sequence[Case], answers: Any, unavailable: str = "") -> t
                 score, message = case.points, case.success or "Passed."
             except CheckFailed as failure:
                 score, message, mistake = 0.0, str(failure), failure.mistake
-        results.append(CaseResult(case.id, case.title, case.question, score, case.points, case.hidden, message,
-                                  mistake))
+            except Exception as error:  # noqa: BLE001 - any answer, however odd, gets a row, never a crash
+                score, message = 0.0, (f"{UNCHECKABLE}{type(error).__name__}). Check that the answer is a "
+                                       "number, or numbers of the kind the question asks for, of a sensible size.")
+        results.append(CaseResult(case.id, case.title, case.question, score, case.points, case.hidden,
+                                  shorten(message), shorten(mistake, 200)))
     return tuple(results)
 
 
@@ -122,6 +140,17 @@ def _row_status(outcome: Phase1Outcome) -> tuple[str, str]:
 def grade_outcome(submission: str, homework: Assignment, seed: int, cases: Sequence[Case],
                   outcome: Phase1Outcome) -> SubmissionResult:
     """Phase 2 for one submission: validate what phase 1 recorded, then score every case."""
+    try:
+        return _grade_outcome(submission, homework, seed, cases, outcome)
+    except Exception as error:  # noqa: BLE001 - whatever a child recorded, this submission alone pays for it
+        message = f"Your notebook's answers could not be graded ({type(error).__name__})."
+        return SubmissionResult(submission, homework.name, CRASH, message,
+                                score_cases(cases, None, "Not graded: " + message), seed, grader_version(), "",
+                                round(outcome.seconds, 3))
+
+
+def _grade_outcome(submission: str, homework: Assignment, seed: int, cases: Sequence[Case],
+                   outcome: Phase1Outcome) -> SubmissionResult:
     status, message = _row_status(outcome)
     answers, unavailable = None, ""
     if outcome.data is None:
@@ -129,11 +158,14 @@ def grade_outcome(submission: str, homework: Assignment, seed: int, cases: Seque
     else:
         try:
             answers = RecordedAnswers(outcome.data.get("values"), outcome.data.get("calls"))  # type: ignore[arg-type]
-        except codec.MalformedData:
+        except (codec.MalformedData, RecursionError):
             status, message = CRASH, "Your notebook's answers could not be read (malformed result)."
             unavailable = "Not graded: " + message
     output = outcome.data.get("output") if outcome.data else ""
-    return SubmissionResult(submission, homework.name, status, message, score_cases(cases, answers, unavailable),
+    scored = score_cases(cases, answers, unavailable)
+    if status == OK and any(case.message.startswith(UNCHECKABLE) for case in scored):
+        status, message = INVALID, "Some answers could not be checked: see the cases that say so."
+    return SubmissionResult(submission, homework.name, status, shorten(message), scored,
                             seed, grader_version(), output[:4000] if isinstance(output, str) else "",
                             round(outcome.seconds, 3))
 
@@ -145,45 +177,76 @@ def invalid_result(submission: str, homework: Assignment, seed: int, cases: Sequ
                             score_cases(cases, None, "Not graded: " + message), seed, grader_version())
 
 
+def _read_job(path: Path, homework: Assignment, seed: int, cases: Sequence[Case], job: Callable[[list[str]], Job]
+              ) -> Job | SubmissionResult:
+    """The job for one notebook file, or its row saying why it cannot be run; never an exception."""
+    try:
+        return job(read_code_cells(path))
+    except InvalidNotebook as problem:
+        return invalid_result(path.stem, homework, seed, cases, str(problem))
+    except RecursionError:
+        return invalid_result(path.stem, homework, seed, cases, "the file is JSON nested far too deeply to be a "
+                              "notebook. Re-download the notebook from Jupyter (File > Download).")
+    except Exception as error:  # noqa: BLE001 - an unreadable file is one row, never the run
+        return invalid_result(path.stem, homework, seed, cases, f"the file could not be read ({type(error).__name__}). "
+                              "Re-download the notebook from Jupyter (File > Download) and resubmit.")
+
+
+def _fingerprint(path: Path, seed: int, timeout: float, memory_bytes: int) -> records.Fingerprint | None:
+    try:
+        return records.Fingerprint(records.content_hash(path), seed, grader_version(), timeout, memory_bytes)
+    except OSError:
+        return None  # unreadable: graded (as unreadable) every time, never reused
+
+
 def grade(*, assignment: str, submissions: Path, out: Path, seed: int | None = None,
           timeout: float = DEFAULT_TIMEOUT, memory_bytes: int = DEFAULT_MEMORY, probe_seconds: float = 2.0,
-          force: bool = False, executor: Executor | None = None,
+          force: bool = False, executor: Executor | None = None, unsandboxed: bool = False,
           on_start: Callable[[int, int], None] | None = None,
           on_result: Callable[[SubmissionResult], None] | None = None) -> GradeRun:
-    """Grade every notebook in `submissions` into OUT/gradebook.csv and OUT/results/*.json."""
+    """Grade every notebook in `submissions` into OUT/gradebook.csv and OUT/results/*.json.
+
+    Student code runs only in a sandbox, unless `unsandboxed` says to run it without one where
+    there is none (SandboxRequired otherwise)."""
     homework = find_assignment(assignment)
     notebooks = find_submissions(submissions)
-    seed = resolve_seed(out, homework.name, seed)
     executor = executor or LocalExecutor(sandbox=sandbox.detect())
+    if executor.warning and not unsandboxed:
+        raise SandboxRequired(executor.warning)
+    seed = resolve_seed(out, homework.name, seed)
     write_atomic(out / RUN_FILE, json.dumps({"assignment": homework.name, "seed": seed,
                                              "grader_version": grader_version(),
                                              "sandboxed": not executor.warning}, indent=2) + "\n")
     cases = homework.cases(seed)
     probes = {name: [probe_to_json(p) for p in items] for name, items in homework.probes(seed).items()}
     results: dict[str, SubmissionResult] = {}
-    fingerprints: dict[str, records.Fingerprint] = {}
+    fingerprints: dict[str, records.Fingerprint | None] = {}
 
-    def finish(result: SubmissionResult) -> None:
-        records.save(out, fingerprints[result.submission], result)
-        write_result_json(out / "results", result)
+    def finish(result: SubmissionResult, reusable: bool = True) -> None:
+        fingerprint = fingerprints[result.submission]
+        try:
+            if reusable and fingerprint is not None:
+                records.save(out, fingerprint, result)
+            write_result_json(out / "results", result)
+        except (OSError, ValueError) as error:
+            result = replace(result, status=CRASH, message=shorten(
+                f"{result.message} The result could not be saved ({type(error).__name__}: {error}).".strip()))
         results[result.submission] = result
         if on_result:
             on_result(result)
 
+    def job_for(path: Path) -> Callable[[list[str]], Job]:
+        return lambda cells: Job(path.stem, tuple(cells), homework.values, probes, timeout, memory_bytes,
+                                 probe_seconds, homework.preload)
+
     jobs = []
     for path in notebooks:
-        fingerprint = records.Fingerprint(records.content_hash(path), seed, grader_version(), timeout, memory_bytes)
-        fingerprints[path.stem] = fingerprint
-        previous = None if force else records.load(out, path.stem, fingerprint)
+        fingerprint = fingerprints[path.stem] = _fingerprint(path, seed, timeout, memory_bytes)
+        previous = None if force or fingerprint is None else records.load(out, path.stem, fingerprint)
         if previous is not None:
             results[path.stem] = previous
             continue
-        try:
-            cells = read_code_cells(path)
-        except InvalidNotebook as problem:
-            jobs.append(invalid_result(path.stem, homework, seed, cases, str(problem)))
-            continue
-        jobs.append(Job(path.stem, tuple(cells), homework.values, probes, timeout, memory_bytes, probe_seconds))
+        jobs.append(_read_job(path, homework, seed, cases, job_for(path)))
     reused = len(results)
     if on_start:
         on_start(len(notebooks), reused)
@@ -191,7 +254,8 @@ def grade(*, assignment: str, submissions: Path, out: Path, seed: int | None = N
         finish(item)
     pending = [job for job in jobs if isinstance(job, Job)]
     for job, outcome in executor.run(pending):
-        finish(grade_outcome(job.submission, homework, seed, cases, outcome))
+        # A row the grader itself failed (not the notebook) is not kept for reuse: a rerun grades it again.
+        finish(grade_outcome(job.submission, homework, seed, cases, outcome), reusable=not outcome.graders_fault)
     ordered = tuple(results[path.stem] for path in notebooks)
     gradebook = write_gradebook(out / "gradebook.csv", ordered, homework.questions())
     return GradeRun(homework.name, seed, ordered, homework.questions(), gradebook, reused, executor.warning)

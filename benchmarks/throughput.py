@@ -66,12 +66,12 @@ class PeakMemory:
         while not self._stop.wait(0.02):
             try:
                 for process in self.root.children(recursive=True):
-                    if process.name() == "bwrap" or "autograder.forkserver" not in " ".join(process.cmdline()):
+                    if process.name() == "bwrap" or "autograder.sandboxed.forkserver" not in " ".join(process.cmdline()):
                         continue
                     parent = process.parent()
                     # Grading children are forks of the server, so they share its command line.
                     forked = parent is not None and parent.name() != "bwrap" and \
-                        "autograder.forkserver" in " ".join(parent.cmdline())
+                        "autograder.sandboxed.forkserver" in " ".join(parent.cmdline())
                     rss = process.memory_info().rss
                     if forked:
                         self.child_peak = max(self.child_peak, rss)

@@ -7,7 +7,7 @@ from typing import Iterable, Iterator
 
 import pytest
 
-from autograder.executor import Job, Phase1Outcome
+from autograder.grading.executor import Job, Phase1Outcome
 from autograder.grade import GradeRun, grade
 from autograder.results import CRASH, MEMORY, OK, TIMEOUT
 

@@ -13,12 +13,12 @@ from typing import Any, Iterator
 import pytest
 from distributed import KilledWorker
 
-from autograder import dask_executor
-from autograder.dask_executor import DaskExecutor, _job_fields, _job_from_fields, failed_outcome
-from autograder.executor import Job, LocalExecutor, Phase1Outcome
+from autograder.grading import dask_executor
+from autograder.grading.dask_executor import DaskExecutor, _job_fields, _job_from_fields, failed_outcome
+from autograder.grading.executor import Job, LocalExecutor, Phase1Outcome
 from autograder.grade import grade
 from autograder.results import CRASH, OK
-from autograder.sandbox import Sandbox, detect
+from autograder.grading.sandbox import Sandbox, detect
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "hw1"
 TIMING = Path("/tmp/cnngrade-dask-timing.txt")
@@ -164,7 +164,7 @@ def _fork_servers_under(root: int) -> list[int]:
         parent = frontier.pop()
         for child in [pid for pid, ppid in parents.items() if ppid == parent]:
             frontier.append(child)
-            if Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")[1:3] == [b"-m", b"autograder.forkserver"]:
+            if Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")[1:3] == [b"-m", b"autograder.sandboxed.forkserver"]:
                 found.append(child)
     return found
 

@@ -1,30 +1,43 @@
-"""The fork server protocol: requests however they arrive, answers framed per child."""
+"""The fork server and its client: a channel per child, jobs sent after the fork, a server that dies is replaced."""
 from __future__ import annotations
 
-import json
-from dataclasses import asdict
+import time
+from concurrent.futures import ThreadPoolExecutor
 
-from autograder.child import Limits
-from autograder.executor import ForkServer, _answers, _Request
-from autograder.sandbox import Sandbox
+from autograder.grading.executor import Job, _Servers, run_one
+from autograder.grading.sandbox import Sandbox
+from autograder.results import OK
 
-JOB = {"cells": ["x = 41 + 1"], "values": ["x"], "probes": {}, "probe_seconds": 1.0}
-LIMITS = Limits(seconds=10, memory_bytes=2 * 1024**3)
+UNSANDBOXED = Sandbox("none", "unsandboxed on purpose: the protocol is under test")
 
 
-def test_requests_that_arrive_in_one_read_are_all_served() -> None:
-    server = ForkServer(Sandbox("none", "unsandboxed on purpose: the protocol is under test"))
+def job(name: str, cells: tuple[str, ...], values: tuple[str, ...] = ("x",), timeout: float = 10) -> Job:
+    return Job(name, cells, values, {}, timeout=timeout, memory_bytes=2 * 1024**3)
+
+
+def test_children_started_at_once_each_answer_on_their_own_channel() -> None:
+    servers = _Servers(UNSANDBOXED, ())
     try:
-        # Two requests in a single write: a buffered readline() in the server would serve only one.
-        ids = [101, 102]
-        with server._changed:
-            server._requests.update({i: _Request() for i in ids})
-        lines = "".join(json.dumps({"id": i, "job": JOB, "limits": asdict(LIMITS)}) + "\n" for i in ids)
-        assert server._process.stdin is not None
-        server._process.stdin.write(lines)
-        server._process.stdin.flush()
-        assert all(server.wait(i, 10) for i in ids)
-        answers = [_answers(server.finish(i).latest) for i in ids]
-        assert [a["values"]["x"] for a in answers if a] == [42, 42]
+        jobs = [job(f"s{i}", (f"x = {i} * 1000",)) for i in range(8)]
+        with ThreadPoolExecutor(8) as pool:
+            outcomes = list(pool.map(lambda j: run_one(servers.get(), j), jobs))
+        assert [o.status for o in outcomes] == [OK] * 8
+        assert [o.data["values"]["x"] for o in outcomes if o.data] == [i * 1000 for i in range(8)]
     finally:
-        server.close()
+        servers.close()
+
+
+def test_a_server_that_dies_is_replaced_for_the_next_submission() -> None:
+    servers = _Servers(UNSANDBOXED, ())
+    try:
+        first = servers.get()
+        first._process.kill()
+        deadline = time.monotonic() + 10
+        while not first.closed and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert first.closed
+        outcome = run_one(servers.get(), job("after", ("x = 7",)))
+        assert servers.get() is not first
+        assert (outcome.status, outcome.data and outcome.data["values"]["x"]) == (OK, 7)
+    finally:
+        servers.close()

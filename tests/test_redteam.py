@@ -18,9 +18,9 @@ from string import Template
 import pytest
 
 from autograder.course import ASSIGNMENTS, assignment
-from autograder.executor import LocalExecutor
+from autograder.grading.executor import LocalExecutor
 from autograder.grade import GradeRun, grade
-from autograder.sandbox import detect
+from autograder.grading.sandbox import detect
 
 from .factories import write_notebook
 

@@ -5,8 +5,8 @@ import pytest
 
 from autograder.checks import codec
 from autograder.course import assignment
-from autograder.extraction import probe_to_json
-from autograder.runner import run
+from autograder.sandboxed.extraction import probe_to_json
+from autograder.sandboxed.runner import run
 
 
 def job(cells: list[str], name: str = "hw1", probe_seconds: float = 2.0) -> dict:

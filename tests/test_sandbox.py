@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from autograder.checks import codec
-from autograder.executor import Job, LocalExecutor
-from autograder.sandbox import SANDBOX_SCRATCH, Sandbox, bwrap_arguments, detect
+from autograder.grading.executor import Job, LocalExecutor
+from autograder.grading.sandbox import SANDBOX_SCRATCH, Sandbox, bwrap_arguments, detect
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,17 +78,32 @@ def grade_without_bubblewrap(tmp_path: Path, *options: str) -> subprocess.Comple
                            str(tmp_path / "out"), *options], env=env, capture_output=True, text=True)
 
 
-def test_without_bubblewrap_grading_works_and_warns(tmp_path: Path) -> None:
-    done = grade_without_bubblewrap(tmp_path, "--quiet")
+def test_without_bubblewrap_grading_runs_only_when_told_and_warns(tmp_path: Path) -> None:
+    done = grade_without_bubblewrap(tmp_path, "--quiet", "--unsandboxed")
     assert done.returncode == 0, done.stderr
     assert "WARNING: bubblewrap (bwrap) is not installed" in done.stdout and "NOT sandboxed" in done.stdout
     assert "1 ok" in done.stdout
 
 
-def test_require_sandbox_refuses_to_grade_without_it(tmp_path: Path) -> None:
-    done = grade_without_bubblewrap(tmp_path, "--require-sandbox")
+@pytest.mark.parametrize("options", [pytest.param((), id="by-default"),
+                                     pytest.param(("--require-sandbox",), id="old-flag")])
+def test_without_a_sandbox_grading_is_refused_and_says_why(tmp_path: Path, options: tuple[str, ...]) -> None:
+    done = grade_without_bubblewrap(tmp_path, *options)
     assert done.returncode == 2
-    assert "--require-sandbox" in done.stderr and "apt-get install bubblewrap" in done.stderr
+    assert "refusing to run student code without a sandbox" in done.stderr
+    assert "read the reference solutions" in done.stderr  # what running anyway would expose
+    assert "apt-get install bubblewrap" in done.stderr and "--unsandboxed" in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_grade_itself_refuses_an_unsandboxed_executor(tmp_path: Path) -> None:
+    from autograder.errors import SandboxRequired
+    from autograder.grade import grade
+
+    shutil.copytree(EXAMPLES / "hw2", tmp_path / "in")
+    with pytest.raises(SandboxRequired):
+        grade(assignment="hw2", submissions=tmp_path / "in", out=tmp_path / "out",
+              executor=LocalExecutor(1, Sandbox("none", "test: no sandbox")))
     assert not (tmp_path / "out").exists()
 
 

@@ -10,8 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .plain import ARRAY_TAG, ERROR_TAG, MAX_DEPTH, MAX_ELEMENTS, PORTABLE_DTYPES
-
+from .plain import ARRAY_TAG, ERROR_TAG, MAX_DEPTH, MAX_ELEMENTS, MAX_INT, MAX_STRING, PORTABLE_DTYPES
 
 
 class MalformedData(ValueError):
@@ -42,9 +41,18 @@ def error_message(encoded: Any) -> str | None:
 
 def decode(data: Any, depth: int = 0) -> Any:
     """JSON-able data back to plain data; raise MalformedData for anything off-schema."""
+    # The same bounds as plain.to_plain on the child's side, so only forged data is ever refused here.
     if depth > MAX_DEPTH + 2:
         raise MalformedData("nested too deeply")
-    if data is None or type(data) in (bool, int, float, str):
+    if data is None or type(data) in (bool, float):
+        return data
+    if type(data) is int:
+        if abs(data) >= MAX_INT:
+            raise MalformedData("an integer too large")
+        return data
+    if type(data) is str:
+        if len(data) > MAX_STRING:
+            raise MalformedData("a string too long")
         return data
     if type(data) is list:
         if len(data) > MAX_ELEMENTS:
@@ -53,8 +61,8 @@ def decode(data: Any, depth: int = 0) -> Any:
     if type(data) is dict:
         if ARRAY_TAG in data:
             return _decode_array(data)
-        if not all(type(key) is str for key in data):
-            raise MalformedData("dict with a non-string key")
+        if len(data) > MAX_ELEMENTS or not all(type(key) is str and len(key) <= MAX_STRING for key in data):
+            raise MalformedData("dict too long, or with a bad key")
         return {key: decode(item, depth + 1) for key, item in data.items()}
     raise MalformedData(f"unexpected {type(data).__name__}")
 
@@ -64,7 +72,8 @@ def _decode_array(data: dict[str, Any]) -> np.ndarray:
             or data["dtype"] not in PORTABLE_DTYPES:
         raise MalformedData("array record with unexpected fields or dtype")
     shape = data["shape"]
-    if type(shape) is not list or not all(type(n) is int and n >= 0 for n in shape):
+    if type(shape) is not list or len(shape) > MAX_DEPTH or \
+            not all(type(n) is int and 0 <= n <= MAX_ELEMENTS for n in shape):
         raise MalformedData("array record with a bad shape")
     if math.prod(shape) > MAX_ELEMENTS:
         raise MalformedData("array too large")
@@ -72,15 +81,15 @@ def _decode_array(data: dict[str, Any]) -> np.ndarray:
         # [] carries no trailing axes: an empty array's shape comes from the record alone.
         try:
             empty = np.array(data[ARRAY_TAG], dtype=float).size == 0
-        except (TypeError, ValueError):
+        except Exception:  # noqa: BLE001 - whatever numpy makes of forged values, they are not an empty array
             empty = False
         if not empty:
             raise MalformedData("an empty array record with values")
         return np.empty(shape, dtype=data["dtype"])
     try:
         array = np.array(data[ARRAY_TAG], dtype=data["dtype"])
-    except (TypeError, ValueError, OverflowError) as exc:
-        raise MalformedData(f"array values do not fit: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - ValueError, OverflowError, RecursionError: all forged data
+        raise MalformedData(f"array values do not fit ({type(exc).__name__})") from None
     if list(array.shape) != shape:
         raise MalformedData("array values do not match the shape")
     return array

@@ -11,6 +11,9 @@ import numpy as np
 
 MAX_ELEMENTS = 1_000_000
 MAX_DEPTH = 8
+# No question's answer comes near these; beyond them a value only costs the grader time and memory.
+MAX_STRING = 10_000
+MAX_INT = 2**64
 PORTABLE_DTYPES = frozenset({"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
                              "float16", "float32", "float64"})
 _WIDEST = {"b": "bool", "i": "int64", "u": "uint64", "f": "float64"}
@@ -30,7 +33,15 @@ def to_plain(value: Any, depth: int = 0) -> Any:
     if depth > MAX_DEPTH:
         raise NotPlainData("nested too deeply")
     kind = type(value)
-    if value is None or kind in (bool, int, str):
+    if value is None or kind is bool:
+        return value
+    if kind is int:
+        if abs(value) >= MAX_INT:
+            raise NotPlainData("an integer too large to grade (more than 64 bits)")
+        return value
+    if kind is str:
+        if len(value) > MAX_STRING:
+            raise NotPlainData(f"a string of {len(value)} characters (too long)")
         return value
     if kind is float:
         return value
@@ -61,9 +72,13 @@ RESERVED_KEYS = frozenset({ARRAY_TAG, ERROR_TAG})
 
 def _plain_key(key: Any) -> str:
     if type(key) is str:
+        if len(key) > MAX_STRING:
+            raise NotPlainData(f"a dict with a key of {len(key)} characters (too long)")
         if key in RESERVED_KEYS:
             raise NotPlainData(f"a dict with the reserved key {key!r}")
         return key
+    if type(key) in (int, bool) and abs(key) >= MAX_INT:
+        raise NotPlainData("a dict with an integer key too large to grade")
     if type(key) in (int, bool) or (isinstance(key, np.generic) and type(key).__module__ == "numpy"):
         return str(key)
     raise NotPlainData(f"a dict with a {type(key).__name__} key")

@@ -14,6 +14,7 @@ import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Sequence
 
 import autograder
 
@@ -36,9 +37,10 @@ class Sandbox:
     def isolated(self) -> bool:
         return self.kind == "bubblewrap"
 
-    def forkserver_command(self) -> list[str]:
-        server = [sys.executable, "-m", "autograder.forkserver"]
-        return bwrap_arguments() + ["--", *server, SANDBOX_SCRATCH] if self.isolated else server
+    def forkserver_command(self, control_fd: int, preload: Sequence[str] = ()) -> list[str]:
+        server = [sys.executable, "-m", "autograder.sandboxed.forkserver", "--control", str(control_fd),
+                  "--preload", *preload]
+        return bwrap_arguments() + ["--", *server, "--scratch", SANDBOX_SCRATCH] if self.isolated else server
 
 
 def _secret_dirs() -> list[Path]:
@@ -79,17 +81,21 @@ def bwrap_arguments() -> list[str]:
     return arguments + ["--remount-ro", "/tmp", "--remount-ro", "/"]
 
 
+NAMESPACE_PROBE = ("import sys; from autograder.sandboxed import isolation; "
+                   "sys.exit(0 if isolation.own_namespaces() else 'the kernel refused a user namespace inside it')")
+
+
 @lru_cache(maxsize=1)
 def detect() -> Sandbox:
     """Bubblewrap if it is installed and can start a sandbox here; otherwise none, with why."""
     if shutil.which("bwrap") is None:
-        return Sandbox("none", "bubblewrap (bwrap) is not installed: submissions ran with resource limits "
-                               "only, NOT sandboxed (they could read files and the network). "
-                               "Install it: apt-get install bubblewrap")
-    probe = subprocess.run(bwrap_arguments() + ["--", sys.executable, "-c", "import autograder.runner"],
+        return Sandbox("none", "bubblewrap (bwrap) is not installed, so submissions run with resource limits "
+                               "only, NOT sandboxed (they can read files and the network)")
+    # Inside it, each submission must also get namespaces of its own (isolation.py): try that too.
+    probe = subprocess.run(bwrap_arguments() + ["--", sys.executable, "-c", NAMESPACE_PROBE],
                            capture_output=True, text=True, timeout=60)
     if probe.returncode != 0:
         return Sandbox("none", "bubblewrap could not start a sandbox here "
-                               f"({probe.stderr.strip()[:200]}): submissions ran with resource limits only, "
-                               "NOT sandboxed.")
+                               f"({probe.stderr.strip()[:200]}), so submissions run with resource limits only, "
+                               "NOT sandboxed")
     return Sandbox("bubblewrap")

@@ -15,6 +15,20 @@ from typing import Any, Callable
 from .extraction import Recorder, probe_from_json
 
 OUTPUT_CAP = 64 * 1024
+# The feedback names the first few failing cells; a notebook with thousands need not send them all.
+ERRORS_KEPT = 50
+
+
+def _name_of(exc: BaseException) -> str:
+    return str(type(exc).__name__)[:100]
+
+
+def _message_of(exc: BaseException) -> str:
+    # str() of the student's own exception class runs the student's code: it may raise or never end.
+    try:
+        return str(exc)[:500]
+    except BaseException:  # noqa: BLE001
+        return "(its message could not be read)"
 
 
 class CappedOutput(io.TextIOBase):
@@ -91,8 +105,9 @@ def execute_cells(cells: list[str], namespace: dict[str, Any],
             code = compile(transform(source), f"<cell {index}>", "exec")
             exec(code, namespace)  # noqa: S102 - running the student's notebook is the point
         except BaseException as exc:  # noqa: BLE001 - SystemExit too: an early exit must not end grading
-            errors.append({"cell": index, "error": type(exc).__name__, "message": str(exc)[:500],
-                           "line": first_code_line(source)})
+            if len(errors) < ERRORS_KEPT:
+                errors.append({"cell": index, "error": _name_of(exc), "message": _message_of(exc),
+                               "line": first_code_line(source)})
         after(index, errors)
     return errors
 

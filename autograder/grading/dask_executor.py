@@ -12,8 +12,9 @@ from typing import Any, Iterable, Iterator
 from distributed import Client, Future, KilledWorker, LocalCluster, as_completed, get_worker
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from .executor import ForkServer, Job, LocalExecutor, Phase1Outcome
-from .results import CRASH
+from .executor import Job, Phase1Outcome, guarded_run
+from .forkserver_client import ForkServer
+from ..results import CRASH
 from .sandbox import Sandbox, detect
 
 #: how long a grader joining a running scheduler waits for its first workers
@@ -33,7 +34,7 @@ class ForkServers(WorkerPlugin):
     def setup(self, worker: Any) -> None:
         # Set here, not in __init__: the plugin is pickled to the workers, and a lock is not picklable.
         self._lock = threading.Lock()
-        self._server: ForkServer | None = None
+        self._servers: dict[tuple[str, ...], ForkServer] = {}
         self._isolation: Sandbox | None = None
 
     def isolation(self) -> Sandbox:
@@ -43,37 +44,42 @@ class ForkServers(WorkerPlugin):
                 self._isolation = self.sandbox or detect()
             return self._isolation
 
-    def server(self) -> tuple[ForkServer, Sandbox]:
+    def server(self, preload: tuple[str, ...]) -> ForkServer:
+        """This worker's server for jobs that preload these modules; a new one if the last has died."""
         isolation = self.isolation()
         with self._lock:
-            if self._server is None:
-                self._server = ForkServer(isolation)
-            return self._server, isolation
+            server = self._servers.get(preload)
+            if server is None or server.closed:
+                if server is not None:
+                    server.close()
+                server = self._servers[preload] = ForkServer(isolation, preload)
+            return server
 
     def teardown(self, worker: Any) -> None:
         with self._lock:
-            if self._server is not None:
-                self._server.close()  # the server kills any child still running, then exits
-                self._server = None
+            for server in self._servers.values():
+                server.close()  # the server kills any child still running, then exits
+            self._servers.clear()
 
 
 def _job_fields(job: Job) -> dict[str, Any]:
     """The job as JSON-able data: what a task carries to its worker."""
-    return {**asdict(job), "cells": list(job.cells), "values": list(job.values)}
+    return {**asdict(job), "cells": list(job.cells), "values": list(job.values), "preload": list(job.preload)}
 
 
 def _job_from_fields(fields: dict[str, Any]) -> Job:
-    return Job(**{**fields, "cells": tuple(fields["cells"]), "values": tuple(fields["values"])})
+    return Job(**{**fields, "cells": tuple(fields["cells"]), "values": tuple(fields["values"]),
+                  "preload": tuple(fields["preload"])})
 
 
 def run_on_worker(fields: dict[str, Any], plugin: str) -> dict[str, Any]:
     """The Dask task: phase 1 for one job, forked from this worker's fork server."""
     forkservers = get_worker().plugins[plugin]
     assert isinstance(forkservers, ForkServers)
-    server, isolation = forkservers.server()
     job = _job_from_fields(fields)
-    # run_one needs no state of its own: the same wait, kill and classification as on one machine.
-    outcome = LocalExecutor(1, isolation).run_one(server, job)
+    isolation = forkservers.isolation()
+    # The same wait, kill and classification as on one machine, and the same guard around them.
+    outcome = guarded_run(lambda: forkservers.server(job.preload), job)
     return {"status": outcome.status, "message": outcome.message, "data": outcome.data,
             "seconds": outcome.seconds, "warning": isolation.warning}
 

@@ -5,9 +5,9 @@ import signal
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from .checks import codec
-from .checks.answers import call_on_probe, take_function, take_value
-from .checks.core import CheckFailed, Probe
+from ..checks import codec
+from ..checks.answers import call_on_probe, take_function, take_value
+from ..checks.core import CheckFailed, Probe
 
 
 class ProbeTimeout(BaseException):

@@ -1,0 +1,206 @@
+"""Executors run phase 1 (the student's notebook) for a batch of jobs; one small interface.
+
+The local executor forks every submission from a prepared fork server (autograder.sandboxed.forkserver:
+numpy, IPython's transformer and this package already imported), so each notebook gets a fresh
+process without paying for interpreter start-up; a fake in the tests stands in for it.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence
+
+from ..results import CRASH, MEMORY, OK, TIMEOUT
+from ..sandboxed import wire
+from ..sandboxed.child import EXIT_MEMORY, Limits
+from ..sandboxed.runner import first_code_line
+from .channel import ChannelReport, decode_answers, read_child
+from .forkserver_client import ForkServer
+from .sandbox import Sandbox
+
+# A fork takes milliseconds; a server that cannot start a child in this long is broken.
+START_SECONDS = 60.0
+# After a kill, the kernel removes the child's processes at once; this bounds a wait that should not be needed.
+KILL_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class Job:
+    """What phase 1 needs for one submission: its cells, the names to read and the probes."""
+
+    submission: str
+    cells: tuple[str, ...]
+    values: tuple[str, ...]
+    probes: dict[str, list[dict[str, Any]]]
+    timeout: float
+    memory_bytes: int
+    probe_seconds: float = 2.0
+    #: modules the fork server imports once for every submission of the run (pandas for tables)
+    preload: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Phase1Outcome:
+    """How the run went, and the JSON it recorded (complete, or as of its last good cell)."""
+
+    status: str
+    message: str
+    data: dict[str, Any] | None
+    seconds: float
+    #: the grader failed this job, not the notebook: its row is not kept for reuse
+    graders_fault: bool = False
+
+
+class Executor(Protocol):
+    #: empty when student code runs sandboxed; otherwise what is missing, for the run's summary
+    warning: str
+
+    def run(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, Phase1Outcome]]:
+        """Run every job; yield each with its outcome as it finishes, in any order."""
+        ...
+
+
+def _last_cell_started(index: int | None, cells: tuple[str, ...]) -> str:
+    if index is None or not 0 < index <= len(cells):
+        return ""
+    first = first_code_line(cells[index - 1]).strip()[:60]
+    return f"; the last cell to start was cell {index}: `{first}`" if first else f"; the last cell to start was cell {index}"
+
+
+def _kept(data: dict[str, Any] | None) -> str:
+    return " The answers defined before that were graded." if data else " Nothing could be graded."
+
+
+def classify(data: dict[str, Any] | None, killed_for_time: bool, exitcode: int | None,
+             timeout: float, last_cell: str, seconds: float) -> Phase1Outcome:
+    """Name how phase 1 ended; partial answers recorded before a failure are kept."""
+    complete = bool(data and data.get("complete") is True)
+    kept = _kept(data)
+    if killed_for_time:
+        return Phase1Outcome(TIMEOUT, f"The notebook did not finish within {timeout:g} s{last_cell}. "
+                             "Look for an endless loop or a very slow cell." + kept, data, seconds)
+    if complete:
+        return Phase1Outcome(OK, "", data, seconds)
+    if exitcode in (EXIT_MEMORY, -signal.SIGKILL, -signal.SIGSEGV):
+        return Phase1Outcome(MEMORY, f"The notebook ran out of memory{last_cell}." + kept, data, seconds)
+    if exitcode == -signal.SIGXCPU:
+        return Phase1Outcome(TIMEOUT, f"The notebook used more CPU time than allowed{last_cell}." + kept, data, seconds)
+    how = f"was killed by signal {-exitcode}" if exitcode and exitcode < 0 else f"exited with code {exitcode}"
+    return Phase1Outcome(CRASH, f"The notebook's process {how} before it finished{last_cell} "
+                         "(an exit() or os._exit() in a cell, or a crash)." + kept, data, seconds)
+
+
+class _Servers:
+    """The run's fork server, started again if it ever dies, so later submissions still run."""
+
+    def __init__(self, sandbox: Sandbox, preload: Sequence[str]):
+        self._sandbox, self._preload = sandbox, tuple(preload)
+        self._lock = threading.Lock()
+        self._server: ForkServer | None = None
+        self._retired: list[ForkServer] = []
+
+    def get(self) -> ForkServer:
+        with self._lock:
+            if self._server is None or self._server.closed:
+                if self._server is not None:
+                    self._retired.append(self._server)
+                self._server = ForkServer(self._sandbox, self._preload)
+            return self._server
+
+    def close(self) -> None:
+        with self._lock:
+            for server in [*self._retired, *([self._server] if self._server else [])]:
+                server.close()
+
+
+class LocalExecutor:
+    """Fresh child processes on this machine, forked from a prepared server, `workers` at a time."""
+
+    def __init__(self, workers: int | None = None, sandbox: Sandbox | None = None):
+        self.workers = workers or os.cpu_count() or 1
+        self.sandbox = sandbox or Sandbox("none", "the executor was made without a sandbox")
+        self.warning = self.sandbox.warning
+
+    def run(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, Phase1Outcome]]:
+        jobs = list(jobs)
+        if not jobs:
+            return
+        servers = _Servers(self.sandbox, jobs[0].preload)
+        try:
+            with ThreadPoolExecutor(max_workers=self.workers) as pool:
+                futures = {pool.submit(guarded_run, servers.get, job): job for job in jobs}
+                try:
+                    for future in as_completed(futures):
+                        yield futures[future], future.result()
+                finally:
+                    for future in futures:
+                        future.cancel()
+        finally:
+            servers.close()
+
+    def run_one(self, server: ForkServer, job: Job) -> Phase1Outcome:
+        return guarded_run(lambda: server, job)
+
+
+def guarded_run(server: Callable[[], ForkServer], job: Job) -> Phase1Outcome:
+    """run_one, and whatever goes wrong in the grader's own handling of this job stays on its row."""
+    started = time.monotonic()
+    try:
+        return run_one(server(), job)
+    except Exception as error:  # noqa: BLE001 - one submission's trouble is never the run's
+        return Phase1Outcome(CRASH, f"The grader could not run this notebook ({type(error).__name__}). "
+                             "Nothing could be graded; grade it again.", None, time.monotonic() - started,
+                             graders_fault=True)
+
+
+def _job_message(job: Job) -> dict[str, Any]:
+    return {"cells": list(job.cells), "values": list(job.values), "probes": job.probes,
+            "probe_seconds": job.probe_seconds}
+
+
+def run_one(server: ForkServer, job: Job) -> Phase1Outcome:
+    """Phase 1 for one job: fork a child, hand it its job, read its channel, and say how it ended."""
+    started = time.monotonic()
+    deadline = started + job.timeout
+    request_id = server.start(Limits(seconds=job.timeout, memory_bytes=job.memory_bytes))
+    report = ChannelReport()
+    channel = server.channel(request_id, START_SECONDS)
+    if channel is not None:
+        try:
+            channel.settimeout(max(deadline - time.monotonic(), 0.001))
+            wire.send_json(channel, wire.JOB, _job_message(job))
+        except OSError:
+            pass  # it died before reading its job: how it ended says why
+        report = read_child(channel, deadline)
+    stopped = report.timed_out or bool(report.violation)
+    if not stopped:
+        # Its channel ended: wait for its processes to be gone, within its time.
+        stopped = not server.wait(request_id, max(deadline - time.monotonic(), 0.0))
+        report.timed_out = stopped
+    if stopped:
+        server.kill(request_id)
+        server.wait(request_id, KILL_SECONDS)
+    exitcode = server.finish(request_id)
+    seconds = time.monotonic() - started
+    if channel is None or (exitcode is None and server.closed):
+        return Phase1Outcome(CRASH, "The grader's fork server stopped before this notebook could run. Nothing "
+                             "could be graded; grade it again.", None, seconds, graders_fault=True)
+    last_cell = _last_cell_started(report.progress, job.cells)
+    data = decode_answers(report.latest)
+    if report.violation:
+        return Phase1Outcome(CRASH, "The notebook's process wrote something on the grader's channel that is not "
+                             f"an answer ({report.violation}), so it was stopped{last_cell}."
+                             + _kept(data), data, seconds)
+    if report.too_large is not None and not (data and data.get("complete") is True):
+        return Phase1Outcome(CRASH, f"The notebook's answers came to {report.too_large / 2**20:.0f} MiB, more than "
+                             f"the grader reads ({wire.ANSWERS_CAP // 2**20} MiB): an answer is far larger than "
+                             "the question asks for." + _kept(data), data, seconds)
+    if report.latest is not None and data is None:
+        return Phase1Outcome(CRASH, "The notebook's answers could not be read (malformed record)."
+                             " Nothing could be graded.", None, seconds)
+    return classify(data, report.timed_out, -signal.SIGKILL if exitcode is None else exitcode, job.timeout,
+                    last_cell, seconds)

@@ -1,0 +1,129 @@
+"""The grader's side of the fork server: start it (sandboxed or not), ask it for children, hear how they end.
+
+Only the fork server writes on the control socket, and it runs no student code; still, anything
+odd there ends this server (every child it had is reported gone) rather than the grading run: the
+executor starts another for the next submission.
+"""
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import threading
+from dataclasses import dataclass
+from typing import Sequence
+
+from ..sandboxed.child import Limits
+from ..sandboxed.forkserver import CONTROL_PACKET, request
+from .sandbox import Sandbox
+
+
+@dataclass
+class _Request:
+    """What the grader has heard about one child."""
+
+    channel: socket.socket | None = None
+    started: bool = False
+    exitcode: int | None = None
+    ended: bool = False
+
+
+class ForkServer:
+    """One fork server process and the state of each child it started for us."""
+
+    def __init__(self, sandbox: Sandbox, preload: Sequence[str] = ()):
+        self._control, server_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self._process = subprocess.Popen(sandbox.forkserver_command(server_end.fileno(), preload),
+                                             pass_fds=[server_end.fileno()], stdin=subprocess.DEVNULL,
+                                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        finally:
+            server_end.close()
+        self._next_id = 0
+        self._requests: dict[int, _Request] = {}
+        self._changed = threading.Condition()
+        self.closed = False
+        threading.Thread(target=self._read, daemon=True, name="cnngrade-forkserver-client").start()
+
+    def _read(self) -> None:
+        try:
+            while True:
+                message, fds, _, _ = socket.recv_fds(self._control, CONTROL_PACKET, 1)
+                if not message:
+                    break
+                self._note(json.loads(message), fds)
+        except Exception:  # noqa: BLE001 - a broken server ends itself, never the run
+            pass
+        finally:
+            with self._changed:
+                self.closed = True
+                self._changed.notify_all()
+
+    def _note(self, message: dict, fds: list[int]) -> None:
+        channels = [socket.socket(fileno=fd) for fd in fds]
+        with self._changed:
+            if "started" in message:
+                request = self._requests.get(int(message["started"]))
+                if request is not None and len(channels) == 1:
+                    request.channel, request.started = channels.pop(), True
+            elif "ended" in message:
+                request = self._requests.get(int(message["ended"]))
+                if request is not None:
+                    request.exitcode, request.ended = int(message["code"]), True
+            self._changed.notify_all()
+        for unclaimed in channels:
+            unclaimed.close()
+
+    def start(self, limits: Limits) -> int:
+        """Ask for a child; its channel comes with channel()."""
+        with self._changed:
+            self._next_id += 1
+            request_id = self._next_id
+            self._requests[request_id] = _Request()
+        self._send(request(request_id, limits))
+        return request_id
+
+    def _send(self, packet: bytes) -> None:
+        try:
+            self._control.send(packet)
+        except OSError:
+            with self._changed:
+                self.closed = True  # the server is gone: every child is reported ended
+                self._changed.notify_all()
+
+    def channel(self, request_id: int, timeout: float) -> socket.socket | None:
+        """The grader's end of the child's socket, once it started; None if it could not be."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._requests[request_id].started or self.closed, timeout)
+            return self._requests[request_id].channel
+
+    def wait(self, request_id: int, timeout: float | None) -> bool:
+        """True once the child and everything it started are gone (or the server is)."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._requests[request_id].ended or self.closed, timeout)
+
+    def kill(self, request_id: int) -> None:
+        # The server kills it: only the server knows whether that pid is still this child's.
+        self._send(json.dumps({"kill": request_id}).encode())
+
+    def finish(self, request_id: int) -> int | None:
+        """Forget the child; its exit code (negative: the signal that killed it), None if its end was never heard."""
+        with self._changed:
+            request = self._requests.pop(request_id)
+        if request.channel is not None:
+            request.channel.close()
+        return request.exitcode if request.ended else None
+
+    def close(self) -> None:
+        # Shut down, not only closed: that also wakes the reader thread. The server then sees the
+        # end of its control socket, kills every child it still has, and exits.
+        try:
+            self._control.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._control.close()
+        try:
+            self._process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()

@@ -1,0 +1,148 @@
+"""The fork server: a prepared process that forks one fresh process tree per submission.
+
+Run as `python -m autograder.sandboxed.forkserver --control FD [--scratch DIR] [--preload MODULE ...]`,
+inside the sandbox when there is one. It imports the costly modules once, then takes requests on
+the control socket FD (SOCK_SEQPACKET: one JSON message per packet, from the grader only):
+    {"fork": 7, "limits": {...}}     start a submission for request 7
+    {"kill": 7}                      its time is up: kill it (and everything it started)
+and answers on the same socket:
+    {"started": 7, "pid": 1234}      with the grader's end of the submission's own socket attached
+                                     (SCM_RIGHTS); the job and the answers travel on that socket
+    {"ended": 7, "code": -9}         the submission and every process it started are gone
+The server never reads a byte a submission writes and never sees a notebook: the grader sends
+each job straight to its child after the fork. So no submission can speak for another, and none
+inherits memory that held another's work. When the control socket closes (the grader ended,
+however it ended) it kills every submission and exits.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import selectors
+import signal
+import socket
+from dataclasses import asdict
+from typing import Any, Sequence
+
+from . import isolation
+from .child import Limits, watcher_main
+
+CONTROL_PACKET = 64 * 1024
+
+
+def _exit_code(status: int) -> int:
+    return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+
+
+class Server:
+    def __init__(self, control: socket.socket, scratch: str | None):
+        self.control, self.scratch = control, scratch
+        self.children: dict[int, int] = {}  # watcher pid -> request id
+
+    def start(self, request_id: int, limits: Limits) -> None:
+        grader_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        # SIGTERM is how a kill is asked for; blocked across the fork so it waits for the watcher's handler.
+        signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTERM])
+        try:
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    signal.set_wakeup_fd(-1)
+                    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                    grader_end.close()
+                    self.control.close()
+                    watcher_main(child_end, limits, self.scratch)
+                finally:
+                    os._exit(70)
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])
+        child_end.close()
+        self.children[pid] = request_id
+        try:
+            socket.send_fds(self.control, [json.dumps({"started": request_id, "pid": pid}).encode()],
+                            [grader_end.fileno()])
+        finally:
+            grader_end.close()  # the server keeps no submission's socket
+
+    def kill(self, request_id: int) -> None:
+        for pid, known in self.children.items():
+            if known == request_id:
+                try:
+                    os.kill(pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+
+    def reap(self) -> None:
+        while self.children:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            request_id = self.children.pop(pid, None)
+            if request_id is not None:
+                self.control.send(json.dumps({"ended": request_id, "code": _exit_code(status)}).encode())
+
+    def handle(self, message: dict[str, Any]) -> None:
+        if "fork" in message:
+            self.start(int(message["fork"]), Limits(**message["limits"]))
+        elif "kill" in message:
+            self.kill(int(message["kill"]))
+
+    def serve(self) -> None:
+        # A child's exit wakes the loop at once through this pipe.
+        wake_read, wake_write = os.pipe()
+        for fd in (wake_read, wake_write):
+            os.set_blocking(fd, False)
+        signal.set_wakeup_fd(wake_write)
+        signal.signal(signal.SIGCHLD, lambda signum, frame: None)
+        selector = selectors.DefaultSelector()
+        selector.register(self.control, selectors.EVENT_READ)
+        selector.register(wake_read, selectors.EVENT_READ)
+        try:
+            while True:
+                for key, _ in selector.select():
+                    if key.fileobj is self.control:
+                        packet = self.control.recv(CONTROL_PACKET)
+                        if not packet:
+                            return
+                        self.handle(json.loads(packet))
+                    else:
+                        os.read(wake_read, 4096)
+                self.reap()
+        finally:
+            for pid in self.children:
+                try:
+                    os.kill(pid, signal.SIGKILL)  # each submission dies with its watcher (PDEATHSIG)
+                except ProcessLookupError:
+                    pass
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="autograder.sandboxed.forkserver")
+    parser.add_argument("--control", type=int, required=True)
+    parser.add_argument("--scratch", default=None)
+    parser.add_argument("--preload", nargs="*", default=[])
+    args = parser.parse_args(argv)
+    from . import preload  # noqa: F401  - the point of a fork server: import once, fork many
+
+    for module in args.preload:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            pass  # a student who needs it imports it (and pays for it) in the notebook
+    # Every submission runs as our uid: none may read this process's memory either.
+    isolation.not_dumpable()
+    Server(socket.socket(fileno=args.control), args.scratch).serve()
+
+
+def request(request_id: int, limits: Limits) -> bytes:
+    """The grader's fork request, in the one format this module reads."""
+    return json.dumps({"fork": request_id, "limits": asdict(limits)}).encode()
+
+
+if __name__ == "__main__":
+    main()

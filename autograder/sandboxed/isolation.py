@@ -1,0 +1,108 @@
+"""Per-submission isolation in the kernel, set up between fork and the student's first line.
+
+Each submission gets namespaces of its own: a user namespace, a PID namespace (its process is PID 1
+there, so whatever it starts dies with it and no other submission's process can be named), a
+network namespace (no interface but a loopback that is down: nothing to reach, nothing to serve)
+and an IPC namespace; then a mount namespace with a private tmpfs for its scratch folder and
+another over /dev/shm, both small and both freed with it. Afterwards it drops every capability
+and may create no further namespace, so the student's code cannot mount a tmpfs of its own (host
+memory that no rlimit counts) or unmount what it was given.
+
+Linux only. Where the kernel refuses namespaces (no sandbox, no unprivileged user namespaces),
+each step says so and the caller falls back to a process group; the sandbox probe refuses such a
+machine unless the grader was told to run unsandboxed.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 1, 4, 38
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = (
+    0x00020000, 0x08000000, 0x10000000, 0x20000000, 0x40000000)
+MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x4000, 0x40000
+SHM_BYTES = 16 * 1024 * 1024
+_CAPABILITY_V3 = 0x20080522
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+def die_with_parent() -> None:
+    """SIGKILL when the parent dies, so no submission outlives the process that watches it."""
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def not_dumpable() -> None:
+    """Nobody else of the same uid can ptrace this process or read its memory through /proc."""
+    _libc.prctl(PR_SET_DUMPABLE, 0)
+
+
+def _write(path: str, text: str) -> None:
+    with open(path, "w") as handle:
+        handle.write(text)
+
+
+def own_namespaces() -> bool:
+    """Enter new user, PID, network and IPC namespaces; the next fork is PID 1 of the new PID namespace.
+
+    False (and nothing changed) where the kernel refuses."""
+    uid, gid = os.geteuid(), os.getegid()
+    if _libc.unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC) != 0:
+        return False
+    try:
+        _write("/proc/self/setgroups", "deny")
+        _write("/proc/self/uid_map", f"{uid} {uid} 1")
+        _write("/proc/self/gid_map", f"{gid} {gid} 1")
+    except OSError:
+        return False
+    return True
+
+
+def private_mounts(scratch_size: int, folder: str) -> str:
+    """A mount namespace of this process's own: a fresh tmpfs on `folder`, the working folder (and
+    TMPDIR), and one over /dev/shm. Call in the new namespaces' first process. Returns the folder."""
+    if _libc.unshare(CLONE_NEWNS) == 0:
+        # Private first: no mount made here may propagate back to the host's namespace.
+        _libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None)
+        _libc.mount(b"tmpfs", folder.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, f"size={scratch_size},mode=0700".encode())
+        if os.path.isdir("/dev/shm"):
+            _libc.mount(b"tmpfs", b"/dev/shm", b"tmpfs", MS_NOSUID | MS_NODEV, f"size={SHM_BYTES},mode=1777".encode())
+    os.environ["TMPDIR"] = folder
+    return folder
+
+
+def no_more_privileges() -> None:
+    """No capability left, none to regain, and no new user namespace (which would bring new ones)."""
+    try:
+        _write("/proc/sys/user/max_user_namespaces", "0")
+    except OSError:
+        pass  # not in a user namespace of our own: there are no capabilities to gain back either
+    _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    header = _CapHeader(_CAPABILITY_V3, 0)
+    _libc.capset(ctypes.byref(header), (_CapData * 2)())
+
+
+def prefer_to_be_killed() -> None:
+    """If the machine runs out of memory anyway, the kernel kills student code before the grader."""
+    try:
+        _write("/proc/self/oom_score_adj", "1000")
+    except OSError:
+        pass
+
+
+def kill_group(pid: int) -> None:
+    """Without a PID namespace: the process group the child led, then the child itself."""
+    for kill in (os.killpg, os.kill):
+        try:
+            kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            continue
