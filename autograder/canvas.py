@@ -5,16 +5,16 @@ import csv
 import difflib
 import io
 import re
-import zipfile
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Callable, Iterator
+from typing import Iterator
 
+from .canvas_zip import Budget, Entry, Unusable, entries, notebook_text
 from .graded import read_out
 from .errors import CanvasError
 from .files import write_atomic
-from .notebook import MAX_NOTEBOOK_BYTES
+from .outputs.inert import inert_csv, printable, screen
 from .results import INVALID
 
 
@@ -22,10 +22,11 @@ from .results import INVALID
 # <name> is the sortable name lowercased with every non-word character dropped and any "_<digits>_"
 # squeezed out, so the first "_<digits>_<digits>_" is the two ids: Canvas reads its own names back
 # the same way. <filename> is what the student uploaded, "-1" added by Canvas to a repeated name.
-_CANVAS_NAME = re.compile(r"(?P<name>\w*?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<attachment>\d+)_(?P<filename>.+)")
+# The ids are ASCII digits only (\d would take any script's digits, and a user id names the file collect writes).
+_CANVAS_NAME = re.compile(r"(?P<name>\w*?)(?P<late>_LATE)?_(?P<user>[0-9]+)_(?P<attachment>[0-9]+)_(?P<filename>.+)")
 # With anonymous grading the id is "anon_<5 characters>", which can be all digits: never a user id.
 _ANONYMOUS = re.compile(r"(LATE_)?anon_")
-_COLLECTED = re.compile(r"\d+\.ipynb")
+_COLLECTED = re.compile(r"[0-9]+\.ipynb")
 _GRADABLE = (".ipynb", ".zip")  # a .zip: the notebook's own export cell (Otter) makes one for upload
 
 # The columns that say who a student is (GradebookImporter::GRADEBOOK_IMPORTER_RESERVED_NAMES).
@@ -63,7 +64,7 @@ class CanvasCollection:
     into: Path
     collected: tuple[CanvasFile, ...]
     superseded: tuple[CanvasFile, ...]  # a student's older files, not graded
-    skipped: tuple[Skipped, ...]  # not notebooks, names that do not parse, notebooks that cannot be read
+    skipped: tuple[Skipped, ...]  # not notebooks, bad or unparsable names, files that yield no notebook
 
 
 @dataclass(frozen=True)
@@ -96,61 +97,6 @@ def parse_canvas_name(name: str) -> CanvasFile | None:
                       match["filename"])
 
 
-@dataclass(frozen=True)
-class _Entry:
-    name: str
-    size: int
-    read: Callable[[], bytes]
-
-
-def _is_junk(path: PurePosixPath) -> bool:
-    # What macOS and Windows add when a download is unzipped and zipped again; never a submission.
-    return any(part.startswith(".") or part == "__MACOSX" for part in path.parts) or path.name == "Thumbs.db"
-
-
-def _entries(source: Path, stack: ExitStack) -> Iterator[_Entry]:
-    if source.is_dir():
-        for path in sorted(source.rglob("*")):
-            if path.is_file() and not _is_junk(PurePosixPath(path.relative_to(source).as_posix())):
-                yield _Entry(path.name, path.stat().st_size, path.read_bytes)
-        return
-    try:
-        archive = stack.enter_context(zipfile.ZipFile(source))
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise CanvasError(f"{source} is not a zip ({exc}): give the .zip Canvas's \"Download Submissions\" "
-                          "saved, or the folder it unzips to.") from None
-    for info in archive.infolist():
-        path = PurePosixPath(info.filename)
-        if not info.is_dir() and not _is_junk(path):
-            # Only the base name is used, and only to parse: no entry path ever becomes an output path.
-            yield _Entry(path.name, info.file_size, lambda info=info: archive.read(info))
-
-
-def _notebook_text(entry: _Entry) -> str:
-    """The notebook in a .ipynb or in the student's .zip; raises ValueError saying why there is none."""
-    # Sizes are checked before reading: a zip's declared size bounds what zipfile will inflate.
-    if entry.size > MAX_NOTEBOOK_BYTES:
-        raise ValueError(f"over {MAX_NOTEBOOK_BYTES // 2**20} MiB, more than `cnngrade grade` runs")
-    data = entry.read()
-    if entry.name.lower().endswith(".zip"):
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as inner:
-                notebooks = [info for info in inner.infolist() if info.filename.lower().endswith(".ipynb")
-                             and not info.is_dir() and not _is_junk(PurePosixPath(info.filename))
-                             and ".ipynb_checkpoints" not in info.filename]
-                if len(notebooks) != 1:
-                    raise ValueError(f"a .zip with {len(notebooks)} notebooks in it, not 1")
-                if notebooks[0].file_size > MAX_NOTEBOOK_BYTES:
-                    raise ValueError(f"its notebook is over {MAX_NOTEBOOK_BYTES // 2**20} MiB")
-                data = inner.read(notebooks[0])
-        except zipfile.BadZipFile:
-            raise ValueError("a .zip that cannot be opened") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ValueError("not a notebook: the file is not text") from None
-
-
 def _check_into(into: Path, source: Path) -> None:
     if source.is_dir() and into.resolve().is_relative_to(source.resolve()):
         raise CanvasError(f"{into} is inside the download {source}; collect into a folder outside it.")
@@ -170,9 +116,9 @@ def collect_canvas_submissions(*, source: Path, into: Path) -> CanvasCollection:
         raise CanvasError(f"No Canvas download at {source}.")
     _check_into(into, source)
     with ExitStack() as stack:
-        notebooks, superseded, skipped = _gather(_entries(source, stack))
+        notebooks, superseded, skipped = _gather(entries(source, stack))
     if not notebooks:
-        reasons = "; ".join(f"{s.name}: {s.reason}" for s in skipped[:3]) or "it is empty"
+        reasons = printable("; ".join(f"{s.name}: {s.reason}" for s in skipped[:3])) or "it is empty"
         raise CanvasError(f"No student notebook in {source} ({reasons}).")
     if into.exists():
         for old in into.iterdir():
@@ -185,13 +131,15 @@ def collect_canvas_submissions(*, source: Path, into: Path) -> CanvasCollection:
                             tuple(sorted(skipped, key=lambda s: s.name)))
 
 
-def _gather(entries: Iterator[_Entry]) -> tuple[dict[str, tuple[CanvasFile, str]], list[CanvasFile], list[Skipped]]:
+def _gather(files: Iterator[Entry]) -> tuple[dict[str, tuple[CanvasFile, str]], list[CanvasFile], list[Skipped]]:
     """Each student's latest readable notebook by user id, their older files, and every file left out."""
     skipped: list[Skipped] = []
-    candidates: dict[str, list[tuple[CanvasFile, _Entry]]] = {}
-    for entry in entries:
+    candidates: dict[str, list[tuple[CanvasFile, Entry]]] = {}
+    for entry in files:
         parsed = parse_canvas_name(entry.name)
-        if parsed is None:
+        if entry.problem:
+            skipped.append(Skipped(entry.name, entry.problem))
+        elif parsed is None:
             reason = ("anonymous grading hides the Canvas user id; turn it off before downloading"
                       if _ANONYMOUS.match(entry.name) else
                       "the name is not Canvas's <name>[_LATE]_<user id>_<attachment id>_<file name>")
@@ -203,15 +151,16 @@ def _gather(entries: Iterator[_Entry]) -> tuple[dict[str, tuple[CanvasFile, str]
             candidates.setdefault(parsed.user_id, []).append((parsed, entry))
     notebooks: dict[str, tuple[CanvasFile, str]] = {}
     superseded: list[CanvasFile] = []
-    for user_id, files in candidates.items():
+    budget = Budget()
+    for user_id, uploads in candidates.items():
         # Latest first; a later file that holds no readable notebook does not hide an earlier one.
-        for parsed, entry in sorted(files, key=lambda item: -item[0].attachment_id):
+        for parsed, entry in sorted(uploads, key=lambda item: -item[0].attachment_id):
             if user_id in notebooks:
                 superseded.append(parsed)
                 continue
-            try:
-                notebooks[user_id] = (parsed, _notebook_text(entry))
-            except ValueError as problem:
+            try:  # one file: whatever is wrong with it skips it, not the class
+                notebooks[user_id] = (parsed, notebook_text(entry, budget))
+            except Unusable as problem:
                 skipped.append(Skipped(entry.name, str(problem)))
     return notebooks, superseded, skipped
 
@@ -292,7 +241,9 @@ def export_canvas(*, out: Path, roster: Path, assignment_column: str | None, int
         warnings.append(f"the Points Possible of {column!r} is {points_cell!r}, not a number")
 
     id_index = header.index("ID")
-    table = [[header[i] for i in info] + [column]]
+    # Roster text (names a student may set) is echoed back inert by `inert_csv`, for the spreadsheet a TA may open
+    # the file in; Canvas matches rows by ID, digits, which stay as they are. Scores, numbers, stay plain.
+    table: list[list[str | float]] = [[header[i] for i in info] + [column]]
     if points:
         table.append([points[i] for i in info] + [points_cell])
     scored: list[RosterStudent] = []
@@ -301,14 +252,14 @@ def export_canvas(*, out: Path, roster: Path, assignment_column: str | None, int
     for row in rows:
         student = RosterStudent(name_of(row), row[id_index].strip())
         result = graded.results.get(student.id)
-        cell = ""
+        cell: str | float = ""
         if result is None:
             no_submission.append(student)
         elif result.status == INVALID:
             not_graded.append(student)
         else:
             scored.append(student)
-            cell = f"{round(result.score, 2):g}"
+            cell = round(result.score, 2)
         table.append([row[i] for i in info] + [cell])
     ids = {row[id_index].strip() for row in rows}
     unmatched = tuple(sorted(stem for stem in graded.results if stem not in ids))
@@ -316,9 +267,7 @@ def export_canvas(*, out: Path, roster: Path, assignment_column: str | None, int
         raise CanvasError(f"None of the {len(unmatched)} submissions in {out} is a roster ID (e.g. "
                           f"{unmatched[0]!r}); grade the folder `cnngrade collect canvas` wrote, "
                           "named by Canvas user id.")
-    buffer = io.StringIO()
-    csv.writer(buffer, delimiter=delimiter, lineterminator="\n").writerows(table)
-    write_atomic(into, buffer.getvalue())
+    write_atomic(into, inert_csv(table, delimiter))
     return CanvasExport(into, graded.assignment, column, index is None, tuple(scored), tuple(no_submission),
                         tuple(not_graded), unmatched, tuple(warnings))
 
@@ -337,7 +286,7 @@ def render_collection(collection: CanvasCollection) -> str:
     if collection.skipped:
         lines.append("skipped:")
         lines.extend(f"  {skip.name}: {skip.reason}" for skip in collection.skipped)
-    return "\n".join(lines)
+    return screen(lines)  # file names and reasons are the students' (Canvas keeps the name they uploaded)
 
 
 def render_export(export: CanvasExport) -> str:
@@ -352,7 +301,7 @@ def render_export(export: CanvasExport) -> str:
         lines.append(f"graded but not on the roster (not exported): {', '.join(export.unmatched)}")
     lines.extend(f"warning: {warning}" for warning in export.warnings)
     lines.append(f"next: Canvas > Grades > Import, and upload {export.path.name}")
-    return "\n".join(lines)
+    return screen(lines)  # roster names, column names and submission names are not ours
 
 
 __all__ = ["CanvasCollection", "CanvasError", "CanvasExport", "CanvasFile", "RosterStudent", "Skipped",

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .errors import OutFolderError
 from .graded import GradedOut, read_out
+from .outputs.inert import printable, screen
 from .results import SubmissionResult
 
 _SAME = 1e-6  # scores are stored rounded to 6 places
@@ -114,7 +115,7 @@ def diff_runs(*, old: Path, new: Path) -> RunDiff:
 
 
 def _shorten(text: str, width: int) -> str:
-    text = " ".join(text.split())
+    text = printable(" ".join(text.split()))
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -154,10 +155,11 @@ def summary_line(diff: RunDiff) -> str:
 def render_diff(diff: RunDiff) -> str:
     """The changes, largest first, each with its questions and status; then who came or went; then the summary."""
     lines = []
-    width = max((len(change.submission) for change in diff.changed), default=0)
+    # Escaped before measuring, so the names line up however a student named the file.
+    width = max((len(printable(change.submission)) for change in diff.changed), default=0)
     for change in diff.changed:
         was, now = change.old, change.new
-        lines.append(f"{change.delta:+6g}  {change.submission.ljust(width)}  "
+        lines.append(f"{change.delta:+6g}  {printable(change.submission).ljust(width)}  "
                      f"{was.score:g}/{was.max_score:g} → {now.score:g}/{now.max_score:g}")
         if was.status != now.status:
             lines.append(f"        status: {was.status} → {now.status}"
@@ -172,7 +174,7 @@ def render_diff(diff: RunDiff) -> str:
     if diff.old_version != diff.new_version:
         lines.append(f"note: grader {diff.old_version} → {diff.new_version}")
     lines.append(f"{diff.assignment}: {summary_line(diff)}")
-    return "\n".join(lines)
+    return screen(lines)
 
 
 __all__ = ["CaseChange", "GradedOut", "OutFolderError", "QuestionChange", "RunDiff", "StudentChange",

@@ -1,13 +1,12 @@
 """Write grading results out: Gradescope results.json per submission and the gradebook CSV."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from .files import write_atomic
+from .outputs.inert import inert_csv
 from .results import OK, SubmissionResult
 
 GRADEBOOK_FIXED = ("submission", "score", "max_score", "status", "message")
@@ -42,20 +41,16 @@ def write_result_json(directory: Path, result: SubmissionResult) -> Path:
     return path
 
 
-def _number(value: float) -> str:
-    return f"{value:g}"
-
-
 def gradebook_csv(results: Iterable[SubmissionResult], questions: Sequence[str]) -> str:
-    """submission, score, max_score, status, message, then one column per question; sorted by name."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([*GRADEBOOK_FIXED, *questions])
+    """submission, score, max_score, status, message, then one column per question; sorted by name.
+
+    Text is made inert for the spreadsheet a TA opens it in (`graded.read_out` undoes that); numbers stay plain."""
+    rows: list[list[str | float]] = [[*GRADEBOOK_FIXED, *questions]]
     for result in sorted(results, key=lambda r: r.submission):
         per_question = result.question_scores()
-        writer.writerow([result.submission, _number(result.score), _number(result.max_score), result.status,
-                         result.message, *(_number(per_question.get(q, 0.0)) for q in questions)])
-    return buffer.getvalue()
+        rows.append([result.submission, result.score, result.max_score, result.status, result.message,
+                     *(per_question.get(q, 0.0) for q in questions)])
+    return inert_csv(rows)
 
 
 def write_gradebook(path: Path, results: Iterable[SubmissionResult], questions: Sequence[str]) -> Path:

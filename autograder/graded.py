@@ -5,9 +5,11 @@ import csv
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 from .errors import OutFolderError
 from .grade import RUN_FILE
+from .outputs.inert import printable, read_inert_csv
 from .records import RECORDS, result_from_dict
 from .results import SubmissionResult
 
@@ -26,6 +28,12 @@ class GradedOut:
     results: dict[str, SubmissionResult]
 
 
+def gradebook_rows(lines: Iterable[str]) -> list[dict[str, str]]:
+    """The rows of a gradebook.csv, each text cell as it was before `exports.gradebook_csv` made it inert."""
+    header, *rows = read_inert_csv(lines) or [[]]
+    return [dict(zip(header, row)) for row in rows]
+
+
 def read_out(out: Path) -> GradedOut:
     """The results of the run that wrote OUT/gradebook.csv, refusing a folder a later run left half-done.
 
@@ -41,7 +49,7 @@ def read_out(out: Path) -> GradedOut:
             from None
     try:
         with (out / GRADEBOOK).open(newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
+            rows = gradebook_rows(handle)
         scores = {row["submission"]: (float(row["score"]), row["status"]) for row in rows}
     except FileNotFoundError:
         raise OutFolderError(f"{out} has no {GRADEBOOK}: its grading did not finish. Run the same "
@@ -55,12 +63,12 @@ def read_out(out: Path) -> GradedOut:
         try:
             result = result_from_dict(json.loads(path.read_text(encoding="utf-8"))["result"])
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise OutFolderError(f"{path} is missing or unreadable ({exc}); run `cnngrade grade` into {out} "
-                                 "again.") from None
+            raise OutFolderError(f"{printable(str(path))} is missing or unreadable ({printable(str(exc))}); run "
+                                 f"`cnngrade grade` into {out} again.") from None
         # A rerun killed midway rewrites records but not the gradebook: the two would disagree.
         if (result.assignment, result.seed, result.grader_version, result.status) != \
                 (assignment, seed, version, status) or abs(result.score - score) > 1e-4:
-            raise OutFolderError(f"{out}: a later `cnngrade grade` into it did not finish ({stem}'s record and "
-                                 "gradebook row differ). Run it again to the end first.")
+            raise OutFolderError(f"{out}: a later `cnngrade grade` into it did not finish ({printable(stem)}'s record "
+                                 "and gradebook row differ). Run it again to the end first.")
         results[stem] = result
     return GradedOut(out, assignment, seed, version, sandboxed, results)

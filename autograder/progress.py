@@ -7,6 +7,7 @@ from typing import Any
 from tqdm import tqdm
 
 from .grade import GradeRun
+from .outputs.inert import screen
 from .results import SubmissionResult
 
 SLOWEST_SHOWN = 3
@@ -50,4 +51,4 @@ def summary(run: GradeRun) -> str:
     ]
     if run.sandbox_warning:
         lines.append(f"WARNING: {run.sandbox_warning}")
-    return "\n".join(lines)
+    return screen(lines)  # submission names are the students' file names

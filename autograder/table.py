@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from .outputs.inert import printable, screen
 from .results import SubmissionResult
 
 
@@ -11,14 +12,15 @@ def render(results: Sequence[SubmissionResult], questions: Sequence[str], width:
     rows = [header]
     for result in results:
         scores = result.question_scores()
-        rows.append([result.submission, f"{result.score:g}/{result.max_score:g}", result.status,
+        rows.append([printable(result.submission), f"{result.score:g}/{result.max_score:g}", result.status,
                      *(f"{scores.get(q, 0):g}" for q in questions), _shorten(result.message, width)])
+    # Cells are escaped before widths are measured, so a student's escape sequence cannot skew the columns.
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return screen(lines)
 
 
 def _shorten(text: str, width: int) -> str:
-    text = " ".join(text.split())
+    text = printable(" ".join(text.split()))
     return text if len(text) <= width else text[: width - 1] + "…"

@@ -3,21 +3,29 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import shutil
+import struct
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import autograder.canvas as canvas
+import autograder.canvas_zip as canvas_zip
 from autograder.canvas import (INFO_COLUMNS, POINTS_POSSIBLE, CanvasError, CanvasFile, collect_canvas_submissions,
                                export_canvas, parse_canvas_name, render_collection, render_export)
 from autograder.course import assignment
 from autograder.grade import grade
 from autograder.results import INVALID
+
+from .test_inert_outputs import assert_inert_on_screen
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "hw2"
 HOMEWORK, SEED = "hw2", 3
@@ -229,10 +237,26 @@ def grading_was_anonymous(tmp: Path) -> None:
         path.rename(path.with_name(f"anon_x1y2z_{parsed.attachment_id}_{parsed.filename}"))
 
 
+def download_is_a_zip_cut_short(tmp: Path) -> None:
+    data = zip_folder(tmp / "download", tmp / "whole.zip").read_bytes()
+    shutil.rmtree(tmp / "download")
+    (tmp / "download").write_bytes(data[: len(data) - 30])  # the end of the central directory lost
+
+
+def download_zip_has_a_name_falsely_marked_utf8(tmp: Path) -> None:
+    (tmp / "download" / "xREADME.md").write_text("x")
+    data = zip_folder(tmp / "download", tmp / "whole.zip").read_bytes()
+    shutil.rmtree(tmp / "download")
+    name = b"\xffREADME.md"
+    (tmp / "download").write_bytes(forged(data.replace(b"xREADME.md", name), name, flags=0x800))
+
+
 @pytest.mark.parametrize(("setup", "message"), [
     pytest.param(into_holds_other_files, "other files", id="into-holds-other-files"),
     pytest.param(lambda tmp: shutil.rmtree(tmp / "download"), "No Canvas download", id="no-download"),
     pytest.param(download_is_a_text_file, "not a zip", id="not-a-zip"),
+    pytest.param(download_is_a_zip_cut_short, "not a zip, or a damaged one", id="zip-cut-short"),
+    pytest.param(download_zip_has_a_name_falsely_marked_utf8, "marked as UTF-8", id="zip-name-not-utf8"),
     pytest.param(grading_was_anonymous, "anonymous", id="anonymous-grading"),
 ])
 def test_unusable_downloads_are_refused(tmp_path: Path, setup, message: str) -> None:
@@ -240,6 +264,187 @@ def test_unusable_downloads_are_refused(tmp_path: Path, setup, message: str) -> 
     setup(tmp_path)
     with pytest.raises(CanvasError, match=message):
         collect_canvas_submissions(source=tmp_path / "download", into=tmp_path / "into")
+
+
+# --- hostile uploads: one student's file never stops the class ----------------------------------------------
+
+EVE = Student("Mallory, Eve", "666", None)
+NOTEBOOK = (EXAMPLES / "passes_all.ipynb").read_bytes()
+EVE_ZIP = canvas_name(EVE.login, EVE.user_id, 9999, f"{HOMEWORK}.zip")
+EVE_NOTEBOOK = canvas_name(EVE.login, EVE.user_id, 9999, f"{HOMEWORK}.ipynb")
+NB = f"{HOMEWORK}.ipynb"
+# (offset in the local header, offset in the central directory record, format) of the fields a test forges.
+_FIELDS = {"flags": (6, 8, "<H"), "method": (8, 10, "<H"), "size": (22, 24, "<I")}
+
+
+def zip_of(files: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=method) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def forged(data: bytes, name: str | bytes, **fields: int) -> bytes:
+    """DATA with NAME's header fields set to FIELDS, in its local header and its central directory record alike."""
+    out = bytearray(data)
+    end = data.rindex(b"PK\x05\x06")
+    (count,), (offset,) = struct.unpack_from("<H", data, end + 10), struct.unpack_from("<I", data, end + 16)
+    for _ in range(count):
+        name_size, extra_size, comment_size = struct.unpack_from("<HHH", data, offset + 28)
+        local = struct.unpack_from("<I", data, offset + 42)[0]
+        if data[offset + 46: offset + 46 + name_size] == (name.encode() if isinstance(name, str) else name):
+            for field, value in fields.items():
+                in_local, in_central, layout = _FIELDS[field]
+                struct.pack_into(layout, out, local + in_local, value)
+                struct.pack_into(layout, out, offset + in_central, value)
+        offset += 46 + name_size + extra_size + comment_size
+    return bytes(out)
+
+
+def renamed(data: bytes, name: str, new: bytes) -> bytes:
+    """DATA with an entry's name replaced by NEW, of the same length, where the headers hold it."""
+    assert len(new) == len(name.encode()) and data.count(name.encode()) == 2
+    return data.replace(name.encode(), new)
+
+
+def corrupted(data: bytes, name: str) -> bytes:
+    """DATA with one byte of NAME's content changed: its CRC no longer matches."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        info = archive.getinfo(name)
+    at = info.header_offset + 30 + len(name.encode()) + len(info.extra) + info.compress_size // 2
+    return data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1:]
+
+
+def in_zip(name: str, content: bytes = NOTEBOOK) -> bytes:
+    return zip_of({name: content})
+
+
+@pytest.mark.parametrize(("upload", "reason"), [
+    pytest.param(lambda: forged(in_zip(NB), NB, flags=0x1), "is encrypted", id="encrypted"),
+    pytest.param(lambda: forged(in_zip(NB), NB, method=77), "compression method 77", id="unknown-method"),
+    pytest.param(lambda: zip_of({NB: NOTEBOOK}, zipfile.ZIP_BZIP2), "compression method 12", id="bzip2"),
+    pytest.param(lambda: zip_of({NB: NOTEBOOK}, zipfile.ZIP_LZMA), "compression method 14", id="lzma"),
+    pytest.param(lambda: in_zip(NB, b" " * 8 * 2**20), "zip bomb", id="zip-bomb-ratio"),
+    pytest.param(lambda: in_zip(NB, b" " * 21 * 2**20), "over 20 MiB", id="too-big"),
+    pytest.param(lambda: forged(in_zip(NB, b" " * 30 * 2**20), NB, size=len(NOTEBOOK)), "damaged",
+                 id="declares-less-than-it-holds"),
+    pytest.param(lambda: corrupted(in_zip(NB), NB), "damaged", id="corrupt-data"),
+    pytest.param(lambda: in_zip(NB)[:len(in_zip(NB)) // 2], "damaged", id="cut-short"),
+    pytest.param(lambda: b"PK\x03\x04" + bytes(100), "damaged", id="not-a-zip"),
+    pytest.param(lambda: in_zip("inner.zip", in_zip(NB)), "a .zip inside the .zip is not opened", id="nested-zip"),
+    pytest.param(lambda: renamed(in_zip(f"x{NB}"), f"x{NB}", f"/{NB}".encode()), "absolute", id="absolute-path"),
+    pytest.param(lambda: renamed(in_zip(f"xxx{NB}"), f"xxx{NB}", f"../{NB}".encode()), "climbs out",
+                 id="dot-dot"),
+    pytest.param(lambda: renamed(in_zip(f"hw2x{NB}"), f"hw2x{NB}", f"hw2\x1b{NB}".encode()), "control",
+                 id="escape-in-name"),
+    pytest.param(lambda: forged(renamed(in_zip(f"x{NB}"), f"x{NB}", b"\xff" + NB.encode()), b"\xff" + NB.encode(),
+                                flags=0x800), "marked as UTF-8", id="name-not-utf8"),
+])
+@pytest.mark.parametrize("as_zip", [pytest.param(False, id="folder"), pytest.param(True, id="zip")])
+def test_a_hostile_zip_a_student_uploaded_is_skipped_with_why(tmp_path: Path, upload: Callable[[], bytes],
+                                                              reason: str, as_zip: bool) -> None:
+    download = make_download(tmp_path / "download")
+    (download / EVE_ZIP).write_bytes(upload())
+    source = zip_folder(download, tmp_path / "submissions.zip") if as_zip else download
+    collection = collect_canvas_submissions(source=source, into=tmp_path / "into")
+
+    assert sorted(file.user_id for file in collection.collected) == sorted(s.user_id for s in SUBMITTED)
+    (skip,) = [skip for skip in collection.skipped if skip.name == EVE_ZIP]
+    assert reason in skip.reason
+    assert f"{EVE_ZIP}: " in render_collection(collection)
+
+
+def eve_entry(tmp: Path, damage: Callable[[bytes, str], bytes]) -> Path:
+    """The class's download zip with Eve's notebook in it, that entry then damaged."""
+    download = make_download(tmp / "download")
+    (download / EVE_NOTEBOOK).write_bytes(NOTEBOOK)
+    path = zip_folder(download, tmp / "submissions.zip")
+    path.write_bytes(damage(path.read_bytes(), EVE_NOTEBOOK))
+    return path
+
+
+@pytest.mark.parametrize(("damage", "reason"), [
+    pytest.param(lambda data, name: forged(data, name, flags=0x1), "is encrypted", id="encrypted"),
+    pytest.param(lambda data, name: forged(data, name, method=99), "compression method 99", id="unknown-method"),
+    pytest.param(corrupted, "Bad CRC-32", id="crc-error"),
+    pytest.param(lambda data, name: renamed(data, name, b"/" + name[1:].encode()), "absolute", id="absolute-path"),
+    pytest.param(lambda data, name: renamed(data, name, b"../" + name[3:].encode()), "climbs out", id="dot-dot"),
+    pytest.param(lambda data, name: renamed(data, name, name.replace("hw2", "hw\x1b").encode()), "control",
+                 id="escape-in-name"),
+    pytest.param(lambda data, name: forged(renamed(data, name, name.replace("hw2", "\u202e").encode()),
+                                           name.replace("hw2", "\u202e"), flags=0x800), "text-direction",
+                 id="bidi-override-in-name"),
+])
+def test_a_hostile_file_in_the_download_zip_is_skipped_with_why(tmp_path: Path,
+                                                                damage: Callable[[bytes, str], bytes],
+                                                                reason: str) -> None:
+    collection = collect_canvas_submissions(source=eve_entry(tmp_path, damage), into=tmp_path / "into")
+
+    assert sorted(file.user_id for file in collection.collected) == sorted(s.user_id for s in SUBMITTED)
+    (skip,) = [skip for skip in collection.skipped if EVE.user_id in skip.name]
+    assert reason in skip.reason
+    assert_inert_on_screen(render_collection(collection))
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(os.fsencode(EVE_NOTEBOOK).replace(b"hw2", b"hw\xff"), id="not-utf8"),
+    pytest.param(EVE_NOTEBOOK.replace("hw2", "hw2\x1b[2J").encode(), id="escape-sequence"),
+    pytest.param(EVE_NOTEBOOK.replace("hw2", "hw2\u202e").encode(), id="bidi-override"),
+])
+def test_a_badly_named_file_in_a_download_folder_is_skipped_and_shown_escaped(tmp_path: Path, name: bytes) -> None:
+    download = make_download(tmp_path / "download")
+    (Path(os.fsdecode(download)) / os.fsdecode(name)).write_bytes(NOTEBOOK)
+    collection = collect_canvas_submissions(source=download, into=tmp_path / "into")
+
+    assert EVE.user_id not in {file.user_id for file in collection.collected}
+    (skip,) = [skip for skip in collection.skipped if EVE.user_id in skip.name]
+    assert "rename the file" in skip.reason
+    assert_inert_on_screen(render_collection(collection))
+
+
+def test_the_unpacked_total_is_capped_and_the_rest_is_skipped_with_why(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(canvas_zip, "MAX_TOTAL_BYTES", 2 * len(NOTEBOOK) + 10)
+    download = make_download(tmp_path / "download", tuple(Student(f"S, {n}", str(n), "passes_all")
+                                                          for n in range(200, 205)))
+    collection = collect_canvas_submissions(source=download, into=tmp_path / "into")
+    assert len(collection.collected) == 2
+    assert sum("collect each part into its own folder" in skip.reason for skip in collection.skipped) == 3
+
+
+def collect_with(tmp: Path, name: str, content: bytes, as_zip: bool) -> None:
+    """Collect the class plus one file of CONTENT: it never raises, and every other student is collected."""
+    download = tmp / "download"
+    download.mkdir()
+    for student in SUBMITTED:
+        (download / canvas_name(student.login, student.user_id, 9000, NB)).write_bytes(NOTEBOOK)
+    (download / name).write_bytes(content)
+    source = zip_folder(download, tmp / "submissions.zip") if as_zip else download
+    collection = collect_canvas_submissions(source=source, into=tmp / "into")
+    assert {s.user_id for s in SUBMITTED} <= {file.user_id for file in collection.collected}
+    assert_inert_on_screen(render_collection(collection))
+
+
+@settings(database=None, deadline=None, max_examples=150)
+@given(content=st.binary(max_size=2000), filename=st.sampled_from([f"{HOMEWORK}.zip", NB]), as_zip=st.booleans())
+def test_random_bytes_from_one_student_never_stop_the_collect(content: bytes, filename: str, as_zip: bool) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        collect_with(Path(tmp), canvas_name(EVE.login, EVE.user_id, 9999, filename), content, as_zip)
+
+
+@settings(database=None, deadline=None, max_examples=300)
+@given(edits=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=8),
+       keep=st.one_of(st.none(), st.integers(0, 10**6)), method=st.sampled_from([zipfile.ZIP_STORED,
+                                                                                  zipfile.ZIP_DEFLATED]))
+def test_a_damaged_student_zip_never_stops_the_collect(edits: list[tuple[int, int]], keep: int | None,
+                                                       method: int) -> None:
+    # Random bytes seldom get past a zip's first check; bytes changed in a real zip reach every later one.
+    data = bytearray(zip_of({NB: NOTEBOOK, "notes.txt": b"x" * 100}, method))
+    for at, value in edits:
+        data[at % len(data)] = value
+    with tempfile.TemporaryDirectory() as tmp:
+        collect_with(Path(tmp), EVE_ZIP, bytes(data[:keep]), as_zip=False)
 
 
 # --- export ------------------------------------------------------------------------------------------------
