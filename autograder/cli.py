@@ -183,7 +183,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.handler(args)
     except CnnGradeError as error:
-        print(f"cnngrade: {error}", file=sys.stderr)
+        from .outputs.inert import screen
+
+        # A message may quote a student's file name: shown escaped, like every report.
+        print("cnngrade: " + screen(str(error).splitlines()), file=sys.stderr)
         return error.exit_code
 
 

@@ -63,13 +63,24 @@ def grader_version() -> str:
     return f"{version('cnngrade')}+{digest.hexdigest()[:10]}"
 
 
-def find_submissions(folder: Path) -> list[Path]:
+def find_submissions(folder: Path) -> dict[str, Path]:
+    """Each notebook in `folder` under the name its row gets, in order; names are unique and valid text."""
     if not folder.is_dir():
         raise SubmissionsNotFound(f"No submissions folder at {folder}.")
     notebooks = sorted(path for path in folder.iterdir() if path.suffix == ".ipynb" and path.is_file())
     if not notebooks:
         raise SubmissionsNotFound(f"No .ipynb files in {folder}.")
-    return notebooks
+    named: dict[str, Path] = {}
+    for path in notebooks:
+        # A file name that is not UTF-8 is shown with its bytes escaped; should that (or anything)
+        # make two names one, the later file gets a suffix: every file keeps a row of its own.
+        name = base = path.stem.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        copy = 1
+        while name in named:
+            copy += 1
+            name = f"{base}~{copy}"
+        named[name] = path
+    return named
 
 
 def resolve_seed(out: Path, assignment: str, seed: int | None) -> int:
@@ -177,18 +188,18 @@ def invalid_result(submission: str, homework: Assignment, seed: int, cases: Sequ
                             score_cases(cases, None, "Not graded: " + message), seed, grader_version())
 
 
-def _read_job(path: Path, homework: Assignment, seed: int, cases: Sequence[Case], job: Callable[[list[str]], Job]
-              ) -> Job | SubmissionResult:
+def _read_job(name: str, path: Path, homework: Assignment, seed: int, cases: Sequence[Case],
+              job: Callable[[list[str]], Job]) -> Job | SubmissionResult:
     """The job for one notebook file, or its row saying why it cannot be run; never an exception."""
     try:
         return job(read_code_cells(path))
     except InvalidNotebook as problem:
-        return invalid_result(path.stem, homework, seed, cases, str(problem))
+        return invalid_result(name, homework, seed, cases, str(problem))
     except RecursionError:
-        return invalid_result(path.stem, homework, seed, cases, "the file is JSON nested far too deeply to be a "
+        return invalid_result(name, homework, seed, cases, "the file is JSON nested far too deeply to be a "
                               "notebook. Re-download the notebook from Jupyter (File > Download).")
     except Exception as error:  # noqa: BLE001 - an unreadable file is one row, never the run
-        return invalid_result(path.stem, homework, seed, cases, f"the file could not be read ({type(error).__name__}). "
+        return invalid_result(name, homework, seed, cases, f"the file could not be read ({type(error).__name__}). "
                               "Re-download the notebook from Jupyter (File > Download) and resubmit.")
 
 
@@ -235,18 +246,18 @@ def grade(*, assignment: str, submissions: Path, out: Path, seed: int | None = N
         if on_result:
             on_result(result)
 
-    def job_for(path: Path) -> Callable[[list[str]], Job]:
-        return lambda cells: Job(path.stem, tuple(cells), homework.values, probes, timeout, memory_bytes,
+    def job_for(name: str) -> Callable[[list[str]], Job]:
+        return lambda cells: Job(name, tuple(cells), homework.values, probes, timeout, memory_bytes,
                                  probe_seconds, homework.preload)
 
     jobs = []
-    for path in notebooks:
-        fingerprint = fingerprints[path.stem] = _fingerprint(path, seed, timeout, memory_bytes)
-        previous = None if force or fingerprint is None else records.load(out, path.stem, fingerprint)
+    for name, path in notebooks.items():
+        fingerprint = fingerprints[name] = _fingerprint(path, seed, timeout, memory_bytes)
+        previous = None if force or fingerprint is None else records.load(out, name, fingerprint)
         if previous is not None:
-            results[path.stem] = previous
+            results[name] = previous
             continue
-        jobs.append(_read_job(path, homework, seed, cases, job_for(path)))
+        jobs.append(_read_job(name, path, homework, seed, cases, job_for(name)))
     reused = len(results)
     if on_start:
         on_start(len(notebooks), reused)
@@ -256,7 +267,7 @@ def grade(*, assignment: str, submissions: Path, out: Path, seed: int | None = N
     for job, outcome in executor.run(pending):
         # A row the grader itself failed (not the notebook) is not kept for reuse: a rerun grades it again.
         finish(grade_outcome(job.submission, homework, seed, cases, outcome), reusable=not outcome.graders_fault)
-    ordered = tuple(results[path.stem] for path in notebooks)
+    ordered = tuple(results[name] for name in notebooks)
     gradebook = write_gradebook(out / "gradebook.csv", ordered, homework.questions())
     return GradeRun(homework.name, seed, ordered, homework.questions(), gradebook, reused, executor.warning)
 
