@@ -1,6 +1,6 @@
 """Throughput of `cnngrade grade` against sequential `otter run`, measured side by side in one run.
 
-    .venv/bin/python benchmarks/throughput.py [--n 1000] [--otter 5] [--workers N]
+    .venv/bin/python benchmarks/throughput.py [--n 1000] [--otter 5] [--workers N] [--baseline CHECKOUT]
 
 Makes N submissions by cycling through the hw1 sample class (each copy made unique), grades them
 with `cnngrade grade` sandboxed (bubblewrap required) and again without the sandbox, then grades a
@@ -81,12 +81,17 @@ class PeakMemory:
                 continue
 
 
-def time_cnngrade(folder: Path, out: Path, workers: int | None, sandboxed: bool) -> tuple[float, PeakMemory]:
-    command = [str(ROOT / ".venv" / "bin" / "cnngrade"), "grade", "hw1", str(folder), "--out", str(out),
-               "--force", "--quiet", "--seed", "1"] + (["--workers", str(workers)] if workers else [])
-    command += ["--require-sandbox"] if sandboxed else []
-    # Without the sandbox: a PATH on which bwrap cannot be found (everything else is called by full path).
-    environment = None if sandboxed else {**os.environ, "PATH": str(out.parent / "no-bwrap")}
+def time_cnngrade(folder: Path, out: Path, workers: int | None, sandboxed: bool,
+                  source: Path = ROOT) -> tuple[float, PeakMemory]:
+    """One `cnngrade grade` of the folder, with the package found at `source` (a checkout of any commit)."""
+    command = [str(ROOT / ".venv" / "bin" / "python"), "-m", "autograder.cli", "grade", "hw1", str(folder),
+               "--out", str(out), "--force", "--quiet", "--seed", "1"] + (["--workers", str(workers)] if workers else [])
+    # --require-sandbox: refused unless sandboxed, in every version; --unsandboxed: allowed to run without.
+    command += ["--require-sandbox"] if sandboxed else ["--unsandboxed"]
+    environment = {**os.environ, "PYTHONPATH": str(source)}
+    if not sandboxed:
+        # Without the sandbox: a PATH on which bwrap cannot be found (everything else is called by full path).
+        environment["PATH"] = str(out.parent / "no-bwrap")
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=environment)
     with PeakMemory(process.pid) as memory:
@@ -111,16 +116,36 @@ def time_otter(notebooks: list[Path], out: Path) -> float:
     return time.perf_counter() - started
 
 
+def compare_with_baseline(work: Path, baseline: Path, n: int, workers: int | None, repeat: int) -> None:
+    """Sandboxed runs of the baseline and of this checkout, alternated so both see the same machine."""
+    times: dict[str, list[float]] = {"baseline": [], "this": []}
+    for index in range(repeat):
+        for side, source in (("baseline", baseline), ("this", ROOT)):
+            elapsed, _ = time_cnngrade(work / "class", work / f"out-{side}-{index}", workers, True, source)
+            times[side].append(elapsed)
+    medians = {side: sorted(values)[len(values) // 2] for side, values in times.items()}
+    for side, values in times.items():
+        print(f"{side:>8} ({'baseline ' + str(baseline) if side == 'baseline' else 'this checkout'}): "
+              f"{n / medians[side]:.1f} per second (median of {', '.join(f'{v:.2f}' for v in values)} s)")
+    print(f"this / baseline throughput: {medians['baseline'] / medians['this']:.2f}\n")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=1000, help="submissions for cnngrade (default 1000)")
     parser.add_argument("--otter", type=int, default=5, help="submissions for sequential otter run (default 5)")
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--baseline", type=Path, default=None, metavar="CHECKOUT",
+                        help="also time the sandboxed run of the package in this checkout (e.g. a `git worktree` "
+                             "of an earlier commit), alternating with this one, --repeat times each")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each side with --baseline (default 3)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="cnngrade-bench-") as temporary:
         work = Path(temporary)
         (work / "class").mkdir()
         notebooks = make_class(work / "class", args.n)
+        if args.baseline:
+            compare_with_baseline(work, args.baseline, args.n, args.workers, args.repeat)
         ours, memory = time_cnngrade(work / "class", work / "out", args.workers, sandboxed=True)
         bare, _ = time_cnngrade(work / "class", work / "out-bare", args.workers, sandboxed=False)
         gradable = [p for p in notebooks if "broken_json" not in p.name][: args.otter]
