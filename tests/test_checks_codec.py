@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from autograder.checks.codec import ARRAY_TAG, ERROR_TAG, MalformedData, decode, encode, error, error_message
-from autograder.checks.plain import MAX_DEPTH, MAX_ELEMENTS, NotPlainData, to_plain
+from autograder.checks.plain import MAX_DEPTH, MAX_ELEMENTS, MAX_STRING, NotPlainData, to_plain
 
 DTYPES = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
           "float16", "float32", "float64")
@@ -51,7 +51,7 @@ def _array_record(**changes: Any) -> dict[str, Any]:
 @pytest.mark.parametrize("value", [
     pytest.param(0, id="zero"),
     pytest.param(-7, id="negative-int"),
-    pytest.param(10**30, id="big-int"),
+    pytest.param(2**64 - 1, id="largest-uint64"),
     pytest.param(0.1, id="float"),
     pytest.param(1e300, id="huge-float"),
     pytest.param(float("nan"), id="nan"),
@@ -151,6 +151,19 @@ def test_decode_refuses_an_unhashable_dtype(dtype: Any) -> None:
     pytest.param(np.zeros(2), id="raw-array"),
 ])
 def test_decode_refuses_what_json_cannot_hold(data: Any) -> None:
+    with pytest.raises(MalformedData):
+        decode(data)
+
+
+@pytest.mark.parametrize("data", [
+    pytest.param(2**64, id="int-past-64-bits"),
+    pytest.param([[10**400] * 4] * 4, id="ints-no-float-can-hold"),
+    pytest.param("A" * (MAX_STRING + 1), id="long-string"),
+    pytest.param({"k" * (MAX_STRING + 1): 1}, id="long-key"),
+    pytest.param({ARRAY_TAG: [], "dtype": "float64", "shape": [0, 2**62, 2**62]}, id="empty-shape-with-huge-axes"),
+    pytest.param({ARRAY_TAG: [1.0], "dtype": "float64", "shape": [1] * (MAX_DEPTH + 1)}, id="too-many-axes"),
+])
+def test_decode_refuses_data_past_the_bounds_plain_keeps(data: Any) -> None:
     with pytest.raises(MalformedData):
         decode(data)
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from autograder.checks.plain import MAX_DEPTH, MAX_ELEMENTS, NotPlainData, to_plain
+from autograder.checks.plain import MAX_DEPTH, MAX_ELEMENTS, MAX_STRING, NotPlainData, to_plain
 
 SHAPE = (28, 28, 8)
 COLUMNS = ("shape", "size", "params")
@@ -44,7 +44,8 @@ def _nested_object_arrays(depth: int) -> Any:
     pytest.param(True, id="bool"),
     pytest.param(0, id="zero"),
     pytest.param(-3, id="negative-int"),
-    pytest.param(10**30, id="big-int"),
+    pytest.param(2**64 - 1, id="largest-uint64"),
+    pytest.param(-(2**64) + 1, id="most-negative-allowed"),
     pytest.param(2.5, id="float"),
     pytest.param(float("nan"), id="nan"),
     pytest.param("ceil", id="str"),
@@ -53,6 +54,19 @@ def _nested_object_arrays(depth: int) -> Any:
 ])
 def test_builtin_scalars_pass_unchanged(value: Any) -> None:
     assert to_plain(value) is value
+
+
+@pytest.mark.parametrize(("value", "said"), [
+    pytest.param(2**64, "integer too large", id="int-past-64-bits"),
+    pytest.param(-(10**400), "integer too large", id="huge-negative-int"),
+    pytest.param("A" * (MAX_STRING + 1), "too long", id="long-string"),
+    pytest.param({"k" * (MAX_STRING + 1): 1}, "too long", id="long-key"),
+    pytest.param({2**70: 1}, "too large", id="huge-int-key"),
+])
+def test_values_past_the_bounds_are_refused_with_what_they_are(value: Any, said: str) -> None:
+    # Beyond these an answer only costs the grader time and memory: no question's answer comes near.
+    with pytest.raises(NotPlainData, match=said):
+        to_plain(value)
 
 
 @pytest.mark.parametrize(("value", "kind"), [

@@ -173,6 +173,66 @@ def conv2d(*args, **kwargs):
 """
 
 
+WRITE_WHAT_ROOT_OWNS = """
+import os
+written = []
+# Each file gets back the value it already has: a failure of this test changes nothing on the host.
+for path in ("/proc/sys/kernel/core_uses_pid", "/proc/sys/vm/overcommit_memory", "/proc/sys/kernel/hostname",
+             "/proc/1/oom_score_adj", "/proc/1/autogroup", "/dev/planted", "$hidden/planted"):
+    try:
+        value = open(path).read() if os.path.exists(path) else "x"
+        with open(path, "w") as handle:
+            handle.write(value)
+        written.append(path)
+    except OSError:
+        pass
+print("WRITTEN", written, "PIDS", sorted(int(p) for p in os.listdir("/proc") if p.isdigit()))
+"""
+
+STARVE_THE_CPU = """
+import os, threading, time
+started = 0
+for _ in range(200):
+    try:
+        if os.fork() == 0:
+            try:
+                os.setsid()  # a scheduling group of its own would outweigh every other submission
+            except OSError:
+                pass
+            while True:
+                pass
+        started += 1
+    except OSError:
+        break
+threads = 0
+try:
+    threading.stack_size(32768)
+    for _ in range(3000):
+        threading.Thread(target=threading.Event().wait, daemon=True).start()
+        threads += 1
+except Exception:
+    pass
+print("PROCESSES", started, "THREADS", threads)
+"""
+
+# A frame whose numbers do not fit (infinity where an integer belongs), then processes that keep running.
+OVERFLOW_THEN_LINGER = """
+import os, socket, stat, struct, time
+for fd in range(3, 64):
+    try:
+        if stat.S_ISSOCK(os.fstat(fd).st_mode):
+            payload = b'{"bytes": 1e999}'
+            socket.socket(fileno=os.dup(fd)).sendall(struct.pack(">BI", 5, len(payload)) + payload)
+    except OSError:
+        pass
+for _ in range(8):
+    if os.fork() == 0:
+        time.sleep(120)
+        os._exit(0)
+time.sleep(120)
+"""
+
+
 def frames_payload() -> bytes:
     """Everything the old text protocol and a careless reader would trip on, in one stream."""
     forged = json.dumps({"complete": True, "values": {"vertical_edges": [[1] * 4] * 4}, "calls": {}}).encode()
@@ -190,6 +250,10 @@ ATTACKS: dict[str, list[str] | bytes] = {
     "leave_a_server_behind": [LEAVE_A_SERVER_BEHIND],
     "fill_shared_memory": [FILL_SHARED_MEMORY],
     "answers_built_to_break_phase2": [ANSWERS_BUILT_TO_BREAK_PHASE2],
+    "write_what_root_owns": [Template(WRITE_WHAT_ROOT_OWNS).substitute(
+        hidden=Path(__file__).resolve().parent.parent / "autograder" / "hidden")],
+    "starve_the_cpu": [STARVE_THE_CPU, "import time\ntime.sleep(30)"],
+    "overflow_then_linger": [OVERFLOW_THEN_LINGER],
     "notebook_file_nested_100000_deep": b'{"cells": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
     "notebook_file_not_utf8": b'{"cells": [], "x": "\xff\xfe"}',
 }
@@ -211,7 +275,14 @@ def add_attacker(folder: Path, attack: list[str] | bytes) -> None:
     if isinstance(attack, bytes):
         target.write_bytes(attack)
         return
-    attacked_notebook(BASE, "\n".join(attack), target)
+    import nbformat
+
+    notebook = nbformat.read(BASE, as_version=4)
+    for index, source in enumerate(attack):  # one cell each: output is recorded after each cell
+        cell = nbformat.v4.new_code_cell(source)
+        cell["id"] = f"attack-{index}"
+        notebook.cells.append(cell)
+    nbformat.write(notebook, target)
 
 
 def graded(folder: Path, out: Path) -> dict[str, SubmissionResult]:
@@ -259,6 +330,8 @@ def test_one_attacker_changes_no_honest_row(attack: str, tmp_path: Path,
     if attack == "search_memory":
         assert f"own-{OWN_TOKEN}" in output, "the search must work: it finds the attacker's own secret"
         assert VICTIM_TOKEN not in output and "READABLE []" in output
+    if attack == "write_what_root_owns":
+        assert "WRITTEN [] PIDS [1]" in output, "nothing outside its own namespaces is writable or even listed"
     if attack == "fill_shared_memory":
         assert "SHM_MIB" in output and int(output.split("SHM_MIB")[1].split()[0]) <= 16
 
@@ -282,9 +355,12 @@ def test_the_memory_search_would_find_a_secret_held_in_memory() -> None:
     code = Template(SEARCH_MEMORY.replace("time.sleep(0.5)", "")).substitute(canary=CANARY, own_token=OWN_TOKEN)
     import contextlib
     import io
+    import warnings
 
     printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
+    # Walking every object of the test process touches deprecated attributes of other libraries.
+    with contextlib.redirect_stdout(printed), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         exec(code, namespace)  # noqa: S102 - our own search, on our own memory
     assert secret in printed.getvalue()
 

@@ -112,3 +112,38 @@ def test_secret_packages_are_masked_wherever_they_are_installed() -> None:
     bound = [arguments[i + 1] for i, flag in enumerate(arguments) if flag == "--ro-bind"]
     assert not any(Path(path).name == "solutions" for path in bound)
     assert not any(Path(path) == ROOT for path in bound)
+
+
+def test_inside_the_sandbox_a_submission_is_alone_and_unprivileged(sandbox: Sandbox) -> None:
+    # Whoever runs the grader, root included: nothing host-wide is writable, no other process is
+    # listed, the process cap holds, no new session (scheduling group) and no namespace can be made.
+    seen = run_cells(["import ctypes, os, time\n"
+                      "def writable(path):\n"
+                      "    try:\n"
+                      "        value = open(path).read()\n"
+                      "        open(path, 'w').write(value)\n"
+                      "        return True\n"
+                      "    except OSError:\n"
+                      "        return False\n"
+                      "forks = 0\n"
+                      "for _ in range(100):\n"
+                      "    try:\n"
+                      "        if os.fork() == 0:\n"
+                      "            time.sleep(5)\n"
+                      "            os._exit(0)\n"
+                      "        forks += 1\n"
+                      "    except OSError:\n"
+                      "        break\n"
+                      "try:\n"
+                      "    os.setsid()\n"
+                      "    new_session = True\n"
+                      "except OSError:\n"
+                      "    new_session = False\n"
+                      "seen = {'sysctl': writable('/proc/sys/kernel/core_uses_pid'),\n"
+                      "        'pids': sorted(int(p) for p in os.listdir('/proc') if p.isdigit())[:2],\n"
+                      "        'forks': forks, 'new_session': new_session,\n"
+                      "        'unshare': ctypes.CDLL(None).unshare(0x10000000) == 0}"], sandbox)["seen"]
+    assert seen["sysctl"] is False
+    assert seen["pids"][0] == 1 and seen["pids"][1] > 1  # itself, then only its own children
+    assert 0 < seen["forks"] < 32
+    assert seen["new_session"] is False and seen["unshare"] is False

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -16,7 +17,7 @@ from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence
 
 from ..results import CRASH, MEMORY, OK, TIMEOUT
 from ..sandboxed import wire
-from ..sandboxed.child import EXIT_MEMORY, Limits
+from ..sandboxed.child import EXIT_INTERNAL, EXIT_MEMORY, Limits
 from ..sandboxed.runner import first_code_line
 from .channel import ChannelReport, decode_answers, read_child
 from .forkserver_client import ForkServer
@@ -162,33 +163,40 @@ def _job_message(job: Job) -> dict[str, Any]:
             "probe_seconds": job.probe_seconds}
 
 
+def _send_job(channel: socket.socket, job: Job, deadline: float) -> None:
+    try:
+        channel.settimeout(max(deadline - time.monotonic(), 0.001))
+        wire.send_json(channel, wire.JOB, _job_message(job))
+    except OSError:
+        pass  # it died before reading its job: how it ended says why
+
+
 def run_one(server: ForkServer, job: Job) -> Phase1Outcome:
     """Phase 1 for one job: fork a child, hand it its job, read its channel, and say how it ended."""
     started = time.monotonic()
     deadline = started + job.timeout
     request_id = server.start(Limits(seconds=job.timeout, memory_bytes=job.memory_bytes))
-    report = ChannelReport()
-    channel = server.channel(request_id, START_SECONDS)
-    if channel is not None:
-        try:
-            channel.settimeout(max(deadline - time.monotonic(), 0.001))
-            wire.send_json(channel, wire.JOB, _job_message(job))
-        except OSError:
-            pass  # it died before reading its job: how it ended says why
-        report = read_child(channel, deadline)
-    stopped = report.timed_out or bool(report.violation)
-    if not stopped:
-        # Its channel ended: wait for its processes to be gone, within its time.
-        stopped = not server.wait(request_id, max(deadline - time.monotonic(), 0.0))
-        report.timed_out = stopped
-    if stopped:
-        server.kill(request_id)
-        server.wait(request_id, KILL_SECONDS)
-    exitcode = server.finish(request_id)
+    report, channel = ChannelReport(), None
+    try:
+        channel = server.channel(request_id, START_SECONDS)
+        if channel is not None:
+            _send_job(channel, job, deadline)
+            report = read_child(channel, deadline)
+        if not (report.timed_out or report.violation):
+            # Its channel ended: wait for its processes to be gone, within its time.
+            report.timed_out = not server.wait(request_id, max(deadline - time.monotonic(), 0.0))
+    finally:
+        # However this went, even by an exception here, the child and every process it started
+        # are gone before its row is written.
+        if not server.wait(request_id, 0):
+            server.kill(request_id)
+            server.wait(request_id, KILL_SECONDS)
+        exitcode = server.finish(request_id)
     seconds = time.monotonic() - started
-    if channel is None or (exitcode is None and server.closed):
-        return Phase1Outcome(CRASH, "The grader's fork server stopped before this notebook could run. Nothing "
-                             "could be graded; grade it again.", None, seconds, graders_fault=True)
+    if channel is None or (exitcode is None and server.closed) or \
+            (exitcode == EXIT_INTERNAL and report.progress is None and report.latest is None):
+        return Phase1Outcome(CRASH, "The grader could not start this notebook's process. Nothing could be graded; "
+                             "grade it again.", None, seconds, graders_fault=True)
     last_cell = _last_cell_started(report.progress, job.cells)
     data = decode_answers(report.latest)
     if report.violation:

@@ -8,6 +8,7 @@ grading still works with resource limits only, and the run says so loudly.
 """
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -40,7 +41,7 @@ class Sandbox:
     def forkserver_command(self, control_fd: int, preload: Sequence[str] = ()) -> list[str]:
         server = [sys.executable, "-m", "autograder.sandboxed.forkserver", "--control", str(control_fd),
                   "--preload", *preload]
-        return bwrap_arguments() + ["--", *server, "--scratch", SANDBOX_SCRATCH] if self.isolated else server
+        return sandboxed(server + ["--scratch", SANDBOX_SCRATCH]) if self.isolated else server
 
 
 def _secret_dirs() -> list[Path]:
@@ -76,9 +77,23 @@ def bwrap_arguments() -> list[str]:
         arguments += ["--ro-bind", str(directory), str(directory)]
     for secret in _secret_dirs():
         if any(secret == d or d in secret.parents for d in visible):
-            arguments += ["--tmpfs", str(secret)]
-    # Last: no path in the sandbox stays writable for the children to share.
-    return arguments + ["--remount-ro", "/tmp", "--remount-ro", "/"]
+            arguments += ["--tmpfs", str(secret), "--remount-ro", str(secret)]
+    # Last: no path in the sandbox stays writable for the children to share (each mounts its own
+    # scratch folder, /dev/shm and /proc in a mount namespace of its own).
+    return arguments + ["--remount-ro", "/tmp", "--remount-ro", "/dev", "--remount-ro", "/"]
+
+
+def sandboxed(command: list[str]) -> list[str]:
+    """`command` inside bubblewrap; started as an unprivileged uid when the grader is root.
+
+    As root, bubblewrap would map the sandbox to host uid 0, and the kernel treats uid 0 as root
+    for whatever root owns in the sandbox's view (/proc/sys among it) and for the process limit."""
+    inner = bwrap_arguments() + ["--", *command]
+    if os.geteuid() != 0:
+        return inner
+    reach = [arg for directory in _visible_dirs() for arg in ("--reach", str(directory))]
+    return [sys.executable, "-m", "autograder.grading.unprivileged", "--uid", str(SANDBOX_UID),
+            "--gid", str(SANDBOX_UID), *reach, "--", *inner]
 
 
 NAMESPACE_PROBE = ("import sys; from autograder.sandboxed import isolation; "
@@ -92,8 +107,8 @@ def detect() -> Sandbox:
         return Sandbox("none", "bubblewrap (bwrap) is not installed, so submissions run with resource limits "
                                "only, NOT sandboxed (they can read files and the network)")
     # Inside it, each submission must also get namespaces of its own (isolation.py): try that too.
-    probe = subprocess.run(bwrap_arguments() + ["--", sys.executable, "-c", NAMESPACE_PROBE],
-                           capture_output=True, text=True, timeout=60)
+    probe = subprocess.run(sandboxed([sys.executable, "-c", NAMESPACE_PROBE]), capture_output=True, text=True,
+                           timeout=60)
     if probe.returncode != 0:
         return Sandbox("none", "bubblewrap could not start a sandbox here "
                                f"({probe.stderr.strip()[:200]}), so submissions run with resource limits only, "

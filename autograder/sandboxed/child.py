@@ -31,7 +31,7 @@ class Limits:
     seconds: float
     memory_bytes: int
     file_bytes: int = 64 * 1024 * 1024
-    processes: int = 64
+    processes: int = 32
 
 
 def _limit(limits: Limits) -> None:
@@ -139,11 +139,13 @@ def submission_main(sock: socket.socket, limits: Limits, folder: str, isolated: 
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])
     os.chdir(isolation.private_mounts(limits.file_bytes, folder))
-    # Every submission runs as the same uid: only this keeps a sibling out of our memory.
-    isolation.not_dumpable()
     isolation.prefer_to_be_killed()
     _limit(limits)
     isolation.no_more_privileges()
+    isolation.no_new_sessions()
+    # Last, as it makes our own /proc files root's. Every submission runs as the same uid: where
+    # a PID namespace could not hide us, only this keeps a sibling out of our memory.
+    isolation.not_dumpable()
     try:
         job = wire.receive_job(sock)
     except (OSError, ValueError):

@@ -21,7 +21,7 @@ import signal
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 1, 4, 38
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = (
     0x00020000, 0x08000000, 0x10000000, 0x20000000, 0x40000000)
-MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x4000, 0x40000
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x8, 0x4000, 0x40000
 SHM_BYTES = 16 * 1024 * 1024
 _CAPABILITY_V3 = 0x20080522
 
@@ -56,6 +56,10 @@ def own_namespaces() -> bool:
 
     False (and nothing changed) where the kernel refuses."""
     uid, gid = os.geteuid(), os.getegid()
+    # The fork server is not dumpable, so neither is a fresh fork of it: its /proc/self files then
+    # belong to root, and it could not write its own maps. Its children are PID 1 of namespaces of
+    # their own and cannot name it.
+    _libc.prctl(PR_SET_DUMPABLE, 1)
     if _libc.unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC) != 0:
         return False
     try:
@@ -76,6 +80,11 @@ def private_mounts(scratch_size: int, folder: str) -> str:
         _libc.mount(b"tmpfs", folder.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, f"size={scratch_size},mode=0700".encode())
         if os.path.isdir("/dev/shm"):
             _libc.mount(b"tmpfs", b"/dev/shm", b"tmpfs", MS_NOSUID | MS_NODEV, f"size={SHM_BYTES},mode=1777".encode())
+        # A /proc of this PID namespace: no other submission, nor the fork server, is listed,
+        # so none of their /proc files (oom_score_adj, autogroup, ...) can be reached.
+        _libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
+        if os.path.isdir("/dev/pts"):  # pseudo-terminals of its own: none to share with a sibling
+            _libc.mount(b"devpts", b"/dev/pts", b"devpts", MS_NOSUID | MS_NOEXEC, b"newinstance,ptmxmode=0666")
     os.environ["TMPDIR"] = folder
     return folder
 
@@ -89,6 +98,42 @@ def no_more_privileges() -> None:
     _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
     header = _CapHeader(_CAPABILITY_V3, 0)
     _libc.capset(ctypes.byref(header), (_CapData * 2)())
+
+
+# seccomp: the syscall number of setsid and the audit architecture, per machine.
+_SETSID = {"x86_64": (112, 0xC000003E), "aarch64": (157, 0xC00000B7)}
+PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
+_ALLOW, _EPERM = 0x7FFF0000, 0x00050000 | 1
+_LD_ABS, _JEQ, _JGE, _RET = 0x20, 0x15, 0x35, 0x06
+
+
+class _SockFilter(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8), ("k", ctypes.c_uint32)]
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
+
+
+def no_new_sessions() -> bool:
+    """Refuse setsid() (and any syscall of another ABI): each new session would be a scheduling
+    group of its own, so a notebook with many could take the CPU from every other submission."""
+    found = _SETSID.get(os.uname().machine)
+    if found is None:
+        return False
+    setsid, architecture = found
+    program = (_SockFilter * 8)(
+        _SockFilter(_LD_ABS, 0, 0, 4),  # the architecture
+        _SockFilter(_JEQ, 1, 0, architecture),
+        _SockFilter(_RET, 0, 0, _EPERM),
+        _SockFilter(_LD_ABS, 0, 0, 0),  # the syscall number
+        _SockFilter(_JGE, 2, 0, 0x40000000),  # x32 numbers: another ABI
+        _SockFilter(_JEQ, 1, 0, setsid),
+        _SockFilter(_RET, 0, 0, _ALLOW),
+        _SockFilter(_RET, 0, 0, _EPERM),
+    )
+    fprog = _SockFprog(len(program), program)
+    return _libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) == 0
 
 
 def prefer_to_be_killed() -> None:

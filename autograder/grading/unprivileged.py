@@ -1,0 +1,78 @@
+"""Start the sandbox as an unprivileged user when the grader runs as root.
+
+Bubblewrap run by root maps the sandbox's uid to host uid 0: the kernel would then let student
+code write whatever root owns and the sandbox shows (host-wide settings under /proc/sys, other
+processes' /proc files) and exempt it from the process limit. So a root grader starts bubblewrap
+through this launcher instead: in a mount namespace of its own, it makes each folder the sandbox
+needs reachable (a folder under /root, mode 0700, is mounted at the same path on a tmpfs that
+others may traverse), then drops to the unprivileged uid and runs the command.
+
+    python -m autograder.grading.unprivileged --uid 65534 --gid 65534 --reach DIR ... -- COMMAND ...
+"""
+from __future__ import annotations
+
+import argparse
+import ctypes
+import os
+import stat
+from pathlib import Path
+from typing import Sequence
+
+CLONE_NEWNS = 0x00020000
+MS_BIND, MS_REC, MS_PRIVATE = 0x1000, 0x4000, 0x40000
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"{what}: {os.strerror(errno)}")
+
+
+def closed_ancestor(path: Path) -> Path | None:
+    """The first folder on the way to `path` that others may not traverse, if any."""
+    for folder in [*reversed(path.parents), path]:
+        if not os.stat(folder).st_mode & stat.S_IXOTH:
+            return folder
+    return None
+
+
+def make_reachable(folders: Sequence[Path]) -> None:
+    """Within this mount namespace: each folder, at its own path, reachable by any uid."""
+    by_cover: dict[Path, list[Path]] = {}
+    outermost = [f for f in folders if not any(other != f and other in f.parents for other in folders)]
+    for folder in dict.fromkeys(outermost):
+        cover = closed_ancestor(folder)
+        if cover is not None and cover != folder:
+            by_cover.setdefault(cover, []).append(folder)
+    for cover, inside in by_cover.items():
+        # Held open before the cover hides them; bound back from the descriptors afterwards.
+        held = [(folder, os.open(folder, os.O_PATH | os.O_DIRECTORY)) for folder in inside]
+        _check(_libc.mount(b"tmpfs", str(cover).encode(), b"tmpfs", 0, b"mode=0755,size=64k"), f"tmpfs on {cover}")
+        for folder, descriptor in held:
+            folder.mkdir(parents=True, exist_ok=True)
+            _check(_libc.mount(f"/proc/self/fd/{descriptor}".encode(), str(folder).encode(), None, MS_BIND | MS_REC,
+                               None), f"bind {folder}")
+            os.close(descriptor)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="autograder.grading.unprivileged")
+    parser.add_argument("--uid", type=int, required=True)
+    parser.add_argument("--gid", type=int, required=True)
+    parser.add_argument("--reach", type=Path, action="append", default=[])
+    parser.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    _check(_libc.unshare(CLONE_NEWNS), "unshare")
+    _check(_libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "make / private")
+    make_reachable(args.reach)
+    os.setgroups([])
+    os.setresgid(args.gid, args.gid, args.gid)
+    os.setresuid(args.uid, args.uid, args.uid)
+    os.execvp(command[0], command)
+
+
+if __name__ == "__main__":
+    main()
