@@ -26,6 +26,7 @@ from .exports import write_gradebook, write_result_json
 from .sandboxed.extraction import probe_to_json
 from .files import write_atomic
 from .notebook import InvalidNotebook, read_code_cells
+from .outputs.inert import printable
 from .results import CRASH, INVALID, MEMORY, OK, CaseResult, SubmissionResult
 
 DEFAULT_TIMEOUT = 60.0
@@ -67,14 +68,16 @@ def find_submissions(folder: Path) -> dict[str, Path]:
     """Each notebook in `folder` under the name its row gets, in order; names are unique and valid text."""
     if not folder.is_dir():
         raise SubmissionsNotFound(f"No submissions folder at {folder}.")
-    notebooks = sorted(path for path in folder.iterdir() if path.suffix == ".ipynb" and path.is_file())
+    # Not only regular files: a folder or a pipe named *.ipynb gets a row saying what it is.
+    notebooks = sorted(path for path in folder.iterdir() if path.suffix == ".ipynb")
     if not notebooks:
         raise SubmissionsNotFound(f"No .ipynb files in {folder}.")
     named: dict[str, Path] = {}
     for path in notebooks:
-        # A file name that is not UTF-8 is shown with its bytes escaped; should that (or anything)
-        # make two names one, the later file gets a suffix: every file keeps a row of its own.
-        name = base = path.stem.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        # A name is shown with undecodable bytes and control characters escaped (it reaches CSV files
+        # and terminals); should that (or anything) make two names one, the later file gets a
+        # suffix: every file keeps a row of its own.
+        name = base = printable(path.stem.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"))
         copy = 1
         while name in named:
             copy += 1
@@ -176,14 +179,14 @@ def _grade_outcome(submission: str, homework: Assignment, seed: int, cases: Sequ
     scored = score_cases(cases, answers, unavailable)
     if status == OK and any(case.message.startswith(UNCHECKABLE) for case in scored):
         status, message = INVALID, "Some answers could not be checked: see the cases that say so."
-    return SubmissionResult(submission, homework.name, status, shorten(message), scored,
+    return SubmissionResult(submission, homework.name, status, shorten(printable(message)), scored,
                             seed, grader_version(), output[:4000] if isinstance(output, str) else "",
                             round(outcome.seconds, 3))
 
 
 def invalid_result(submission: str, homework: Assignment, seed: int, cases: Sequence[Case],
                    problem: str) -> SubmissionResult:
-    message = f"Your notebook could not be read: {problem}"
+    message = printable(f"Your notebook could not be read: {problem}")
     return SubmissionResult(submission, homework.name, INVALID, message,
                             score_cases(cases, None, "Not graded: " + message), seed, grader_version())
 
@@ -204,6 +207,8 @@ def _read_job(name: str, path: Path, homework: Assignment, seed: int, cases: Seq
 
 
 def _fingerprint(path: Path, seed: int, timeout: float, memory_bytes: int) -> records.Fingerprint | None:
+    if not path.is_file():
+        return None  # reading a pipe could wait forever; it is graded (as unreadable) every time
     try:
         return records.Fingerprint(records.content_hash(path), seed, grader_version(), timeout, memory_bytes)
     except OSError:

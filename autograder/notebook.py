@@ -15,6 +15,9 @@ class InvalidNotebook(ValueError):
 
 def read_code_cells(path: Path) -> list[str]:
     """The source of each code cell, in order, from a valid nbformat-4 notebook."""
+    if not path.is_file():
+        raise InvalidNotebook("it is not a file (a folder, a link to nothing, a device or a pipe). Submit the "
+                              "notebook file itself, downloaded from Jupyter (File > Download).")
     if path.stat().st_size > MAX_NOTEBOOK_BYTES:
         raise InvalidNotebook(f"the file is {path.stat().st_size // 2**20} MiB; a notebook over "
                               f"{MAX_NOTEBOOK_BYTES // 2**20} MiB is not graded (clear the outputs and resubmit).")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -161,3 +162,34 @@ def test_a_function_failing_on_some_probes_loses_only_those(run: GradeRun, name:
     if name != "conv2d_wrong_shape":
         assert len(failed) < len(messages), "the probes without padding should still pass"
     assert row(run, name).status == OK
+
+
+def test_every_entry_named_ipynb_gets_a_row_and_no_file_is_read_twice_or_forever(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    write_notebook(folder / "plain.ipynb", ["x = 1"])
+    (folder / "a folder.ipynb").mkdir()
+    os.mkfifo(folder / "a pipe.ipynb")  # reading it would wait for a writer forever
+    (folder / "dangling.ipynb").symlink_to(tmp_path / "nowhere")
+    fake = FakeExecutor(Phase1Outcome(OK, "", {"complete": True, "values": {}, "calls": {}}, 0.1))
+    run = grade(assignment="hw1", submissions=folder, out=tmp_path / "out", seed=1, executor=fake)
+    rows = {result.submission: result for result in run.results}
+    assert set(rows) == {"plain", "a folder", "a pipe", "dangling"}
+    assert [job.submission for job in fake.jobs] == ["plain"]
+    assert all(rows[name].status == "invalid" and "not a file" in rows[name].message
+               for name in ("a folder", "a pipe", "dangling"))
+
+
+def test_names_and_messages_reach_the_gradebook_without_control_characters(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    hostile = "\x1b]0;owned\x07\x1b[2J=HYPERLINK(1)\r"
+    write_notebook(folder / f"{hostile}.ipynb", ["x = 1"])
+    write_notebook(folder / "escaped.ipynb", ["x = 1"])
+    os.rename(folder / "escaped.ipynb", os.fsencode(folder) + b"/caf\xe9.ipynb")  # not UTF-8
+    message = "cell 1 raised \x1b[31mError\x1b[0m: \x9b2J"
+    fake = FakeExecutor(Phase1Outcome(CRASH, message, None, 0.1))
+    run = grade(assignment="hw1", submissions=folder, out=tmp_path / "out", seed=1, executor=fake)
+    text = (tmp_path / "out" / "gradebook.csv").read_text(encoding="utf-8")
+    assert len(run.results) == 2
+    control = [ch for ch in text if (ord(ch) < 32 and ch not in "\r\n") or 0x7F <= ord(ch) < 0xA0]
+    assert control == []
+    assert text.count("\n") == 3  # a header and two rows: no name or message split a row
