@@ -1,6 +1,6 @@
 """Throughput of `cnngrade grade` against sequential `otter run`, measured side by side in one run.
 
-    .venv/bin/python benchmarks/throughput.py [--n 1000] [--otter 5] [--workers N] [--baseline CHECKOUT]
+    .venv/bin/python benchmarks/throughput.py [--n 1000] [--otter 5] [--workers N] [--baseline PYTHON]
 
 Makes N submissions by cycling through the hw1 sample class (each copy made unique), grades them
 with `cnngrade grade` sandboxed (bubblewrap required) and again without the sandbox, then grades a
@@ -82,13 +82,13 @@ class PeakMemory:
 
 
 def time_cnngrade(folder: Path, out: Path, workers: int | None, sandboxed: bool,
-                  source: Path = ROOT) -> tuple[float, PeakMemory]:
-    """One `cnngrade grade` of the folder, with the package found at `source` (a checkout of any commit)."""
-    command = [str(ROOT / ".venv" / "bin" / "python"), "-m", "autograder.cli", "grade", "hw1", str(folder),
+                  python: Path = ROOT / ".venv" / "bin" / "python") -> tuple[float, PeakMemory]:
+    """One `cnngrade grade` of the folder, by the cnngrade installed for `python`."""
+    command = [str(python), "-m", "autograder.cli", "grade", "hw1", str(folder),
                "--out", str(out), "--force", "--quiet", "--seed", "1"] + (["--workers", str(workers)] if workers else [])
     # --require-sandbox: refused unless sandboxed, in every version; --unsandboxed: allowed to run without.
     command += ["--require-sandbox"] if sandboxed else ["--unsandboxed"]
-    environment = {**os.environ, "PYTHONPATH": str(source)}
+    environment = dict(os.environ)
     if not sandboxed:
         # Without the sandbox: a PATH on which bwrap cannot be found (everything else is called by full path).
         environment["PATH"] = str(out.parent / "no-bwrap")
@@ -120,12 +120,12 @@ def compare_with_baseline(work: Path, baseline: Path, n: int, workers: int | Non
     """Sandboxed runs of the baseline and of this checkout, alternated so both see the same machine."""
     times: dict[str, list[float]] = {"baseline": [], "this": []}
     for index in range(repeat):
-        for side, source in (("baseline", baseline), ("this", ROOT)):
-            elapsed, _ = time_cnngrade(work / "class", work / f"out-{side}-{index}", workers, True, source)
+        for side, python in (("baseline", baseline), ("this", ROOT / ".venv" / "bin" / "python")):
+            elapsed, _ = time_cnngrade(work / "class", work / f"out-{side}-{index}", workers, True, python)
             times[side].append(elapsed)
     medians = {side: sorted(values)[len(values) // 2] for side, values in times.items()}
     for side, values in times.items():
-        print(f"{side:>8} ({'baseline ' + str(baseline) if side == 'baseline' else 'this checkout'}): "
+        print(f"{side:>8} ({'baseline, ' + str(baseline) if side == 'baseline' else 'this checkout'}): "
               f"{n / medians[side]:.1f} per second (median of {', '.join(f'{v:.2f}' for v in values)} s)")
     print(f"this / baseline throughput: {medians['baseline'] / medians['this']:.2f}\n")
 
@@ -135,9 +135,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n", type=int, default=1000, help="submissions for cnngrade (default 1000)")
     parser.add_argument("--otter", type=int, default=5, help="submissions for sequential otter run (default 5)")
     parser.add_argument("--workers", type=int, default=None)
-    parser.add_argument("--baseline", type=Path, default=None, metavar="CHECKOUT",
-                        help="also time the sandboxed run of the package in this checkout (e.g. a `git worktree` "
-                             "of an earlier commit), alternating with this one, --repeat times each")
+    parser.add_argument("--baseline", type=Path, default=None, metavar="PYTHON",
+                        help="also time the sandboxed run of the cnngrade installed for this Python (a venv with "
+                             "`pip install` of an earlier commit), alternating with this one, --repeat times each")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each side with --baseline (default 3)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="cnngrade-bench-") as temporary:
