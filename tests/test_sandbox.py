@@ -147,3 +147,28 @@ def test_inside_the_sandbox_a_submission_is_alone_and_unprivileged(sandbox: Sand
     assert seen["pids"][0] == 1 and seen["pids"][1] > 1  # itself, then only its own children
     assert 0 < seen["forks"] < 32
     assert seen["new_session"] is False and seen["unshare"] is False
+
+
+def test_a_submission_s_memory_is_bounded_across_processes_and_files(sandbox: Sandbox) -> None:
+    # Rlimits bound each process; a cgroup per submission bounds them together, tmpfs and memfd
+    # files included. It needs a grader that may delegate cgroups (root, cgroup v1 controllers).
+    from autograder.grading import cgroups
+
+    folders = cgroups.delegate(os.getuid(), os.getgid())
+    cgroups.release(folders)
+    if not folders:
+        pytest.skip("this machine does not let the grader delegate cgroups: rlimits alone bound a submission")
+    hog = ("import os\nfiles = []\nfor _ in range(40):\n    files.append(os.memfd_create('hog'))\n"
+           "    for _ in range(63):\n        os.write(files[-1], b'x' * 2**20)\n")
+    forks = ("import os, time\nimport numpy as np\nfor _ in range(12):\n    if os.fork() == 0:\n"
+             "        held = np.ones(2**27)\n        time.sleep(30)\n        os._exit(0)\ntime.sleep(3)\n"
+             "import pathlib\nseen = pathlib.Path('/sys/fs/cgroup').exists()\n")
+    jobs = [Job("memfd", ("seen = 1", hog), ("seen",), {}, timeout=20, memory_bytes=2**30),
+            Job("forks", (forks,), ("seen",), {}, timeout=20, memory_bytes=2**30),
+            Job("honest", ("seen = 42",), ("seen",), {}, timeout=20, memory_bytes=2**30)]
+    outcomes = {job.submission: outcome for job, outcome in LocalExecutor(3, sandbox).run(jobs)}
+    assert outcomes["memfd"].status == "memory" and outcomes["memfd"].data["values"]["seen"] == 1
+    assert outcomes["forks"].status == "ok"  # its children were killed inside its own cgroup
+    assert (outcomes["honest"].status, outcomes["honest"].data["values"]["seen"]) == ("ok", 42)
+    leftovers = [path for folder in folders.values() for path in folder.parent.glob(f"cnngrade-{os.getpid()}-*")]
+    assert leftovers == []

@@ -15,7 +15,8 @@ from typing import Sequence
 
 from ..sandboxed.child import Limits
 from ..sandboxed.forkserver import CONTROL_PACKET, request
-from .sandbox import Sandbox
+from . import cgroups
+from .sandbox import SANDBOX_UID, Sandbox
 
 
 @dataclass
@@ -33,8 +34,9 @@ class ForkServer:
 
     def __init__(self, sandbox: Sandbox, preload: Sequence[str] = ()):
         self._control, server_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self._cgroups = cgroups.delegate(SANDBOX_UID, SANDBOX_UID) if sandbox.isolated else {}
         try:
-            self._process = subprocess.Popen(sandbox.forkserver_command(server_end.fileno(), preload),
+            self._process = subprocess.Popen(sandbox.forkserver_command(server_end.fileno(), preload, self._cgroups),
                                              pass_fds=[server_end.fileno()], stdin=subprocess.DEVNULL,
                                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         finally:
@@ -127,3 +129,4 @@ class ForkServer:
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
+        cgroups.release(self._cgroups)
