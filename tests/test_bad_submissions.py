@@ -193,3 +193,19 @@ def test_names_and_messages_reach_the_gradebook_without_control_characters(tmp_p
     control = [ch for ch in text if (ord(ch) < 32 and ch not in "\r\n") or 0x7F <= ord(ch) < 0xA0]
     assert control == []
     assert text.count("\n") == 3  # a header and two rows: no name or message split a row
+
+
+def test_a_row_the_grader_failed_is_graded_again_on_the_next_run(tmp_path: Path) -> None:
+    # A crash of the grader's own making (its fork server gone, say) must not be reused as if it
+    # were the notebook's result: the rerun asks the executor again.
+    write_notebook(tmp_path / "in" / "one.ipynb", ["x = 1"])
+    failed = FakeExecutor(Phase1Outcome(CRASH, "The grader could not start this notebook's process.", None, 0.1,
+                                        graders_fault=True))
+    first = grade(assignment="hw1", submissions=tmp_path / "in", out=tmp_path / "out", seed=1, executor=failed)
+    assert first.results[0].status == CRASH
+    assert not (tmp_path / "out" / "records" / "one.json").exists()
+    assert (tmp_path / "out" / "results" / "one.json").exists()
+    again = FakeExecutor(Phase1Outcome(OK, "", {"complete": True, "values": {}, "calls": {}}, 0.1))
+    second = grade(assignment="hw1", submissions=tmp_path / "in", out=tmp_path / "out", seed=1, executor=again)
+    assert [job.submission for job in again.jobs] == ["one"] and second.reused == 0
+    assert second.results[0].status == OK

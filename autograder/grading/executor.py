@@ -143,9 +143,6 @@ class LocalExecutor:
         finally:
             servers.close()
 
-    def run_one(self, server: ForkServer, job: Job) -> Phase1Outcome:
-        return guarded_run(lambda: server, job)
-
 
 def guarded_run(server: Callable[[], ForkServer], job: Job) -> Phase1Outcome:
     """run_one, and whatever goes wrong in the grader's own handling of this job stays on its row."""
