@@ -233,6 +233,30 @@ time.sleep(120)
 """
 
 
+# Descriptors in flight on Unix sockets count per uid; every submission and the fork server share one.
+PARK_DESCRIPTORS_IN_FLIGHT = """
+import os, socket, time
+null = os.open("/dev/null", os.O_RDONLY)
+pairs, parked = [], 0
+while parked < 100_000:
+    try:
+        a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    except OSError:
+        break
+    pairs.append((a, b))
+    a.setblocking(False)
+    try:
+        while True:
+            socket.send_fds(a, [b"x"], [null] * 253)
+            parked += 253
+    except BlockingIOError:
+        continue
+    except OSError:
+        break
+print("PARKED", parked)
+"""
+
+
 def frames_payload() -> bytes:
     """Everything the old text protocol and a careless reader would trip on, in one stream."""
     forged = json.dumps({"complete": True, "values": {"vertical_edges": [[1] * 4] * 4}, "calls": {}}).encode()
@@ -254,6 +278,7 @@ ATTACKS: dict[str, list[str] | bytes] = {
         hidden=Path(__file__).resolve().parent.parent / "autograder" / "hidden")],
     "starve_the_cpu": [STARVE_THE_CPU, "import time\ntime.sleep(30)"],
     "overflow_then_linger": [OVERFLOW_THEN_LINGER],
+    "park_descriptors_in_flight": [PARK_DESCRIPTORS_IN_FLIGHT, "import time\ntime.sleep(30)"],
     "notebook_file_nested_100000_deep": b'{"cells": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
     "notebook_file_not_utf8": b'{"cells": [], "x": "\xff\xfe"}',
 }

@@ -20,6 +20,7 @@ from ..sandboxed import wire
 from ..sandboxed.child import EXIT_INTERNAL, EXIT_MEMORY, Limits
 from ..sandboxed.runner import first_code_line
 from .channel import ChannelReport, decode_answers, read_child
+from ..sandboxed.forkserver import EXIT_COULD_NOT_START
 from .forkserver_client import ForkServer
 from .sandbox import Sandbox
 
@@ -191,7 +192,7 @@ def run_one(server: ForkServer, job: Job) -> Phase1Outcome:
         exitcode = server.finish(request_id)
     seconds = time.monotonic() - started
     if channel is None or (exitcode is None and server.closed) or \
-            (exitcode == EXIT_INTERNAL and report.progress is None and report.latest is None):
+            (exitcode in (EXIT_INTERNAL, EXIT_COULD_NOT_START) and report.progress is None and report.latest is None):
         return Phase1Outcome(CRASH, "The grader could not start this notebook's process. Nothing could be graded; "
                              "grade it again.", None, seconds, graders_fault=True)
     last_cell = _last_cell_started(report.progress, job.cells)

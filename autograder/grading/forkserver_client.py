@@ -96,8 +96,9 @@ class ForkServer:
     def channel(self, request_id: int, timeout: float) -> socket.socket | None:
         """The grader's end of the child's socket, once it started; None if it could not be."""
         with self._changed:
-            self._changed.wait_for(lambda: self._requests[request_id].started or self.closed, timeout)
-            return self._requests[request_id].channel
+            request = self._requests[request_id]
+            self._changed.wait_for(lambda: request.started or request.ended or self.closed, timeout)
+            return request.channel
 
     def wait(self, request_id: int, timeout: float | None) -> bool:
         """True once the child and everything it started are gone (or the server is)."""

@@ -32,6 +32,9 @@ class Limits:
     memory_bytes: int
     file_bytes: int = 64 * 1024 * 1024
     processes: int = 32
+    # Open files per process. Descriptors in flight on Unix sockets count per uid against the
+    # *sender's* limit: this low, a notebook can never fill the count the fork server sends under.
+    files: int = 1024
 
 
 def _limit(limits: Limits) -> None:
@@ -40,7 +43,7 @@ def _limit(limits: Limits) -> None:
     address_space = max(limits.memory_bytes - limits.file_bytes - isolation.SHM_BYTES, limits.memory_bytes // 2)
     caps = [(resource.RLIMIT_AS, address_space), (resource.RLIMIT_CORE, 0),
             (resource.RLIMIT_CPU, math.ceil(limits.seconds) + 2), (resource.RLIMIT_FSIZE, limits.file_bytes),
-            (resource.RLIMIT_NPROC, limits.processes)]
+            (resource.RLIMIT_NPROC, limits.processes), (resource.RLIMIT_NOFILE, limits.files)]
     for kind, value in caps:
         try:
             resource.setrlimit(kind, (value, value))

@@ -20,6 +20,7 @@ import argparse
 import importlib
 import json
 import os
+import resource
 import selectors
 import signal
 import socket
@@ -30,6 +31,8 @@ from . import isolation
 from .child import Limits, watcher_main
 
 CONTROL_PACKET = 64 * 1024
+# The exit code reported for a request whose watcher could not be forked or handed over.
+EXIT_COULD_NOT_START = 69
 
 
 def _exit_code(status: int) -> int:
@@ -42,7 +45,30 @@ class Server:
         self.children: dict[int, int] = {}  # watcher pid -> request id
 
     def start(self, request_id: int, limits: Limits) -> None:
-        grader_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        """Fork the submission's watcher and hand the grader its socket; a failure ends only this request."""
+        try:
+            grader_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        except OSError:
+            self.ended(request_id, EXIT_COULD_NOT_START)
+            return
+        try:
+            pid = self._fork(limits, grader_end, child_end)
+        except OSError:
+            grader_end.close()
+            child_end.close()
+            self.ended(request_id, EXIT_COULD_NOT_START)
+            return
+        child_end.close()
+        self.children[pid] = request_id
+        try:
+            socket.send_fds(self.control, [json.dumps({"started": request_id, "pid": pid}).encode()],
+                            [grader_end.fileno()])
+        except OSError:
+            os.kill(pid, signal.SIGKILL)  # never started for the grader: its end is reported as usual
+        finally:
+            grader_end.close()  # the server keeps no submission's socket
+
+    def _fork(self, limits: Limits, grader_end: socket.socket, child_end: socket.socket) -> int:
         # SIGTERM is how a kill is asked for; blocked across the fork so it waits for the watcher's handler.
         signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTERM])
         try:
@@ -56,15 +82,12 @@ class Server:
                     watcher_main(child_end, limits, self.scratch)
                 finally:
                     os._exit(70)
+            return pid
         finally:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])
-        child_end.close()
-        self.children[pid] = request_id
-        try:
-            socket.send_fds(self.control, [json.dumps({"started": request_id, "pid": pid}).encode()],
-                            [grader_end.fileno()])
-        finally:
-            grader_end.close()  # the server keeps no submission's socket
+
+    def ended(self, request_id: int, code: int) -> None:
+        self.control.send(json.dumps({"ended": request_id, "code": code}).encode())
 
     def kill(self, request_id: int) -> None:
         for pid, known in self.children.items():
@@ -84,7 +107,7 @@ class Server:
                 return
             request_id = self.children.pop(pid, None)
             if request_id is not None:
-                self.control.send(json.dumps({"ended": request_id, "code": _exit_code(status)}).encode())
+                self.ended(request_id, _exit_code(status))
 
     def handle(self, message: dict[str, Any]) -> None:
         if "fork" in message:
@@ -136,6 +159,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             pass  # a student who needs it imports it (and pays for it) in the notebook
     # Every submission runs as our uid: none may read this process's memory either.
     isolation.not_dumpable()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # far above what a submission may hold
     Server(socket.socket(fileno=args.control), args.scratch).serve()
 
 
