@@ -93,7 +93,8 @@ def time_cnngrade(folder: Path, out: Path, workers: int | None, sandboxed: bool,
         # Without the sandbox: a PATH on which bwrap cannot be found (everything else is called by full path).
         environment["PATH"] = str(out.parent / "no-bwrap")
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=environment)
+    # Run from outside the repository: `-m` would otherwise import this checkout's package for any Python.
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=environment, cwd=out.parent)
     with PeakMemory(process.pid) as memory:
         summary, _ = process.communicate()
     elapsed = time.perf_counter() - started

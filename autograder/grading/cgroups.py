@@ -1,12 +1,12 @@
-"""Cgroups for the sandbox: one folder per controller that the sandbox's uid may make child cgroups in.
+"""A memory cgroup per fork server: all a submission holds, across processes and files, under one cap.
 
-Rlimits bound each process, not a submission: thirty processes each at the address-space cap,
-memory held in tmpfs or memfd files, or many runnable threads are not counted together. A
-cgroup per submission is, so where the grader may (as root, on cgroup v1 controllers, as this
-machine and CI have) it hands the sandbox one folder per controller, owned by the sandbox's uid.
-Each watcher makes its submission's cgroup there with the limits set (autograder/sandboxed/
-isolation.py); this module only makes and removes the folders. Elsewhere there is no delegation
-and the rlimits stand alone.
+Rlimits bound each process, not a submission: thirty processes each at the address-space cap, or
+memory held in tmpfs or memfd files, are not counted together. A memory cgroup counts them all.
+Each fork server serves one submission at a time, so where the grader may (as root, on a cgroup
+v1 memory controller, as this project's machines have) it starts each server's sandbox inside a
+cgroup of its own (autograder/grading/unprivileged.py enters it before bubblewrap starts): every
+submission is then born inside it, with no cgroup migration per submission (each costs an RCU
+grace period, milliseconds). Elsewhere there is no cgroup and the rlimits stand alone.
 """
 from __future__ import annotations
 
@@ -15,83 +15,72 @@ import secrets
 import time
 from pathlib import Path
 
-# What a submission's cgroup bounds: all its memory (tmpfs and memfd included), its processes and
-# threads, and its share of the CPU (one share each, however many processes it starts).
-CONTROLLERS = ("memory", "pids", "cpu")
-# The files the sandbox's uid must be able to write in the delegated folder itself.
-OWNED_FILES = ("cgroup.procs", "tasks")
+# What the fork server itself holds (the preloaded modules), on top of what a submission may use.
+SERVER_BYTES = 256 * 1024 * 1024
 
 
-def _own_cgroup(controller: str) -> str | None:
-    """This process's cgroup path in the v1 hierarchy of `controller`."""
+def _own_cgroup() -> str | None:
+    """This process's path in the v1 memory hierarchy."""
     for line in Path("/proc/self/cgroup").read_text().splitlines():
         _, controllers, path = line.split(":", 2)
-        if controller in controllers.split(","):
+        if "memory" in controllers.split(","):
             return path
     return None
 
 
-def _mount_of(controller: str) -> Path | None:
-    """Where the v1 hierarchy holding `controller` is mounted."""
+def _memory_mount() -> Path | None:
     for line in Path("/proc/self/mountinfo").read_text().splitlines():
         fields = line.split()
         separator = fields.index("-")
-        kind, options = fields[separator + 1], fields[separator + 3]
-        if kind == "cgroup" and controller in options.split(","):
+        if fields[separator + 1] == "cgroup" and "memory" in fields[separator + 3].split(","):
             return Path(fields[4])
     return None
 
 
-def delegate(uid: int, gid: int) -> dict[str, Path]:
-    """A fresh folder per controller, owned by uid; {} where the grader cannot make them."""
+def memory_cgroup(submission_bytes: int) -> Path | None:
+    """A fresh memory cgroup for one fork server and the submission it runs; None where the grader cannot make one."""
     if os.geteuid() != 0:
-        return {}
-    made: dict[str, Path] = {}
-    name = f"cnngrade-{os.getpid()}-{secrets.token_hex(4)}"
+        return None
+    mount, own = _memory_mount(), _own_cgroup()
+    if mount is None or own is None:
+        return None
+    parent = mount / own.lstrip("/")
+    _remove_stale(parent)
+    folder = parent / f"cnngrade-{os.getpid()}-{secrets.token_hex(4)}"
+    limit = str(submission_bytes + SERVER_BYTES)
     try:
-        for controller in CONTROLLERS:
-            mount, path = _mount_of(controller), _own_cgroup(controller)
-            if mount is None or path is None:
-                raise OSError(f"no cgroup v1 hierarchy for {controller}")
-            parent = mount / path.lstrip("/")
-            _remove_stale(parent)
-            folder = parent / name
-            folder.mkdir()
-            made[controller] = folder
-            for item in (folder, *(folder / file for file in OWNED_FILES)):
-                os.chown(item, uid, gid)
+        folder.mkdir()
+        (folder / "memory.limit_in_bytes").write_text(limit)
     except OSError:
-        release(made)
-        return {}
-    return made
+        release(folder, patience=0)
+        return None
+    try:
+        (folder / "memory.memsw.limit_in_bytes").write_text(limit)
+    except OSError:
+        pass  # exists only with swap accounting
+    return folder
 
 
 def _remove_stale(parent: Path) -> None:
-    """Folders a grader killed outright (kill -9) could not remove: gone once their grader is."""
+    """Cgroups a grader killed outright (kill -9) could not remove: gone once their grader is."""
     for stale in parent.glob("cnngrade-*-*"):
         pid = stale.name.split("-")[1]
         if pid.isdigit() and not Path(f"/proc/{pid}").exists():
-            release({"stale": stale}, patience=0)
+            release(stale, patience=0)
 
 
-def release(folders: dict[str, Path], patience: float = 5.0) -> None:
-    """Remove the delegated folders, and any child cgroup a watcher could not remove itself.
-
-    A submission killed as the run ends may take a moment to leave its cgroup: busy folders are
-    tried again for up to `patience` seconds."""
+def release(folder: Path | None, patience: float = 5.0) -> None:
+    """Remove the cgroup once its last process is gone: the kernel may need a moment after that."""
+    if folder is None:
+        return
     deadline = time.monotonic() + patience
-    left = [child for folder in folders.values() if folder.is_dir() for child in folder.iterdir() if child.is_dir()]
-    left += list(folders.values())
-    while left:
-        busy = []
-        for folder in left:
-            try:
-                folder.rmdir()
-            except FileNotFoundError:
-                pass
-            except OSError:
-                busy.append(folder)
-        if not busy or time.monotonic() > deadline:
+    while True:
+        try:
+            folder.rmdir()
             return
-        left = busy
-        time.sleep(0.05)
+        except FileNotFoundError:
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.05)

@@ -13,7 +13,7 @@ from distributed import Client, Future, KilledWorker, LocalCluster, as_completed
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from .executor import Job, Phase1Outcome, guarded_run
-from .forkserver_client import ForkServer
+from .forkserver_client import ServerPool
 from ..results import CRASH
 from .sandbox import Sandbox, detect
 
@@ -22,7 +22,8 @@ WAIT_FOR_WORKERS = 120.0
 
 
 class ForkServers(WorkerPlugin):
-    """Keeps one fork server in each Dask worker process: started at its first job, closed with it."""
+    """Keeps the fork servers of each Dask worker process (one per job running at once, as on one
+    machine): started as jobs need them, closed with the worker."""
 
     # A second grader on the same cluster must share a running server, never tear it down mid-job.
     idempotent = True
@@ -34,7 +35,7 @@ class ForkServers(WorkerPlugin):
     def setup(self, worker: Any) -> None:
         # Set here, not in __init__: the plugin is pickled to the workers, and a lock is not picklable.
         self._lock = threading.Lock()
-        self._servers: dict[tuple[str, ...], ForkServer] = {}
+        self._pools: dict[tuple[tuple[str, ...], int], ServerPool] = {}
         self._isolation: Sandbox | None = None
 
     def isolation(self) -> Sandbox:
@@ -44,22 +45,20 @@ class ForkServers(WorkerPlugin):
                 self._isolation = self.sandbox or detect()
             return self._isolation
 
-    def server(self, preload: tuple[str, ...]) -> ForkServer:
-        """This worker's server for jobs that preload these modules; a new one if the last has died."""
+    def servers(self, job: Job) -> ServerPool:
+        """This worker's servers for jobs like this one (the same preload and memory cap)."""
         isolation = self.isolation()
         with self._lock:
-            server = self._servers.get(preload)
-            if server is None or server.closed:
-                if server is not None:
-                    server.close()
-                server = self._servers[preload] = ForkServer(isolation, preload)
-            return server
+            key = (job.preload, job.memory_bytes)
+            if key not in self._pools:
+                self._pools[key] = ServerPool(isolation, job.preload, job.memory_bytes)
+            return self._pools[key]
 
     def teardown(self, worker: Any) -> None:
         with self._lock:
-            for server in self._servers.values():
-                server.close()  # the server kills any child still running, then exits
-            self._servers.clear()
+            for pool in self._pools.values():
+                pool.close()  # each server kills any child still running, then exits
+            self._pools.clear()
 
 
 def _job_fields(job: Job) -> dict[str, Any]:
@@ -79,7 +78,7 @@ def run_on_worker(fields: dict[str, Any], plugin: str) -> dict[str, Any]:
     job = _job_from_fields(fields)
     isolation = forkservers.isolation()
     # The same wait, kill and classification as on one machine, and the same guard around them.
-    outcome = guarded_run(lambda: forkservers.server(job.preload), job)
+    outcome = guarded_run(forkservers.servers(job), job)
     return {"status": outcome.status, "message": outcome.message, "data": outcome.data,
             "seconds": outcome.seconds, "warning": isolation.warning}
 

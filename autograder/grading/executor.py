@@ -9,11 +9,10 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence
+from typing import Any, Iterable, Iterator, Protocol
 
 from ..results import CRASH, MEMORY, OK, TIMEOUT
 from ..sandboxed import wire
@@ -21,7 +20,7 @@ from ..sandboxed.child import EXIT_INTERNAL, EXIT_MEMORY, Limits
 from ..sandboxed.runner import first_code_line
 from .channel import ChannelReport, decode_answers, read_child
 from ..sandboxed.forkserver import EXIT_COULD_NOT_START
-from .forkserver_client import ForkServer
+from .forkserver_client import ForkServer, ServerPool
 from .sandbox import Sandbox
 
 # A fork takes milliseconds; a server that cannot start a child in this long is broken.
@@ -96,29 +95,6 @@ def classify(data: dict[str, Any] | None, killed_for_time: bool, exitcode: int |
                          "(an exit() or os._exit() in a cell, or a crash)." + kept, data, seconds)
 
 
-class _Servers:
-    """The run's fork server, started again if it ever dies, so later submissions still run."""
-
-    def __init__(self, sandbox: Sandbox, preload: Sequence[str]):
-        self._sandbox, self._preload = sandbox, tuple(preload)
-        self._lock = threading.Lock()
-        self._server: ForkServer | None = None
-        self._retired: list[ForkServer] = []
-
-    def get(self) -> ForkServer:
-        with self._lock:
-            if self._server is None or self._server.closed:
-                if self._server is not None:
-                    self._retired.append(self._server)
-                self._server = ForkServer(self._sandbox, self._preload)
-            return self._server
-
-    def close(self) -> None:
-        with self._lock:
-            for server in [*self._retired, *([self._server] if self._server else [])]:
-                server.close()
-
-
 class LocalExecutor:
     """Fresh child processes on this machine, forked from a prepared server, `workers` at a time."""
 
@@ -131,10 +107,11 @@ class LocalExecutor:
         jobs = list(jobs)
         if not jobs:
             return
-        servers = _Servers(self.sandbox, jobs[0].preload)
+        # Every job of a run has the same preload and memory cap.
+        servers = ServerPool(self.sandbox, jobs[0].preload, jobs[0].memory_bytes)
         try:
             with ThreadPoolExecutor(max_workers=self.workers) as pool:
-                futures = {pool.submit(guarded_run, servers.get, job): job for job in jobs}
+                futures = {pool.submit(guarded_run, servers, job): job for job in jobs}
                 try:
                     for future in as_completed(futures):
                         yield futures[future], future.result()
@@ -145,11 +122,12 @@ class LocalExecutor:
             servers.close()
 
 
-def guarded_run(server: Callable[[], ForkServer], job: Job) -> Phase1Outcome:
-    """run_one, and whatever goes wrong in the grader's own handling of this job stays on its row."""
+def guarded_run(servers: ServerPool, job: Job) -> Phase1Outcome:
+    """run_one on a server of its own, and whatever goes wrong in the grader's handling of this job stays on its row."""
     started = time.monotonic()
     try:
-        return run_one(server(), job)
+        with servers.server() as server:
+            return run_one(server, job)
     except Exception as error:  # noqa: BLE001 - one submission's trouble is never the run's
         return Phase1Outcome(CRASH, f"The grader could not run this notebook ({type(error).__name__}). "
                              "Nothing could be graded; grade it again.", None, time.monotonic() - started,

@@ -10,13 +10,14 @@ import json
 import socket
 import subprocess
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from ..sandboxed.child import Limits
 from ..sandboxed.forkserver import CONTROL_PACKET, request
 from . import cgroups
-from .sandbox import SANDBOX_UID, Sandbox
+from .sandbox import Sandbox
 
 
 @dataclass
@@ -32,11 +33,13 @@ class _Request:
 class ForkServer:
     """One fork server process and the state of each child it started for us."""
 
-    def __init__(self, sandbox: Sandbox, preload: Sequence[str] = ()):
+    def __init__(self, sandbox: Sandbox, preload: Sequence[str] = (), memory_bytes: int | None = None):
+        """`memory_bytes`: what the one submission at a time this server is used for may hold in
+        all, where the grader can make a memory cgroup for it (cgroups.py)."""
         self._control, server_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self._cgroups = cgroups.delegate(SANDBOX_UID, SANDBOX_UID) if sandbox.isolated else {}
+        self._cgroup = cgroups.memory_cgroup(memory_bytes) if sandbox.isolated and memory_bytes else None
         try:
-            self._process = subprocess.Popen(sandbox.forkserver_command(server_end.fileno(), preload, self._cgroups),
+            self._process = subprocess.Popen(sandbox.forkserver_command(server_end.fileno(), preload, self._cgroup),
                                              pass_fds=[server_end.fileno()], stdin=subprocess.DEVNULL,
                                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         finally:
@@ -130,4 +133,39 @@ class ForkServer:
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
-        cgroups.release(self._cgroups)
+        cgroups.release(self._cgroup)
+
+
+class ServerPool:
+    """Fork servers lent out one submission at a time, made as needed, replaced when one dies.
+
+    One submission per server, so that each server's memory cgroup bounds one submission."""
+
+    def __init__(self, sandbox: Sandbox, preload: Sequence[str] = (), memory_bytes: int | None = None):
+        self._sandbox, self._preload, self._memory_bytes = sandbox, tuple(preload), memory_bytes
+        self._lock = threading.Lock()
+        self._idle: list[ForkServer] = []
+        self._all: list[ForkServer] = []
+
+    @contextmanager
+    def server(self) -> Iterator[ForkServer]:
+        with self._lock:
+            while self._idle and self._idle[-1].closed:
+                self._idle.pop()  # died while idle; closed with the pool
+            server = self._idle.pop() if self._idle else None
+        if server is None:
+            server = ForkServer(self._sandbox, self._preload, self._memory_bytes)
+            with self._lock:
+                self._all.append(server)
+        try:
+            yield server
+        finally:
+            with self._lock:
+                if not server.closed:
+                    self._idle.append(server)
+
+    def close(self) -> None:
+        with self._lock:
+            servers, self._all, self._idle = self._all, [], []
+        for server in servers:
+            server.close()

@@ -15,10 +15,9 @@ import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Sequence
 
 import autograder
-from autograder.sandboxed.isolation import CGROUP_ROOT
 
 SANDBOX_UID = 65534  # nobody
 # Each child mounts its own tmpfs here; everything else in the sandbox is read-only.
@@ -39,12 +38,11 @@ class Sandbox:
     def isolated(self) -> bool:
         return self.kind == "bubblewrap"
 
-    def forkserver_command(self, control_fd: int, preload: Sequence[str] = (),
-                           cgroups: Mapping[str, Path] | None = None) -> list[str]:
-        """The fork server's command line; `cgroups`: folders (by controller) delegated to the sandbox."""
+    def forkserver_command(self, control_fd: int, preload: Sequence[str] = (), cgroup: Path | None = None) -> list[str]:
+        """The fork server's command line; `cgroup`: a memory cgroup for the whole sandbox (root only)."""
         server = [sys.executable, "-m", "autograder.sandboxed.forkserver", "--control", str(control_fd),
                   "--preload", *preload]
-        return sandboxed(server + ["--scratch", SANDBOX_SCRATCH], cgroups or {}) if self.isolated else server
+        return sandboxed(server + ["--scratch", SANDBOX_SCRATCH], cgroup) if self.isolated else server
 
 
 def _secret_dirs() -> list[Path]:
@@ -86,21 +84,18 @@ def bwrap_arguments() -> list[str]:
     return arguments + ["--remount-ro", "/tmp", "--remount-ro", "/dev", "--remount-ro", "/"]
 
 
-def sandboxed(command: list[str], cgroups: Mapping[str, Path] | None = None) -> list[str]:
-    """`command` inside bubblewrap; started as an unprivileged uid when the grader is root.
+def sandboxed(command: list[str], cgroup: Path | None = None) -> list[str]:
+    """`command` inside bubblewrap; started as an unprivileged uid (in `cgroup`) when the grader is root.
 
     As root, bubblewrap would map the sandbox to host uid 0, and the kernel treats uid 0 as root
     for whatever root owns in the sandbox's view (/proc/sys among it) and for the process limit."""
-    arguments = bwrap_arguments()
-    delegated = [arg for controller, folder in sorted((cgroups or {}).items())
-                 for arg in ("--bind", str(folder), f"{CGROUP_ROOT}/{controller}")]
-    # Before the last remount: the delegated folders stay writable (only the watchers see them).
-    inner = arguments[:-2] + delegated + arguments[-2:] + ["--", *command]
+    inner = bwrap_arguments() + ["--", *command]
     if os.geteuid() != 0:
         return inner
     reach = [arg for directory in _visible_dirs() for arg in ("--reach", str(directory))]
+    enter = ["--cgroup", str(cgroup)] if cgroup else []
     return [sys.executable, "-m", "autograder.grading.unprivileged", "--uid", str(SANDBOX_UID),
-            "--gid", str(SANDBOX_UID), *reach, "--", *inner]
+            "--gid", str(SANDBOX_UID), *reach, *enter, "--", *inner]
 
 
 NAMESPACE_PROBE = ("import sys; from autograder.sandboxed import isolation; "

@@ -7,7 +7,7 @@ through this launcher instead: in a mount namespace of its own, it makes each fo
 needs reachable (a folder under /root, mode 0700, is mounted at the same path on a tmpfs that
 others may traverse), then drops to the unprivileged uid and runs the command.
 
-    python -m autograder.grading.unprivileged --uid 65534 --gid 65534 --reach DIR ... -- COMMAND ...
+    python -m autograder.grading.unprivileged --uid 65534 --gid 65534 --reach DIR ... [--cgroup DIR] -- COMMAND ...
 """
 from __future__ import annotations
 
@@ -62,9 +62,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--uid", type=int, required=True)
     parser.add_argument("--gid", type=int, required=True)
     parser.add_argument("--reach", type=Path, action="append", default=[])
+    parser.add_argument("--cgroup", type=Path, default=None, help="a cgroup to enter first, with all that follows")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if args.cgroup:
+        # Before anything is started: every process of the sandbox is then born inside it.
+        (args.cgroup / "cgroup.procs").write_text("0")
     _check(_libc.unshare(CLONE_NEWNS), "unshare")
     _check(_libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "make / private")
     make_reachable(args.reach)

@@ -110,7 +110,6 @@ def watcher_main(sock: socket.socket, limits: Limits, scratch: str | None) -> No
     # Without a sandbox's /scratch the folder lives on the host: made here, so it is removed here.
     own_folder = not (scratch and os.path.isdir(scratch))
     folder = tempfile.mkdtemp(prefix="cnngrade-work-") if own_folder else str(scratch)
-    cgroups = isolation.submission_cgroups(limits.memory_bytes, limits.processes)
     # The submission tells whether the watcher still lives by this pipe, whose write end only the
     # watcher holds: in its own PID namespace, getppid() says nothing.
     alive_read, alive_write = os.pipe()
@@ -118,7 +117,7 @@ def watcher_main(sock: socket.socket, limits: Limits, scratch: str | None) -> No
     if pid == 0:
         try:
             os.close(alive_write)
-            submission_main(sock, limits, folder, isolated, alive_read, cgroups)
+            submission_main(sock, limits, folder, isolated, alive_read)
         finally:
             os._exit(EXIT_INTERNAL)
     os.close(alive_read)
@@ -128,19 +127,17 @@ def watcher_main(sock: socket.socket, limits: Limits, scratch: str | None) -> No
     _, status = os.waitpid(pid, 0)
     if not isolated:
         isolation.kill_group(pid)  # no PID namespace did it: whatever its process group still holds
-    isolation.remove_cgroups(cgroups)
     if own_folder:
         shutil.rmtree(folder, ignore_errors=True)
     _exit_like(status)
 
 
 def submission_main(sock: socket.socket, limits: Limits, folder: str, isolated: bool,
-                    watcher_alive: int, cgroups: list[str]) -> NoReturn:
+                    watcher_alive: int) -> NoReturn:
     isolation.die_with_parent()
     if select.select([watcher_alive], [], [], 0)[0]:
         os._exit(EXIT_INTERNAL)  # the watcher died before we could be tied to it
     os.close(watcher_alive)
-    isolation.enter_cgroups(cgroups)
     if not isolated:
         os.setsid()  # a process group of our own for the watcher to kill, in place of a PID namespace
     signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -17,16 +17,12 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
-import time
 
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 1, 4, 38
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = (
     0x00020000, 0x08000000, 0x10000000, 0x20000000, 0x40000000)
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x8, 0x4000, 0x40000
 SHM_BYTES = 16 * 1024 * 1024
-# Where the sandbox sees the cgroup folders the grader delegated to it, one per controller.
-CGROUP_ROOT = "/cgroup"
-MS_RDONLY = 0x1
 _CAPABILITY_V3 = 0x20080522
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -84,8 +80,6 @@ def private_mounts(scratch_size: int, folder: str) -> str:
         _libc.mount(b"tmpfs", folder.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, f"size={scratch_size},mode=0700".encode())
         if os.path.isdir("/dev/shm"):
             _libc.mount(b"tmpfs", b"/dev/shm", b"tmpfs", MS_NOSUID | MS_NODEV, f"size={SHM_BYTES},mode=1777".encode())
-        if os.path.isdir(CGROUP_ROOT):  # every submission's cgroup is there: out of sight, out of reach
-            _libc.mount(b"tmpfs", CGROUP_ROOT.encode(), b"tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, b"size=4k")
         # A /proc of this PID namespace: no other submission, nor the fork server, is listed,
         # so none of their /proc files (oom_score_adj, autogroup, ...) can be reached.
         _libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
@@ -93,60 +87,6 @@ def private_mounts(scratch_size: int, folder: str) -> str:
             _libc.mount(b"devpts", b"/dev/pts", b"devpts", MS_NOSUID | MS_NOEXEC, b"newinstance,ptmxmode=0666")
     os.environ["TMPDIR"] = folder
     return folder
-
-
-def submission_cgroups(memory_bytes: int, processes: int) -> list[str]:
-    """In the watcher: a cgroup of the submission's own in each delegated folder, its limits set.
-
-    The memory limit counts everything the submission holds, tmpfs and memfd files included,
-    across all its processes; the process limit counts threads too; the CPU is shared per
-    cgroup, so each submission gets one share. [] where the grader delegated none."""
-    if not os.path.isdir(CGROUP_ROOT):
-        return []
-    limits = {"memory": [("memory.limit_in_bytes", memory_bytes), ("memory.memsw.limit_in_bytes", memory_bytes)],
-              "pids": [("pids.max", processes)]}
-    made = []
-    name = f"{os.getpid()}-{os.urandom(4).hex()}"
-    for controller in sorted(os.listdir(CGROUP_ROOT)):
-        folder = os.path.join(CGROUP_ROOT, controller, name)
-        try:
-            os.mkdir(folder)
-        except OSError:
-            continue
-        made.append(folder)
-        for file, value in limits.get(controller, []):
-            try:
-                _write(os.path.join(folder, file), str(value))
-            except OSError:
-                pass  # memsw exists only with swap accounting
-    return made
-
-
-def enter_cgroups(folders: list[str]) -> None:
-    """In the submission, before it runs anything: into its cgroups, with all it will start."""
-    for folder in folders:
-        try:
-            _write(os.path.join(folder, "cgroup.procs"), "0")
-        except OSError:
-            pass
-
-
-def remove_cgroups(folders: list[str]) -> None:
-    """In the watcher, once the submission and everything it started are gone (the kernel may
-    need a moment more to let go of the cgroups: a few tries; the grader removes what is left)."""
-    for _ in range(20):
-        left = []
-        for folder in folders:
-            try:
-                os.rmdir(folder)
-            except FileNotFoundError:
-                pass
-            except OSError:
-                left.append(folder)
-        if not left:
-            return
-        folders = left
-        time.sleep(0.01)
 
 
 def no_more_privileges() -> None:
