@@ -203,7 +203,9 @@ def test_joining_a_running_scheduler_grades_as_the_local_executor(scheduler: str
             grade(assignment="hw1", submissions=submissions, out=tmp_path / "dask", seed=7, timeout=5,
                   executor=executor)
         servers = _fork_servers_under(worker.pid)
-        assert len(servers) == 1  # one per worker process, shared by its two threads, kept for the next run
+        # One per job running at once on the worker (two threads): each serves one submission at a
+        # time, in a memory cgroup of its own where the grader may make one; kept for the next run.
+        assert 1 <= len(servers) <= 2
     finally:
         _stop(worker)
     assert not any(Path(f"/proc/{pid}").exists() for pid in servers)  # closed with its worker
