@@ -1,8 +1,9 @@
 """Executors run phase 1 (the student's notebook) for a batch of jobs; one small interface.
 
 The local executor forks every submission from a prepared fork server (autograder.sandboxed.forkserver:
-numpy, IPython's transformer and this package already imported), so each notebook gets a fresh
-process without paying for interpreter start-up; a fake in the tests stands in for it.
+numpy, IPython's transformer and the runner already imported), so each notebook gets a fresh
+process without paying for interpreter start-up; a pool of servers serves one submission each at
+a time (so that each server's memory cgroup bounds one submission); a fake in the tests stands in.
 """
 from __future__ import annotations
 
