@@ -171,3 +171,50 @@ def test_a_submission_s_memory_is_bounded_across_processes_and_files(sandbox: Sa
     assert (outcomes["honest"].status, outcomes["honest"].data["values"]["seen"]) == ("ok", 42)
     leftovers = list(made.parent.glob(f"cnngrade-{os.getpid()}-*"))
     assert leftovers == []
+
+
+# Memory a submission leaves for the kernel to free after it ends: SysV shared memory goes with its
+# IPC namespace, later. The next submission on the same server must not start short of it.
+LEAVE_SHARED_MEMORY = """import ctypes
+libc = ctypes.CDLL(None)
+libc.shmat.restype = ctypes.c_void_p
+while True:
+    segment = libc.shmget(0, 16 << 20, 0o1000 | 0o600)
+    if segment < 0:
+        break
+    address = libc.shmat(segment, None, 0)
+    ctypes.memset(address, 1, 16 << 20)
+    libc.shmdt(ctypes.c_void_p(address))
+"""
+
+# Undo the OOM preference (dumpable again, oom_score_adj 0), then fill memory no process maps, so
+# that the kernel's choice inside the cgroup falls on the fork server.
+TAKE_THE_SERVER_DOWN = """import ctypes, os, sys
+ctypes.CDLL(None).prctl(4, 1, 0, 0, 0)
+try:
+    open("/proc/self/oom_score_adj", "w").write("0")
+except OSError:
+    pass
+os.execv(sys.executable, [sys.executable, "-S", "-c",
+         "import os\\nheld = []\\nwhile True:\\n    fd = os.memfd_create('x')\\n"
+         "    [os.write(fd, b'x' * (1 << 20)) for _ in range(32)]\\n    held.append(fd)"])
+"""
+
+NEEDS_MEMORY = "import numpy as np\nheld = np.ones(50_000_000 // 8)\nseen = 42\n"
+
+
+@pytest.mark.parametrize("attack", [pytest.param(LEAVE_SHARED_MEMORY, id="sysv-shared-memory"),
+                                    pytest.param(TAKE_THE_SERVER_DOWN, id="server-oom-killed")])
+def test_what_one_submission_leaves_in_its_server_never_reaches_the_next(sandbox: Sandbox, attack: str) -> None:
+    from autograder.grading import cgroups
+
+    made = cgroups.memory_cgroup(2**29)
+    cgroups.release(made)
+    if made is None:
+        pytest.skip("this machine does not let the grader make memory cgroups")
+    # One worker: the honest notebook is served by the server the attacker just used.
+    jobs = [Job("attacker", ("seen = 1", attack), ("seen",), {}, timeout=20, memory_bytes=2**29),
+            Job("honest", (NEEDS_MEMORY,), ("seen",), {}, timeout=20, memory_bytes=2**29)]
+    outcomes = {job.submission: outcome for job, outcome in LocalExecutor(1, sandbox).run(jobs)}
+    assert (outcomes["honest"].status, outcomes["honest"].data["values"]["seen"]) == ("ok", 42)
+    assert not outcomes["attacker"].graders_fault  # its own memory use, not the grader's failing

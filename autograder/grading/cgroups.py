@@ -61,6 +61,49 @@ def memory_cgroup(submission_bytes: int) -> Path | None:
     return folder
 
 
+# What may stay charged to a server's cgroup between two submissions: the server's own pages. More
+# (memory a submission left to the kernel to free later, such as SysV shared memory freed with its
+# IPC namespace) must be gone before the server is lent again.
+IDLE_BYTES = 192 * 1024 * 1024
+
+
+def _stat(folder: Path, *names: str) -> int:
+    values = dict(line.split() for line in (folder / "memory.stat").read_text().splitlines())
+    return sum(int(values.get(name, 0)) for name in names)
+
+
+def held_bytes(folder: Path) -> int:
+    """Memory charged to the cgroup that reclaim cannot take back: process memory and shared memory."""
+    return _stat(folder, "rss", "shmem")
+
+
+def oom_kills(folder: Path | None) -> int:
+    """How many processes the kernel has killed in this cgroup for want of memory."""
+    if folder is None:
+        return 0
+    try:
+        fields = dict(line.split() for line in (folder / "memory.oom_control").read_text().splitlines())
+        return int(fields.get("oom_kill", 0))
+    except (OSError, ValueError):
+        return 0
+
+
+def settles(folder: Path | None, patience: float = 1.0) -> bool:
+    """True once the cgroup holds no more than a server between submissions; False after `patience` s."""
+    if folder is None:
+        return True
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            if held_bytes(folder) <= IDLE_BYTES:
+                return True
+        except (OSError, ValueError):
+            return False
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+
+
 def _remove_stale(parent: Path) -> None:
     """Cgroups a grader killed outright (kill -9) could not remove: gone once their grader is."""
     for stale in parent.glob("cnngrade-*-*"):

@@ -154,6 +154,7 @@ def run_one(server: ForkServer, job: Job) -> Phase1Outcome:
     deadline = started + job.timeout
     request_id = server.start(Limits(seconds=job.timeout, memory_bytes=job.memory_bytes))
     report, channel = ChannelReport(), None
+    oom_kills = server.oom_kills()
     try:
         channel = server.channel(request_id, START_SECONDS)
         if channel is not None:
@@ -170,6 +171,11 @@ def run_one(server: ForkServer, job: Job) -> Phase1Outcome:
             server.wait(request_id, KILL_SECONDS)
         exitcode = server.finish(request_id)
     seconds = time.monotonic() - started
+    if exitcode is None and server.closed and server.oom_kills() > oom_kills:
+        # One submission per server and cgroup: the memory that took the server down was this notebook's.
+        return Phase1Outcome(MEMORY, "The notebook ran out of memory: it used so much that its grading process was "
+                             f"stopped{_last_cell_started(report.progress, job.cells)}." + _kept(decode_answers(report.latest)),
+                             decode_answers(report.latest), seconds)
     if channel is None or (exitcode is None and server.closed) or \
             (exitcode in (EXIT_INTERNAL, EXIT_COULD_NOT_START) and report.progress is None and report.latest is None):
         return Phase1Outcome(CRASH, "The grader could not start this notebook's process. Nothing could be graded; "

@@ -79,6 +79,13 @@ class ForkServer:
         for unclaimed in channels:
             unclaimed.close()
 
+    def settled(self) -> bool:
+        """Whether the next submission would find this server's memory cgroup as a fresh one would be."""
+        return cgroups.settles(self._cgroup)
+
+    def oom_kills(self) -> int:
+        return cgroups.oom_kills(self._cgroup)
+
     def start(self, limits: Limits) -> int:
         """Ask for a child; its channel comes with channel()."""
         with self._changed:
@@ -160,9 +167,20 @@ class ServerPool:
         try:
             yield server
         finally:
-            with self._lock:
-                if not server.closed:
+            # A server is lent again only once what the last submission left to the kernel is freed;
+            # otherwise the next honest notebook would start short of memory. If it is not, soon, a
+            # fresh server takes its place.
+            if not server.closed and server.settled():
+                with self._lock:
                     self._idle.append(server)
+            else:
+                self._retire(server)
+
+    def _retire(self, server: ForkServer) -> None:
+        with self._lock:
+            if server in self._all:
+                self._all.remove(server)
+        server.close()
 
     def close(self) -> None:
         with self._lock:
