@@ -170,18 +170,24 @@ def run_one(server: ForkServer, job: Job) -> Phase1Outcome:
             server.kill(request_id)
             server.wait(request_id, KILL_SECONDS)
         exitcode = server.finish(request_id)
-    seconds = time.monotonic() - started
-    if exitcode is None and server.closed and server.oom_kills() > oom_kills:
+    server_lost = exitcode is None and server.closed
+    return _outcome(job, report, exitcode, server_lost, server.oom_kills() > oom_kills, channel is None,
+                    time.monotonic() - started)
+
+
+def _outcome(job: Job, report: ChannelReport, exitcode: int | None, server_lost: bool, killed_for_memory: bool,
+             never_started: bool, seconds: float) -> Phase1Outcome:
+    """How phase 1 ended for this job, from what its channel said and how its processes ended."""
+    last_cell = _last_cell_started(report.progress, job.cells)
+    data = decode_answers(report.latest)
+    if server_lost and killed_for_memory:
         # One submission per server and cgroup: the memory that took the server down was this notebook's.
         return Phase1Outcome(MEMORY, "The notebook ran out of memory: it used so much that its grading process was "
-                             f"stopped{_last_cell_started(report.progress, job.cells)}." + _kept(decode_answers(report.latest)),
-                             decode_answers(report.latest), seconds)
-    if channel is None or (exitcode is None and server.closed) or \
+                             f"stopped{last_cell}." + _kept(data), data, seconds)
+    if never_started or server_lost or \
             (exitcode in (EXIT_INTERNAL, EXIT_COULD_NOT_START) and report.progress is None and report.latest is None):
         return Phase1Outcome(CRASH, "The grader could not start this notebook's process. Nothing could be graded; "
                              "grade it again.", None, seconds, graders_fault=True)
-    last_cell = _last_cell_started(report.progress, job.cells)
-    data = decode_answers(report.latest)
     if report.violation:
         return Phase1Outcome(CRASH, "The notebook's process wrote something on the grader's channel that is not "
                              f"an answer ({report.violation}), so it was stopped{last_cell}."
