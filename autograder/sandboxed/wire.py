@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 HEADER = struct.Struct(">BI")
-# The job (grader to child): a notebook is at most 20 MiB, its JSON a little more.
 JOB, PROGRESS, SNAPSHOT, FINAL, TOO_LARGE = 1, 2, 3, 4, 5
 CHILD_KINDS = frozenset({PROGRESS, SNAPSHOT, FINAL, TOO_LARGE})
+# The job (grader to child): a notebook is at most 20 MiB, its JSON a little more.
 JOB_CAP = 64 * 1024 * 1024
 # Far above any honest answer set (the largest is a few KB); small enough that decoding one costs little.
 ANSWERS_CAP = 8 * 1024 * 1024
