@@ -349,8 +349,8 @@ HW2 = Homework(
                  "output size equals n.", "def same_padding(n, f, s=1):\n    ..."),
         Question("q3", 'With a 6x6 input, f=3 and s=2, p = (ns - n + f - s)/2 = 3.5. Which rounding keeps the output at '
                  '6x6: `hw2_rounding = "floor"` or `"ceil"`?', "hw2_rounding = ..."),
-        Question("q4", "That padding, `hw2_padding` (an int), and `hw2_output_if_floor`, the output size that the other "
-                 "rounding would give.", "hw2_padding = ...\nhw2_output_if_floor = ..."),
+        Question("q4", "That padding, `hw2_padding` (an int), and `hw2_output_other_rounding`, the output size that the other "
+                 "rounding would give.", "hw2_padding = ...\nhw2_output_other_rounding = ..."),
     ),
 )
 
@@ -366,14 +366,14 @@ def hw2_samples() -> dict[str, Sample]:
 
         same_padding(6, 3, 2)
     """)
-    q4 = "hw2_padding = 4\nhw2_output_if_floor = output_size(6, 3, p=3, s=2)\nhw2_output_if_floor"
+    q4 = "hw2_padding = 4\nhw2_output_other_rounding = output_size(6, 3, p=3, s=2)\nhw2_output_other_rounding"
     correct = {"q1": q1, "q2": q2, "q3": 'hw2_rounding = "ceil"', "q4": q4}
     return common_samples(
         HW2,
         correct,
         typo_in_names={
             "q2": q2.replace("same_padding", "same_pad"),
-            "q4": q4.replace("hw2_output_if_floor", "hw2_output_floor"),
+            "q4": q4.replace("hw2_output_other_rounding", "hw2_output_floor"),
         },
         raises_midway={"q2": src("""
             def same_padding(n, f, s=1):
@@ -381,24 +381,24 @@ def hw2_samples() -> dict[str, Sample]:
 
             same_padding(6, 3, 2)
         """)},
-        nan_answers={"q4": "hw2_padding = 4\nhw2_output_if_floor = np.nan   # floor doesn't work, so no output?"},
+        nan_answers={"q4": "hw2_padding = 4\nhw2_output_other_rounding = np.nan   # floor doesn't work, so no output?"},
         floor_instead_of_ceil={
             "q2": q2.replace("math.ceil(", "math.floor(").replace("rounded up", "rounded down"),
             "q3": 'hw2_rounding = "floor"',
-            "q4": "hw2_padding = 3\nhw2_output_if_floor = 6   # floor keeps it at 6x6",
+            "q4": "hw2_padding = 3\nhw2_output_other_rounding = 6   # floor keeps it at 6x6",
         },
         missing_plus_one={"q1": "def output_size(n, f, p=0, s=1):\n    return (n + 2*p - f) // s"},
         float_returns={
             "q1": "def output_size(n, f, p=0, s=1):\n    return np.floor((n + 2*p - f) / s + 1)",
             "q2": "def same_padding(n, f, s=1):\n    return np.ceil((n*s - n + f - s) / 2)",
-            "q4": "hw2_padding = same_padding(6, 3, 2)\nhw2_output_if_floor = output_size(6, 3, 3.0, 2)\n"
-                  "hw2_padding, hw2_output_if_floor",
+            "q4": "hw2_padding = same_padding(6, 3, 2)\nhw2_output_other_rounding = output_size(6, 3, 3.0, 2)\n"
+                  "hw2_padding, hw2_output_other_rounding",
         },
         numpy_ints={
             "q1": "def output_size(n, f, p=0, s=1):\n    return np.floor_divide(n + 2*p - f, s) + 1",
             "q2": "def same_padding(n, f, s=1):\n    return np.ceil((n*s - n + f - s) / 2).astype(int)",
-            "q4": "hw2_padding = same_padding(6, 3, 2)\nhw2_output_if_floor = output_size(6, 3, 3, 2)\n"
-                  "hw2_padding, hw2_output_if_floor",
+            "q4": "hw2_padding = same_padding(6, 3, 2)\nhw2_output_other_rounding = output_size(6, 3, 3, 2)\n"
+                  "hw2_padding, hw2_output_other_rounding",
         },
         stride_one_formula={"q2": "def same_padding(n, f, s=1):\n    return (f - 1) // 2"},
         rounding_capitalised={"q3": 'hw2_rounding = " Ceil "'},

@@ -2,7 +2,7 @@
 
 import math
 
-__all__ = ["hw2_output_if_floor", "hw2_padding", "hw2_rounding", "output_size", "same_padding"]
+__all__ = ["hw2_output_other_rounding", "hw2_padding", "hw2_rounding", "output_size", "same_padding"]
 
 
 def output_size(n: int, f: int, p: int = 0, s: int = 1) -> int:
@@ -37,4 +37,4 @@ hw2_rounding = next(
     name for name, rnd in _ROUNDINGS.items() if output_size(_N, _F, rnd(_RAW_PADDING), _S) == _N
 )
 hw2_padding = _ROUNDINGS[hw2_rounding](_RAW_PADDING)
-hw2_output_if_floor = output_size(_N, _F, math.floor(_RAW_PADDING), _S)
+hw2_output_other_rounding = output_size(_N, _F, math.floor(_RAW_PADDING), _S)

@@ -135,4 +135,4 @@ def test_nan_is_refused_with_a_message() -> None:
 def test_hw2_reference_answers_follow_from_the_formula() -> None:
     # The floor padding really shrinks the 6x6 input and the ceil one keeps it.
     assert hw2.output_size(6, 3, hw2.hw2_padding, 2) == 6
-    assert hw2.output_size(6, 3, hw2.hw2_padding - 1, 2) == hw2.hw2_output_if_floor < 6
+    assert hw2.output_size(6, 3, hw2.hw2_padding - 1, 2) == hw2.hw2_output_other_rounding < 6

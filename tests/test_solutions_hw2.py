@@ -65,10 +65,10 @@ def test_hw2_answers_agree_with_the_formula() -> None:
     # The chosen padding keeps the size; the other rounding really shrinks it.
     assert _torch_length(n, f, hw2.hw2_padding, s) == n
     other = math.floor(raw) if hw2.hw2_rounding == "ceil" else math.ceil(raw)
-    assert hw2.hw2_output_if_floor == _torch_length(n, f, other, s) < n
+    assert hw2.hw2_output_other_rounding == _torch_length(n, f, other, s) < n
 
 
 def test_contract_names_are_exported() -> None:
-    contract = {"output_size", "same_padding", "hw2_rounding", "hw2_padding", "hw2_output_if_floor"}
+    contract = {"output_size", "same_padding", "hw2_rounding", "hw2_padding", "hw2_output_other_rounding"}
     assert contract <= set(hw2.__all__)
     assert all(hasattr(hw2, name) for name in hw2.__all__)

@@ -11,7 +11,7 @@ from ..checks.compare import check_count
 from ..checks.core import Answers, Case, CheckFailed, Probe
 from .common import probe_cases, rng_for, value_case
 
-VALUES = ("hw2_rounding", "hw2_padding", "hw2_output_if_floor")
+VALUES = ("hw2_rounding", "hw2_padding", "hw2_output_other_rounding")
 FUNCTIONS = ("output_size", "same_padding")
 PROBES_EACH = 4
 
@@ -64,7 +64,7 @@ def _padding_value(answers: Answers) -> None:
 
 
 def _floor_output(answers: Answers) -> None:
-    check_count(answers.value("hw2_output_if_floor"), "hw2_output_if_floor", ref.hw2_output_if_floor,
+    check_count(answers.value("hw2_output_other_rounding"), "hw2_output_other_rounding", ref.hw2_output_other_rounding,
                 {"the rounded-down padding is assumed to keep the size: compute output_size(6, 3, p, 2) with that p": 6})
 
 
@@ -75,5 +75,5 @@ def hidden_cases(seed: int) -> tuple[Case, ...]:
         *probe_cases("hw2.q2", "same_padding", probes["same_padding"], 1, _padding_check),
         value_case("hw2.q3.value", "hw2_rounding is the rounding that keeps 6x6", 1, _rounding_check),
         value_case("hw2.q4.padding", "hw2_padding is the same padding for n=6, f=3, s=2", 1, _padding_value),
-        value_case("hw2.q4.floor", "hw2_output_if_floor is the size the other rounding gives", 1, _floor_output),
+        value_case("hw2.q4.other-rounding", "hw2_output_other_rounding is the size the other rounding gives", 1, _floor_output),
     )
