@@ -19,6 +19,7 @@ import nbformat
 
 from .course import ASSIGNMENTS, assignment as find_assignment
 from .errors import BuildError
+from .master_cells import fill_from_registry
 
 CHECKS_BUNDLE = "cnn_checks"
 WHEELS = "wheels"
@@ -102,7 +103,11 @@ def stage(root: Path, name: str, wheel: Path, staging: Path) -> Path:
     (staging / WHEELS).mkdir()
     shutil.copy2(wheel, staging / WHEELS / wheel.name)
     (staging / "requirements.txt").write_text(_requirements(wheel))
-    return staging / f"{name}.ipynb"
+    master = staging / f"{name}.ipynb"
+    notebook = nbformat.read(master, as_version=4)
+    fill_from_registry(notebook, find_assignment(name))
+    nbformat.write(notebook, master)
+    return master
 
 
 def normalise_notebook(path: Path) -> None:

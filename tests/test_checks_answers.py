@@ -9,6 +9,7 @@ import pytest
 from autograder.checks import codec
 from autograder.checks.answers import LiveAnswers, RecordedAnswers
 from autograder.checks.core import CheckFailed, Probe
+from autograder.checks.given import NEVER_SUGGESTED
 from autograder.checks.plain import to_plain
 
 PROBE = Probe("conv2d.test-probe", (np.arange(12.0).reshape(3, 4), np.ones((2, 2))), {"stride": 1, "sizes": [1, 2]},
@@ -207,3 +208,16 @@ def test_recorded_calls_give_the_live_verdict(name: str) -> None:
     want_kind, want = _verdict(lambda: live.call(name, PROBE))
     assert got_kind == want_kind
     np.testing.assert_equal(got, want)
+
+
+@pytest.mark.parametrize("given", sorted(NEVER_SUGGESTED))
+def test_a_missing_answer_is_never_told_to_rename_a_name_the_notebook_gives(given: str) -> None:
+    answer = f"{given}_edges"
+    with pytest.raises(CheckFailed) as failure:
+        LiveAnswers({given: np.ones((3, 3))}).value(answer)
+    assert "rename" not in str(failure.value) and f"`{given}`" not in str(failure.value)
+
+
+def test_a_misspelt_answer_is_told_its_right_name() -> None:
+    with pytest.raises(CheckFailed, match="You defined `horizontal_edgse`: rename it to `horizontal_edges`"):
+        LiveAnswers({"horizontal": np.ones((3, 3)), "horizontal_edgse": np.ones((4, 4))}).value("horizontal_edges")

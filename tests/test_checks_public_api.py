@@ -47,6 +47,32 @@ def test_public_probes_are_keyed_by_assignment_with_unique_ids() -> None:
     assert len(ids) == len(set(ids))
 
 
+class _RecordingAnswers:
+    """A correct submission that notes every probe a check calls a function on."""
+
+    def __init__(self, namespace: dict) -> None:
+        self._live = checks.answers.LiveAnswers(namespace)
+        self.called: list[str] = []
+
+    def value(self, name: str) -> object:
+        return self._live.value(name)
+
+    def call(self, name: str, probe: checks.Probe) -> object:
+        self.called.append(probe.id)
+        return self._live.call(name, probe)
+
+
+@pytest.mark.parametrize("case", checks.PUBLIC_CASES, ids=lambda case: case.id)
+def test_every_probe_a_public_case_calls_is_registered_with_it(case: checks.Case) -> None:
+    # The bulk grader runs a function only on registered probes: one called but not registered
+    # would score every student 0 ("was not run on ...") while grader.check passes.
+    from tests.factories import reference_namespace
+
+    answers = _RecordingAnswers(reference_namespace(case.assignment))
+    case.check(answers)
+    assert set(answers.called) == {probe.id for probe in case.probes}
+
+
 # --- the safety property: nothing in the package can reach an answer --------------------------
 
 def _modules_reached(node: ast.Import | ast.ImportFrom) -> list[tuple[int, str]]:

@@ -13,11 +13,13 @@ import numpy as np
 
 from . import codec
 from .core import CheckFailed, Probe
+from .given import NEVER_SUGGESTED
 from .plain import NotPlainData, to_plain
 
 
 def missing_message(name: str, defined: Iterable[str] = ()) -> str:
-    close = difflib.get_close_matches(name, [n for n in defined if not n.startswith("_")], n=1, cutoff=0.75)
+    candidates = [n for n in defined if not n.startswith("_") and n not in NEVER_SUGGESTED]
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.75)
     hint = f" You defined `{close[0]}`: rename it to `{name}`." if close else ""
     return (f"`{name}` is not defined. Run the cell that defines it, and keep the name exactly "
             f"`{name}`: the grader looks answers up by name.{hint}")
