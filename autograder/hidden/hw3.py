@@ -10,7 +10,7 @@ from ..checks.coerce import same_vector_shape
 from ..checks.compare import check_count
 from ..checks.core import Answers, Case, CheckFailed, Probe
 from ..checks.tables import COLUMNS, read_cell
-from .common import probe_cases, rng_for, value_case
+from .common import cached_probes, merged_counts, probe_cases, redraw, rng_for, value_case
 
 VALUES = ("lenet_table",)
 # Students build the table with pandas: the fork server imports it once for the whole class.
@@ -60,28 +60,47 @@ def _cell_case(row: str, column: str) -> Case:
     return value_case(f"hw3.q1.{row}.{column}", f"LeNet table, {row} {column}", CELL_POINTS, check)
 
 
-def hidden_probes(seed: int) -> dict[str, tuple[Probe, ...]]:
+def _conv_mistakes(f: int, c: int, n: int) -> dict[str, int]:
+    return {CHANNEL_MISTAKE: ref.conv_params(f, 1, n), NO_BIAS_MISTAKE: f * f * c * n,
+            "the layer gets a single bias: every filter has its own": f * f * c * n + 1,
+            "the filter's side is counted once (f x n_C_prev): a filter has f x f x n_C_prev weights":
+                (f * c + 1) * n,
+            "each input channel gets a bias: a filter has one bias, whatever its depth": (f * f + 1) * c * n,
+            "only one filter is counted: multiply by n_filters": ref.conv_params(f, c, 1)}
+
+
+def _fc_mistakes(n_in: int, n_out: int) -> dict[str, int]:
+    return {SINGLE_BIAS_MISTAKE: n_in * n_out + 1, NO_BIAS_MISTAKE: n_in * n_out,
+            "each input gets a bias instead of each unit (n_in x n_out + n_out)": n_in * n_out + n_in,
+            "both the inputs and the units get biases; only the units do": n_in * n_out + n_in + n_out}
+
+
+def _hidden_probes(seed: int) -> dict[str, tuple[Probe, ...]]:
+    # f, n_C_prev and n_filters are at least 2 and n_in differs from n_out, so every count of the
+    # mistake lists differs from the right one: a mistake loses the same cases on every seed.
     rng = rng_for(seed, "hw3")
     conv, fc = [], []
     for index in range(1, PROBES_EACH + 1):
-        f, c, n = int(rng.choice([1, 3, 5, 7])), int(rng.integers(2, 65)), int(rng.integers(2, 129))
+        f, c, n = redraw(lambda: (int(rng.integers(2, 8)), int(rng.integers(2, 65)), int(rng.integers(2, 129))),
+                         lambda d: ref.conv_params(*d) not in _conv_mistakes(*d).values(), "conv_params probe")
         conv.append(Probe(f"conv_params.hidden-{index}", (f, c, n), {}, f"f={f}, n_c_prev={c}, n_filters={n}"))
-        n_in, n_out = int(rng.integers(2, 5000)), int(rng.integers(2, 500))
+        n_in, n_out = redraw(lambda: (int(rng.integers(2, 5000)), int(rng.integers(2, 500))),
+                             lambda d: ref.fc_params(*d) not in _fc_mistakes(*d).values(), "fc_params probe")
         fc.append(Probe(f"fc_params.hidden-{index}", (n_in, n_out), {}, f"n_in={n_in}, n_out={n_out}"))
     return {"conv_params": tuple(conv), "fc_params": tuple(fc)}
 
 
+hidden_probes = cached_probes(_hidden_probes)
+
+
 def _conv_check(output: Any, probe: Probe) -> None:
-    f, c, n = probe.args
-    check_count(output, "conv_params(...)", ref.conv_params(f, c, n),
-                {CHANNEL_MISTAKE: ref.conv_params(f, 1, n), NO_BIAS_MISTAKE: f * f * c * n},
+    check_count(output, "conv_params(...)", ref.conv_params(*probe.args), merged_counts(_conv_mistakes(*probe.args)),
                 probe.description)
 
 
 def _fc_check(output: Any, probe: Probe) -> None:
-    n_in, n_out = probe.args
-    check_count(output, "fc_params(...)", ref.fc_params(n_in, n_out),
-                {SINGLE_BIAS_MISTAKE: n_in * n_out + 1, NO_BIAS_MISTAKE: n_in * n_out}, probe.description)
+    check_count(output, "fc_params(...)", ref.fc_params(*probe.args), merged_counts(_fc_mistakes(*probe.args)),
+                probe.description)
 
 
 def hidden_cases(seed: int) -> tuple[Case, ...]:

@@ -1,0 +1,143 @@
+"""Every known-wrong function (autograder/hidden/mutants.py) loses points, and the same points on every seed.
+
+Each mutant is graded in-process, as `cnngrade grade` scores recorded answers (grade.score_cases: a
+check that raises anything but CheckFailed scores 0), on the public and hidden cases of its
+question for SEED_COUNT seeds. The rest of the namespace is the reference, so only the mutant's
+question can lose points.
+
+    .venv/bin/python -m tests.test_mutants          # prints the matrix: mutant x question, points lost
+"""
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Sequence
+
+import pytest
+
+from autograder.checks.answers import LiveAnswers
+from autograder.checks.core import Case
+from autograder.course import assignment
+from autograder.grade import score_cases
+from autograder.hidden.mutants import ASSIGNMENT_OF, Mutant, all_mutants, mutants
+
+from .factories import reference_namespace
+
+SEED_COUNT = 200
+SEEDS = tuple(range(SEED_COUNT))
+
+
+@lru_cache(maxsize=None)
+def question_of(function: str) -> str:
+    """The question whose cases call `function` (its probe cases are named q.function-k)."""
+    return next(case.question for case in assignment(ASSIGNMENT_OF[function]).cases(0) if f".{function}-" in case.id)
+
+
+@lru_cache(maxsize=None)
+def all_cases(name: str, seed: int) -> tuple[Case, ...]:
+    return assignment(name).cases(seed)
+
+
+@lru_cache(maxsize=None)
+def question_cases(function: str, seed: int) -> tuple[Case, ...]:
+    """The public and hidden cases of the function's question, for one seed."""
+    question = question_of(function)
+    return tuple(case for case in all_cases(ASSIGNMENT_OF[function], seed) if case.question == question)
+
+
+def points_lost(function: str, implementation: object, seed: int, cases: Sequence[Case] | None = None) -> float:
+    """What `implementation` in place of the reference's `function` loses on the question's cases."""
+    namespace = reference_namespace(ASSIGNMENT_OF[function]) | {function: implementation}
+    cases = question_cases(function, seed) if cases is None else cases
+    with warnings.catch_warnings():
+        # A mutant may average an empty window, as the student's code would: NaN, then a failed case.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        results = score_cases(cases, LiveAnswers(namespace))
+    return sum(result.max_score - result.score for result in results)
+
+
+def losses(function: str, implementation: object, seeds: Sequence[int]) -> list[float]:
+    """Points lost on each seed. The public cases do not depend on the seed: they are run once."""
+    public = [case for case in question_cases(function, seeds[0]) if not case.hidden]
+    fixed = points_lost(function, implementation, seeds[0], public)
+    return [fixed + points_lost(function, implementation, seed,
+                                [case for case in question_cases(function, seed) if case.hidden])
+            for seed in seeds]
+
+
+@dataclass(frozen=True)
+class Row:
+    mutant: Mutant
+    question: str
+    lost: float
+    out_of: float
+    seeds: int
+    varying: tuple[tuple[int, float], ...]   # (seed, points lost) where it differs from the first seed
+
+
+def matrix(functions: Sequence[str] | None = None, seeds: Sequence[int] = SEEDS) -> list[Row]:
+    rows = []
+    for m in all_mutants():
+        if functions is not None and m.function not in functions:
+            continue
+        lost = losses(m.function, m.implementation, seeds)
+        out_of = sum(case.points for case in question_cases(m.function, seeds[0]))
+        varying = tuple((seed, points) for seed, points in zip(seeds, lost, strict=True) if points != lost[0])
+        rows.append(Row(m, f"{ASSIGNMENT_OF[m.function]}.{question_of(m.function)}", lost[0], out_of, len(seeds),
+                        varying))
+    return rows
+
+
+FUNCTIONS = sorted(ASSIGNMENT_OF, key=lambda name: (ASSIGNMENT_OF[name], name))
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_reference_loses_nothing(function: str) -> None:
+    from solutions import hw1, hw2, hw3, hw5
+    reference = {"hw1": hw1, "hw2": hw2, "hw3": hw3, "hw5": hw5}[ASSIGNMENT_OF[function]]
+    assert [points_lost(function, getattr(reference, function), seed) for seed in SEEDS[:20]] == [0] * 20
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_every_mutant_loses_the_same_points_on_every_seed(function: str) -> None:
+    assert mutants(function), f"no mutants for {function}"
+    problems = []
+    for row in matrix([function]):
+        if row.lost == 0:
+            problems.append(f"{row.mutant.name}: full marks on seed {SEEDS[0]}")
+        if row.varying:
+            problems.append(f"{row.mutant.name}: loses {row.lost} on seed {SEEDS[0]} but "
+                            + ", ".join(f"{lost} on seed {seed}" for seed, lost in row.varying[:5]))
+    assert problems == []
+
+
+def test_the_check_can_fail_a_mutant_that_escapes() -> None:
+    # The harness itself: a "mutant" that is the reference in disguise is caught as losing nothing.
+    from solutions import hw1
+    assert points_lost("conv2d", lambda x, k, stride=1, padding=0: hw1.conv2d(x, k, stride, padding), 0) == 0
+    assert points_lost("conv2d", lambda x, k, stride=1, padding=0: hw1.conv2d(x, k, stride, padding) + 1e-3, 0) > 0
+
+
+def format_matrix(rows: Sequence[Row]) -> str:
+    width = max(len(f"{row.mutant.function}/{row.mutant.name}") for row in rows)
+    lines = [f"{'mutant':<{width}}  question  lost / of   seeds  constant"]
+    for row in rows:
+        label = f"{row.mutant.function}/{row.mutant.name}"
+        lines.append(f"{label:<{width}}  {row.question:<8}  {row.lost:>4g} / {row.out_of:<4g} {row.seeds:>5}  "
+                     f"{'yes' if not row.varying else 'NO: ' + str(row.varying[:3])}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str]) -> None:
+    seeds = range(int(argv[0])) if argv else SEEDS
+    start = time.perf_counter()
+    rows = matrix(seeds=tuple(seeds))
+    print(format_matrix(rows))
+    print(f"\n{len(rows)} mutants, {len(seeds)} seeds each, {time.perf_counter() - start:.1f} s")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
