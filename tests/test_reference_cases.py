@@ -136,3 +136,15 @@ def test_hw2_reference_answers_follow_from_the_formula() -> None:
     # The floor padding really shrinks the 6x6 input and the ceil one keeps it.
     assert hw2.output_size(6, 3, hw2.hw2_padding, 2) == 6
     assert hw2.output_size(6, 3, hw2.hw2_padding - 1, 2) == hw2.hw2_output_other_rounding < 6
+
+
+@pytest.mark.parametrize("row", [row for row, layer in hw3.LENET if isinstance(layer, hw3.Dense)])
+def test_a_dense_row_given_no_parameters_is_told_it_is_a_dense_layer(row: str) -> None:
+    namespace = reference_namespace("hw3")
+    shape, size, _ = namespace["lenet_table"][row]
+    namespace["lenet_table"] = {**namespace["lenet_table"], row: (shape, size, 0)}
+    case = next(case for case in assignment("hw3").cases(0) if case.id == f"hw3.q1.{row}.params")
+    rows = [name for name, _ in hw3.LENET]
+    n_in, units = hw3.lenet_table()[rows[rows.index(row) - 1]][1], dict(hw3.LENET)[row].units
+    with pytest.raises(CheckFailed, match=f"dense layer \\({n_in} → {units},"):
+        case.check(LiveAnswers(namespace))

@@ -57,9 +57,12 @@ def _secret_dirs() -> list[Path]:
     return found
 
 
+def _prefixes() -> set[Path]:
+    return {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix), Path(sys.base_exec_prefix)}
+
+
 def _visible_dirs() -> list[Path]:
-    prefixes = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix), Path(sys.base_exec_prefix)}
-    return sorted(prefixes | {Path(autograder.__file__).parent})
+    return sorted(_prefixes() | {Path(autograder.__file__).parent})
 
 
 def bwrap_arguments() -> list[str]:
@@ -69,6 +72,11 @@ def bwrap_arguments() -> list[str]:
                  "--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/tmp",
                  "--setenv", "LANG", "C.UTF-8", "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
                  "--setenv", "TMPDIR", SANDBOX_SCRATCH, "--dir", SANDBOX_SCRATCH, "--chdir", SANDBOX_SCRATCH]
+    package_parent = Path(autograder.__file__).parent.parent
+    if not any(prefix == package_parent or prefix in package_parent.parents for prefix in _prefixes()):
+        # A source checkout (editable install, or a copy on PYTHONPATH): the sandbox imports the very
+        # package the grader runs, not whatever the environment's .pth files point at.
+        arguments += ["--setenv", "PYTHONPATH", str(package_parent)]
     for directory in SYSTEM_DIRS:
         arguments += ["--ro-bind-try", directory, directory]
     for file in SYSTEM_FILES:

@@ -25,6 +25,8 @@ SINGLE_BIAS_MISTAKE = ("the layer gets a single bias, as the lecture's printed t
                        "unit has its own bias (n_in x n_out + n_out)")
 NO_BIAS_MISTAKE = "the biases are left out: every filter or unit has one bias"
 POOL_PARAMS_MISTAKE = "a pooling layer is given parameters"
+NO_PARAMS_MISTAKE = ("the row is given no parameters: it is a dense layer ({n_in} → {units}, weights and one "
+                     "bias per unit); the softmax after the last one adds none")
 
 
 def _params_mistakes(row: str) -> dict[str, int]:
@@ -34,7 +36,9 @@ def _params_mistakes(row: str) -> dict[str, int]:
     if isinstance(layer, ref.Conv):
         return {CHANNEL_MISTAKE: printed, NO_BIAS_MISTAKE: expected - layer.filters}
     if isinstance(layer, ref.Dense):
-        return {SINGLE_BIAS_MISTAKE: printed, NO_BIAS_MISTAKE: expected - layer.units}
+        n_in = (expected - layer.units) // layer.units
+        return {SINGLE_BIAS_MISTAKE: printed, NO_BIAS_MISTAKE: expected - layer.units,
+                NO_PARAMS_MISTAKE.format(n_in=n_in, units=layer.units): 0}
     return {}
 
 
