@@ -6,6 +6,7 @@ host). The student bundle is normalised so that building twice gives the same by
 """
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from typing import Sequence
 import nbformat
 
 from .course import ASSIGNMENTS, assignment as find_assignment
+from .checks.environment import MASTER_BUILD_VARIABLE
 from .errors import BuildError
 from .master_cells import fill_from_registry
 
@@ -72,7 +74,9 @@ class Built:
 
 
 def _run(command: list[str], cwd: Path, what: str) -> None:
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    # The master's solution cells call solutions/, the one reference, which no student may import.
+    environment = {**os.environ, MASTER_BUILD_VARIABLE: "solutions"}
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=environment)
     if done.returncode != 0:
         raise BuildError(f"{what} failed (exit {done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
 

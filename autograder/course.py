@@ -86,4 +86,4 @@ def grading_seed() -> int:
 def run_case(case_id: str, env: Mapping[str, Any]) -> None:
     """Run one case on a live notebook namespace (the Otter tests); raise CheckFailed on failure."""
     cases = {case.id: case for case in assignment(case_id.split(".")[0]).cases(grading_seed())}
-    cases[case_id].check(LiveAnswers(env))
+    cases[case_id].check(LiveAnswers(env, course_rule=True))

@@ -131,21 +131,32 @@ def score_cases(cases: Sequence[Case], answers: Any, unavailable: str = "") -> t
     return tuple(results)
 
 
-def _cell_error_notes(data: dict[str, Any]) -> tuple[list[str], bool]:
+def _cell_note(error: dict[str, Any]) -> str:
+    message = str(error.get("message"))[:200]
+    if error.get("refused") is True:  # a line grading does not run (a shell command, %pip, ...)
+        return f"cell {error.get('cell')}: {message}"
+    return f"cell {error.get('cell')} raised {error.get('error')}: {message}"
+
+
+def _cell_error_notes(data: dict[str, Any]) -> tuple[list[str], bool, bool]:
+    """The notes on the first cells that failed; whether one ran out of memory; whether all were refusals."""
     errors = data.get("cell_errors")
     errors = [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
-    notes = [f"cell {e.get('cell')} raised {e.get('error')}: {str(e.get('message'))[:120]}" for e in errors[:3]]
+    notes = [_cell_note(e) for e in errors[:3]]
     if len(errors) > 3:
         notes.append(f"and {len(errors) - 3} more cells raised errors")
-    return notes, any(e.get("error") == "MemoryError" for e in errors)
+    only_refusals = all(e.get("refused") is True for e in errors)
+    return notes, any(e.get("error") == "MemoryError" for e in errors), only_refusals
 
 
 def _row_status(outcome: Phase1Outcome) -> tuple[str, str]:
     if outcome.status != OK or outcome.data is None:
         return outcome.status, outcome.message
-    notes, out_of_memory = _cell_error_notes(outcome.data)
+    notes, out_of_memory, only_refusals = _cell_error_notes(outcome.data)
     if out_of_memory:
         return MEMORY, "A cell ran out of memory (" + "; ".join(notes) + "). The other answers were still graded."
+    if notes and only_refusals:
+        return OK, "Some lines were not run when graded (" + "; ".join(notes) + ")."
     if notes:
         return OK, "Some cells raised errors (" + "; ".join(notes) + "); the other cells still ran."
     return OK, ""

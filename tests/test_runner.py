@@ -1,5 +1,11 @@
-"""Phase 1 in-process: cells run in order, answers are recorded after each cell and at the end."""
+"""Phase 1 in-process: cells run through IPython's shell in order, answers are recorded after each
+cell and at the end, errors and what grading does not run are recorded per cell, and the course's
+import rule holds while the cells run."""
 from __future__ import annotations
+
+import builtins
+import importlib
+import sys
 
 import pytest
 
@@ -7,6 +13,8 @@ from autograder.checks import codec
 from autograder.course import assignment
 from autograder.sandboxed.extraction import probe_to_json
 from autograder.sandboxed.runner import run
+
+CORRECT_Q1 = "vertical_edges = [[1] * 4] * 4"
 
 
 def job(cells: list[str], name: str = "hw1", probe_seconds: float = 2.0) -> dict:
@@ -19,9 +27,16 @@ def errors_of(outputs: dict) -> list[str]:
     return [message for message in map(codec.error_message, outputs.values()) if message]
 
 
+def q1_recorded(result: dict) -> bool:
+    return codec.error_message(result["values"]["vertical_edges"]) is None
+
+
 def test_a_helper_defined_in_a_later_cell_is_used_at_the_end() -> None:
-    result = run(job(["def conv2d(x, k, stride=1, padding=0):\n    return helper(x, k, stride, padding)",
-                      "from solutions.hw1 import conv2d as helper"]))
+    helper = ("import numpy as np\ndef helper(x, k, stride, padding):\n    x = np.pad(np.asarray(x, float), padding)\n"
+              "    k = np.asarray(k, float)\n    f = k.shape[0]\n    n, m = (x.shape[0] - f) // stride + 1, "
+              "(x.shape[1] - f) // stride + 1\n    return np.array([[np.sum(x[i*stride:i*stride+f, j*stride:j*stride+f]"
+              " * k) for j in range(m)] for i in range(n)])")
+    result = run(job(["def conv2d(x, k, stride=1, padding=0):\n    return helper(x, k, stride, padding)", helper]))
     assert errors_of(result["calls"]["conv2d"]) == []
 
 
@@ -53,16 +68,150 @@ def test_a_function_that_catches_everything_still_times_out() -> None:
 
 
 @pytest.mark.parametrize("source", [
-    pytest.param("%matplotlib inline", id="line-magic"),
-    pytest.param("%%time\nx = 1", id="cell-magic"),
-    pytest.param("!pip install numpy", id="shell"),
-    pytest.param("files = !ls", id="shell-capture"),
+    pytest.param("%matplotlib inline", id="matplotlib"),
+    pytest.param("%%time\nx = 1", id="time-cell"),
+    pytest.param("%time x = 1", id="time-line"),
+    pytest.param("%timeit 1 + 1", id="timeit-line"),
+    pytest.param("%%timeit\n1 + 1", id="timeit-cell"),
+    pytest.param("%%capture captured\nprint('hidden')", id="capture"),
+    pytest.param("display(3)\nfrom IPython.display import display as shown, Markdown\nshown(Markdown('*x*'))", id="display"),
+    pytest.param("%%writefile notes.txt\nsome text", id="writefile"),
+    pytest.param("x = 3\nx?", id="help"),
+    pytest.param("%load_ext autoreload\n%autoreload 2", id="autoreload"),
     pytest.param("import otter\ngrader = otter.Notebook('hw1.ipynb')\ngrader.check('q1')\ngrader.export()", id="otter"),
 ])
-def test_ipython_syntax_and_otter_calls_do_nothing(source: str) -> None:
-    result = run(job([source, "vertical_edges = [[1] * 4] * 4"]))
+def test_magics_display_and_otter_calls_run_as_in_jupyter(source: str, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # %%writefile writes where the notebook runs
+    result = run(job([source, CORRECT_Q1]))
     assert result["cell_errors"] == []
-    assert codec.error_message(result["values"]["vertical_edges"]) is None
+    assert q1_recorded(result)
+
+
+def test_matplotlib_magic_without_matplotlib_is_a_note_and_the_cell_goes_on(monkeypatch) -> None:
+    for module in ("matplotlib", "matplotlib.pyplot", "matplotlib_inline", "matplotlib_inline.backend_inline"):
+        monkeypatch.setitem(sys.modules, module, None)  # as if not installed
+    result = run(job(["%matplotlib inline\n" + CORRECT_Q1]))
+    (note,) = result["cell_errors"]
+    assert note["refused"] is True and note["message"].startswith("`%matplotlib inline` had no effect: matplotlib")
+    assert q1_recorded(result)
+
+
+def test_a_cell_magic_defines_its_names_in_the_notebook() -> None:
+    result = run(job(["%%time\n" + CORRECT_Q1]))
+    assert q1_recorded(result)
+    result = run(job(["%%capture out\nprint('not shown')\n" + CORRECT_Q1, "print(out.stdout.strip())"]))
+    assert q1_recorded(result) and "not shown" in result["output"]
+    assert result["output"].count("not shown") == 1  # captured by the magic, printed once by the next cell
+
+
+def test_display_and_cell_results_reach_the_captured_output() -> None:
+    result = run(job(["display('shown by display')", "'the value of the last line'", "None"]))
+    assert "shown by display" in result["output"] and "the value of the last line" in result["output"]
+
+
+@pytest.mark.parametrize(("source", "named"), [
+    pytest.param("!pip install numpy", "`!pip install numpy`", id="shell"),
+    pytest.param("files = !ls", "`!ls`", id="shell-capture"),
+    pytest.param("%system ls", "`!ls`", id="system-magic"),
+    pytest.param("%ls", "`!ls", id="alias"),
+    pytest.param("%%bash\necho hi", "`%%bash`", id="bash"),
+    pytest.param("%%script sh\necho hi", "`%%script sh`", id="script"),
+    pytest.param("%pip install scipy", "`%pip install scipy`", id="pip"),
+    pytest.param("%conda install scipy", "`%conda install scipy`", id="conda"),
+    pytest.param("%run helpers.py", "`%run helpers.py`", id="run"),
+    pytest.param("%load helpers.py", "`%load helpers.py`", id="load"),
+    pytest.param("%pastebin 1", "`%pastebin 1`", id="pastebin"),
+    pytest.param("%debug", "`%debug`", id="debug"),
+])
+def test_what_grading_does_not_run_is_skipped_with_a_note(source: str, named: str) -> None:
+    result = run(job([source + "\nprint('the rest', 'of the cell')", CORRECT_Q1]))
+    (note,) = result["cell_errors"]
+    assert note["cell"] == 1 and note["refused"] is True and note["error"] == "NotRunWhenGraded"
+    assert note["message"].startswith(named) and "was not run" in note["message"]
+    assert q1_recorded(result)
+    # A line that is not run leaves the rest of its cell running; a cell magic owns its whole cell.
+    assert ("the rest of the cell" in result["output"]) is (not source.startswith("%%"))
+
+
+def test_each_failing_cell_is_recorded_and_the_next_still_runs() -> None:
+    cells = ["raise ValueError('midway')", "%%time\nraise KeyError('in time')", "%%capture\nraise TypeError('hidden')",
+             "def broken(:\n    pass", "import sys\nsys.exit(3)", "exit()", "raise KeyboardInterrupt", CORRECT_Q1]
+    result = run(job(cells))
+    assert [(e["cell"], e["error"]) for e in result["cell_errors"]] == [
+        (1, "ValueError"), (2, "KeyError"), (3, "TypeError"), (4, "SyntaxError"), (5, "SystemExit"), (6, "SystemExit"),
+        (7, "KeyboardInterrupt")]
+    first = result["cell_errors"][0]
+    assert first == {"cell": 1, "error": "ValueError", "message": "midway", "line": "raise ValueError('midway')"}
+    assert result["cell_errors"][3]["message"] == "invalid syntax (line 1)"
+    assert q1_recorded(result)
+    assert "ValueError: midway" in result["output"] and "Traceback" not in result["output"]
+
+
+def test_errors_are_recorded_even_when_the_notebook_breaks_its_output() -> None:
+    breaking = ("import sys\nclass Broken:\n    def write(self, text):\n        raise OSError('no output')\n"
+                "    def flush(self):\n        pass\nsys.stdout = sys.stderr = Broken()")
+    result = run(job([breaking, "raise ValueError('still recorded')", CORRECT_Q1]))
+    assert [(e["cell"], e["error"]) for e in result["cell_errors"]] == [(2, "ValueError")]
+    assert q1_recorded(result)
+
+
+def test_nothing_of_one_notebook_is_left_for_the_next() -> None:
+    run(job(["secret = 42", "x = 1\nx", CORRECT_Q1]))
+    result = run(job(["print(sorted(k for k in globals() if not k.startswith('_')))", "print(len(In), len(Out))"]))
+    assert "secret" not in result["output"] and "vertical_edges" not in result["output"]
+    assert "3 0" in result["output"]  # In holds '' and this notebook's two cells; Out is empty
+
+
+@pytest.mark.parametrize("source", [
+    pytest.param("import scipy", id="import"),
+    pytest.param("import scipy.signal as ss", id="import-as"),
+    pytest.param("from scipy.signal import correlate2d", id="from-import"),
+    pytest.param("import importlib\nimportlib.import_module('scipy')", id="import_module"),
+    pytest.param("__import__('scipy')", id="dunder-import"),
+    pytest.param("import not_a_real_package_at_all", id="not-installed"),
+    pytest.param("import dateutil", id="imported-by-pandas"),
+    pytest.param("%load_ext scipy", id="load_ext"),
+])
+def test_imports_outside_the_course_rule_are_refused_with_the_rule(source: str) -> None:
+    import pandas  # noqa: F401 - dateutil is then in sys.modules: already imported makes no difference
+
+    result = run(job([source + "\n" + CORRECT_Q1]))
+    (error,) = result["cell_errors"]
+    assert error["error"] == "RefusedImport"
+    assert "cannot be used: when graded, a notebook may import only the standard library, numpy and pandas" \
+        in error["message"]
+    assert not q1_recorded(result)  # the import raised: the rest of that cell did not run
+
+
+def test_a_refused_import_inside_a_function_fails_its_calls_with_the_rule() -> None:
+    cells = ["def conv2d(x, k, stride=1, padding=0):\n    from scipy.signal import correlate2d\n"
+             "    return correlate2d(x, k)"]
+    result = run(job(cells))
+    messages = errors_of(result["calls"]["conv2d"])
+    assert messages and all("`scipy` cannot be used" in m for m in messages)
+
+
+def test_the_standard_library_numpy_pandas_and_their_own_imports_are_allowed() -> None:
+    cells = ["import math, json, itertools, collections.abc\nfrom functools import reduce\nimport numpy as np\n"
+             "from numpy.lib.stride_tricks import sliding_window_view\nimport pandas as pd",
+             "df = pd.DataFrame({'a': [1, 2], 't': pd.to_datetime(['2020-01-01', '2021-03-04'])})\n"
+             "df['t'].dt.tz_localize('UTC')\npd.Timestamp('2020-01-01', tz='Europe/Paris')",
+             "import io\npd.read_csv(io.StringIO('a,b\\n1,2\\n')).describe()",
+             "def f():\n    import math\n    return math.pi\nf()",
+             "try:\n    import scipy\nexcept ImportError:\n    fallback = True\nfallback",
+             CORRECT_Q1]
+    result = run(job(cells))
+    assert result["cell_errors"] == []
+    assert q1_recorded(result)
+
+
+def test_the_import_rule_and_the_notebook_modules_are_undone_after_the_run() -> None:
+    before = (builtins.__import__, importlib.import_module, list(sys.meta_path), sys.modules.get("__main__"),
+              sys.modules.get("otter"))
+    run(job(["import scipy", CORRECT_Q1]))
+    after = (builtins.__import__, importlib.import_module, list(sys.meta_path), sys.modules.get("__main__"),
+             sys.modules.get("otter"))
+    assert after == before
 
 
 def test_printing_is_captured_and_capped() -> None:

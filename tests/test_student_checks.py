@@ -37,8 +37,18 @@ def test_a_right_form_passes_the_public_check(grader) -> None:
 
 
 def test_public_function_checks_run_on_the_students_function(grader) -> None:
-    def conv2d(x, k, stride=1, padding=0):
-        return np.zeros((2, 2))
+    notebook = {"__name__": "__main__", "np": np}  # defined in a cell, as a notebook defines it
+    exec("def conv2d(x, k, stride=1, padding=0):\n    return np.zeros((2, 2))", notebook)  # noqa: S102
 
-    text = repr(grader.check("q3", global_env={"conv2d": conv2d}))
+    text = repr(grader.check("q3", global_env=notebook))
     assert "conv2d(...)` has shape (2, 2)" in text
+
+
+def test_a_function_using_a_package_the_course_does_not_allow_is_told_so_before_submission(grader) -> None:
+    # The bundle's own rule, as cnngrade grade applies it: the message names the package and the rule.
+    notebook = {"__name__": "__main__"}
+    exec("import numpy as np\n"  # noqa: S102 - a notebook cell
+         "def conv2d(x, k, stride=1, padding=0):\n    import pytest\n    return np.zeros((2, 2))", notebook)
+    result = grader.check("q3", global_env=notebook)
+    assert not result.passed_all
+    assert "`pytest` cannot be used: when graded, a notebook may import only the standard library, numpy and pandas" in repr(result)

@@ -197,7 +197,7 @@ PUBLIC_PROBES: Mapping[str, Mapping[str, tuple[Probe, ...]]] = _probes_by_functi
 
 def run_public(case_id: str, env: Mapping[str, Any]) -> None:
     """Run one public check on a notebook's namespace; raise CheckFailed with the student's message."""
-    _BY_ID[case_id].check(LiveAnswers(env))
+    _BY_ID[case_id].check(LiveAnswers(env, course_rule=True))
 
 
 __all__ = ["PUBLIC_CASES", "PUBLIC_PROBES", "run_public"]

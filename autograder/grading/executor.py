@@ -1,7 +1,7 @@
 """Executors run phase 1 (the student's notebook) for a batch of jobs; one small interface.
 
 The local executor forks every submission from a prepared fork server (autograder.sandboxed.forkserver:
-numpy, IPython's transformer and the runner already imported), so each notebook gets a fresh
+numpy, an IPython shell and the runner already made), so each notebook gets a fresh
 process without paying for interpreter start-up; a pool of servers serves one submission each at
 a time (so that each server's memory cgroup bounds one submission); a fake in the tests stands in.
 """

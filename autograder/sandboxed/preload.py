@@ -3,6 +3,8 @@
 The BLAS thread count must be set before numpy loads: the parallelism is across submissions,
 and a thread pool would also reserve address space against each child's memory cap. What only
 some assignments need (pandas, 0.25 s to import) the server preloads only when asked (--preload).
+IPython's shell is made and warmed here, before any notebook, so every child forks it ready and
+none inherits anything of another notebook.
 """
 import os
 
@@ -10,11 +12,10 @@ for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_variable] = "1"
 
 import numpy  # noqa: E402,F401
-from IPython.core.inputtransformer2 import TransformerManager  # noqa: E402,F401
 
 from . import child  # noqa: E402,F401
-from .runner import execute_cells  # noqa: E402
+from .runner import warm  # noqa: E402
 
-# One throwaway run: whatever the transformer and the runner import or compile on first use (3 ms
-# of it, per child, otherwise) is done here once.
-execute_cells(["x = 1\n%time x\n!true\nx?"], {"get_ipython": lambda: None})
+# One throwaway run of cells through the shell: whatever IPython imports or compiles on a cell's
+# first run (the transformer, magics, display, tracebacks, the import rule) is done here once.
+warm()

@@ -4,31 +4,29 @@ This process runs student code, so it is trusted with nothing: it gets the cells
 inputs as plain data, and all it gives back is JSON that the parent validates. It never sees
 solutions/. Answers are recorded after every cell, so a notebook that later loops, crashes or
 exits still gets the credit of what it defined before.
+
+Cells run through IPython's own shell (shell.py), prepared once in the fork server, so magics and
+`display` behave as in Jupyter; the course's import rule (imports.py) holds while they run.
 """
 from __future__ import annotations
 
 import io
+import os
 import sys
+import tempfile
 import types
-from typing import Any, Callable
+import warnings
+from typing import TYPE_CHECKING, Any, Callable
 
+from . import imports
 from .extraction import Recorder, probe_from_json
+
+if TYPE_CHECKING:  # IPython is imported by whoever runs cells, not by the grader that imports first_code_line
+    from .shell import GradingShell
 
 OUTPUT_CAP = 64 * 1024
 # The feedback names the first few failing cells; a notebook with thousands need not send them all.
 ERRORS_KEPT = 50
-
-
-def _name_of(exc: BaseException) -> str:
-    return str(type(exc).__name__)[:100]
-
-
-def _message_of(exc: BaseException) -> str:
-    # str() of the student's own exception class runs the student's code: it may raise or never end.
-    try:
-        return str(exc)[:500]
-    except BaseException:  # noqa: BLE001
-        return "(its message could not be read)"
 
 
 class CappedOutput(io.TextIOBase):
@@ -51,20 +49,6 @@ class CappedOutput(io.TextIOBase):
         return "".join(self.parts) + tail
 
 
-class _Shell:
-    """Stands in for get_ipython(): magics and shell escapes do nothing when grading."""
-
-    def run_line_magic(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-    run_cell_magic = run_line_magic
-    system = run_line_magic
-    getoutput = run_line_magic
-
-    def __getattr__(self, name: str) -> Any:
-        return self.run_line_magic
-
-
 def _fake_otter() -> types.ModuleType:
     # Student notebooks start with `grader = otter.Notebook(...)` and call grader.check: both
     # must do nothing here (the checks run in the parent), and quickly.
@@ -81,64 +65,125 @@ def _fake_otter() -> types.ModuleType:
     return module
 
 
-def transform(source: str) -> str:
-    """IPython syntax (%magics, !commands) into plain Python that calls the stand-in shell."""
-    from IPython.core.inputtransformer2 import TransformerManager
-
-    return TransformerManager().transform_cell(source)
-
-
 def first_code_line(source: str) -> str:
     """The first line that is not blank or a comment: how a cell is named in messages."""
     lines = [line for line in source.splitlines() if line.strip() and not line.strip().startswith("#")]
     return lines[0][:80] if lines else ""
 
 
-def execute_cells(cells: list[str], namespace: dict[str, Any],
+def execute_cells(cells: list[str], shell: "GradingShell",
                   before: Callable[[int], None] = lambda index: None,
                   after: Callable[[int, list[dict[str, Any]]], None] = lambda index, errors: None) -> list[dict[str, Any]]:
-    """Run each cell in one namespace; a failing cell is recorded and the next one still runs."""
+    """Run each cell in the shell's one namespace, as Jupyter does; a failing cell is recorded and
+    the next one still runs. Each error, and each thing grading did not run, is one entry: cell,
+    error, message, first line."""
+    from .shell import REFUSED_NAME, describe_error
+
     errors: list[dict[str, Any]] = []
     for index, source in enumerate(cells, start=1):
         before(index)
+        shell.cell_notes.clear()
         try:
-            code = compile(transform(source), f"<cell {index}>", "exec")
-            exec(code, namespace)  # noqa: S102 - running the student's notebook is the point
-        except BaseException as exc:  # noqa: BLE001 - SystemExit too: an early exit must not end grading
-            if len(errors) < ERRORS_KEPT:
-                errors.append({"cell": index, "error": _name_of(exc), "message": _message_of(exc),
-                               "line": first_code_line(source)})
+            result = shell.run_cell(source, store_history=True)
+            shell.note_error(result.error_before_exec or result.error_in_exec)
+        except BaseException as exc:  # noqa: BLE001 - IPython catches the cell's own; this is anything else
+            shell.note_error(exc)
+        line = first_code_line(source)
+        for kind, what in shell.cell_notes:
+            if len(errors) >= ERRORS_KEPT:
+                break
+            if kind == "error":
+                name, message = describe_error(what)
+                errors.append({"cell": index, "error": name, "message": message, "line": line})
+            else:
+                errors.append({"cell": index, "error": REFUSED_NAME, "message": what, "line": line, "refused": True})
+        shell.cell_notes.clear()  # no reference to a cell's exception (and its frames) outlives the cell
         after(index, errors)
     return errors
+
+
+def _quiet_exit_reminder() -> None:
+    # IPython's reminder after a SystemExit in a cell, which the recorded error already says.
+    warnings.filterwarnings("ignore", "To exit: use 'exit', 'quit', or Ctrl-D.", UserWarning)
+
+
+def fresh_shell() -> "GradingShell":
+    """The prepared shell, with nothing in it from before (in a child, it is fresh from the server)."""
+    from .shell import make
+
+    shell = make()
+    if getattr(shell, "used", False):
+        shell.reset(new_session=True)
+    shell.used = True  # type: ignore[attr-defined]
+    return shell
+
+
+def warm() -> None:
+    """Run once in the fork server, before any notebook: what a cell's first run imports or compiles
+    (the transformer, magics, display, the import rule) is then paid once, not per child. The
+    shell is left as new."""
+    shell = fresh_shell()
+    output, real = CappedOutput(), (sys.stdout, sys.stderr)
+    _quiet_exit_reminder()  # its pattern is compiled (and cached) here, once
+    uninstall = imports.install()
+    sys.stdout = sys.stderr = output
+    try:
+        execute_cells(WARM_UP, shell)
+    finally:
+        sys.stdout, sys.stderr = real
+        uninstall()
+    shell.reset(new_session=True)
+    for name in ("last_type", "last_value", "last_traceback", "last_exc"):  # the warm-up's own error (%tb)
+        if hasattr(sys, name):
+            delattr(sys, name)
+    shell.used = False  # type: ignore[attr-defined]
+
+
+WARM_UP = ["x = 1\nx", "%time y = x\n!true\nx?", "%%capture\ndisplay(x)", "%timeit x", "%%time\nz = x",
+           "raise ValueError('warm')", "def f(:", "try:\n    import not_a_course_package\nexcept ImportError:\n    pass"]
 
 
 def run(job: dict[str, Any], record: Callable[[dict[str, Any]], None] = lambda result: None,
         progress: Callable[[int], None] = lambda index: None) -> dict[str, Any]:
     """Execute the job's cells, recording answers after each; returns the final, complete result."""
-    real_otter = sys.modules.get("otter")
-    sys.modules["otter"] = _fake_otter()
-    shell = _Shell()
-    namespace: dict[str, Any] = {"__name__": "__main__", "get_ipython": lambda: shell}
+    shell = fresh_shell()
+    namespace = shell.user_ns
     probes = {name: [probe_from_json(p) for p in items] for name, items in job["probes"].items()}
     recorder = Recorder(job["values"], probes, job.get("probe_seconds", 2.0))
     output = CappedOutput()
-    real_stdout, real_stderr = sys.stdout, sys.stderr
 
     def snapshot(index: int, errors: list[dict[str, Any]]) -> None:
         if recorder.update(namespace):
             record({"complete": False, "cells_run": index, "cell_errors": errors, "output": output.text(),
                     **recorder.answers()})
 
+    saved_modules = {name: sys.modules.get(name) for name in ("otter", "__main__")}
+    saved_streams = sys.stdout, sys.stderr
+    saved_mpl = os.environ.get("MPLCONFIGDIR")
+    sys.modules["otter"] = _fake_otter()
+    sys.modules["__main__"] = shell.user_module  # as in Jupyter: pickle and friends find the notebook's names
+    # The child's private folder (TMPDIR, set after the fork): temporary files, and matplotlib's
+    # caches if a cell uses it, go there, never to the home folder.
+    tempfile.tempdir = None
+    os.environ["MPLCONFIGDIR"] = os.environ.get("TMPDIR") or tempfile.gettempdir()
+    _quiet_exit_reminder()
+    uninstall = imports.install()
     sys.stdout = sys.stderr = output
     try:
-        errors = execute_cells(job["cells"], namespace, progress, snapshot)
+        errors = execute_cells(job["cells"], shell, progress, snapshot)
         # A function may use a helper defined in a later cell: the last word is a full re-run.
         recorder.update(namespace, everything=True)
     finally:
-        sys.stdout, sys.stderr = real_stdout, real_stderr
-        if real_otter is None:
-            sys.modules.pop("otter", None)
+        sys.stdout, sys.stderr = saved_streams
+        uninstall()
+        for name, module in saved_modules.items():
+            if module is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module
+        if saved_mpl is None:
+            os.environ.pop("MPLCONFIGDIR", None)
         else:
-            sys.modules["otter"] = real_otter
+            os.environ["MPLCONFIGDIR"] = saved_mpl
     return {"complete": True, "cells_run": len(job["cells"]), "cell_errors": errors, "output": output.text(),
             **recorder.answers()}

@@ -60,8 +60,9 @@ OUTPUT_SIZE_SAME = Probe("output_size.public-same", (6, 3, 1, 1), {}, "n=6, f=3,
 SAME_PADDING_LECTURE = Probe("same_padding.public-lecture", (6, 3), {}, "n=6, f=3, s=1")
 CONV_PARAMS_SMALL = Probe("conv_params.public-small", (1, 1, 1), {}, "f=1, n_c_prev=1, n_filters=1")
 FC_PARAMS_SMALL = Probe("fc_params.public-small", (1, 1), {}, "n_in=1, n_out=1")
-CONV_VOLUME_SHAPE = Probe("conv_volume.public-shape", (_counting_grid(5, 5, 3), _counting_grid(3, 3, 3)), {},
-                          "a 5x5x3 volume and a 3x3x3 filter")
+# Not square: the function must handle any (n_H, n_W, c) volume, as the hidden probes are not square either.
+CONV_VOLUME_SHAPE = Probe("conv_volume.public-shape", (_counting_grid(5, 6, 3), _counting_grid(3, 3, 3)), {},
+                          "a 5x6x3 volume and a 3x3x3 filter")
 LAYER_SHAPE = Probe("conv_layer_forward.public-shape",
                     (_counting_grid(6, 6, 3), _counting_grid(3, 3, 3 * 2).reshape(3, 3, 3, 2), np.zeros(2)),
                     {"stride": 1, "padding": 1}, "a 6x6x3 input, two 3x3x3 filters, stride=1, padding=1")
@@ -69,16 +70,6 @@ POOL_MAX_SHAPE = Probe("pool_forward.public-max", (_counting_grid(6, 6, 2), 2, 2
                        "a 6x6x2 input, f=2, s=2, mode='max'")
 POOL_AVERAGE_SHAPE = Probe("pool_forward.public-average", (_counting_grid(6, 6, 2), 2, 2), {"mode": "average"},
                            "a 6x6x2 input, f=2, s=2, mode='average'")
-
-PUBLIC_PROBES: Mapping[str, Mapping[str, tuple[Probe, ...]]] = {
-    "hw1": {"conv2d": (CONV2D_SHAPE, CONV2D_IDENTITY)},
-    "hw2": {"output_size": (OUTPUT_SIZE_LECTURE, OUTPUT_SIZE_SAME), "same_padding": (SAME_PADDING_LECTURE,)},
-    "hw3": {"conv_params": (CONV_PARAMS_SMALL,), "fc_params": (FC_PARAMS_SMALL,)},
-    "hw4": {},
-    "hw5": {"conv_volume": (CONV_VOLUME_SHAPE,), "conv_layer_forward": (LAYER_SHAPE,),
-            "pool_forward": (POOL_MAX_SHAPE, POOL_AVERAGE_SHAPE)},
-}
-
 
 def _conv2d_shape(answers: Answers) -> None:
     out = as_float_array(answers.call("conv2d", CONV2D_SHAPE), "conv2d(...)")
@@ -119,15 +110,16 @@ def _vgg_form(answers: Answers) -> None:
     shapes = answers.value("vgg16_shapes")
     if not isinstance(shapes, list) or len(shapes) != VGG16_ROW_COUNT:
         raise CheckFailed(f"`vgg16_shapes` is {describe(shapes)}; expected a list of "
-                          f"{VGG16_ROW_COUNT} shapes, one per row of the lecture's VGG-16 table.")
+                          f"{VGG16_ROW_COUNT} shapes, one per row of VGG-16 (the question lists them).")
     for row, shape in enumerate(shapes):
         as_shape(shape, f"vgg16_shapes[{row}]")
 
 
 def _volume_shape(answers: Answers) -> None:
     out = as_float_array(answers.call("conv_volume", CONV_VOLUME_SHAPE), "conv_volume(...)")
-    require_shape(out, "conv_volume(...)", (3, 3),
-                  "one filter gives one 2-D map of side n - f + 1 = 3: the channels are summed")
+    require_shape(out, "conv_volume(...)", (size_formula(5, 3), size_formula(6, 3)),
+                  f"on {CONV_VOLUME_SHAPE.description}, one filter gives one 2-D map of "
+                  f"(n_H - f + 1, n_W - f + 1): the channels are summed")
 
 
 def _layer_shape(answers: Answers) -> None:
@@ -145,8 +137,9 @@ def _pool_shapes(answers: Answers) -> None:
                       f"on {probe.description}: {why_size(6, 2, 0, 2)}, and pooling keeps the channels")
 
 
-def _case(case_id: str, title: str, points: float, check: Callable[[Answers], None]) -> Case:
-    return Case(case_id, title, points, hidden=False, check=check)
+def _case(case_id: str, title: str, points: float, check: Callable[[Answers], None],
+          probes: tuple[Probe, ...] = ()) -> Case:
+    return Case(case_id, title, points, hidden=False, check=check, probes=probes)
 
 
 PUBLIC_CASES: tuple[Case, ...] = (
@@ -156,35 +149,55 @@ PUBLIC_CASES: tuple[Case, ...] = (
           _grid_form("horizontal_edges", (4, 4), why_size(6, 3))),
     _case("hw1.q2.form-sobel", "sobel_edges is a 4x4 grid", 0.5, _grid_form("sobel_edges", (4, 4), why_size(6, 3))),
     _case("hw1.q2.form-scharr", "scharr_edges is a 4x4 grid", 0.5, _grid_form("scharr_edges", (4, 4), why_size(6, 3))),
-    _case("hw1.q3.shape", "conv2d gives the output size of the formula", 1, _conv2d_shape),
-    _case("hw1.q3.identity", "conv2d with the 1x1 kernel [[1]] returns the image", 1, _conv2d_identity),
+    _case("hw1.q3.shape", "conv2d gives the output size of the formula", 1, _conv2d_shape, (CONV2D_SHAPE,)),
+    _case("hw1.q3.identity", "conv2d with the 1x1 kernel [[1]] returns the image", 1, _conv2d_identity,
+          (CONV2D_IDENTITY,)),
     _case("hw1.q4.form", "strided_edges is a 3x3 grid", 1, _grid_form("strided_edges", (3, 3), why_size(6, 3, 1, 2))),
     _case("hw1.q5.form", "flat_region_output is a 4x4 grid", 0.5,
           _grid_form("flat_region_output", (4, 4), why_size(6, 3))),
-    _case("hw2.q1.lecture", "output_size on the lecture's examples", 1, _lecture_sizes),
-    _case("hw2.q2.lecture", "same_padding on the lecture's example", 1, _lecture_same_padding),
+    _case("hw2.q1.lecture", "output_size on the lecture's examples", 1, _lecture_sizes,
+          (OUTPUT_SIZE_LECTURE, OUTPUT_SIZE_SAME)),
+    _case("hw2.q2.lecture", "same_padding on the lecture's example", 1, _lecture_same_padding,
+          (SAME_PADDING_LECTURE,)),
     _case("hw2.q3.form", "hw2_rounding is 'floor' or 'ceil'", 0.5, _rounding_word),
     _case("hw2.q4.form", "hw2_padding and hw2_output_other_rounding are whole numbers", 0.5,
           _whole_numbers("hw2_padding", "hw2_output_other_rounding")),
     _case("hw3.q1.form", "lenet_table has the 8 rows, each with shape, size, params", 1, _lenet_form),
-    _case("hw3.q2.form", "conv_params and fc_params return whole numbers", 1, _count_functions),
+    _case("hw3.q2.form", "conv_params and fc_params return whole numbers", 1, _count_functions,
+          (CONV_PARAMS_SMALL, FC_PARAMS_SMALL)),
     _case("hw4.q1.form", "params_10_filters_3x3x3 is a whole number", 0.5, _whole_numbers("params_10_filters_3x3x3")),
     _case("hw4.q2.form", "fc_weights_hr is a whole number", 0.5, _whole_numbers("fc_weights_hr")),
     _case("hw4.q3.form", "the two counts of q3 are whole numbers", 0.5,
           _whole_numbers("fc_weights_lenet_conv1", "conv_params_lenet_conv1")),
     _case("hw4.q4.form", "pool_params is a whole number", 0.5, _whole_numbers("pool_params")),
     _case("hw4.q5.form", "vgg16_shapes lists 22 shapes", 1, _vgg_form),
-    _case("hw5.q1.shape", "conv_volume gives one 2-D map", 1, _volume_shape),
-    _case("hw5.q2.shape", "conv_layer_forward gives (n_H, n_W, n_C) and applies ReLU", 1, _layer_shape),
-    _case("hw5.q3.shape", "pool_forward keeps the channels and gives the formula's size", 1, _pool_shapes),
+    _case("hw5.q1.shape", "conv_volume gives one 2-D map", 1, _volume_shape, (CONV_VOLUME_SHAPE,)),
+    _case("hw5.q2.shape", "conv_layer_forward gives (n_H, n_W, n_C) and applies ReLU", 1, _layer_shape,
+          (LAYER_SHAPE,)),
+    _case("hw5.q3.shape", "pool_forward keeps the channels and gives the formula's size", 1, _pool_shapes,
+          (POOL_MAX_SHAPE, POOL_AVERAGE_SHAPE)),
 )
 
 _BY_ID = {case.id: case for case in PUBLIC_CASES}
 
 
+def _probes_by_function(cases: tuple[Case, ...]) -> dict[str, dict[str, tuple[Probe, ...]]]:
+    """Each assignment's public probes, by the function they are for (a probe id starts with it)."""
+    found: dict[str, dict[str, tuple[Probe, ...]]] = {}
+    for case in cases:
+        functions = found.setdefault(case.assignment, {})
+        for probe in case.probes:
+            function = probe.id.split(".")[0]
+            functions[function] = functions.get(function, ()) + (probe,)
+    return found
+
+
+PUBLIC_PROBES: Mapping[str, Mapping[str, tuple[Probe, ...]]] = _probes_by_function(PUBLIC_CASES)
+
+
 def run_public(case_id: str, env: Mapping[str, Any]) -> None:
     """Run one public check on a notebook's namespace; raise CheckFailed with the student's message."""
-    _BY_ID[case_id].check(LiveAnswers(env))
+    _BY_ID[case_id].check(LiveAnswers(env, course_rule=True))
 
 
 __all__ = ["PUBLIC_CASES", "PUBLIC_PROBES", "run_public"]

@@ -7,17 +7,21 @@ from __future__ import annotations
 
 import copy
 import difflib
+import os
 from typing import Any, Iterable, Mapping
 
 import numpy as np
 
 from . import codec
 from .core import CheckFailed, Probe
+from .environment import MASTER_BUILD_VARIABLE, refusal_message, refused_imports
+from .given import NEVER_SUGGESTED
 from .plain import NotPlainData, to_plain
 
 
 def missing_message(name: str, defined: Iterable[str] = ()) -> str:
-    close = difflib.get_close_matches(name, [n for n in defined if not n.startswith("_")], n=1, cutoff=0.75)
+    candidates = [n for n in defined if not n.startswith("_") and n not in NEVER_SUGGESTED]
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.75)
     hint = f" You defined `{close[0]}`: rename it to `{name}`." if close else ""
     return (f"`{name}` is not defined. Run the cell that defines it, and keep the name exactly "
             f"`{name}`: the grader looks answers up by name.{hint}")
@@ -77,15 +81,32 @@ def call_on_probe(function: Any, name: str, probe: Probe) -> Any:
 
 
 class LiveAnswers:
-    """Answers read straight from a notebook's namespace (Otter's tests, phase 1 of grading)."""
+    """Answers read straight from a notebook's namespace (grader.check, the Otter autograder).
 
-    def __init__(self, namespace: Mapping[str, Any]):
+    With `course_rule`, an answer that uses a package the course does not allow fails with the
+    rule's message: in the student's own Jupyter nothing else enforces it, and a check that passed
+    there would otherwise turn into a silent 0 when graded, where the import is refused."""
+
+    def __init__(self, namespace: Mapping[str, Any], course_rule: bool = False):
         self._namespace = namespace
+        self._rule = course_rule
+
+    def _keeps_rule(self, name: str) -> None:
+        # Only what this answer reaches: an unrelated cell's import costs other questions nothing,
+        # as when graded, where only the code that needs the import fails.
+        if self._rule and name in self._namespace:
+            refused = refused_imports(self._namespace, [name])
+            exempt = os.environ.get(MASTER_BUILD_VARIABLE, "").split(",")
+            refused = [module for module in refused if module not in exempt]
+            if refused:
+                raise CheckFailed(refusal_message(refused[0]))
 
     def value(self, name: str) -> Any:
+        self._keeps_rule(name)
         return take_value(self._namespace, name)
 
     def call(self, name: str, probe: Probe) -> Any:
+        self._keeps_rule(name)
         return call_on_probe(take_function(self._namespace, name), name, probe)
 
 

@@ -58,6 +58,9 @@ class Case:
     hidden: bool
     check: Callable[[Answers], None]
     success: str = ""
+    # The fixed inputs the check calls functions on: registered with the case that uses them, so
+    # the bulk grader runs the student's function on exactly these.
+    probes: tuple[Probe, ...] = ()
 
     @property
     def question(self) -> str:

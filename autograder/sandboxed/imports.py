@@ -1,0 +1,178 @@
+"""The course's import rule, enforced while a notebook runs (the rule itself: checks/environment.py).
+
+An import of a module outside the rule is refused, with the rule's message, when the notebook's
+own code makes it: the nearest Python frame outside the import machinery is a cell (or code the
+notebook compiled or wrote itself: anything that is not the standard library, an installed
+package or this grader). numpy, pandas and IPython keep importing what they need (pandas imports
+dateutil), and whether the refused module is installed, or already imported by someone else,
+makes no difference to what the student sees.
+
+Three doors, one decision:
+- `builtins.__import__`: every `import` statement and `__import__(...)`, even of a module
+  already in sys.modules (which no finder would be asked about);
+- `importlib.import_module`;
+- a finder at the front of sys.meta_path, for whatever else reaches the finders.
+
+Only for consistency: a determined notebook can undo this (it controls its own process); the
+sandbox, not this rule, is the security boundary.
+"""
+from __future__ import annotations
+
+import builtins
+import dis
+import importlib
+import importlib.abc
+import importlib.util
+import os
+import site
+import sys
+import sysconfig
+import types
+from functools import lru_cache
+from typing import Any, Callable
+
+from ..checks import environment
+
+_IMPORT_NAME = dis.opmap["IMPORT_NAME"]
+_HERE = os.path.abspath(__file__)
+_AUTOGRADER = os.path.dirname(os.path.dirname(_HERE))
+_IMPORTLIB = os.path.dirname(os.path.abspath(importlib.__file__))
+# importlib functions that import the name they are given: called by the notebook, the notebook imports.
+_EXPLICIT = frozenset({"import_module", "__import__", "_gcd_import"})
+
+
+class RefusedImport(ModuleNotFoundError):
+    """An import the course's rule refuses; a ModuleNotFoundError, so `except ImportError` still works."""
+
+
+def _folders() -> tuple[str, ...]:
+    """Where the standard library, installed packages and this grader live: code there is not the notebook's."""
+    found = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, _AUTOGRADER}
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        try:
+            found.add(sysconfig.get_path(key))
+        except KeyError:
+            continue
+    try:
+        found.update(site.getsitepackages())
+        if site.ENABLE_USER_SITE:
+            found.add(site.getusersitepackages())
+    except AttributeError:
+        pass
+    found.update(entry for entry in sys.path if entry.endswith(("site-packages", "dist-packages")))
+    folders = {os.path.abspath(f) for f in found if f} | {os.path.realpath(f) for f in found if f}
+    return tuple(sorted(folder.rstrip(os.sep) + os.sep for folder in folders))
+
+
+_INSTALLED = _folders()
+
+
+@lru_cache(maxsize=4096)
+def _kind(filename: str) -> str:
+    """'machinery' (the import system, and this module), 'installed' (stdlib, packages, grader) or 'notebook'."""
+    if filename.startswith("<frozen importlib") or filename == _HERE:
+        return "machinery"
+    if filename.startswith("<frozen "):
+        return "installed"  # the frozen part of the standard library (os, codecs, runpy, ...)
+    if not os.path.isabs(filename):
+        return "notebook"  # <ipython-input-...>, <string>, <timed exec>, a relative path in scratch
+    path = os.path.abspath(filename)
+    if path.startswith(_IMPORTLIB + os.sep):
+        return "machinery"
+    return "installed" if path.startswith(_INSTALLED) else "notebook"
+
+
+def _at_import_statement(frame: types.FrameType) -> bool:
+    try:
+        return frame.f_code.co_code[frame.f_lasti] == _IMPORT_NAME
+    except (IndexError, TypeError):
+        return False
+
+
+def _by_the_notebook(frame: types.FrameType | None, explicit: bool) -> bool:
+    """Whether the import running above `frame` was made by the notebook's own code.
+
+    `explicit`: it came through a door that imports the name it is given (`__import__(name)`,
+    `import_module(name)`), called from `frame`. Otherwise, a notebook frame counts only when it is
+    executing an import statement, or called importlib's import functions: when it called into C
+    code (a numpy or pandas extension) that imports for itself, the import is that package's."""
+    last_machinery = ""
+    while frame is not None:
+        code = frame.f_code
+        if code in _DOORS:
+            return False  # one of our doors let it through already: this is that import proceeding
+        kind = _kind(code.co_filename)
+        if kind == "machinery":
+            last_machinery = code.co_name
+            frame = frame.f_back
+            continue
+        if kind == "installed":
+            return False
+        return explicit or _at_import_statement(frame) or last_machinery in _EXPLICIT
+    return False
+
+
+def _refuse(name: str) -> RefusedImport:
+    return RefusedImport(environment.refusal_message(name), name=environment.top_level(name))
+
+
+_original_import = builtins.__import__
+_original_import_module = importlib.import_module
+
+
+def _import(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0) -> Any:
+    if level == 0 and isinstance(name, str) and not environment.allowed(name):
+        # Called with no globals: `__import__("x")` written in the notebook. An import statement, or
+        # C code importing for itself, passes the calling frame's globals.
+        if _by_the_notebook(sys._getframe(1), explicit=globals is None):
+            raise _refuse(name)
+    return _original_import(name, globals, locals, fromlist, level)
+
+
+def _import_module(name: str, package: str | None = None) -> types.ModuleType:
+    absolute = name
+    if isinstance(name, str) and name.startswith("."):
+        try:
+            absolute = importlib.util.resolve_name(name, package)
+        except (ImportError, ValueError, AttributeError):
+            absolute = name
+    if isinstance(absolute, str) and not absolute.startswith(".") and not environment.allowed(absolute):
+        if _by_the_notebook(sys._getframe(1), explicit=True):
+            raise _refuse(absolute)
+    return _original_import_module(name, package)
+
+
+_DOORS = frozenset({_import.__code__, _import_module.__code__})
+
+
+class ImportRule(importlib.abc.MetaPathFinder):
+    """First on sys.meta_path: refuses what the notebook may not import; finds nothing itself."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
+        if not environment.allowed(fullname) and _by_the_notebook(sys._getframe(1), explicit=False):
+            raise _refuse(fullname)
+        return None
+
+    def invalidate_caches(self) -> None:
+        pass
+
+
+def install() -> Callable[[], None]:
+    """Enforce the rule in this process from now on; returns what undoes it (for a run in-process)."""
+    rule = ImportRule()
+    sys.meta_path.insert(0, rule)
+    builtins.__import__ = _import
+    importlib.import_module = _import_module
+
+    def uninstall() -> None:
+        if rule in sys.meta_path:
+            sys.meta_path.remove(rule)
+        if builtins.__import__ is _import:
+            builtins.__import__ = _original_import
+        if importlib.import_module is _import_module:
+            importlib.import_module = _original_import_module
+
+    return uninstall
+
+
+__all__ = ["ImportRule", "RefusedImport", "install"]

@@ -1,0 +1,183 @@
+"""The course's one package rule: what a notebook may import when it is graded.
+
+A notebook may import the standard library, numpy and pandas, and nothing else. Besides those,
+only the notebook's own machinery is let through: IPython (a notebook runs in it: `display`,
+`IPython.display`), Otter (`grader = otter.Notebook()`) and the checks bundle (`cnn_checks`).
+
+Two places apply this rule and both read it from here:
+- the bulk grader refuses, while a notebook runs, any import its code makes of another package,
+  installed or not (autograder/sandboxed/imports.py);
+- in the student's own Jupyter, where nothing is enforced, `grader.check` and the hidden tests use
+  `refused_imports` on the live namespace: modules bound there, objects taken from a refused
+  package, and imports inside the functions the notebook defines.
+
+Standard library only, and no import of the rest of this package: the student bundle ships this
+file as `cnn_checks/environment.py`, and the sandboxed runner imports it beside student code.
+"""
+from __future__ import annotations
+
+import dis
+import sys
+import types
+from typing import Any, Iterable, Iterator, Mapping
+
+#: Packages a graded notebook may import besides the standard library.
+ALLOWED_PACKAGES = frozenset({"numpy", "pandas"})
+#: The notebook's own machinery: never counted against the rule.
+NOTEBOOK_PACKAGES = frozenset({"IPython", "otter", "cnn_checks"})
+RULE = "when graded, a notebook may import only the standard library, numpy and pandas"
+#: Packages `cnngrade build` lets the master's own solution cells use while `otter assign` checks
+#: them (comma-separated). Never set where a student's notebook runs; and where the Otter zip runs
+#: one, a notebook can patch these checks anyway (the score of record is `cnngrade grade`'s).
+MASTER_BUILD_VARIABLE = "CNNGRADE_MASTER_PACKAGES"
+#: Names the notebook infrastructure binds in a namespace (IPython, ipykernel, Otter): never scanned.
+INFRASTRUCTURE_NAMES = frozenset({"In", "Out", "get_ipython", "exit", "quit"})
+
+_STANDARD = frozenset(getattr(sys, "stdlib_module_names", ())) | {"__main__", "builtins", "sys"}
+_IMPORT_NAME = dis.opmap["IMPORT_NAME"]
+_LEVEL_LOADERS = frozenset({"LOAD_CONST", "LOAD_SMALL_INT"})
+# At most this many values are looked at, following functions and classes into each other.
+_MAX_SCANNED = 10_000
+
+
+def top_level(module: str) -> str:
+    return module.partition(".")[0]
+
+
+def allowed(module: str) -> bool:
+    """Whether a graded notebook may import `module` (a dotted name: its top-level package decides)."""
+    top = top_level(module)
+    return top in _STANDARD or top in ALLOWED_PACKAGES or top in NOTEBOOK_PACKAGES
+
+
+def refusal_message(module: str) -> str:
+    """What a student reads when `module` (or a name taken from it) breaks the rule."""
+    return f"`{top_level(module)}` cannot be used: {RULE} (see the course README)."
+
+
+def _module_of(value: Any) -> str | None:
+    """The dotted module a namespace entry comes from, when it tells: a module's own name, or `__module__`."""
+    try:
+        if isinstance(value, types.ModuleType):
+            name = value.__name__
+        else:
+            name = getattr(value, "__module__", None)
+    except Exception:  # noqa: BLE001 - a student's object may raise on any attribute
+        return None
+    return name if isinstance(name, str) and name else None
+
+
+def _imports_in(code: types.CodeType) -> Iterator[str]:
+    """The absolute modules a code object (and every code object nested in it) imports."""
+    pending = [code]
+    while pending:
+        current = pending.pop()
+        pending.extend(const for const in current.co_consts if isinstance(const, types.CodeType))
+        previous: list[dis.Instruction] = []
+        for instruction in dis.get_instructions(current):
+            if instruction.opcode == _IMPORT_NAME:
+                # The import's level is the constant loaded two instructions before: 0 means absolute.
+                level = previous[-2] if len(previous) >= 2 else None
+                relative = (level is not None and level.opname in _LEVEL_LOADERS
+                            and isinstance(level.argval, int) and level.argval > 0)
+                if not relative and isinstance(instruction.argval, str):
+                    yield instruction.argval
+            previous = (previous + [instruction])[-2:]
+
+
+def _code_of(value: Any) -> types.CodeType | None:
+    try:
+        code = getattr(value, "__code__", None)
+    except Exception:  # noqa: BLE001
+        return None
+    return code if isinstance(code, types.CodeType) else None
+
+
+def _members(value: Any) -> Iterable[Any]:
+    """What a class defined in the notebook holds: its methods, static and class methods, properties."""
+    try:
+        members = list(vars(value).values())
+    except Exception:  # noqa: BLE001
+        return []
+    found = []
+    for member in members:
+        if isinstance(member, (staticmethod, classmethod)):
+            found.append(member.__func__)
+        elif isinstance(member, property):
+            found.extend(f for f in (member.fget, member.fset, member.fdel) if f is not None)
+        else:
+            found.append(member)
+    return found
+
+
+def _scanned_names(namespace: Mapping[str, Any], names: Iterable[str] | None) -> list[str]:
+    if names is not None:
+        return [name for name in names if name in namespace]
+    return [name for name in list(namespace) if isinstance(name, str) and not name.startswith("_")
+            and name not in INFRASTRUCTURE_NAMES]
+
+
+def refused_imports(namespace: Mapping[str, Any], names: Iterable[str] | None = None) -> list[str]:
+    """The packages a notebook's namespace uses against the rule, sorted (empty when it keeps it).
+
+    Found: modules bound in the namespace (`import scipy.signal as ss`), objects whose module is in
+    a refused package (`from scipy.signal import correlate2d`, an instance of a refused class), and
+    imports inside the functions and classes the notebook defined (`def f(): import scipy`),
+    following nested functions. With `names`, only what those answers reach: each named value, and
+    for a function defined in the notebook, the globals it uses, transitively (a helper it calls, a
+    module it reads). The notebook's machinery (`In`, `Out`, `get_ipython`, `exit`, `quit`, names
+    starting with `_`, anything from IPython, Otter or `cnn_checks`) is never counted.
+    """
+    own_modules = frozenset({"__main__", str(namespace.get("__name__", "__main__"))})
+    refused: set[str] = set()
+    seen: set[int] = set()
+    pending = [namespace[name] for name in _scanned_names(namespace, names)]
+    while pending and len(seen) < _MAX_SCANNED:
+        value = pending.pop()
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        try:
+            pending.extend(_scan(value, namespace, own_modules, refused, follow_globals=names is not None))
+        except Exception:  # noqa: BLE001 - a student's object may raise on anything we ask of it
+            continue
+    return sorted(refused)
+
+
+def _scan(value: Any, namespace: Mapping[str, Any], own_modules: frozenset[str], refused: set[str],
+          follow_globals: bool) -> list[Any]:
+    """Note what one value uses against the rule; return what else it leads to."""
+    module = _module_of(value)
+    if module is not None and module not in own_modules:
+        if not allowed(module):
+            refused.add(top_level(module))
+        return []  # the rule is about what the notebook imports, not what numpy does inside
+    if module is None and _code_of(value) is None:
+        return []  # a function defined where no __name__ is set (exec) is still the notebook's own
+    more = []
+    wrapped = getattr(value, "__wrapped__", None)  # a decorated function: what it wraps too
+    if wrapped is not None:
+        more.append(wrapped)
+    if isinstance(value, type):
+        return more + list(_members(value))
+    code = _code_of(value)
+    if code is None:
+        return more
+    refused.update(top_level(name) for name in _imports_in(code) if not allowed(name))
+    if follow_globals:
+        more.extend(namespace[name] for name in _global_names(code) if name in namespace
+                    and not name.startswith("__") and name not in INFRASTRUCTURE_NAMES)
+    return more
+
+
+def _global_names(code: types.CodeType) -> set[str]:
+    names: set[str] = set()
+    pending = [code]
+    while pending:
+        current = pending.pop()
+        pending.extend(const for const in current.co_consts if isinstance(const, types.CodeType))
+        names.update(current.co_names)
+    return names
+
+
+__all__ = ["ALLOWED_PACKAGES", "NOTEBOOK_PACKAGES", "RULE", "allowed", "refusal_message", "refused_imports"]
