@@ -1,4 +1,4 @@
-"""One declared grading environment: a notebook may import the standard library, numpy and pandas.
+"""One declared grading environment: a notebook may import the standard library, numpy, pandas and matplotlib.
 
 The rule lives in autograder/checks/environment.py. In the student's own Jupyter its static
 scanner finds what a namespace uses against it; when graded, the sandboxed runner refuses such an
@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from autograder.checks.core import CheckFailed
+from autograder.checks import environment
 from autograder.checks.environment import allowed, refusal_message, refused_imports
 from autograder.checks.public import run_public
 from autograder.course import run_case
@@ -24,7 +25,7 @@ from solutions import hw1
 
 from .factories import write_notebook
 
-RULE = "cannot be used: when graded, a notebook may import only the standard library, numpy and pandas"
+RULE = f"cannot be used: {environment.RULE}"
 CORRECT_Q1 = f"import numpy as np\nvertical_edges = {hw1.vertical_edges.tolist()}"
 # A correct conv2d, on top of scipy's correlation (what the course does not allow).
 SCIPY_CONV2D = """import numpy as np
@@ -46,11 +47,11 @@ def namespace_of(source: str) -> dict:
 
 # -- the rule and its message --------------------------------------------------------------------
 
-def test_the_rule_allows_the_standard_library_numpy_pandas_and_the_notebook_itself() -> None:
+def test_the_rule_allows_the_standard_library_numpy_pandas_matplotlib_and_the_notebook_itself() -> None:
     for name in ("math", "os.path", "collections.abc", "numpy", "numpy.lib.stride_tricks", "pandas", "pandas.api",
-                 "IPython.display", "otter", "cnn_checks", "__future__"):
+                 "IPython.display", "otter", "cnn_checks", "__future__", "matplotlib.pyplot"):
         assert allowed(name), name
-    for name in ("scipy", "scipy.signal", "torch", "dateutil", "matplotlib.pyplot", "sklearn", NOT_INSTALLED):
+    for name in ("scipy", "scipy.signal", "torch", "dateutil", "sklearn", NOT_INSTALLED):
         assert not allowed(name), name
 
 

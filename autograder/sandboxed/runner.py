@@ -11,14 +11,13 @@ Cells run through IPython's own shell (shell.py), prepared once in the fork serv
 from __future__ import annotations
 
 import io
-import os
 import sys
 import tempfile
 import types
 import warnings
 from typing import TYPE_CHECKING, Any, Callable
 
-from . import imports
+from . import imports, plots
 from .extraction import Recorder, probe_from_json
 
 if TYPE_CHECKING:  # IPython is imported by whoever runs cells, not by the grader that imports first_code_line
@@ -159,14 +158,12 @@ def run(job: dict[str, Any], record: Callable[[dict[str, Any]], None] = lambda r
 
     saved_modules = {name: sys.modules.get(name) for name in ("otter", "__main__")}
     saved_streams = sys.stdout, sys.stderr
-    saved_mpl = os.environ.get("MPLCONFIGDIR")
     sys.modules["otter"] = _fake_otter()
     sys.modules["__main__"] = shell.user_module  # as in Jupyter: pickle and friends find the notebook's names
-    # The child's private folder (TMPDIR, set after the fork): temporary files, and matplotlib's
-    # caches if a cell uses it, go there, never to the home folder.
+    # The child's private folder (TMPDIR, set after the fork): temporary files go there.
     tempfile.tempdir = None
-    os.environ["MPLCONFIGDIR"] = os.environ.get("TMPDIR") or tempfile.gettempdir()
     _quiet_exit_reminder()
+    uninstall_plots = plots.install()
     uninstall = imports.install()
     sys.stdout = sys.stderr = output
     try:
@@ -176,14 +173,11 @@ def run(job: dict[str, Any], record: Callable[[dict[str, Any]], None] = lambda r
     finally:
         sys.stdout, sys.stderr = saved_streams
         uninstall()
+        uninstall_plots()
         for name, module in saved_modules.items():
             if module is None:
                 sys.modules.pop(name, None)
             else:
                 sys.modules[name] = module
-        if saved_mpl is None:
-            os.environ.pop("MPLCONFIGDIR", None)
-        else:
-            os.environ["MPLCONFIGDIR"] = saved_mpl
     return {"complete": True, "cells_run": len(job["cells"]), "cell_errors": errors, "output": output.text(),
             **recorder.answers()}

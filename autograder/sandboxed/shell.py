@@ -1,9 +1,10 @@
 """The IPython shell that runs a notebook's cells when grading: IPython's own machinery, made quiet.
 
-Cells run as Jupyter runs them: `display`, `%%time`, `%%capture`, `%timeit`, `%matplotlib inline`
-and the other magics are IPython's own. The shell is made once, in the fork server, before any
-notebook (preload.py), so each child forks it ready; it writes nothing (no history database, no
-profile folder, no ~/.ipython) and prints only into the child's captured output.
+Cells run as Jupyter runs them: `display`, `%%time`, `%%capture`, `%timeit` and the other magics
+are IPython's own; `%matplotlib` does nothing (matplotlib is a stand-in that draws nothing:
+plots.py). The shell is made once, in the fork server, before any notebook (preload.py), so each
+child forks it ready; it writes nothing (no history database, no profile folder, no ~/.ipython)
+and prints only into the child's captured output.
 
 What grading does not run, it skips and says so (a note on the cell, which the student reads in
 the row's message), never silently:
@@ -167,20 +168,9 @@ def _quick_timeit(shell: GradingShell) -> Callable[..., Any]:
     return timeit
 
 
-def _matplotlib_or_note(shell: GradingShell) -> Callable[[str], Any]:
-    original = shell.find_line_magic("matplotlib")
-
-    def matplotlib(line: str = "") -> Any:
-        try:
-            return original(line)
-        except ImportError as error:
-            if getattr(error, "name", None) and not str(error.name).startswith(("matplotlib", "matplotlib_inline")):
-                raise
-            what = _quote(f"%matplotlib {line}".strip())
-            shell.cell_notes.append(("refused", f"`{what}` had no effect: matplotlib is not installed where "
-                                            "notebooks are graded (the rest of the cell ran)."))
-            return None
-    return matplotlib
+def _no_backend(line: str = "") -> None:
+    """`%matplotlib inline` and the like: matplotlib is a stand-in when graded (plots.py), with no backend to pick."""
+    return None
 
 
 def _extension_rule(shell: GradingShell, name: str) -> Callable[[str], Any]:
@@ -220,7 +210,7 @@ def make() -> GradingShell:
     for name, why in REFUSED_CELL_MAGICS.items():
         shell.register_magic_function(_refusing(shell, "cell", name, why), "cell", name)
     shell.register_magic_function(_quick_timeit(shell), "line_cell", "timeit")
-    shell.register_magic_function(_matplotlib_or_note(shell), "line", "matplotlib")
+    shell.register_magic_function(_no_backend, "line", "matplotlib")
     for name in ("load_ext", "reload_ext"):
         shell.register_magic_function(_extension_rule(shell, name), "line", name)
     return shell

@@ -1,6 +1,7 @@
 """The course's one package rule: what a notebook may import when it is graded.
 
-A notebook may import the standard library, numpy and pandas, and nothing else. Besides those,
+A notebook may import the standard library, numpy, pandas and matplotlib (whose plots are not
+drawn when graded: autograder/sandboxed/plots.py), and nothing else. Besides those,
 only the notebook's own machinery is let through: IPython (a notebook runs in it: `display`,
 `IPython.display`), Otter (`grader = otter.Notebook()`) and the checks bundle (`cnn_checks`).
 
@@ -22,10 +23,10 @@ import types
 from typing import Any, Iterable, Iterator, Mapping
 
 #: Packages a graded notebook may import besides the standard library.
-ALLOWED_PACKAGES = frozenset({"numpy", "pandas"})
+ALLOWED_PACKAGES = frozenset({"numpy", "pandas", "matplotlib"})
 #: The notebook's own machinery: never counted against the rule.
 NOTEBOOK_PACKAGES = frozenset({"IPython", "otter", "cnn_checks"})
-RULE = "when graded, a notebook may import only the standard library, numpy and pandas"
+RULE = "when graded, a notebook may import only the standard library, numpy, pandas and matplotlib"
 #: Packages `cnngrade build` lets the master's own solution cells use while `otter assign` checks
 #: them (comma-separated). Never set where a student's notebook runs; and where the Otter zip runs
 #: one, a notebook can patch these checks anyway (the score of record is `cnngrade grade`'s).
