@@ -164,7 +164,9 @@ EXTRA_NOTEBOOKS = {
     "extra_in_function": [CORRECT_Q1, f"def conv2d(x, k, stride=1, padding=0):\n    import {EXTRA}\n    return x"],
     "scipy": ["import scipy", CORRECT_Q1],
     # Says (in its output, which the gradebook does not hold) whether the package could be found at all.
-    "probe": [f"import importlib.util\nprint('{EXTRA} importable:', importlib.util.find_spec('{EXTRA}') is not None)"],
+    # (Looking on the path itself: asking the import system, find_spec, is refused like an import.)
+    "probe": [f"import os, sys\nprint('{EXTRA} importable:', any(os.path.isdir(os.path.join(folder, '{EXTRA}')) "
+              "for folder in sys.path))"],
 }
 
 
@@ -224,3 +226,23 @@ def test_a_check_on_an_answer_using_a_refused_package_gives_the_rule(run) -> Non
 def test_an_import_no_answer_uses_costs_the_other_checks_nothing() -> None:
     # As when graded: the import fails alone, and an answer that does not need it still counts.
     run_public("hw1.q1.form", namespace_of("import scipy\n" + CORRECT_Q1))
+
+
+@pytest.mark.parametrize("source", [
+    pytest.param("import functools\nfrom scipy.signal import correlate2d\ndef _conv(x, k):\n    return correlate2d(x, k)\n"
+                 "conv2d = functools.partial(_conv)", id="partial"),
+    pytest.param("from scipy.signal import correlate2d as c\nclass Conv:\n    def __call__(self, x, k):\n        return c(x, k)\n"
+                 "conv2d = Conv()", id="callable-instance"),
+    pytest.param("def make():\n    from scipy.signal import correlate2d\n    def conv(x, k):\n        return correlate2d(x, k)\n"
+                 "    return conv\nconv2d = make()", id="closure"),
+])
+def test_an_answer_reaching_a_refused_package_through_a_wrapper_is_found(source: str) -> None:
+    assert refused_imports(namespace_of(source), ["conv2d"]) == ["scipy"]
+
+
+@pytest.mark.parametrize("attribute", ["pad", "zeros", "fft", "convolve"])
+def test_an_attribute_of_an_allowed_module_never_drags_in_a_global_of_the_same_name(attribute: str) -> None:
+    # `np.pad` names the attribute `pad`; a global `pad` taken from scipy elsewhere is not used by conv2d.
+    source = (f"import numpy as np\nfrom scipy import signal as {attribute}\n"
+              f"def conv2d(x):\n    return np.{attribute}\n")
+    assert refused_imports(namespace_of(source), ["conv2d"]) == []

@@ -236,3 +236,35 @@ def test_the_import_rule_and_the_notebook_modules_are_undone_after_the_run() -> 
 def test_printing_is_captured_and_capped() -> None:
     result = run(job(["for _ in range(100):\n    print('x' * 10_000)"]))
     assert len(result["output"]) < 70_000 and "more characters not kept" in result["output"]
+
+
+@pytest.mark.parametrize("source", [
+    pytest.param("from IPython.utils.importstring import import_item\nc = import_item('scipy.signal.correlate2d')",
+                 id="ipython-import_item"),
+    pytest.param("from pandas.compat._optional import import_optional_dependency\n"
+                 "s = import_optional_dependency('scipy')", id="pandas-optional-dependency"),
+    pytest.param("import importlib.util\nspec = importlib.util.find_spec('scipy')\n"
+                 "module = importlib.util.module_from_spec(spec)\nspec.loader.exec_module(module)", id="find_spec"),
+    pytest.param("import pickle\nc = pickle.loads(b'cscipy.signal\\ncorrelate2d\\n.')", id="pickle"),
+])
+def test_an_allowed_package_asked_to_import_a_refused_one_for_the_notebook_is_refused(source: str) -> None:
+    # Not the door but who is asking: while the notebook's code runs, a package may import its own
+    # dependencies only, so the grade is the same wherever scipy is installed.
+    import scipy  # noqa: F401 - already imported makes no difference either
+
+    result = run(job([source + "\n" + CORRECT_Q1]))
+    assert result["cell_errors"], "scipy was imported"
+    assert not q1_recorded(result)
+    assert "c" not in result.get("values", {})
+
+
+@pytest.mark.parametrize("source", [
+    "import pandas as pd\nimport io\ndf = pd.read_csv(io.StringIO('a,b\\n1,2'))\nwhen = pd.to_datetime(['2020-01-01'])\n"
+    "text = df.to_string() + df.to_html()",
+    "import numpy as np\nnp.testing.assert_allclose(1.0, 1.0)\nspectrum = np.fft.fft([1.0, 2.0])\n"
+    "norm = np.linalg.norm([3.0, 4.0])",
+])
+def test_what_numpy_and_pandas_import_for_themselves_still_works(source: str) -> None:
+    result = run(job([source + "\n" + CORRECT_Q1]))
+    assert result["cell_errors"] == []
+    assert q1_recorded(result)

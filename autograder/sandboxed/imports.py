@@ -5,7 +5,9 @@ own code makes it: the nearest Python frame outside the import machinery is a ce
 notebook compiled or wrote itself: anything that is not the standard library, an installed
 package or this grader). numpy, pandas and IPython keep importing what they need (pandas imports
 dateutil), and whether the refused module is installed, or already imported by someone else,
-makes no difference to what the student sees.
+makes no difference to what the student sees. While the notebook's code runs, what those packages
+import beyond their own dependencies (an optional scipy, or scipy asked for through a helper such
+as IPython's `import_item`) is refused too, as if not installed.
 
 Three doors, one decision:
 - `builtins.__import__`: every `import` statement and `__import__(...)`, even of a module
@@ -24,11 +26,13 @@ import importlib
 import importlib.abc
 import importlib.util
 import os
+import re
 import site
 import sys
 import sysconfig
 import types
 from functools import lru_cache
+from importlib import metadata
 from typing import Any, Callable
 
 from ..checks import environment
@@ -39,6 +43,7 @@ _AUTOGRADER = os.path.dirname(os.path.dirname(_HERE))
 _IMPORTLIB = os.path.dirname(os.path.abspath(importlib.__file__))
 # importlib functions that import the name they are given: called by the notebook, the notebook imports.
 _EXPLICIT = frozenset({"import_module", "__import__", "_gcd_import"})
+_GRADER = __name__.partition(".")[0]
 
 
 class RefusedImport(ModuleNotFoundError):
@@ -112,6 +117,58 @@ def _by_the_notebook(frame: types.FrameType | None, explicit: bool) -> bool:
     return False
 
 
+def _notebook_on_stack(frame: types.FrameType | None) -> bool:
+    """Whether the notebook's code is running somewhere below this import (a call into a package)."""
+    while frame is not None:
+        if frame.f_code in _DOORS:
+            return False  # that door decided already: this is its import proceeding
+        if _kind(frame.f_code.co_filename) == "notebook":
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _normalised(distribution: str) -> str:
+    return re.sub(r"[-_.]+", "-", distribution).lower()
+
+
+@lru_cache(maxsize=1)
+def dependencies() -> frozenset[str]:
+    """The modules the allowed packages (and IPython, which runs the cells) need, as installed here.
+
+    What they import for themselves while the notebook's code runs is theirs to import; anything
+    else they would import then (an optional extra such as scipy or pyarrow, or a helper like
+    IPython's `import_item` asked for scipy) is the notebook reaching past the rule, and is refused
+    as if not installed: so the grade is the same wherever scipy happens to be installed. Worked out
+    once, in the fork server (`warm`), from the installed packages' own metadata."""
+    top_levels: dict[str, set[str]] = {}
+    for top, distributions in metadata.packages_distributions().items():
+        for distribution in distributions:
+            top_levels.setdefault(_normalised(distribution), set()).add(top)
+    pending, seen = ["numpy", "pandas", "ipython"], set()
+    while pending:
+        distribution = _normalised(pending.pop())
+        if distribution in seen:
+            continue
+        seen.add(distribution)
+        try:
+            requirements = metadata.requires(distribution) or []
+        except metadata.PackageNotFoundError:
+            continue
+        # An extra is optional by definition; every other requirement counts, whatever its marker.
+        pending.extend(re.split(r"[\s;<>=!~\[(]", requirement, maxsplit=1)[0] for requirement in requirements
+                       if not re.search(r"\bextra\s*==", requirement))
+    return frozenset(top for distribution in seen for top in top_levels.get(distribution, ())) | {_GRADER}
+
+
+def _refused(name: str, frame: types.FrameType | None, explicit: bool) -> bool:
+    if environment.allowed(name):
+        return False
+    if _by_the_notebook(frame, explicit):
+        return True
+    return environment.top_level(name) not in dependencies() and _notebook_on_stack(frame)
+
+
 def _refuse(name: str) -> RefusedImport:
     return RefusedImport(environment.refusal_message(name), name=environment.top_level(name))
 
@@ -121,11 +178,10 @@ _original_import_module = importlib.import_module
 
 
 def _import(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0) -> Any:
-    if level == 0 and isinstance(name, str) and not environment.allowed(name):
-        # Called with no globals: `__import__("x")` written in the notebook. An import statement, or
-        # C code importing for itself, passes the calling frame's globals.
-        if _by_the_notebook(sys._getframe(1), explicit=globals is None):
-            raise _refuse(name)
+    # Called with no globals: `__import__("x")` written in the notebook. An import statement, or C
+    # code importing for itself, passes the calling frame's globals.
+    if level == 0 and isinstance(name, str) and _refused(name, sys._getframe(1), explicit=globals is None):
+        raise _refuse(name)
     return _original_import(name, globals, locals, fromlist, level)
 
 
@@ -136,9 +192,8 @@ def _import_module(name: str, package: str | None = None) -> types.ModuleType:
             absolute = importlib.util.resolve_name(name, package)
         except (ImportError, ValueError, AttributeError):
             absolute = name
-    if isinstance(absolute, str) and not absolute.startswith(".") and not environment.allowed(absolute):
-        if _by_the_notebook(sys._getframe(1), explicit=True):
-            raise _refuse(absolute)
+    if isinstance(absolute, str) and not absolute.startswith(".") and _refused(absolute, sys._getframe(1), True):
+        raise _refuse(absolute)
     return _original_import_module(name, package)
 
 
@@ -149,7 +204,7 @@ class ImportRule(importlib.abc.MetaPathFinder):
     """First on sys.meta_path: refuses what the notebook may not import; finds nothing itself."""
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
-        if not environment.allowed(fullname) and _by_the_notebook(sys._getframe(1), explicit=False):
+        if _refused(fullname, sys._getframe(1), explicit=False):
             raise _refuse(fullname)
         return None
 
@@ -159,6 +214,7 @@ class ImportRule(importlib.abc.MetaPathFinder):
 
 def install() -> Callable[[], None]:
     """Enforce the rule in this process from now on; returns what undoes it (for a run in-process)."""
+    dependencies()  # before the doors close: reading package metadata imports for itself
     rule = ImportRule()
     sys.meta_path.insert(0, rule)
     builtins.__import__ = _import
