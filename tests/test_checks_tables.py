@@ -46,6 +46,27 @@ def _dataframe() -> pd.DataFrame:
                           for row, (shape, size, params) in TABLE.items()}, id="vector-shapes-as-ints"),
     pytest.param(lambda: {row.lower(): cells for row, cells in TABLE.items()}, id="lower-case-rows"),
     pytest.param(lambda: {f" {row.upper()} ": cells for row, cells in TABLE.items()}, id="padded-upper-case-rows"),
+    # Rows and columns swapped, as pd.DataFrame({row: {"shape": .., "size": .., "params": ..}}) builds it.
+    pytest.param(lambda: pd.DataFrame({row: dict(zip(COLUMNS, cells)) for row, cells in TABLE.items()}),
+                 id="dataframe-rows-as-columns"),
+    pytest.param(lambda: _dataframe().transpose(), id="dataframe-transposed"),
+    pytest.param(lambda: _dataframe().to_dict(), id="dict-of-columns"),
+    pytest.param(lambda: {column.upper(): {row: cells[i] for row, cells in TABLE.items()}
+                          for i, column in enumerate(COLUMNS)}, id="dict-of-columns-upper-case"),
+    # The row names in a column of their own, under the default index 0, 1, 2, ...
+    pytest.param(lambda: _dataframe().reset_index(names="layer"), id="dataframe-layer-column"),
+    pytest.param(lambda: _dataframe().reset_index(names="Layer").assign(kind="x").assign(
+        kind=lambda df: [f"kind {i}" for i in range(len(df))]), id="dataframe-two-text-columns"),
+    pytest.param(lambda: _dataframe().reset_index(names="layer").to_dict("records"), id="records"),
+    pytest.param(lambda: _dataframe().reset_index(names="layer").to_dict(), id="dict-of-columns-layer-column"),
+    pytest.param(lambda: _dataframe().reset_index(names="layer").to_dict("list"), id="dict-of-lists-layer-column"),
+    # Shapes written as text, as the lecture's table prints them.
+    pytest.param(lambda: {row: (str(shape), size, params) for row, (shape, size, params) in TABLE.items()},
+                 id="shapes-as-tuple-text"),
+    pytest.param(lambda: {row: (" x ".join(map(str, shape)), size, params) for row, (shape, size, params) in TABLE.items()},
+                 id="shapes-as-x-text"),
+    pytest.param(lambda: {row: (str(list(shape)), size, params) for row, (shape, size, params) in TABLE.items()},
+                 id="shapes-as-list-text"),
 ])
 def test_read_table_reads_every_reasonable_form(make: Callable[[], Any]) -> None:
     # Answers always reach the checks through to_plain, as here.
@@ -95,7 +116,8 @@ def test_a_malformed_row_is_named(cells: Any, said: str) -> None:
 @pytest.mark.parametrize(("column", "cell", "said"), [
     pytest.param("size", TABLE["CONV1"][1] + 0.5, "not a whole number", id="fractional-size"),
     pytest.param("params", str(TABLE["CONV1"][2]), "expected a whole number", id="params-as-str"),
-    pytest.param("shape", "x".join(map(str, TABLE["CONV1"][0])), "expected a shape", id="shape-as-str"),
+    pytest.param("shape", "twenty-eight by twenty-eight", "expected a shape such as (28, 28, 8)", id="shape-as-words"),
+    pytest.param("shape", "(28, 28.5, 8)", "expected a shape such as (28, 28, 8)", id="shape-text-not-whole"),
 ])
 def test_a_bad_cell_is_named_by_row_and_column(column: str, cell: Any, said: str) -> None:
     table = to_plain({**_dict_of_dicts(), "CONV1": {**_dict_of_dicts()["CONV1"], column: cell}})
@@ -113,3 +135,24 @@ def test_a_table_that_is_not_a_dict_is_refused(table: Any) -> None:
     message = _message(lambda: read_table(to_plain(table), LENET_ROWS, "lenet_table"))
     assert "`lenet_table` is" in message
     assert "expected a dict" in message
+
+
+def test_a_table_with_its_rows_as_columns_but_a_column_missing_says_so() -> None:
+    table = to_plain(pd.DataFrame({row: dict(zip(COLUMNS[:2], cells)) for row, cells in TABLE.items()}))
+    message = _message(lambda: read_table(table, LENET_ROWS, "lenet_table"))
+    assert "`lenet_table` has no row 'Input'" in message
+    assert "rows look like the columns" in message and ".T" in message
+
+
+def test_a_table_with_numbered_rows_and_no_name_column_says_to_name_them() -> None:
+    table = to_plain(_dataframe().reset_index(drop=True))
+    message = _message(lambda: read_table(table, LENET_ROWS, "lenet_table"))
+    assert "`lenet_table` has no row 'Input'" in message
+    assert "numbered, not named" in message
+
+
+def test_a_default_index_with_a_name_column_missing_a_row_names_the_row() -> None:
+    frame = _dataframe().reset_index(names="layer")
+    table = to_plain(frame[frame["layer"] != "POOL2"].reset_index(drop=True))
+    message = _message(lambda: read_table(table, LENET_ROWS, "lenet_table"))
+    assert "`lenet_table` has no row 'POOL2'" in message

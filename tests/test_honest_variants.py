@@ -526,6 +526,13 @@ LENET_FORMS = {
         orient="index"),
     "lists-and-vector-shapes": lambda table: {row: [tuple(n for n in c[0] if n != 1) if len(c[0]) == 2 else c[0],
                                                     float(c[1]), c[2]] for row, c in table.items()},
+    # The natural construction: one dict per row, pd.DataFrame puts the rows as columns.
+    "dataframe-rows-as-columns": lambda table: pd.DataFrame(
+        {row: {"shape": c[0], "size": c[1], "params": c[2]} for row, c in table.items()}),
+    "dataframe-layer-column": lambda table: pd.DataFrame(
+        [{"layer": row, "shape": c[0], "size": c[1], "params": c[2]} for row, c in table.items()]),
+    "records": lambda table: [{"Layer": row, "Shape": c[0], "Size": c[1], "Params": c[2]} for row, c in table.items()],
+    "shapes-as-text": lambda table: {row: (str(c[0]), c[1], c[2]) for row, c in table.items()},
 }
 
 

@@ -14,7 +14,10 @@ import time
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Sequence
+from importlib import import_module
+from typing import Any, Sequence
+
+import numpy as np
 
 import pytest
 
@@ -22,6 +25,8 @@ from autograder.checks.answers import LiveAnswers
 from autograder.checks.core import Case
 from autograder.course import assignment
 from autograder.grade import score_cases
+from autograder.checks.core import Probe
+from autograder.hidden.common import Grid
 from autograder.hidden.mutants import ASSIGNMENT_OF, Mutant, all_mutants, mutants
 
 from .factories import reference_namespace
@@ -119,6 +124,63 @@ def test_the_check_can_fail_a_mutant_that_escapes() -> None:
     from solutions import hw1
     assert points_lost("conv2d", lambda x, k, stride=1, padding=0: hw1.conv2d(x, k, stride, padding), 0) == 0
     assert points_lost("conv2d", lambda x, k, stride=1, padding=0: hw1.conv2d(x, k, stride, padding) + 1e-3, 0) > 0
+
+
+# --- the mechanism itself: each probe's structure is the same on every seed --------------------------
+# The mutants above are the mistakes we know; these tests pin what keeps an unknown one constant too:
+# probe k of a function has the same structure on every seed (f, s, p, the remainder of n + 2p - f by
+# s on each axis, the longer axis, channels, dtype, the signs and finest fraction of the right
+# output, ...), so whatever a mistake depends on among these, it fails probe k always or never.
+
+@lru_cache(maxsize=None)
+def hidden_module(function: str) -> Any:
+    return import_module(f"autograder.hidden.{ASSIGNMENT_OF[function]}")
+
+
+@lru_cache(maxsize=None)
+def hidden_probes(name: str, seed: int) -> dict[str, tuple[Probe, ...]]:
+    return import_module(f"autograder.hidden.{name}").hidden_probes(seed)
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_every_probe_has_the_structure_of_its_role_on_every_seed(function: str) -> None:
+    module = hidden_module(function)
+    seen: dict[int, set] = {}
+    for seed in SEEDS:
+        for index, probe in enumerate(hidden_probes(ASSIGNMENT_OF[function], seed)[function], start=1):
+            seen.setdefault(index, set()).add(module.probe_structure(function, probe))
+    assert {index: structures for index, structures in seen.items() if len(structures) > 1} == {}
+
+
+def _grids() -> list[Any]:
+    from autograder.hidden import hw1, hw5
+    return [pytest.param(role.grid, id=f"{function}-{index}")
+            for function, roles in (("conv2d", hw1.CONV2D_ROLES), ("conv_layer_forward", hw5.LAYER_ROLES),
+                                    ("pool_forward", hw5.POOL_ROLES))
+            for index, role in enumerate(roles, start=1)]
+
+
+@pytest.mark.parametrize("grid", _grids())
+def test_a_strided_role_has_one_axis_whose_last_window_ends_on_the_edge_and_one_that_does_not(grid: Grid) -> None:
+    # range(0, n + 2p - f, s) misses the last window, and (n + 2p - f + 1) // s one output, exactly
+    # where r = 0; ceil where r > 0. One axis of each kind shows all three on every seed.
+    if grid.s > 1:
+        assert sorted(grid.short_axes()) == [False, True]
+    if grid.p:
+        assert grid.reaches_far_padding()
+
+
+def test_every_max_pool_probe_has_a_negative_window_in_every_channel() -> None:
+    # A max that starts at 0, -1 or x[0, 0, c] instead of the window's first value fails there.
+    for seed in SEEDS[:50]:
+        for probe in hidden_probes("hw5", seed)["pool_forward"]:
+            if probe.kwargs["mode"] != "max":
+                continue
+            x, f, s = probe.args
+            windows = np.lib.stride_tricks.sliding_window_view(x, (f, f), axis=(0, 1))[::s, ::s]
+            maxima = windows.max(axis=(3, 4))
+            assert np.all(maxima.reshape(-1, x.shape[2])[1:].min(axis=0) <= -2)
+            assert np.all(maxima.min(axis=(0, 1)) < x[0, 0, :])
 
 
 def format_matrix(rows: Sequence[Row]) -> str:

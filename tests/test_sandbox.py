@@ -36,10 +36,11 @@ def sandbox() -> Sandbox:
 
 
 def test_inside_the_sandbox_the_secrets_are_out_of_sight(sandbox: Sandbox) -> None:
-    seen = run_cells(["import os, importlib.util, tempfile\n"
+    seen = run_cells(["import os, sys, tempfile\n"
                       "import pandas\n"  # a package that imports more of itself lazily: the venv must stay visible
                       "seen = {'uid': os.getuid(),\n"
-                      "        'solutions': importlib.util.find_spec('solutions') is not None,\n"
+                      # On the path itself: asking the import system would only meet the import rule.
+                      "        'solutions': any(os.path.exists(os.path.join(folder, 'solutions')) for folder in sys.path),\n"
                       f"        'repo': sorted(os.listdir({str(ROOT)!r})),\n"
                       f"        'hidden': os.listdir({str(ROOT / 'autograder' / 'hidden')!r}),\n"
                       "        'etc': sorted(os.listdir('/etc')), 'cwd': os.getcwd(), 'tmpdir': tempfile.gettempdir(),\n"

@@ -9,7 +9,7 @@ them on hundreds of seeds.
 """
 from __future__ import annotations
 
-import math
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
@@ -124,25 +124,149 @@ def floor_size(n: int, f: int, p: int = 0, s: int = 1) -> int:
     return (n + 2 * p - f) // s + 1
 
 
-# Output sizes students compute instead of the lecture's floor: a probe meant to catch them has, on
-# some axis, a size where each of these differs from the floor.
-WRONG_SIZES: Mapping[str, Callable[[int, int, int, int], int]] = {
-    "the division is rounded up (ceil)": lambda n, f, p, s: math.ceil((n + 2 * p - f) / s) + 1,
-    "the division is rounded to nearest (round)": lambda n, f, p, s: round((n + 2 * p - f) / s) + 1,
-    "the size is rounded to nearest (round)": lambda n, f, p, s: round((n + 2 * p - f) / s + 1),
-    "the +1 of the formula is left out": lambda n, f, p, s: (n + 2 * p - f) // s,
-}
+def residue_period(s: int) -> int:
+    """How often the rounding of (n + 2p - f) / s repeats as n grows: every s for an odd stride,
+    every 2s for an even one (round() sends q + 1/2 to the even neighbour of q and q + 1, so the
+    parity of q matters there too)."""
+    return s if s % 2 else 2 * s
 
 
-def sizes_tell_apart(sides: Sequence[int], f: int, p: int, s: int) -> bool:
-    """Every wrong size formula differs from the floor on at least one of the sides."""
-    return all(any(wrong(n, f, p, s) != floor_size(n, f, p, s) for n in sides) for wrong in WRONG_SIZES.values())
+@dataclass(frozen=True)
+class Grid:
+    """The window structure shared by every probe of a role; only the sides and the values are drawn.
+
+    f, s and p are fixed, and so, on each axis, is the residue of n + 2p - f modulo residue_period(s):
+    the remainder r of its division by s (and, for an even s, the parity of the quotient). Whatever a
+    size formula or a loop bound gets wrong with floor, round, ceil, "+ 1" or "range(0, n - f, s)"
+    then goes wrong on the same axes of every draw. So is which axis has more outputs (`taller`):
+    an answer that mixes up the axes is told apart the same way on every seed.
+    """
+
+    f: int
+    s: int = 1
+    p: int = 0
+    residues: tuple[int, int] = (0, 0)
+    taller: bool = True
+
+    def __post_init__(self) -> None:
+        period = residue_period(self.s)
+        if any(not 0 <= r < period for r in self.residues):
+            raise ValueError(f"residues {self.residues} are not in range({period}) for s={self.s}")
+
+    def out(self, n: int) -> int:
+        return floor_size(n, self.f, self.p, self.s)
+
+    def axis_sides(self, residue: int, high: int) -> tuple[int, ...]:
+        """Sides from f to `high` with this residue and at least two outputs."""
+        period = residue_period(self.s)
+        return tuple(n for n in range(self.f, high + 1)
+                     if (n + 2 * self.p - self.f) % period == residue and self.out(n) >= 2)
+
+    def sides(self, high: int) -> tuple[tuple[int, int], ...]:
+        """Every (n_H, n_W) up to `high` with the role's residues and orientation (never square)."""
+        return _grid_sides(self, high)
+
+    def draw(self, rng: np.random.Generator, high: int) -> tuple[int, int]:
+        choices = self.sides(high)
+        if not choices:
+            raise RuntimeError(f"no sides up to {high} have the structure {self}")
+        n_h, n_w = choices[int(rng.integers(len(choices)))]
+        return n_h, n_w
+
+    def remainders(self) -> tuple[int, int]:
+        """r = (n + 2p - f) mod s on the rows and on the columns."""
+        return self.residues[0] % self.s, self.residues[1] % self.s
+
+    def reaches_far_padding(self) -> bool:
+        """The last window on some axis overlaps the padding after the input (bottom or right): it
+        ends at n + 2p - r, past n + p when r < p. Else padding only the top and left gives the
+        same output, and cannot be told apart."""
+        return self.p > 0 and any(r < self.p for r in self.remainders())
+
+    def short_axes(self) -> tuple[bool, bool]:
+        """The axes a loop over input positions, range(0, n + 2p - f, s), leaves one short: those
+        where the last window ends exactly on the edge (r = 0)."""
+        rows, cols = self.remainders()
+        return rows == 0, cols == 0
 
 
-def reaches_far_padding(sides: Sequence[int], f: int, p: int, s: int) -> bool:
-    """The last window on some axis overlaps the padding after the input (bottom or right): else
-    padding on the top and left only gives the same output, and cannot be told apart."""
-    return any((floor_size(n, f, p, s) - 1) * s + f > n + p for n in sides)
+@lru_cache(maxsize=64)
+def _grid_sides(grid: Grid, high: int) -> tuple[tuple[int, int], ...]:
+    rows, cols = (grid.axis_sides(r, high) for r in grid.residues)
+    return tuple((n_h, n_w) for n_h in rows for n_w in cols
+                 if grid.out(n_h) != grid.out(n_w) and (grid.out(n_h) > grid.out(n_w)) == grid.taller)
+
+
+def grid_of(n_h: int, n_w: int, f: int, s: int = 1, p: int = 0) -> Grid:
+    """The Grid a probe of these sides has: what tests compare across seeds."""
+    period = residue_period(s)
+    return Grid(f, s, p, ((n_h + 2 * p - f) % period, (n_w + 2 * p - f) % period),
+                floor_size(n_h, f, p, s) > floor_size(n_w, f, p, s))
+
+
+def short_loop_mistakes(expected: np.ndarray, grid: Grid, both_named_elsewhere: bool = False) -> dict[str, np.ndarray]:
+    """What a loop over input positions one short, range(0, n + 2p - f, s), gives into an output
+    sized by the formula: its last row and/or column left at 0 (on the axes where r = 0). When both
+    are, the caller may already name it (the loops stop one short). Rows appended by such a loop
+    give an output cut short instead: the shape message names the axis and the formula, as for
+    every output cut short on one axis (see shape_mistakes)."""
+    rows, cols = grid.short_axes()
+    if not (rows or cols) or (rows and cols and both_named_elsewhere):
+        return {}
+    unfilled = np.array(expected, dtype=float)
+    if rows:
+        unfilled[-1] = 0
+    if cols:
+        unfilled[:, -1] = 0
+    axes = "last row and column" if rows and cols else "last row" if rows else "last column"
+    return {f"range(0, n + 2p - f, s) over the input positions stops one short (range's end is excluded: use "
+            f"n + 2p - f + 1), so the {axes} of the output is never filled": unfilled}
+
+
+@dataclass(frozen=True)
+class Signature:
+    """What a probe's right output always shows, whatever the draw: its signs, the finest binary
+    fraction in it (8: some entry is an odd number of eighths; 0: some entry is no binary fraction at
+    all, as an average over 9), and whether float16 holds every entry exactly. A ReLU or abs on a
+    linear output, a rounding to 2 decimals or a float16 cast then fails the same probes every time."""
+
+    negative: bool
+    positive: bool
+    denominator: int
+    float16_exact: bool
+
+
+def finest_denominator(array: Any, limit: int = 1 << 12) -> int:
+    values = np.asarray(array, dtype=float)
+    d = 1
+    while d <= limit:
+        if np.array_equal(values * d, np.round(values * d)):
+            return d
+        d *= 2
+    return 0
+
+
+def signature(array: Any) -> Signature:
+    values = np.asarray(array, dtype=float)
+    return Signature(bool(np.any(values < 0)), bool(np.any(values > 0)), finest_denominator(values),
+                     bool(np.array_equal(values.astype(np.float16).astype(float), values)))
+
+
+def value_mistakes(expected: np.ndarray, linear: bool) -> dict[str, np.ndarray]:
+    """Output post-processing students add: on a linear map, a ReLU or abs (caught by negative
+    entries); on any, a rounding to 2 decimals (caught by an entry that is not a multiple of 1/4) and
+    a float16 cast (caught by an entry float16 cannot hold). Listed only where the output shows it."""
+    mistakes = {}
+    if linear and np.any(expected < 0):
+        mistakes["a ReLU is applied (np.maximum(out, 0)): this output is linear and keeps its negative values"] = \
+            np.maximum(expected, 0)
+        mistakes["np.abs is applied: this output keeps its negative values"] = np.abs(expected)
+    if not np.array_equal(np.round(expected, 2), expected):
+        mistakes["the values are rounded to 2 decimals: return them unrounded"] = np.round(expected, 2)
+    half = expected.astype(np.float16).astype(float)
+    if not np.array_equal(half, expected):
+        mistakes["the output is float16, which cannot hold every value exactly: return float64 (or float32)"] = half
+    return mistakes
 
 
 def shape_mistakes(expected: np.ndarray) -> dict[str, np.ndarray]:

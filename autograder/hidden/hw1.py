@@ -13,14 +13,14 @@ from solutions import lecture
 from ..checks.compare import check_array
 from ..checks.core import Answers, Case, Probe
 from ..checks.public import why_size
-from .common import (FLOAT, array_probe_check, cached_probes, distinguishes, eighths, floor_size, has_fraction,
-                     probe_cases, reaches_far_padding, redraw, rng_for, shape_mistakes, sizes_tell_apart, value_case,
-                     whole_numbers, with_article)
+from .common import (EIGHTHS, FLOAT, Grid, Signature, array_probe_check, cached_probes, distinguishes, eighths,
+                     grid_of, has_fraction, probe_cases, redraw, rng_for, shape_mistakes, short_loop_mistakes, signature,
+                     value_case, value_mistakes, whole_numbers, with_article)
 
 VALUES = ("vertical_edges", "horizontal_edges", "sobel_edges", "scharr_edges", "strided_edges",
           "flat_region_output")
 FUNCTIONS = ("conv2d",)
-MAX_SIDE = 11
+MAX_SIDE = 12
 
 
 def _flipped(kernel: np.ndarray) -> np.ndarray:
@@ -34,26 +34,38 @@ TRUNCATED = ("the values are cut to whole numbers (an integer output array, such
 
 @dataclass(frozen=True)
 class Role:
-    """What probe k always is; only the numbers are drawn."""
+    """What probe k always is; only the sides and the numbers are drawn."""
 
-    strides: tuple[int, ...]
-    paddings: tuple[int, ...]
-    kernel_sizes: tuple[int, ...]
+    grid: Grid
+    float16_shows: bool = False   # some output entry is one float16 cannot hold
     whole_image: bool = False    # an integer-dtype image (as the lecture's), with a fractional kernel
     keywords: bool = True        # pass stride and padding; False calls conv2d(x, k) on its defaults
 
+    def __post_init__(self) -> None:
+        if self.grid.p and not self.grid.reaches_far_padding():
+            raise ValueError(f"{self}: no axis reaches the far padding, so one-sided padding cannot show")
+
+    @property
+    def signature(self) -> Signature:
+        # Negative and positive entries; an odd number of eighths (integer image) or of 64ths.
+        return Signature(True, True, EIGHTHS if self.whole_image else EIGHTHS ** 2, not self.float16_shows)
+
 
 # Probe 1 is the lecture's setting (3x3 kernel, defaults) on an integer image; probe 2 pads at
-# stride 1; probe 3 strides without padding; probes 4-6 do both. Every output is non-square and
-# holds fractions; a flipped, transposed or integer-cut kernel, a wrong size formula, ... is told apart
-# wherever its role allows (see _conv2d_mistakes), so each mistake loses the same cases on every seed.
+# stride 1; probe 3 strides without padding; probes 4-6 do both. Each role fixes f (so its parity),
+# s, p, the remainder of n + 2p - f by s on each axis (see Grid) and which axis is longer: every
+# output is non-square, has negative and positive entries and fractions finer than 1/4, so a
+# flipped or transposed kernel, a wrong size formula, a loop one short, a ReLU or a rounding of the
+# output ... fails the same probes on every seed (see _conv2d_mistakes and tests/test_mutants.py).
+# Remainders r: round and ceil show where r > s/2 (or r = s/2 with the quotient's parity fixed),
+# ceil wherever r > 0, a loop one short and (n + 2p - f + 1) // s where r = 0.
 CONV2D_ROLES = (
-    Role(strides=(1,), paddings=(0,), kernel_sizes=(3,), whole_image=True, keywords=False),
-    Role(strides=(1,), paddings=(1, 2), kernel_sizes=(2, 4)),
-    Role(strides=(2, 3), paddings=(0,), kernel_sizes=(2, 4, 5)),
-    Role(strides=(2, 3), paddings=(1, 2), kernel_sizes=(2, 4, 5)),
-    Role(strides=(2, 3, 4), paddings=(1, 2), kernel_sizes=(2, 4, 5)),
-    Role(strides=(2, 3), paddings=(1,), kernel_sizes=(2, 4, 5)),
+    Role(Grid(3, taller=True), whole_image=True, keywords=False),
+    Role(Grid(2, 1, 1, taller=False)),
+    Role(Grid(4, 2, 0, residues=(0, 3), taller=True), float16_shows=True),
+    Role(Grid(5, 3, 2, residues=(2, 0), taller=False), float16_shows=True),
+    Role(Grid(2, 3, 1, residues=(0, 2), taller=True)),
+    Role(Grid(4, 2, 1, residues=(1, 2), taller=False), float16_shows=True),
 )
 CONV2D_PROBES = len(CONV2D_ROLES)
 
@@ -69,35 +81,30 @@ def _grid_case(case_id: str, name: str, kernel: np.ndarray, points: float) -> Ca
 
 
 def _conv2d_probe(rng: np.random.Generator, index: int, role: Role) -> Probe:
-    def structure() -> tuple[int, int, int, int, int]:
-        f, s, p = (int(rng.choice(options)) for options in (role.kernel_sizes, role.strides, role.paddings))
-        n_h, n_w = (int(n) for n in rng.integers(max(f, f + s - 2 * p), MAX_SIDE + 1, size=2))
-        return f, s, p, n_h, n_w
-
-    def fits(drawn: tuple[int, int, int, int, int]) -> bool:
-        # Non-square output of at least 2x2; with a stride, sizes where round and ceil differ from
-        # the floor; with padding, a last window that reaches the bottom or right padding, and a
-        # size other than the unpadded image's.
-        f, s, p, n_h, n_w = drawn
-        out_h, out_w = floor_size(n_h, f, p, s), floor_size(n_w, f, p, s)
-        return (min(out_h, out_w) >= 2 and out_h != out_w
-                and (s == 1 or sizes_tell_apart((n_h, n_w), f, p, s))
-                and (p == 0 or (reaches_far_padding((n_h, n_w), f, p, s)
-                                and any(floor_size(n, f, 0, s) != floor_size(n, f, p, s) for n in (n_h, n_w)))))
+    grid = role.grid
 
     def draw() -> Probe:
-        f, s, p, n_h, n_w = redraw(structure, fits, f"the shape of conv2d probe {index}")
+        n_h, n_w = grid.draw(rng, MAX_SIDE)
         image = whole_numbers(rng, (n_h, n_w)) if role.whole_image else eighths(rng, (n_h, n_w))
-        kwargs = {"stride": s, "padding": p} if role.keywords else {}
-        shown = f", stride={s}, padding={p}" if role.keywords else ""
+        kwargs = {"stride": grid.s, "padding": grid.p} if role.keywords else {}
+        shown = f", stride={grid.s}, padding={grid.p}" if role.keywords else ""
         kind = "integer image (int64)" if role.whole_image else "image"
-        return Probe(f"conv2d.hidden-{index}", (image, eighths(rng, (f, f))), kwargs,
-                     f"{with_article(f'{n_h}x{n_w} {kind}')}, a {f}x{f} kernel{shown}")
+        return Probe(f"conv2d.hidden-{index}", (image, eighths(rng, (grid.f, grid.f))), kwargs,
+                     f"{with_article(f'{n_h}x{n_w} {kind}')}, a {grid.f}x{grid.f} kernel{shown}")
 
     def accept(probe: Probe) -> bool:
-        return distinguishes(ref.conv2d(*probe.args, **probe.kwargs), _conv2d_mistakes(probe).values())
+        expected = ref.conv2d(*probe.args, **probe.kwargs)
+        return signature(expected) == role.signature and distinguishes(expected, _conv2d_mistakes(probe).values())
 
     return redraw(draw, accept, f"conv2d probe {index}")
+
+
+def probe_structure(function: str, probe: Probe) -> tuple:
+    """What every seed's probe k has in common (tests/test_mutants.py compares it across seeds)."""
+    image, kernel = probe.args
+    stride, padding = probe.kwargs.get("stride", 1), probe.kwargs.get("padding", 0)
+    return (grid_of(*image.shape, kernel.shape[0], stride, padding), image.dtype.kind, tuple(sorted(probe.kwargs)),
+            signature(ref.conv2d(image, kernel, stride, padding)))
 
 
 def _hidden_probes(seed: int) -> dict[str, tuple[Probe, ...]]:
@@ -130,6 +137,9 @@ def _conv2d_mistakes(probe: Probe) -> dict[str, np.ndarray]:
             np.pad(expected[:-1, :-1], ((0, 1), (0, 1))),
         "the output is transposed (rows and columns swapped)": expected.T,
         **shape_mistakes(expected),
+        **short_loop_mistakes(expected, grid_of(*image.shape, kernel.shape[0], stride, padding),
+                              both_named_elsewhere=True),
+        **value_mistakes(expected, linear=True),
     }
     if has_fraction(image):
         mistakes["the image is converted to integers"] = ref.conv2d(np.trunc(image), kernel, stride, padding)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -11,17 +12,44 @@ from solutions import hw2 as ref
 from ..checks.coerce import as_choice
 from ..checks.compare import check_count
 from ..checks.core import Answers, Case, CheckFailed, Probe
-from .common import cached_probes, merged_counts, probe_cases, redraw, rng_for, value_case
+from .common import cached_probes, merged_counts, probe_cases, redraw, residue_period, rng_for, value_case
 
 VALUES = ("hw2_rounding", "hw2_padding", "hw2_output_other_rounding")
 FUNCTIONS = ("output_size", "same_padding")
 PROBES_EACH = 4
-# Each output_size probe: its largest n (small sides, then sizes as large as VGG's) and whether it
-# shows the padding counted on one side (n + p - f). Every probe shows every other mistake.
-OUTPUT_SIZE_ROLES = ((16, False), (32, False), (64, True), (256, True))
+
+
+@dataclass(frozen=True)
+class SizeRole:
+    """What output_size probe k always is: f, p and s, and the residue of n + 2p - f modulo
+    residue_period(s) (its remainder r by s, and for an even s the parity of the quotient); only n is
+    drawn, up to `largest`. Every mistake that divides by s as the formula does (floor, round, ceil,
+    a missing + 1, the padding counted once, n // s + ..., (n + 2p - f + 1) // s) is then off by the
+    same amount on every draw: it fails the same probes on every seed."""
+
+    largest: int
+    f: int
+    p: int
+    s: int
+    residue: int
+
+
+# Probe 1 divides exactly (r = 0: (n + 2p - f + 1) // s and a loop one short show, ceil and round do
+# not); probe 2 has r = 3 of s = 5, where floor, round, ceil and (n + 2p - f + 1) // s all differ;
+# probes 3-4 (sizes as large as VGG's) have r < p, where the padding counted on one side shows.
+# p never equals s, so swapping them shows too.
+OUTPUT_SIZE_ROLES = (
+    SizeRole(16, f=3, p=1, s=2, residue=0),
+    SizeRole(32, f=4, p=2, s=5, residue=3),
+    SizeRole(64, f=7, p=5, s=6, residue=4),
+    SizeRole(256, f=5, p=4, s=3, residue=1),
+)
 ONE_SIDED_MISTAKE = "the padding is counted on one side only: it is added on both, n + 2p"
-# The stride of each same_padding probe: probe 1 is the lecture's stride 1 with an odd f.
-SAME_PADDING_STRIDES = ((1,), (2,), (3,), (4, 5))
+STRIDE_IGNORED = "the stride is ignored"
+PRECEDENCE = "only f is divided by s (operator precedence): divide the whole n + 2p - f"
+SWAPPED = "p and s are swapped: the parameters are output_size(n, f, p=0, s=1), in that order"
+# These grow with n at another rate than the formula: a draw is kept only where they differ from it.
+SLOPED_MISTAKES = (STRIDE_IGNORED, PRECEDENCE, SWAPPED)
 
 
 def _size_mistakes(n: int, f: int, p: int, s: int) -> dict[str, int]:
@@ -34,31 +62,27 @@ def _size_mistakes(n: int, f: int, p: int, s: int) -> dict[str, int]:
         "the size is rounded to the nearest integer (round); the formula floors": round((n + 2 * p - f) / s + 1),
         ONE_SIDED_MISTAKE: (n + p - f) // s + 1,
         "the padding is ignored": (n - f) // s + 1,
-        "the stride is ignored": n + 2 * p - f + 1,
-        "only f is divided by s (operator precedence): divide the whole n + 2p - f": n + 2 * p - f // s + 1,
-        "p and s are swapped: the parameters are output_size(n, f, p=0, s=1), in that order":
-            (n + 2 * s - f) // p + 1 if p else -1,
+        STRIDE_IGNORED: n + 2 * p - f + 1,
+        PRECEDENCE: n + 2 * p - f // s + 1,
+        SWAPPED: (n + 2 * s - f) // p + 1 if p else -1,
+        "the number of positions n + 2p - f + 1 is divided by s; the formula divides n + 2p - f, then adds 1":
+            (n + 2 * p - f + 1) // s,
+        "only n is divided by s (n // s + 2p - f + 1): divide the whole n + 2p - f": n // s + 2 * p - f + 1,
+        "n + 2p and f are divided by s separately ((n + 2p) // s - f // s + 1): divide n + 2p - f as a whole":
+            (n + 2 * p) // s - f // s + 1,
     }
 
 
-def _size_probe(rng: np.random.Generator, index: int, largest: int, one_sided_shows: bool) -> Probe:
-    def draw() -> tuple[int, int, int, int]:
-        f, s = int(rng.integers(1, 12)), int(rng.integers(2, 7))
-        p = int(rng.integers(2, 7)) if one_sided_shows else int(rng.integers(1, 4))
-        return int(rng.integers(f + 1, largest + 1)), f, p, s
+def _size_probe(rng: np.random.Generator, index: int, role: SizeRole) -> Probe:
+    f, p, s = role.f, role.p, role.s
+    period = residue_period(s)
+    sides = [n for n in range(f + 1, role.largest + 1) if (n + 2 * p - f) % period == role.residue]
 
-    def accept(drawn: tuple[int, int, int, int]) -> bool:
-        n, f, p, s = drawn
-        expected = ref.output_size(n, f, p, s)
+    def accept(n: int) -> bool:
         mistakes = _size_mistakes(n, f, p, s)
-        # Padding counted on one side changes the size only when the remainder of the division is
-        # smaller than p: a role shows it or never does, so it loses the same cases on every seed.
-        if (mistakes.pop(ONE_SIDED_MISTAKE) != expected) != one_sided_shows:
-            return False
-        # Not a whole division, so (n + 2p - f) / s + 1 unrounded is not a whole number either.
-        return (n + 2 * p - f) % s != 0 and expected not in mistakes.values()
+        return all(mistakes[name] != ref.output_size(n, f, p, s) for name in SLOPED_MISTAKES)
 
-    n, f, p, s = redraw(draw, accept, f"output_size probe {index}")
+    n = redraw(lambda: int(rng.choice(sides)), accept, f"output_size probe {index}")
     return Probe(f"output_size.hidden-{index}", (n, f, p, s), {}, f"n={n}, f={f}, p={p}, s={s}")
 
 
@@ -75,41 +99,61 @@ def _padding_mistakes(n: int, f: int, s: int) -> dict[str, int]:
         "the - s of p = (ns - n + f - s) / 2 is left out": math.ceil((lower + s) / 2),
         "1 is added to p rounded down: that is one too many when p is already whole": lower // 2 + 1,
         LARGEST_MISTAKE: (lower + s - 1) // 2,
+        "(s - 1) // 2 is added to p rounded down: round p = (ns - n + f - s) / 2 up instead": lower // 2 + (s - 1) // 2,
     }
 
 
 # Probe 1 (stride 1, odd f: p is whole) catches only these; the others catch the rest of the list.
 WHOLE_P_MISTAKES = ("the - s of p = (ns - n + f - s) / 2 is left out",
                     "1 is added to p rounded down: that is one too many when p is already whole")
+STRIDE_1_MISTAKES = ("the stride is ignored (p = (f - 1) / 2 is the stride-1 answer)",
+                     "the stride is ignored (p = (f - 1) / 2, rounded up, is the stride-1 answer)")
 
 
-def _padding_probe(rng: np.random.Generator, index: int, strides: tuple[int, ...]) -> Probe:
-    def draw() -> tuple[int, int, int]:
-        s = int(rng.choice(strides))
-        f = int(rng.choice([3, 5, 7])) if s == 1 else int(rng.integers(2, 8))
-        return int(rng.integers(f + 2, 40)), f, s
+@dataclass(frozen=True)
+class PaddingRole:
+    """What same_padding probe k always is: s and f, and ns - n + f - s modulo 4 (for s > 1, 1: p is
+    a half, 2k + 1/2, which floor, round to even and the unrounded float all get wrong). Only n is
+    drawn; every mistake that halves ns - n + f - s + c is off by the same amount on every draw."""
 
-    def accept(drawn: tuple[int, int, int]) -> bool:
-        n, f, s = drawn
-        expected = ref.same_padding(n, f, s)
+    s: int
+    f: int
+    lower_mod_4: int
+
+
+SAME_PADDING_ROLES = (PaddingRole(1, 5, 0), PaddingRole(2, 3, 1), PaddingRole(3, 4, 1), PaddingRole(4, 5, 1))
+
+
+def _padding_probe(rng: np.random.Generator, index: int, role: PaddingRole) -> Probe:
+    s, f = role.s, role.f
+    sides = [n for n in range(f + 2, 40) if (n * s - n + f - s) % 4 == role.lower_mod_4]
+
+    def accept(n: int) -> bool:
+        # The stride-1 answers do not grow with n as p does: kept only where they differ from it.
         mistakes = _padding_mistakes(n, f, s)
-        if s == 1:
-            return all(mistakes[name] != expected for name in WHOLE_P_MISTAKES)
-        # p = (1 mod 4) / 2: a half that floor, round and the unrounded float all get wrong. The
-        # largest padding that keeps n is another one only from s = 4 on (p is a half here).
-        lower = n * s - n + f - s
-        required = [value for name, value in mistakes.items()
-                    if name not in WHOLE_P_MISTAKES and (s >= 4 or name != LARGEST_MISTAKE)]
-        return lower % 4 == 1 and expected not in required
+        return s == 1 or all(mistakes[name] != ref.same_padding(n, f, s) for name in STRIDE_1_MISTAKES)
 
-    n, f, s = redraw(draw, accept, f"same_padding probe {index}")
+    n = redraw(lambda: int(rng.choice(sides)), accept, f"same_padding probe {index}")
     return Probe(f"same_padding.hidden-{index}", (n, f, s), {}, f"n={n}, f={f}, s={s}")
+
+
+def probe_structure(function: str, probe: Probe) -> tuple:
+    """What every seed's probe k has in common (tests/test_mutants.py compares it across seeds): the
+    fixed parameters, the residue of n, and which listed mistakes give the right answer."""
+    if function == "output_size":
+        n, f, p, s = probe.args
+        expected, mistakes = ref.output_size(n, f, p, s), _size_mistakes(n, f, p, s)
+        residue = (n + 2 * p - f) % residue_period(s)
+        return f, p, s, residue, tuple(name for name, value in mistakes.items() if value == expected)
+    n, f, s = probe.args
+    expected, mistakes = ref.same_padding(n, f, s), _padding_mistakes(n, f, s)
+    return f, s, (n * s - n + f - s) % 4, tuple(name for name, value in mistakes.items() if value == expected)
 
 
 def _hidden_probes(seed: int) -> dict[str, tuple[Probe, ...]]:
     rng = rng_for(seed, "hw2")
-    sizes = tuple(_size_probe(rng, index, *role) for index, role in enumerate(OUTPUT_SIZE_ROLES, start=1))
-    paddings = tuple(_padding_probe(rng, index, strides) for index, strides in enumerate(SAME_PADDING_STRIDES, start=1))
+    sizes = tuple(_size_probe(rng, index, role) for index, role in enumerate(OUTPUT_SIZE_ROLES, start=1))
+    paddings = tuple(_padding_probe(rng, index, role) for index, role in enumerate(SAME_PADDING_ROLES, start=1))
     return {"output_size": sizes, "same_padding": paddings}
 
 

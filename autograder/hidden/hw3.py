@@ -4,6 +4,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from solutions import hw3 as ref
 
 from ..checks.coerce import same_vector_shape
@@ -66,6 +68,10 @@ def _cell_case(row: str, column: str) -> Case:
 
 def _conv_mistakes(f: int, c: int, n: int) -> dict[str, int]:
     return {CHANNEL_MISTAKE: ref.conv_params(f, 1, n), NO_BIAS_MISTAKE: f * f * c * n,
+            "n_c_prev and n_filters are swapped: the parameters are conv_params(f, n_c_prev, n_filters)":
+                ref.conv_params(f, n, c),
+            "a bias is counted per input channel (+ n_c_prev): each filter has one bias (+ n_filters)":
+                f * f * c * n + c,
             "the layer gets a single bias: every filter has its own": f * f * c * n + 1,
             "the filter's side is counted once (f x n_C_prev): a filter has f x f x n_C_prev weights":
                 (f * c + 1) * n,
@@ -79,19 +85,54 @@ def _fc_mistakes(n_in: int, n_out: int) -> dict[str, int]:
             "both the inputs and the units get biases; only the units do": n_in * n_out + n_in + n_out}
 
 
+# The order of (f, n_c_prev, n_filters) in each conv_params probe, smallest first, and whether n_in
+# exceeds n_out in each fc_params probe: the three are always distinct and in this order, so a count
+# that mixes two of them up (swapped arguments, + n_c_prev for + n_filters, a max or min) is wrong
+# on the same probes on every seed. Probe 3 of conv_params is LeNet's CONV1 kind: c < f < n.
+CONV_ORDERS = (("f", "c", "n"), ("f", "n", "c"), ("c", "f", "n"))
+FC_WIDER_INPUT = (True, True, False)
+
+
+def _conv_probe(rng: np.random.Generator, index: int, order: tuple[str, ...]) -> Probe:
+    def accept(drawn: tuple[int, int, int]) -> bool:
+        values = dict(zip("fcn", drawn, strict=True))
+        return ([values[name] for name in order] == sorted(drawn) and len(set(drawn)) == 3
+                and ref.conv_params(*drawn) not in _conv_mistakes(*drawn).values())
+
+    f, c, n = redraw(lambda: (int(rng.integers(2, 8)), int(rng.integers(2, 65)), int(rng.integers(2, 129))),
+                     accept, f"conv_params probe {index}")
+    return Probe(f"conv_params.hidden-{index}", (f, c, n), {}, f"f={f}, n_c_prev={c}, n_filters={n}")
+
+
+def _fc_probe(rng: np.random.Generator, index: int, wider_input: bool) -> Probe:
+    def draw() -> tuple[int, int]:
+        return (int(rng.integers(2, 5000)) if wider_input else int(rng.integers(2, 500))), int(rng.integers(2, 500))
+
+    def accept(drawn: tuple[int, int]) -> bool:
+        return (drawn[0] > drawn[1]) == wider_input and ref.fc_params(*drawn) not in _fc_mistakes(*drawn).values()
+
+    n_in, n_out = redraw(draw, accept, f"fc_params probe {index}")
+    return Probe(f"fc_params.hidden-{index}", (n_in, n_out), {}, f"n_in={n_in}, n_out={n_out}")
+
+
 def _hidden_probes(seed: int) -> dict[str, tuple[Probe, ...]]:
-    # f, n_C_prev and n_filters are at least 2 and n_in differs from n_out, so every count of the
-    # mistake lists differs from the right one: a mistake loses the same cases on every seed.
+    # f, n_C_prev and n_filters are at least 2, distinct and in a fixed order, and n_in differs from
+    # n_out, so every count of the mistake lists differs from the right one.
     rng = rng_for(seed, "hw3")
     conv, fc = [], []
     for index in range(1, PROBES_EACH + 1):
-        f, c, n = redraw(lambda: (int(rng.integers(2, 8)), int(rng.integers(2, 65)), int(rng.integers(2, 129))),
-                         lambda d: ref.conv_params(*d) not in _conv_mistakes(*d).values(), "conv_params probe")
-        conv.append(Probe(f"conv_params.hidden-{index}", (f, c, n), {}, f"f={f}, n_c_prev={c}, n_filters={n}"))
-        n_in, n_out = redraw(lambda: (int(rng.integers(2, 5000)), int(rng.integers(2, 500))),
-                             lambda d: ref.fc_params(*d) not in _fc_mistakes(*d).values(), "fc_params probe")
-        fc.append(Probe(f"fc_params.hidden-{index}", (n_in, n_out), {}, f"n_in={n_in}, n_out={n_out}"))
+        conv.append(_conv_probe(rng, index, CONV_ORDERS[index - 1]))
+        fc.append(_fc_probe(rng, index, FC_WIDER_INPUT[index - 1]))
     return {"conv_params": tuple(conv), "fc_params": tuple(fc)}
+
+
+def probe_structure(function: str, probe: Probe) -> tuple:
+    """What every seed's probe k has in common (tests/test_mutants.py compares it across seeds)."""
+    if function == "conv_params":
+        f, c, n = probe.args
+        return tuple(name for _, name in sorted(zip((f, c, n), "fcn", strict=True))), len({f, c, n})
+    n_in, n_out = probe.args
+    return n_in > n_out, n_in != n_out
 
 
 hidden_probes = cached_probes(_hidden_probes)

@@ -10,16 +10,16 @@ from solutions import hw5 as ref
 
 from ..checks.core import Case, Probe
 from ..checks.public import why_size
-from .common import (array_probe_check, cached_probes, distinguishes, eighths, floor_size, has_fraction,
-                     probe_cases, reaches_far_padding, redraw, rng_for, shape_mistakes, sizes_tell_apart,
-                     whole_numbers, with_article)
+from .common import (EIGHTHS, Grid, Signature, array_probe_check, cached_probes, distinguishes, eighths, grid_of,
+                     has_fraction, probe_cases, redraw, rng_for, shape_mistakes, short_loop_mistakes, signature,
+                     value_mistakes, whole_numbers, with_article)
 
 VALUES: tuple[str, ...] = ()
 FUNCTIONS = ("conv_volume", "conv_layer_forward", "pool_forward")
 FLIPPED = "the filter is flipped (true convolution); the lecture's convolution is cross-correlation"
 FLIPPED_EVERY_AXIS = "the filter is flipped on every axis, channels included (np.flip without axes)"
-MAX_SIDE = 10
-POOL_MAX_SIDE = 12
+MAX_SIDE = 12
+POOL_MAX_SIDE = 14
 
 
 def _truncated(what: str) -> str:
@@ -36,31 +36,37 @@ def _volume_noun(n_h: int, n_w: int, c: int, whole: bool, noun: str) -> str:
 
 
 # --- conv_volume: probe 1 is an integer volume with a 3x3 filter, probes 2-3 fractional with f = 2, 4.
+# Each role fixes f, the number of channels and which side is longer; every map has negative and
+# positive entries, the same finest fraction and float16 holds it or not, on every seed.
 
 @dataclass(frozen=True)
 class VolumeRole:
-    filter_sizes: tuple[int, ...]
+    grid: Grid
+    channels: int
+    float16_shows: bool = False
     whole_input: bool = False
 
+    @property
+    def signature(self) -> Signature:
+        return Signature(True, True, EIGHTHS if self.whole_input else EIGHTHS ** 2, not self.float16_shows)
 
-VOLUME_ROLES = (VolumeRole((3,), whole_input=True), VolumeRole((2,)), VolumeRole((4,)))
+
+VOLUME_ROLES = (VolumeRole(Grid(3, taller=True), 3, whole_input=True), VolumeRole(Grid(2, taller=False), 2),
+                VolumeRole(Grid(4, taller=True), 4, float16_shows=True))
 
 
 def _volume_probe(rng: np.random.Generator, index: int, role: VolumeRole) -> Probe:
-    def structure() -> tuple[int, int, int, int]:
-        f, c = int(rng.choice(role.filter_sizes)), int(rng.integers(2, 5))
-        n_h, n_w = (int(n) for n in rng.integers(f + 1, MAX_SIDE + 1, size=2))
-        return f, c, n_h, n_w
+    f, c = role.grid.f, role.channels
 
     def draw() -> Probe:
-        f, c, n_h, n_w = redraw(structure, lambda drawn: drawn[2] != drawn[3],
-                                f"the shape of conv_volume probe {index}")
+        n_h, n_w = role.grid.draw(rng, MAX_SIDE)
         x, w = _input(rng, (n_h, n_w, c), role.whole_input), eighths(rng, (f, f, c))
         return Probe(f"conv_volume.hidden-{index}", (x, w), {},
                      f"{_volume_noun(n_h, n_w, c, role.whole_input, 'volume')} and a {f}x{f}x{c} filter")
 
     def accept(probe: Probe) -> bool:
-        return distinguishes(ref.conv_volume(*probe.args), _volume_mistakes(probe).values())
+        expected = ref.conv_volume(*probe.args)
+        return signature(expected) == role.signature and distinguishes(expected, _volume_mistakes(probe).values())
 
     return redraw(draw, accept, f"conv_volume probe {index}")
 
@@ -83,7 +89,12 @@ def _volume_mistakes(probe: Probe) -> dict[str, np.ndarray]:
             np.einsum("ijcab,abc->ijc", windows, w),
         "the map is transposed (rows and columns swapped)": expected.T,
         **shape_mistakes(expected),
+        **value_mistakes(expected, linear=True),
     }
+    if x.shape[2] > 2:
+        # With two channels this is the first channel alone, named above.
+        mistakes["the last channel is left out (range(n_C - 1)); a filter spans every channel"] = \
+            ref.conv_volume(x[:, :, :-1], w[:, :, :-1])
     if has_fraction(x):
         mistakes["the input is converted to integers"] = ref.conv_volume(np.trunc(x), w)
     return mistakes
@@ -96,52 +107,53 @@ def _volume_why(probe: Probe) -> str:
 
 # --- conv_layer_forward: probe 1 pads at stride 1 on an integer input; probe 2 strides without
 # padding; probes 3-4 do both. No probe has f = 3 but the first, or f = 1, where a flip is invisible.
+# As conv2d's roles (see hw1.CONV2D_ROLES), each fixes f, s, p, the remainders on each axis and the
+# longer axis, and also the number of channels and of filters (never equal: np.pad(x, padding), which
+# pads the channels too, and W[:, :, c] taken for filter c then always fail). The biases have both
+# signs; the pre-activation has negative entries where a positive bias sits (ReLU(ReLU(W * x) + b)
+# shows) and the output the same finest fraction and float16 exactness on every seed.
 
 @dataclass(frozen=True)
 class LayerRole:
-    strides: tuple[int, ...]
-    paddings: tuple[int, ...]
-    filter_sizes: tuple[int, ...]
+    grid: Grid
+    channels: int
+    filters: int
+    float16_shows: bool = False
     whole_input: bool = False
+
+    def __post_init__(self) -> None:
+        if self.channels == self.filters or (self.grid.p and not self.grid.reaches_far_padding()):
+            raise ValueError(f"{self}: equal channels and filters, or no axis reaches the far padding")
+
+    @property
+    def signature(self) -> Signature:
+        return Signature(False, True, EIGHTHS if self.whole_input else EIGHTHS ** 2, not self.float16_shows)
 
 
 LAYER_ROLES = (
-    LayerRole((1,), (1, 2), (3,), whole_input=True),
-    LayerRole((2, 3), (0,), (2, 4)),
-    LayerRole((2, 3), (1, 2), (2, 4, 5)),
-    LayerRole((2, 3), (1,), (2, 4)),
+    LayerRole(Grid(3, 1, 1, taller=True), channels=3, filters=2, whole_input=True),
+    LayerRole(Grid(4, 2, 0, residues=(3, 0), taller=False), channels=2, filters=3, float16_shows=True),
+    LayerRole(Grid(5, 3, 2, residues=(0, 2), taller=True), channels=3, filters=2, float16_shows=True),
+    LayerRole(Grid(2, 3, 1, residues=(2, 0), taller=False), channels=2, filters=4),
 )
 
 
 def _layer_probe(rng: np.random.Generator, index: int, role: LayerRole) -> Probe:
-    def structure() -> tuple[int, int, int, int, int, int, int]:
-        f, s, p = (int(rng.choice(options)) for options in (role.filter_sizes, role.strides, role.paddings))
-        # Two or three channels and another number of filters: np.pad(x, padding) (channels padded
-        # too) then always fails, and so does W[:, :, c] taken for filter c.
-        c = int(rng.integers(2, 4))
-        filters = int(rng.choice([n for n in range(2, 5) if n != c]))
-        n_h, n_w = (int(n) for n in rng.integers(max(f, f + s - 2 * p), MAX_SIDE + 1, size=2))
-        return f, s, p, c, filters, n_h, n_w
-
-    def fits(drawn: tuple[int, int, int, int, int, int, int]) -> bool:
-        # As conv2d's probes, and with padding, a size that differs from the unpadded input's.
-        f, s, p, _, _, n_h, n_w = drawn
-        out_h, out_w = floor_size(n_h, f, p, s), floor_size(n_w, f, p, s)
-        return (min(out_h, out_w) >= 2 and out_h != out_w
-                and (s == 1 or sizes_tell_apart((n_h, n_w), f, p, s))
-                and (p == 0 or (reaches_far_padding((n_h, n_w), f, p, s)
-                                and any(floor_size(n, f, 0, s) != floor_size(n, f, p, s) for n in (n_h, n_w)))))
+    grid, c, filters = role.grid, role.channels, role.filters
 
     def draw() -> Probe:
-        f, s, p, c, filters, n_h, n_w = redraw(structure, fits, f"the shape of conv_layer_forward probe {index}")
-        x, w = _input(rng, (n_h, n_w, c), role.whole_input), eighths(rng, (f, f, c, filters))
+        n_h, n_w = grid.draw(rng, MAX_SIDE)
+        x, w = _input(rng, (n_h, n_w, c), role.whole_input), eighths(rng, (grid.f, grid.f, c, filters))
         bias = eighths(rng, (filters,), limit=2)
-        return Probe(f"conv_layer_forward.hidden-{index}", (x, w, bias), {"stride": s, "padding": p},
-                     f"{_volume_noun(n_h, n_w, c, role.whole_input, 'input')}, {filters} filters of {f}x{f}x{c}, "
-                     f"stride={s}, padding={p}")
+        return Probe(f"conv_layer_forward.hidden-{index}", (x, w, bias), {"stride": grid.s, "padding": grid.p},
+                     f"{_volume_noun(n_h, n_w, c, role.whole_input, 'input')}, {filters} filters of "
+                     f"{grid.f}x{grid.f}x{c}, stride={grid.s}, padding={grid.p}")
 
     def accept(probe: Probe) -> bool:
-        return distinguishes(ref.conv_layer_forward(*probe.args, **probe.kwargs), _layer_mistakes(probe).values())
+        bias = probe.args[2]
+        expected = ref.conv_layer_forward(*probe.args, **probe.kwargs)
+        return (bool(np.any(bias < 0) and np.any(bias > 0)) and signature(expected) == role.signature
+                and distinguishes(expected, _layer_mistakes(probe).values()))
 
     return redraw(draw, accept, f"conv_layer_forward probe {index}")
 
@@ -171,7 +183,15 @@ def _layer_mistakes(probe: Probe) -> dict[str, np.ndarray]:
         "the loops stop one short, so the last row and column are never filled":
             np.pad(expected[:-1, :-1], ((0, 1), (0, 1), (0, 0))),
         "the output is channels-first (n_C, n_H, n_W); the course is channels-last": np.moveaxis(expected, -1, 0),
+        "the ReLU is applied twice, once before the bias: ReLU(ReLU(W * x) + b); apply it once, to W * x + b":
+            np.maximum(weights_only + b, 0),
+        "np.abs is used as the activation; the layer's is ReLU, max(0, z)": np.abs(linear),
+        "every filter gets the sum of the biases; filter c adds b[c]": layer(b_=np.full_like(b, b.sum())),
+        "every filter gets the mean of the biases; filter c adds b[c]": layer(b_=np.full_like(b, b.mean())),
         **shape_mistakes(expected),
+        **short_loop_mistakes(expected, grid_of(x.shape[0], x.shape[1], w.shape[0], stride, padding),
+                              both_named_elsewhere=True),
+        **value_mistakes(expected, linear=False),
     }
     if has_fraction(x):
         mistakes["the input is converted to integers"] = layer(x_=np.trunc(x))
@@ -200,42 +220,57 @@ def _layer_why(probe: Probe) -> str:
 
 # --- pool_forward: probe 1 is the lecture's 2x2 max pool of stride 2; probe 2 averages overlapping
 # windows (s = 1) of an integer input; probes 3-4 stride by other than f, with windows other than 2x2.
+# Each role fixes f, s, the remainders on each axis, the longer axis and the number of channels. In a
+# max-pool probe each channel has a window of values from -3 to -2 (not its first) and a first value
+# x[0, 0, c] above -2, so a max that starts at 0, at -1 or at x[0, 0, c] instead of at the window's
+# first value fails in every channel, every time.
 
 @dataclass(frozen=True)
 class PoolRole:
     mode: str
-    windows: tuple[int, ...]
-    strides: tuple[int, ...]
+    grid: Grid
+    channels: int
+    signature: Signature
     whole_input: bool = False
 
 
 POOL_ROLES = (
-    PoolRole("max", (2,), (2,)),
-    PoolRole("average", (3,), (1,), whole_input=True),
-    PoolRole("max", (3,), (2,)),
-    PoolRole("average", (4,), (3,)),
+    PoolRole("max", Grid(2, 2, residues=(0, 3), taller=True), 3, Signature(True, True, EIGHTHS, True)),
+    PoolRole("average", Grid(3, 1, taller=False), 2, Signature(True, True, 0, False), whole_input=True),
+    PoolRole("max", Grid(3, 2, residues=(1, 2), taller=True), 2, Signature(True, True, EIGHTHS, True)),
+    PoolRole("average", Grid(4, 3, residues=(2, 0), taller=False), 3, Signature(True, True, 16 * EIGHTHS, True)),
 )
+NEGATIVE_WINDOW = (-3 * EIGHTHS, -2 * EIGHTHS)
+
+
+def _negative_window(rng: np.random.Generator, x: np.ndarray, grid: Grid) -> None:
+    """One window per channel, not the first, of values from -3 to -2, in place."""
+    out_h, out_w = grid.out(x.shape[0]), grid.out(x.shape[1])
+    f, s = grid.f, grid.s
+    for channel in range(x.shape[2]):
+        cell = int(rng.integers(1, out_h * out_w))
+        i, j = divmod(cell, out_w)
+        x[i * s:i * s + f, j * s:j * s + f, channel] = rng.integers(*NEGATIVE_WINDOW, endpoint=True, size=(f, f)) / EIGHTHS
 
 
 def _pool_probe(rng: np.random.Generator, index: int, role: PoolRole) -> Probe:
-    def structure() -> tuple[int, int, int, int, int]:
-        f, s, c = int(rng.choice(role.windows)), int(rng.choice(role.strides)), int(rng.integers(2, 4))
-        n_h, n_w = (int(n) for n in rng.integers(f + s, POOL_MAX_SIDE + 1, size=2))
-        return f, s, c, n_h, n_w
-
-    def fits(drawn: tuple[int, int, int, int, int]) -> bool:
-        f, s, _, n_h, n_w = drawn
-        return (floor_size(n_h, f, 0, s) != floor_size(n_w, f, 0, s)
-                and (s == 1 or sizes_tell_apart((n_h, n_w), f, 0, s)))
+    grid, c = role.grid, role.channels
 
     def draw() -> Probe:
-        f, s, c, n_h, n_w = redraw(structure, fits, f"the shape of pool_forward probe {index}")
+        n_h, n_w = grid.draw(rng, POOL_MAX_SIDE)
         x = _input(rng, (n_h, n_w, c), role.whole_input)
-        return Probe(f"pool_forward.hidden-{index}", (x, f, s), {"mode": role.mode},
-                     f"{_volume_noun(n_h, n_w, c, role.whole_input, 'input')}, f={f}, s={s}, mode={role.mode!r}")
+        if role.mode == "max":
+            _negative_window(rng, x, grid)
+        return Probe(f"pool_forward.hidden-{index}", (x, grid.f, grid.s), {"mode": role.mode},
+                     f"{_volume_noun(n_h, n_w, c, role.whole_input, 'input')}, f={grid.f}, s={grid.s}, "
+                     f"mode={role.mode!r}")
 
     def accept(probe: Probe) -> bool:
-        return distinguishes(ref.pool_forward(*probe.args, **probe.kwargs), _pool_mistakes(probe).values())
+        x = probe.args[0]
+        if role.mode == "max" and not np.all(x[0, 0, :] > NEGATIVE_WINDOW[1] / EIGHTHS):
+            return False   # each channel's first value is above its negative window's values
+        expected = ref.pool_forward(*probe.args, **probe.kwargs)
+        return signature(expected) == role.signature and distinguishes(expected, _pool_mistakes(probe).values())
 
     return redraw(draw, accept, f"pool_forward probe {index}")
 
@@ -261,7 +296,16 @@ def _pool_mistakes(probe: Probe) -> dict[str, np.ndarray]:
         "the values are rounded to whole numbers: pooling returns floats": np.round(expected),
         "the output is transposed (the first two axes swapped)": np.swapaxes(expected, 0, 1),
         **shape_mistakes(expected),
+        **short_loop_mistakes(expected, grid_of(x.shape[0], x.shape[1], f, s)),
+        **value_mistakes(expected, linear=mode == "average"),
     }
+    if mode == "max":
+        mistakes["the max starts at 0 (best = 0, or np.max(..., initial=0)): a window of negative values then "
+                 "gives 0; start from the window's first value"] = np.maximum(expected, 0)
+        mistakes["the max starts at a fixed value such as -1: a window of smaller values then gives it; start "
+                 "from the window's first value"] = np.maximum(expected, -1)
+        mistakes["the max starts at x[0, 0, c], the input's first value, not the window's"] = \
+            np.maximum(expected, x[0, 0, :])
     if mode == "average":
         mistakes["the window's sum is divided by f, not by f x f"] = expected * f
         mistakes["the window is summed, not averaged"] = expected * f * f
@@ -282,6 +326,22 @@ def _pool_mistakes(probe: Probe) -> dict[str, np.ndarray]:
 def _pool_why(probe: Probe) -> str:
     x, f, s = probe.args
     return f"{why_size(x.shape[0], f, 0, s)}, {why_size(x.shape[1], f, 0, s)}, and pooling keeps the {x.shape[2]} channels"
+
+
+def probe_structure(function: str, probe: Probe) -> tuple:
+    """What every seed's probe k has in common (tests/test_mutants.py compares it across seeds)."""
+    if function == "conv_volume":
+        x, w = probe.args
+        return grid_of(x.shape[0], x.shape[1], w.shape[0]), x.shape[2], x.dtype.kind, signature(ref.conv_volume(x, w))
+    if function == "conv_layer_forward":
+        x, w, b = probe.args
+        stride, padding = probe.kwargs["stride"], probe.kwargs["padding"]
+        expected = ref.conv_layer_forward(x, w, b, stride, padding)
+        return (grid_of(x.shape[0], x.shape[1], w.shape[0], stride, padding), w.shape[2:], x.dtype.kind,
+                bool(np.any(b < 0)), bool(np.any(b > 0)), signature(expected))
+    x, f, s = probe.args
+    expected = ref.pool_forward(x, f, s, probe.kwargs["mode"])
+    return grid_of(x.shape[0], x.shape[1], f, s), x.shape[2], x.dtype.kind, probe.kwargs["mode"], signature(expected)
 
 
 def _hidden_probes(seed: int) -> dict[str, tuple[Probe, ...]]:

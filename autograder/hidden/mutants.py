@@ -229,6 +229,73 @@ def _conv2d_one_short(x, k, stride=1, padding=0):
     return _conv2d_loop(x, k, stride, padding, stop_short=1)
 
 
+@mutant("conv2d", "input-range-one-short", "for i in range(0, H - f, stride): the input positions one short, "
+        "into an output sized by the formula (its last row/column stays 0 where the last window ends on the edge)")
+def _conv2d_input_range_short(x, k, stride=1, padding=0):
+    x = np.pad(np.asarray(x, dtype=float), padding)
+    k = np.asarray(k, dtype=float)
+    f = k.shape[0]
+    H, W = x.shape
+    out = np.zeros(((H - f) // stride + 1, (W - f) // stride + 1))
+    for i in range(0, H - f, stride):
+        for j in range(0, W - f, stride):
+            out[i // stride, j // stride] = np.sum(x[i:i + f, j:j + f] * k)
+    return out
+
+
+@mutant("conv2d", "input-range-one-short-appended", "rows appended for i in range(0, H - f, stride): one short")
+def _conv2d_input_range_short_append(x, k, stride=1, padding=0):
+    x = np.pad(np.asarray(x, dtype=float), padding)
+    k = np.asarray(k, dtype=float)
+    f = k.shape[0]
+    H, W = x.shape
+    return np.array([[np.sum(x[i:i + f, j:j + f] * k) for j in range(0, W - f, stride)]
+                     for i in range(0, H - f, stride)])
+
+
+@mutant("conv2d", "kernel-centred", "windows centred on (i, j): x[i - f//2 : i + f//2 + 1], right for odd f only")
+def _conv2d_centred(x, k, stride=1, padding=0):
+    x = np.pad(np.asarray(x, dtype=float), padding)
+    k = np.asarray(k, dtype=float)
+    f = k.shape[0]
+    r = f // 2
+    H, W = x.shape
+    return np.array([[np.sum(x[i - r:i + r + 1, j - r:j + r + 1] * k) for j in range(r, W - (f - 1 - r), stride)]
+                     for i in range(r, H - (f - 1 - r), stride)])
+
+
+mutant("conv2d", "size-positions-over-stride", "(n + 2p - f + 1) // s: the number of positions divided by s")(
+    _conv2d_sized(lambda n, f, p, s: (n + 2 * p - f + 1) // s))
+
+
+@mutant("conv2d", "uneven-padding", "np.pad(x, ((p, p - 1), (p, p - 1))): one row and column of padding short")
+def _conv2d_uneven_padding(x, k, stride=1, padding=0):
+    x = np.asarray(x, dtype=float)
+    if padding:
+        x = np.pad(x, ((padding, padding - 1), (padding, padding - 1)))
+    return _conv2d_windows(x, k, stride, 0)
+
+
+@mutant("conv2d", "relu-on-output", "np.maximum(out, 0): a ReLU on the convolution")
+def _conv2d_relu(x, k, stride=1, padding=0):
+    return np.maximum(_conv2d_windows(x, k, stride, padding), 0)
+
+
+@mutant("conv2d", "abs-on-output", "np.abs(out): only the edge strength kept")
+def _conv2d_abs(x, k, stride=1, padding=0):
+    return np.abs(_conv2d_windows(x, k, stride, padding))
+
+
+@mutant("conv2d", "rounded-2-decimals", "np.round(out, 2), for a tidy print")
+def _conv2d_round2(x, k, stride=1, padding=0):
+    return np.round(_conv2d_windows(x, k, stride, padding), 2)
+
+
+@mutant("conv2d", "float16-output", "out = np.zeros(..., dtype=np.float16)")
+def _conv2d_float16(x, k, stride=1, padding=0):
+    return _conv2d_loop(x, k, stride, padding, dtype=np.float16)
+
+
 # --- hw2 output_size and same_padding ---------------------------------------------------------------
 
 _OUTPUT_SIZE = {
@@ -243,6 +310,10 @@ _OUTPUT_SIZE = {
     "precedence": ("n + 2*p - f // s + 1: only f divided by s", lambda n, f, p=0, s=1: n + 2 * p - f // s + 1),
     "p-s-swapped": ("def output_size(n, f, s=1, p=0): the parameters in the wrong order",
                     lambda n, f, s=1, p=0: (n + 2 * p - f) // s + 1),
+    "positions-over-stride": ("(n + 2p - f + 1) // s: the number of positions divided by s",
+                              lambda n, f, p=0, s=1: (n + 2 * p - f + 1) // s),
+    "stride-on-n-only": ("n // s + 2p - f + 1", lambda n, f, p=0, s=1: n // s + 2 * p - f + 1),
+    "divided-separately": ("(n + 2p) // s - f // s + 1", lambda n, f, p=0, s=1: (n + 2 * p) // s - f // s + 1),
 }
 for _name, (_mistake, _function) in _OUTPUT_SIZE.items():
     mutant("output_size", _name, _mistake)(_function)
@@ -258,6 +329,7 @@ _SAME_PADDING = {
     "no-rounding": ("(ns - n + f - s) / 2, not rounded: a float", lambda n, f, s=1: (n * s - n + f - s) / 2),
     "largest": ("the largest padding that keeps n, not the smallest",
                 lambda n, f, s=1: max(p for p in range(n * s + f) if (n + 2 * p - f) // s + 1 == n)),
+    "floor-plus-half-stride": ("(ns - n + f - s) // 2 + (s - 1) // 2", lambda n, f, s=1: (n * s - n + f - s) // 2 + (s - 1) // 2),
 }
 for _name, (_mistake, _function) in _SAME_PADDING.items():
     mutant("same_padding", _name, _mistake)(_function)
@@ -276,6 +348,10 @@ _CONV_PARAMS = {
     "bias-per-channel": ("a bias per input channel",
                          lambda f, n_c_prev, n_filters: (f * f + 1) * n_c_prev * n_filters),
     "one-filter": ("n_filters ignored: one filter's parameters", lambda f, n_c_prev, n_filters: f * f * n_c_prev + 1),
+    "arguments-swapped": ("def conv_params(f, n_filters, n_c_prev): the parameters in the wrong order",
+                          lambda f, n_filters, n_c_prev: (f * f * n_c_prev + 1) * n_filters),
+    "bias-per-input-channel": ("+ n_c_prev biases instead of + n_filters",
+                               lambda f, n_c_prev, n_filters: f * f * n_c_prev * n_filters + n_c_prev),
 }
 for _name, (_mistake, _function) in _CONV_PARAMS.items():
     mutant("conv_params", _name, _mistake)(_function)
@@ -404,6 +480,39 @@ def _volume_channels_first(x, w):
     return out
 
 
+@mutant("conv_volume", "relu-on-output", "np.maximum(out, 0)")
+def _volume_relu(x, w):
+    return np.maximum(_volume_loop(np.asarray(x, dtype=float), np.asarray(w, dtype=float)), 0)
+
+
+@mutant("conv_volume", "abs-on-output", "np.abs(out)")
+def _volume_abs(x, w):
+    return np.abs(_volume_loop(np.asarray(x, dtype=float), np.asarray(w, dtype=float)))
+
+
+@mutant("conv_volume", "last-channel-dropped", "for c in range(n_C - 1): the last channel never added")
+def _volume_last_channel(x, w):
+    x, w = np.asarray(x, dtype=float), np.asarray(w, dtype=float)
+    return sum(_volume_loop(x[:, :, c:c + 1], w[:, :, c:c + 1]) for c in range(x.shape[2] - 1))
+
+
+@mutant("conv_volume", "last-channel-dropped-when-deep", "the last channel dropped only beyond two channels")
+def _volume_last_channel_deep(x, w):
+    x, w = np.asarray(x, dtype=float), np.asarray(w, dtype=float)
+    channels = x.shape[2] - 1 if x.shape[2] > 2 else x.shape[2]
+    return _volume_loop(x[:, :, :channels], w[:, :, :channels])
+
+
+@mutant("conv_volume", "rounded-2-decimals", "np.round(out, 2)")
+def _volume_round2(x, w):
+    return np.round(_volume_loop(np.asarray(x, dtype=float), np.asarray(w, dtype=float)), 2)
+
+
+@mutant("conv_volume", "float16-output", "np.zeros(..., dtype=np.float16)")
+def _volume_float16(x, w):
+    return _volume(x, np.asarray(w, dtype=float), dtype=np.float16)
+
+
 # --- hw5 conv_layer_forward --------------------------------------------------------------------------
 
 def _layer(x, W, b, stride=1, padding=0, *, pad: Any = "both", flip: Callable[[np.ndarray], np.ndarray] | None = None,
@@ -502,6 +611,63 @@ def _layer_channels_first(x, W, b, stride=1, padding=0):
     return np.moveaxis(_layer(x, W, b, stride, padding), -1, 0)
 
 
+@mutant("conv_layer_forward", "input-range-one-short", "for i in range(0, H - f, stride): one position short, "
+        "into a Z sized by the formula")
+def _layer_input_range_short(x, W, b, stride=1, padding=0):
+    x = np.pad(np.asarray(x, dtype=float), ((padding, padding), (padding, padding), (0, 0)))
+    f = W.shape[0]
+    H, Wd = x.shape[:2]
+    Z = np.zeros(((H - f) // stride + 1, (Wd - f) // stride + 1, W.shape[3]))
+    for i in range(0, H - f, stride):
+        for j in range(0, Wd - f, stride):
+            for c in range(W.shape[3]):
+                Z[i // stride, j // stride, c] = np.sum(x[i:i + f, j:j + f] * W[..., c]) + b[c]
+    return np.maximum(Z, 0)
+
+
+_LAYER_EXTRA: dict[str, tuple[str, dict[str, Any]]] = {
+    "size-positions-over-stride": ("(n + 2p - f + 1) // s in the output size",
+                                   {"size": lambda n, f, p, s: (n + 2 * p - f + 1) // s}),
+    "uneven-padding": ("np.pad with (p, p - 1) on each axis", {
+        "pad": lambda x, p: np.pad(x, ((p, max(p - 1, 0)), (p, max(p - 1, 0)), (0, 0))),
+        "size": lambda n, f, p, s: (n + 2 * p - 1 - f) // s + 1 if p else (n - f) // s + 1}),
+    "bias-sum": ("Z + np.sum(b): every filter gets the sum of the biases", {"bias": lambda b, c: b.sum()}),
+}
+for _name, (_mistake, _knobs) in _LAYER_EXTRA.items():
+    mutant("conv_layer_forward", _name, _mistake)(_layer_mutant(_knobs))
+
+
+@mutant("conv_layer_forward", "relu-twice", "ReLU(ReLU(W * x) + b)")
+def _layer_relu_twice(x, W, b, stride=1, padding=0):
+    return np.maximum(_layer(x, W, b, stride, padding, relu="before-bias"), 0)
+
+
+@mutant("conv_layer_forward", "abs-activation", "np.abs(W * x + b) as the activation")
+def _layer_abs(x, W, b, stride=1, padding=0):
+    return np.abs(_layer(x, W, b, stride, padding, relu="none"))
+
+
+@mutant("conv_layer_forward", "kernel-centred", "windows centred on (i, j): right for odd f only")
+def _layer_centred(x, W, b, stride=1, padding=0):
+    x = np.pad(np.asarray(x, dtype=float), ((padding, padding), (padding, padding), (0, 0)))
+    f = W.shape[0]
+    r = f // 2
+    H, Wd = x.shape[:2]
+    Z = [[[np.sum(x[i - r:i + r + 1, j - r:j + r + 1] * W[..., c]) + b[c] for c in range(W.shape[3])]
+          for j in range(r, Wd - (f - 1 - r), stride)] for i in range(r, H - (f - 1 - r), stride)]
+    return np.maximum(np.array(Z), 0)
+
+
+@mutant("conv_layer_forward", "rounded-2-decimals", "np.round(A, 2)")
+def _layer_round2(x, W, b, stride=1, padding=0):
+    return np.round(_layer(x, W, b, stride, padding), 2)
+
+
+@mutant("conv_layer_forward", "float16-output", "Z = np.zeros(..., dtype=np.float16)")
+def _layer_float16(x, W, b, stride=1, padding=0):
+    return _layer(x, W, b, stride, padding, dtype=np.float16)
+
+
 # --- hw5 pool_forward ----------------------------------------------------------------------------------
 
 def _pool(x, f, s, mode="max", *, reducers: dict[str, Callable[..., Any]] | None = None,
@@ -583,3 +749,67 @@ def _pool_f2(x, f, s, mode="max"):
 @mutant("pool_forward", "transposed-output", "the first two axes swapped")
 def _pool_transposed(x, f, s, mode="max"):
     return np.swapaxes(_pool(x, f, s, mode), 0, 1)
+
+
+def _max_from(start: Callable[[np.ndarray, int], float]) -> Callable[..., Any]:
+    """The looping student whose running max starts at `start(x, channel)`, not at the window's first value."""
+    def pool_forward(x, f, s, mode="max"):
+        x = np.asarray(x, dtype=float)
+        H, W, C = x.shape
+        out = np.zeros(((H - f) // s + 1, (W - f) // s + 1, C))
+        for i in range(out.shape[0]):
+            for j in range(out.shape[1]):
+                for c in range(C):
+                    window = x[i * s:i * s + f, j * s:j * s + f, c]
+                    if mode == "max":
+                        best = start(x, c)
+                        for value in window.ravel():
+                            if value > best:
+                                best = value
+                        out[i, j, c] = best
+                    else:
+                        out[i, j, c] = window.mean()
+        return out
+    return pool_forward
+
+
+mutant("pool_forward", "max-starts-at-0", "best = 0, then best = max(best, v) over the window")(_max_from(lambda x, c: 0))
+mutant("pool_forward", "max-starts-at-minus-1", "best = -1 as the running max's start")(_max_from(lambda x, c: -1))
+mutant("pool_forward", "max-starts-at-first-input", "best = x[0, 0, c]: the input's first value, not the window's")(
+    _max_from(lambda x, c: x[0, 0, c]))
+
+
+@mutant("pool_forward", "max-initial-0", "np.max(window, initial=0)")
+def _pool_initial_0(x, f, s, mode="max"):
+    return _pool(x, f, s, mode, reducers={"max": lambda v, axis: np.max(v, axis=axis, initial=0), "average": np.mean})
+
+
+@mutant("pool_forward", "input-range-one-short", "for i in range(0, H - f, s): one position short, "
+        "into an output sized by the formula")
+def _pool_input_range_short(x, f, s, mode="max"):
+    x = np.asarray(x, dtype=float)
+    H, W, C = x.shape
+    out = np.zeros(((H - f) // s + 1, (W - f) // s + 1, C))
+    reduce = np.max if mode == "max" else np.mean
+    for i in range(0, H - f, s):
+        for j in range(0, W - f, s):
+            out[i // s, j // s] = reduce(x[i:i + f, j:j + f], axis=(0, 1))
+    return out
+
+
+@mutant("pool_forward", "input-range-one-short-rows", "rows appended for i in range(0, H - f, s); columns right")
+def _pool_input_range_short_rows(x, f, s, mode="max"):
+    x = np.asarray(x, dtype=float)
+    H, W, _ = x.shape
+    reduce = np.max if mode == "max" else np.mean
+    return np.array([[reduce(x[i:i + f, j:j + f], axis=(0, 1)) for j in range(0, W - f + 1, s)]
+                     for i in range(0, H - f, s)])
+
+
+mutant("pool_forward", "size-positions-over-stride", "(n - f + 1) // s in the output size")(
+    _pool_mutant({"size": lambda n, f, s: (n - f + 1) // s}))
+
+
+@mutant("pool_forward", "float16-output", "np.zeros(..., dtype=np.float16)")
+def _pool_float16(x, f, s, mode="max"):
+    return _pool(x, f, s, mode, dtype=np.float16)

@@ -18,6 +18,7 @@ file as `cnn_checks/environment.py`, and the sandboxed runner imports it beside 
 from __future__ import annotations
 
 import dis
+import functools
 import sys
 import types
 from typing import Any, Iterable, Iterator, Mapping
@@ -36,6 +37,7 @@ INFRASTRUCTURE_NAMES = frozenset({"In", "Out", "get_ipython", "exit", "quit"})
 
 _STANDARD = frozenset(getattr(sys, "stdlib_module_names", ())) | {"__main__", "builtins", "sys"}
 _IMPORT_NAME = dis.opmap["IMPORT_NAME"]
+_GLOBAL_LOADS = frozenset({"LOAD_GLOBAL", "LOAD_NAME"})
 _LEVEL_LOADERS = frozenset({"LOAD_CONST", "LOAD_SMALL_INT"})
 # At most this many values are looked at, following functions and classes into each other.
 _MAX_SCANNED = 10_000
@@ -148,6 +150,8 @@ def refused_imports(namespace: Mapping[str, Any], names: Iterable[str] | None = 
 def _scan(value: Any, namespace: Mapping[str, Any], own_modules: frozenset[str], refused: set[str],
           follow_globals: bool) -> list[Any]:
     """Note what one value uses against the rule; return what else it leads to."""
+    if isinstance(value, functools.partial):  # `conv2d = partial(_conv, ...)`: what it calls, with what
+        return [value.func, *value.args, *value.keywords.values()]
     module = _module_of(value)
     if module is not None and module not in own_modules:
         if not allowed(module):
@@ -163,7 +167,9 @@ def _scan(value: Any, namespace: Mapping[str, Any], own_modules: frozenset[str],
         return more + list(_members(value))
     code = _code_of(value)
     if code is None:
-        return more
+        return more + [type(value)]  # an instance of the notebook's own class: what its methods use
+    closure = getattr(value, "__closure__", None) or ()
+    more.extend(cell.cell_contents for cell in closure if _filled(cell))
     refused.update(top_level(name) for name in _imports_in(code) if not allowed(name))
     if follow_globals:
         more.extend(namespace[name] for name in _global_names(code) if name in namespace
@@ -171,13 +177,24 @@ def _scan(value: Any, namespace: Mapping[str, Any], own_modules: frozenset[str],
     return more
 
 
+def _filled(cell: Any) -> bool:
+    try:
+        cell.cell_contents
+    except ValueError:  # a closure variable not yet bound
+        return False
+    return True
+
+
 def _global_names(code: types.CodeType) -> set[str]:
+    """The globals a code object (and every code nested in it) reads: not `co_names`, which also
+    holds attribute names (`np.pad` would make a global `pad`, imported from anywhere, count)."""
     names: set[str] = set()
     pending = [code]
     while pending:
         current = pending.pop()
         pending.extend(const for const in current.co_consts if isinstance(const, types.CodeType))
-        names.update(current.co_names)
+        names.update(instruction.argval for instruction in dis.get_instructions(current)
+                     if instruction.opname in _GLOBAL_LOADS and isinstance(instruction.argval, str))
     return names
 
 

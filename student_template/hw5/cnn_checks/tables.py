@@ -1,47 +1,135 @@
-"""Read the LeNet table in any reasonable form: a dict of tuples, a dict of dicts, a DataFrame."""
+"""Read the LeNet table in any reasonable form: a dict of tuples, a dict of dicts, a DataFrame.
+
+A DataFrame reaches the checks as a dict {row label: {column: cell}} (plain.to_plain), so the forms
+a DataFrame takes are read here too, when their labels leave no doubt about the orientation:
+- rows and columns swapped (pd.DataFrame({row: {"shape": .., "size": .., "params": ..}}), the
+  natural construction, or df.to_dict()): the outer keys are exactly shape, size and params;
+- the row names in a column of their own (a "layer" column) under the default index 0, 1, 2, ...
+  (pd.DataFrame(records), or the records themselves as a list of dicts).
+"""
 from __future__ import annotations
 
+import re
 from typing import Any, Sequence
 
 from .coerce import as_int, as_shape, describe
 from .core import CheckFailed
 
 COLUMNS = ("shape", "size", "params")
+# "(28, 28, 8)", "[28, 28, 8]", "28x28x8", "28 × 28 × 8", "(120,)", "120": whole numbers only.
+_SHAPE_TEXT = re.compile(r"\s*[(\[]?\s*(\d+(?:\s*[,x×*]\s*\d+)*)\s*,?\s*[)\]]?\s*")
+
+
+def _fold(key: Any) -> Any:
+    return key.strip().lower() if isinstance(key, str) else key
+
+
+def _is_default_index(keys: Sequence[Any]) -> bool:
+    return bool(keys) and list(keys) == [str(i) for i in range(len(keys))]
+
+
+def _transposed(table: dict[str, Any]) -> dict[str, Any] | None:
+    """{row: {column: cell}} from a table whose outer keys are the columns, or None if they are not.
+
+    The outer keys must be shape, size and params (any case), each holding a dict or a list of the
+    cells; other outer keys are taken as columns too only under a default index (a label column)."""
+    folded = {_fold(key) for key in table}
+    if not folded >= set(COLUMNS) or not all(isinstance(cells, (dict, list)) for cells in table.values()):
+        return None
+    columns = {key: (cells if isinstance(cells, dict) else {str(i): v for i, v in enumerate(cells)})
+               for key, cells in table.items()}
+    labels = list(next(iter(columns.values())))
+    if folded != set(COLUMNS) and not _is_default_index(labels):
+        return None
+    rows: dict[str, dict[str, Any]] = {}
+    for key, cells in columns.items():
+        for label, cell in cells.items():
+            rows.setdefault(label, {})[key] = cell
+    return rows
+
+
+def _label_columns(rows: list[dict[str, Any]]) -> list[str]:
+    """Columns other than shape, size and params that hold a distinct string in every row."""
+    keys = [key for key in rows[0] if _fold(key) not in COLUMNS and all(key in row for row in rows)]
+    return [key for key in keys
+            if all(isinstance(row[key], str) for row in rows)
+            and len({_fold(row[key]) for row in rows}) == len(rows)]
+
+
+def _relabelled(table: dict[str, Any], row: str) -> dict[str, Any]:
+    """Under a default index 0, 1, 2, ..., the rows named by their label column (a "layer" column)."""
+    if not _is_default_index(list(table)) or not all(isinstance(cells, dict) for cells in table.values()):
+        return table
+    rows = list(table.values())
+    labels = _label_columns(rows)
+    if not labels:
+        return table
+    # Several text columns ("layer" and "type"): the one that names this row, if any.
+    chosen = next((key for key in labels if any(_fold(r[key]) == _fold(row) for r in rows)), labels[0])
+    return {r[chosen]: {key: cell for key, cell in r.items() if key != chosen} for r in rows}
+
+
+def _normalised(table: Any, row: str) -> Any:
+    if isinstance(table, list) and table and all(isinstance(record, dict) for record in table):
+        table = {str(i): record for i, record in enumerate(table)}
+    if not isinstance(table, dict):
+        return table
+    table = _transposed(table) or table
+    return _relabelled(table, row)
 
 
 def _find_row(table: dict[str, Any], row: str, name: str) -> Any:
     if row in table:
         return table[row]
-    folded = {key.strip().lower(): value for key, value in table.items()}
+    folded = {_fold(key): value for key, value in table.items()}
     if row.lower() in folded:
         return folded[row.lower()]
+    hint = ""
+    if any(_fold(key) in COLUMNS for key in table):
+        hint = (" Its rows look like the columns: a table holds one row per layer, with columns shape, size "
+                "and params (every one of the three; transpose a DataFrame built the other way with .T).")
+    elif _is_default_index(list(table)):
+        hint = (" Its rows are numbered, not named: name them (df.set_index('layer'), or index=[...]), "
+                "or keep the names in a column of their own.")
     raise CheckFailed(f"`{name}` has no row {row!r}; its rows are {list(table)}. Use the row "
-                      "names of the lecture's table exactly.")
+                      f"names of the lecture's table exactly.{hint}")
 
 
 def read_row(table: Any, row: str, name: str) -> dict[str, Any]:
     """The three cells of one row, still as given: {"shape": .., "size": .., "params": ..}."""
+    table = _normalised(table, row)
     if not isinstance(table, dict):
         raise CheckFailed(f"`{name}` is {describe(table)}; expected a dict {{row: (shape, size, "
                           "params)}} or a pandas DataFrame with columns shape, size, params.")
     cells = _find_row(table, row, name)
     if isinstance(cells, dict):
-        missing = [column for column in COLUMNS if column not in cells]
+        by_column = {_fold(key): value for key, value in cells.items()}
+        missing = [column for column in COLUMNS if column not in by_column]
         if missing:
             raise CheckFailed(f"Row {row!r} of `{name}` has no {', '.join(missing)}; the columns "
                               "are shape, size and params.")
-        return {column: cells[column] for column in COLUMNS}
+        return {column: by_column[column] for column in COLUMNS}
     if isinstance(cells, (list, tuple)) and len(cells) == 3:
         return dict(zip(COLUMNS, cells))
     raise CheckFailed(f"Row {row!r} of `{name}` is {describe(cells)}; expected "
                       "(shape, size, params), for example ((n_H, n_W, n_C), size, params).")
 
 
+def _shape(value: Any, label: str) -> tuple[int, ...]:
+    if isinstance(value, str):
+        match = _SHAPE_TEXT.fullmatch(value)
+        if not match:
+            raise CheckFailed(f"`{label}` is the string {value!r}; expected a shape such as (28, 28, 8) "
+                              "or (120,): a tuple of whole numbers.")
+        return tuple(int(n) for n in re.split(r"\s*[,x×*]\s*", match.group(1)))
+    return as_shape(value, label)
+
+
 def read_cell(table: Any, row: str, column: str, name: str) -> Any:
     """One cell as a shape tuple or a whole number."""
     value = read_row(table, row, name)[column]
     label = f"{name}[{row!r}] {column}"
-    return as_shape(value, label) if column == "shape" else as_int(value, label)
+    return _shape(value, label) if column == "shape" else as_int(value, label)
 
 
 def read_table(table: Any, rows: Sequence[str], name: str) -> dict[str, tuple[Any, ...]]:
