@@ -246,3 +246,11 @@ def test_an_attribute_of_an_allowed_module_never_drags_in_a_global_of_the_same_n
     source = (f"import numpy as np\nfrom scipy import signal as {attribute}\n"
               f"def conv2d(x):\n    return np.{attribute}\n")
     assert refused_imports(namespace_of(source), ["conv2d"]) == []
+
+
+@pytest.mark.parametrize("call", ["__import__('scipy.signal')", "importlib.import_module('scipy.signal')",
+                                  "import_module('scipy.signal')"])
+def test_an_import_by_name_inside_a_function_is_found(call: str) -> None:
+    source = ("import importlib\nfrom importlib import import_module\n"
+              f"def conv2d(x, k):\n    signal = {call}\n    return x")
+    assert refused_imports(namespace_of(source), ["conv2d"]) == ["scipy"]
