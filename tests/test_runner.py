@@ -124,9 +124,12 @@ def test_a_cell_magic_defines_its_names_in_the_notebook() -> None:
     assert result["output"].count("not shown") == 1  # captured by the magic, printed once by the next cell
 
 
-def test_display_and_cell_results_reach_the_captured_output() -> None:
-    result = run(job(["display('shown by display')", "'the value of the last line'", "None"]))
-    assert "shown by display" in result["output"] and "the value of the last line" in result["output"]
+def test_display_reaches_the_captured_output_and_a_cell_result_becomes_underscore() -> None:
+    # A cell's last value is not formatted when grading (nobody reads Out[n]), but is still `_`.
+    result = run({**job(["display('shown by display')", "'the value of the last line'", "previous = _"]),
+                  "values": ["previous"]})
+    assert "shown by display" in result["output"]
+    assert codec.decode(result["values"]["previous"]) == "the value of the last line"
 
 
 @pytest.mark.parametrize(("source", "named"), [

@@ -17,6 +17,7 @@ however it ended) it kills every submission and exits.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import json
 import os
@@ -157,6 +158,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             importlib.import_module(module)
         except ImportError:
             pass  # a student who needs it imports it (and pays for it) in the notebook
+    # Everything imported so far is every child's, read-only: out of the collector's sight, a
+    # child's garbage collection does not write to (and so copy) the pages that hold it.
+    gc.collect()
+    gc.freeze()
     # Every submission runs as our uid: none may read this process's memory either.
     isolation.not_dumpable()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

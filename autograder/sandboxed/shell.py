@@ -204,6 +204,10 @@ def make() -> GradingShell:
 
     atexit.unregister(shell.atexit_operations)  # nothing of it runs at exit: no history, no files
     shell.display_formatter.active_types = ["text/plain"]  # the only output anyone reads here
+    # A cell's last value still becomes `_` and `Out[n]`, but is not formatted: nobody reads
+    # `Out[n]: ...` when grading, and repr() of a large array costs more than the cell.
+    shell.displayhook.compute_format_data = lambda result: ({}, {})
+    shell.displayhook.write_format_data = lambda format_dict, md_dict=None: None
     shell.set_hook("show_in_pager", _print_page, 99)
     for name, why in REFUSED_LINE_MAGICS.items():
         shell.register_magic_function(_refusing(shell, "line", name, why), "line", name)
