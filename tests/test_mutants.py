@@ -170,17 +170,44 @@ def test_a_strided_role_has_one_axis_whose_last_window_ends_on_the_edge_and_one_
         assert grid.reaches_far_padding()
 
 
-def test_every_max_pool_probe_has_a_negative_window_in_every_channel() -> None:
-    # A max that starts at 0, -1 or x[0, 0, c] instead of the window's first value fails there.
+def test_every_max_pool_probe_has_a_floor_window_in_every_channel_and_unique_maxima() -> None:
+    # Every window max unique; each channel's least window max exactly -5/2, in one window off the first
+    # row and column, holding the channel's only values <= -5/2, no cell shared with another channel's;
+    # maxima in a window's last cell and in its first. A max that starts anywhere but at the window's own
+    # values, or a window that misses a row, a column or its first cell, fails on every seed.
+    from autograder.hidden.hw5 import FLOOR, max_pool_structure
     for seed in SEEDS[:50]:
         for probe in hidden_probes("hw5", seed)["pool_forward"]:
             if probe.kwargs["mode"] != "max":
                 continue
             x, f, s = probe.args
+            facts, disjoint = max_pool_structure(x, f, s)
+            assert disjoint and all(all(channel) for channel in facts)
             windows = np.lib.stride_tricks.sliding_window_view(x, (f, f), axis=(0, 1))[::s, ::s]
-            maxima = windows.max(axis=(3, 4))
-            assert np.all(maxima.reshape(-1, x.shape[2])[1:].min(axis=0) <= -2)
-            assert np.all(maxima.min(axis=(0, 1)) < x[0, 0, :])
+            assert np.all(windows.max(axis=(3, 4)).min(axis=(0, 1)) == FLOOR)
+            assert np.all(x[0, 0, :] > FLOOR)
+
+
+def test_every_layer_probe_keeps_every_filter_alive_and_its_biases_apart() -> None:
+    # A filter ReLU kills everywhere would hide every mistake in it (its bias, its weights, a loop over
+    # filters one short); equal or symmetric biases hide b[::-1], b[-1], ...
+    from autograder.hidden.hw5 import every_filter_alive, filters_apart
+    for seed in SEEDS[:50]:
+        for probe in hidden_probes("hw5", seed)["conv_layer_forward"]:
+            assert every_filter_alive(probe) and filters_apart(*probe.args[1:])
+
+
+def test_kernels_have_no_symmetry() -> None:
+    from autograder.hidden.common import asymmetric
+    assert not asymmetric(np.array([[1.0, 2.0], [1.0, 2.0]]))      # equal rows: k[::-1] == k
+    assert not asymmetric(np.array([[1.0, 2.0], [2.0, 1.0]]))      # k.T == k
+    assert not asymmetric(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 4.0], [3.0, 2.0, 1.0]]))   # rot180
+    assert asymmetric(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    for seed in SEEDS[:50]:
+        for probe in hidden_probes("hw1", seed)["conv2d"]:
+            assert asymmetric(probe.args[1])
+        probes = hidden_probes("hw5", seed)
+        assert all(asymmetric(probe.args[1]) for probe in probes["conv_volume"] + probes["conv_layer_forward"])
 
 
 def format_matrix(rows: Sequence[Row]) -> str:

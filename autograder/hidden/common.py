@@ -17,11 +17,14 @@ import numpy as np
 
 from ..checks.compare import check_array
 from ..checks.core import Answers, Case, Probe, Tolerance
+# One float tolerance for public and hidden checks, defined once in checks/public.py: rtol=1e-5, atol=1e-4.
+# A correct float32 FFT convolution is off by at most 1.53e-5 on the hidden probes of 200 seeds (about
+# 7e-6 * (1 + |value|); tests/test_honest_variants.py grades it), under a sixth of atol. Probe values
+# are multiples of 1/8 (1/64 for max pooling): a mistake moves some entry by 1/128 or more, a rounding
+# to 2 decimals by 6e-4 or more, and each probe is drawn so that every known mistake fails it with this
+# tolerance (distinguishes). A rounding to 4 decimals (2.5e-5 or 5e-5 off) is within float32's reach.
+from ..checks.public import FLOAT
 
-# Loose enough for float32 arithmetic (about 7 significant digits; the sums of probe values are
-# exact in float32 anyway) and for float64 FFT round-off, tight enough that the smallest difference a
-# mistake makes on the values drawn here (1/128: an average of 16 eighths) fails by far.
-FLOAT = Tolerance(rtol=1e-6, atol=1e-6)
 # Probe values are multiples of 1/8 between -3 and 3: sums of products are then multiples of 1/64,
 # exact in float32 as in float64, and a mistake that truncates or rounds to whole numbers shows.
 EIGHTHS = 8
@@ -277,6 +280,25 @@ def shape_mistakes(expected: np.ndarray) -> dict[str, np.ndarray]:
     return {"the + 1 of the size formula is left out (one row and one column short)": expected[:-1, :-1]}
 
 
+def asymmetric(kernel: Any) -> bool:
+    """True when no flip, transpose or rotation leaves a kernel (or any 2-D slice of a filter
+    (f, f, ...): one per channel and filter) unchanged, and no two of its rows, nor two of its
+    columns, are equal. A kernel with a symmetry hides a partial flip (k[::-1], np.fliplr, np.rot90,
+    k.T) on the draws that have it: such a mistake would lose points on some seeds only."""
+    array = np.asarray(kernel, dtype=float)
+    f = array.shape[0]
+    planes = array.reshape(f, f, -1).transpose(2, 0, 1)   # (slices, f, f)
+    images = (planes[:, ::-1], planes[:, :, ::-1], planes[:, ::-1, ::-1], planes.transpose(0, 2, 1),
+              planes[:, ::-1, ::-1].transpose(0, 2, 1), np.rot90(planes, axes=(1, 2)), np.rot90(planes, -1, axes=(1, 2)))
+    if any(np.any(np.all(image == planes, axis=(1, 2))) for image in images):
+        return False
+    off_diagonal = ~np.eye(f, dtype=bool)
+    columns = planes.transpose(0, 2, 1)
+    equal_rows = np.all(planes[:, :, None, :] == planes[:, None, :, :], axis=3)
+    equal_cols = np.all(columns[:, :, None, :] == columns[:, None, :, :], axis=3)
+    return not (np.any(equal_rows & off_diagonal) or np.any(equal_cols & off_diagonal))
+
+
 def has_fraction(array: np.ndarray) -> bool:
     return bool(np.any(np.asarray(array) != np.trunc(array)))
 
@@ -289,7 +311,8 @@ def cached_probes(generate: Callable[[int], ProbeSets]) -> Callable[[int], Probe
 
     The cached arrays are made read-only: a student's function gets a copy (answers.call_on_probe),
     and nothing on the staff side may change a probe another case will use."""
-    @lru_cache(maxsize=16)
+    # Enough for every seed tests/test_mutants.py grades: its cases and its structure test share the draws.
+    @lru_cache(maxsize=256)
     def frozen(seed: int) -> ProbeSets:
         probes = generate(seed)
         for group in probes.values():

@@ -13,7 +13,7 @@ from solutions import lecture
 from ..checks.compare import check_array
 from ..checks.core import Answers, Case, Probe
 from ..checks.public import why_size
-from .common import (EIGHTHS, FLOAT, Grid, Signature, array_probe_check, cached_probes, distinguishes, eighths,
+from .common import (EIGHTHS, FLOAT, Grid, Signature, array_probe_check, asymmetric, cached_probes, distinguishes, eighths,
                      grid_of, has_fraction, probe_cases, redraw, rng_for, shape_mistakes, short_loop_mistakes, signature,
                      value_case, value_mistakes, whole_numbers, with_article)
 
@@ -93,10 +93,24 @@ def _conv2d_probe(rng: np.random.Generator, index: int, role: Role) -> Probe:
                      f"{with_article(f'{n_h}x{n_w} {kind}')}, a {grid.f}x{grid.f} kernel{shown}")
 
     def accept(probe: Probe) -> bool:
+        image, kernel = probe.args
+        if not values_apart(image, kernel):
+            return False
         expected = ref.conv2d(*probe.args, **probe.kwargs)
         return signature(expected) == role.signature and distinguishes(expected, _conv2d_mistakes(probe).values())
 
     return redraw(draw, accept, f"conv2d probe {index}")
+
+
+def values_apart(image: np.ndarray, kernel: np.ndarray) -> bool:
+    """No coincidence of values hides a mistake on some draws only: the kernel has no symmetry (a
+    flip on one axis, a transpose or a rotation changes it; see common.asymmetric) and both signs
+    (np.abs changes it), its sum is neither 0 nor +-1 (dividing by it, or by the sum of its absolute
+    values, changes it; subtracting its mean changes it), and the image's mean is not 0 (subtracting
+    it, or padding with it, changes the output)."""
+    total = float(np.sum(kernel))
+    return (asymmetric(kernel) and bool(np.any(kernel < 0) and np.any(kernel > 0)) and abs(total) not in (0.0, 1.0)
+            and float(np.abs(kernel).sum()) != 1.0 and float(np.mean(image)) != 0.0)
 
 
 def probe_structure(function: str, probe: Probe) -> tuple:
@@ -104,7 +118,7 @@ def probe_structure(function: str, probe: Probe) -> tuple:
     image, kernel = probe.args
     stride, padding = probe.kwargs.get("stride", 1), probe.kwargs.get("padding", 0)
     return (grid_of(*image.shape, kernel.shape[0], stride, padding), image.dtype.kind, tuple(sorted(probe.kwargs)),
-            signature(ref.conv2d(image, kernel, stride, padding)))
+            signature(ref.conv2d(image, kernel, stride, padding)), values_apart(image, kernel))
 
 
 def _hidden_probes(seed: int) -> dict[str, tuple[Probe, ...]]:
@@ -125,12 +139,28 @@ def _conv2d_mistakes(probe: Probe) -> dict[str, np.ndarray]:
     expected = ref.conv2d(image, kernel, stride, padding)
     out_h, out_w = expected.shape
     windows = sliding_window_view(np.pad(image, padding), kernel.shape)[::stride, ::stride]
+
+    def with_kernel(k: np.ndarray) -> np.ndarray:
+        return np.einsum("ijab,ab->ij", windows, k)
+
     mistakes = {
-        FLIPPED: ref.conv2d(image, _flipped(kernel), stride, padding),
-        "the kernel is transposed (k[b, a] instead of k[a, b])": ref.conv2d(image, kernel.T, stride, padding),
+        FLIPPED: with_kernel(_flipped(kernel)),
+        "the kernel is transposed (k[b, a] instead of k[a, b])": with_kernel(kernel.T),
+        "the kernel is flipped upside down only (k[::-1] or np.flipud): the lecture's convolution flips nothing":
+            with_kernel(kernel[::-1]),
+        "the kernel is flipped left to right only (k[:, ::-1] or np.fliplr): the lecture's convolution flips "
+        "nothing": with_kernel(kernel[:, ::-1]),
+        "the kernel is rotated a quarter turn (np.rot90)": with_kernel(np.rot90(kernel)),
+        "the kernel is rotated a quarter turn clockwise (np.rot90(k, -1))": with_kernel(np.rot90(kernel, -1)),
+        "the kernel is transposed along its other diagonal (k[::-1, ::-1].T)": with_kernel(kernel[::-1, ::-1].T),
+        "np.abs is applied to the kernel: its signs are what detects an edge": with_kernel(np.abs(kernel)),
+        "the kernel is divided by its sum (normalised): use it as given": expected / kernel.sum(),
+        "the kernel is divided by the sum of its absolute values: use it as given": expected / np.abs(kernel).sum(),
+        "the kernel's mean is subtracted: use it as given": with_kernel(kernel - kernel.mean()),
+        "the image's mean is subtracted: use it as given": ref.conv2d(image - image.mean(), kernel, stride, padding),
         TRUNCATED: np.trunc(expected),
         "the values are rounded to whole numbers: conv2d returns a float array": np.round(expected),
-        "the kernel is converted to integers": ref.conv2d(image, np.trunc(kernel), stride, padding),
+        "the kernel is converted to integers": with_kernel(np.trunc(kernel)),
         "the window and the kernel are matrix-multiplied (@ or np.dot) instead of multiplied element-wise "
         "and summed": np.einsum("ijab,bc->ij", windows, kernel),
         "the loops stop one short, so the last row and column are never filled":
@@ -155,6 +185,13 @@ def _conv2d_mistakes(probe: Probe) -> dict[str, np.ndarray]:
         mistakes["the padding repeats the edge values; padding is zeros"] = ref.conv2d(
             np.pad(image, padding, mode="edge"), kernel, stride, 0)
         mistakes["the padding is doubled"] = ref.conv2d(image, kernel, stride, 2 * padding)
+        mistakes["the padding is the image's mean; padding is zeros"] = ref.conv2d(
+            np.pad(image, padding, constant_values=image.mean()), kernel, stride, 0)
+        mistakes["the padding is ones; padding is zeros"] = ref.conv2d(
+            np.pad(image, padding, constant_values=1), kernel, stride, 0)
+        for mode in ("reflect", "symmetric", "wrap"):
+            mistakes[f"np.pad(..., mode={mode!r}) repeats the image into the border; padding is zeros"] = ref.conv2d(
+                np.pad(image, padding, mode=mode), kernel, stride, 0)
     if stride > 1:
         unstrided = ref.conv2d(image, kernel, 1, padding)
         mistakes["stride is ignored (every position is visited)"] = unstrided

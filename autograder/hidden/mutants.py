@@ -53,6 +53,15 @@ def all_mutants() -> tuple[Mutant, ...]:
 # --- hw1 conv2d -----------------------------------------------------------------------------------
 # Two styles, as students write it: a double loop over the output, or every window at once.
 
+def _zero_pad(x: np.ndarray, p: int) -> np.ndarray:
+    """np.pad(x, p) on the first two axes, as a student pads (written out: it runs thousands of times in tests)."""
+    if not p:
+        return x
+    padded = np.zeros((x.shape[0] + 2 * p, x.shape[1] + 2 * p, *x.shape[2:]), dtype=x.dtype)
+    padded[p:p + x.shape[0], p:p + x.shape[1]] = x
+    return padded
+
+
 def _windows2d(x: np.ndarray, f: int, stride: int) -> np.ndarray:
     return sliding_window_view(x, (f, f))[::stride, ::stride]
 
@@ -65,7 +74,7 @@ def _conv2d_windows(x, k, stride=1, padding=0, *, pad: Callable[[np.ndarray, int
     f = k.shape[0]
     n_H = (x.shape[0] + 2 * padding - f) // stride + 1
     n_W = (x.shape[1] + 2 * padding - f) // stride + 1
-    x = pad(x, padding) if pad else np.pad(x, padding)
+    x = pad(x, padding) if pad else _zero_pad(x, padding)
     windows = sliding_window_view(x, (f, f))[::stride if rows else 1, ::stride if cols else 1][:n_H, :n_W]
     result = np.einsum(contract, windows, k)
     if out is None:
@@ -77,7 +86,7 @@ def _conv2d_windows(x, k, stride=1, padding=0, *, pad: Callable[[np.ndarray, int
 def _conv2d_loop(x, k, stride=1, padding=0, *, n_H: int | None = None, n_W: int | None = None, f: int | None = None,
                  dtype: Any = float, stop_short: int = 0):
     """The looping student: pad, size the output, fill it cell by cell."""
-    x = np.pad(np.asarray(x, dtype=float), padding)
+    x = _zero_pad(np.asarray(x, dtype=float), padding)
     k = np.asarray(k, dtype=float)
     f = k.shape[0] if f is None else f
     n_H = (x.shape[0] - f) // stride + 1 if n_H is None else n_H
@@ -294,6 +303,48 @@ def _conv2d_round2(x, k, stride=1, padding=0):
 @mutant("conv2d", "float16-output", "out = np.zeros(..., dtype=np.float16)")
 def _conv2d_float16(x, k, stride=1, padding=0):
     return _conv2d_loop(x, k, stride, padding, dtype=np.float16)
+
+
+# Partial flips, rotations and transformations of the kernel or image that equal the right answer
+# only on a kernel with a symmetry, a kernel summing to 1 or an image of mean 0 (never drawn).
+def _conv2d_kernel_as(transform: Callable[[np.ndarray], np.ndarray]) -> Callable[..., Any]:
+    def conv2d(x, k, stride=1, padding=0):
+        return _conv2d_loop(x, transform(np.asarray(k, dtype=float)), stride, padding)
+    return conv2d
+
+
+_CONV2D_KERNELS: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray]]] = {
+    "flipud-kernel": ("np.flipud(k): the kernel flipped upside down only", np.flipud),
+    "fliplr-kernel": ("k[:, ::-1]: the kernel flipped left to right only", lambda k: k[:, ::-1]),
+    "rot90-kernel": ("np.rot90(k): the kernel rotated a quarter turn", np.rot90),
+    "rot90-clockwise-kernel": ("np.rot90(k, -1): the kernel rotated a quarter turn clockwise",
+                               lambda k: np.rot90(k, -1)),
+    "anti-transposed-kernel": ("np.rot90(k, 2).T: the kernel transposed along its other diagonal",
+                               lambda k: np.rot90(k, 2).T),
+    "abs-kernel": ("np.abs(k): the kernel's signs dropped", np.abs),
+    "kernel-normalised": ("k / k.sum(): the kernel normalised to sum 1", lambda k: k / k.sum() if k.sum() else k),
+    "kernel-normalised-abs": ("k / np.abs(k).sum(): the kernel normalised by its absolute sum",
+                              lambda k: k / np.abs(k).sum()),
+    "kernel-mean-subtracted": ("k - k.mean(): the kernel centred", lambda k: k - k.mean()),
+}
+for _name, (_mistake, _transform) in _CONV2D_KERNELS.items():
+    mutant("conv2d", _name, _mistake)(_conv2d_kernel_as(_transform))
+
+
+@mutant("conv2d", "image-mean-subtracted", "x - x.mean(): the image centred first")
+def _conv2d_image_centred(x, k, stride=1, padding=0):
+    x = np.asarray(x, dtype=float)
+    return _conv2d_windows(x - x.mean(), k, stride, padding)
+
+
+@mutant("conv2d", "padding-with-mean", "np.pad(x, p, constant_values=x.mean()): the border is the image's mean")
+def _conv2d_pad_mean(x, k, stride=1, padding=0):
+    return _conv2d_windows(x, k, stride, padding, pad=lambda image, p: np.pad(image, p, constant_values=image.mean()))
+
+
+@mutant("conv2d", "padding-reflect", "np.pad(x, p, mode='reflect')")
+def _conv2d_pad_reflect(x, k, stride=1, padding=0):
+    return _conv2d_windows(x, k, stride, padding, pad=lambda image, p: np.pad(image, p, mode="reflect"))
 
 
 # --- hw2 output_size and same_padding ---------------------------------------------------------------
@@ -513,6 +564,23 @@ def _volume_float16(x, w):
     return _volume(x, np.asarray(w, dtype=float), dtype=np.float16)
 
 
+def _volume_filter_as(transform: Callable[[np.ndarray], np.ndarray]) -> Callable[..., Any]:
+    def conv_volume(x, w):
+        return _volume_loop(np.asarray(x, dtype=float), transform(np.asarray(w, dtype=float)))
+    return conv_volume
+
+
+_VOLUME_FILTERS: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray]]] = {
+    "flipud-filter": ("w[::-1]: the filter flipped upside down only", lambda w: w[::-1]),
+    "fliplr-filter": ("w[:, ::-1]: the filter flipped left to right only", lambda w: w[:, ::-1]),
+    "transposed-filter": ("w.transpose(1, 0, 2): each slice transposed", lambda w: w.transpose(1, 0, 2)),
+    "rot90-filter": ("np.rot90(w): the filter rotated a quarter turn", np.rot90),
+    "channels-reversed": ("w[:, :, ::-1]: the filter's channels in reverse order", lambda w: w[:, :, ::-1]),
+}
+for _name, (_mistake, _transform) in _VOLUME_FILTERS.items():
+    mutant("conv_volume", _name, _mistake)(_volume_filter_as(_transform))
+
+
 # --- hw5 conv_layer_forward --------------------------------------------------------------------------
 
 def _layer(x, W, b, stride=1, padding=0, *, pad: Any = "both", flip: Callable[[np.ndarray], np.ndarray] | None = None,
@@ -532,7 +600,7 @@ def _layer(x, W, b, stride=1, padding=0, *, pad: Any = "both", flip: Callable[[n
     n_W = n_H if square else size(x0.shape[1], f, padding, stride)
     n_C = W.shape[3]
     if pad == "both":
-        x = np.pad(x0, ((padding, padding), (padding, padding), (0, 0)))
+        x = _zero_pad(x0, padding)
     elif pad == "none":
         x = x0
     else:
@@ -666,6 +734,53 @@ def _layer_round2(x, W, b, stride=1, padding=0):
 @mutant("conv_layer_forward", "float16-output", "Z = np.zeros(..., dtype=np.float16)")
 def _layer_float16(x, W, b, stride=1, padding=0):
     return _layer(x, W, b, stride, padding, dtype=np.float16)
+
+
+_LAYER_MORE: dict[str, tuple[str, dict[str, Any]]] = {
+    "flipud-filters": ("W[::-1]: the filters flipped upside down only", {"flip": lambda W: W[::-1]}),
+    "fliplr-filters": ("W[:, ::-1]: the filters flipped left to right only", {"flip": lambda W: W[:, ::-1]}),
+    "transposed-filters": ("W.transpose(1, 0, 2, 3): each slice transposed", {"flip": lambda W: W.transpose(1, 0, 2, 3)}),
+    "filters-reversed": ("W[..., ::-1]: the filters in reverse order", {"flip": lambda W: W[..., ::-1]}),
+    "channels-reversed": ("W[:, :, ::-1]: the filters' channels in reverse order", {"flip": lambda W: W[:, :, ::-1]}),
+    "last-bias-only": ("b[-1] for every filter (the loop variable of an earlier loop)", {"bias": lambda b, c: b[-1]}),
+    "bias-max": ("b.max() for every filter", {"bias": lambda b, c: b.max()}),
+    "bias-reversed": ("b[::-1]: the biases in reverse order", {"bias": lambda b, c: b[::-1][c]}),
+    "bias-abs": ("np.abs(b): the biases' signs dropped", {"bias": lambda b, c: abs(b[c])}),
+    "bias-relu": ("max(b[c], 0): a ReLU on the bias", {"bias": lambda b, c: max(b[c], 0.0)}),
+    "bias-subtracted": ("Z - b", {"bias": lambda b, c: -b[c]}),
+}
+for _name, (_mistake, _knobs) in _LAYER_MORE.items():
+    mutant("conv_layer_forward", _name, _mistake)(_layer_mutant(_knobs))
+
+
+@mutant("conv_layer_forward", "last-filter-dropped", "for c in range(n_C - 1): the last filter's channel stays 0")
+def _layer_last_filter(x, W, b, stride=1, padding=0):
+    x = np.pad(np.asarray(x, dtype=float), ((padding, padding), (padding, padding), (0, 0)))
+    f, n_C = W.shape[0], W.shape[3]
+    n_H, n_W = (x.shape[0] - f) // stride + 1, (x.shape[1] - f) // stride + 1
+    Z = np.zeros((n_H, n_W, n_C))
+    for i in range(n_H):
+        for j in range(n_W):
+            for c in range(n_C - 1):
+                Z[i, j, c] = np.sum(x[i * stride:i * stride + f, j * stride:j * stride + f] * W[..., c]) + b[c]
+    return np.maximum(Z, 0)
+
+
+@mutant("conv_layer_forward", "relu-threshold-1", "np.where(Z >= 1, Z, 0): the ReLU's threshold at 1")
+def _layer_relu_1(x, W, b, stride=1, padding=0):
+    Z = _layer(x, W, b, stride, padding, relu="none")
+    return np.where(Z >= 1, Z, 0)
+
+
+@mutant("conv_layer_forward", "relu6", "np.clip(Z, 0, 6): ReLU6 as the activation")
+def _layer_relu6(x, W, b, stride=1, padding=0):
+    return np.clip(_layer(x, W, b, stride, padding, relu="none"), 0, 6)
+
+
+@mutant("conv_layer_forward", "leaky-relu", "np.where(Z > 0, Z, 0.01 * Z): a leaky ReLU")
+def _layer_leaky(x, W, b, stride=1, padding=0):
+    Z = _layer(x, W, b, stride, padding, relu="none")
+    return np.where(Z > 0, Z, 0.01 * Z)
 
 
 # --- hw5 pool_forward ----------------------------------------------------------------------------------
@@ -813,3 +928,77 @@ mutant("pool_forward", "size-positions-over-stride", "(n - f + 1) // s in the ou
 @mutant("pool_forward", "float16-output", "np.zeros(..., dtype=np.float16)")
 def _pool_float16(x, f, s, mode="max"):
     return _pool(x, f, s, mode, dtype=np.float16)
+
+
+def _max_started(start: Callable[[np.ndarray, int, int, int, int], float]) -> Callable[..., Any]:
+    """The looping student whose running max starts at start(x, i, j, c, s)."""
+    def pool_forward(x, f, s, mode="max"):
+        x = np.asarray(x, dtype=float)
+        H, W, C = x.shape
+        out = np.zeros(((H - f) // s + 1, (W - f) // s + 1, C))
+        for i in range(out.shape[0]):
+            for j in range(out.shape[1]):
+                for c in range(C):
+                    window = x[i * s:i * s + f, j * s:j * s + f, c]
+                    if mode != "max":
+                        out[i, j, c] = window.mean()
+                        continue
+                    best = start(x, i, j, c, s)
+                    for value in window.ravel():
+                        best = max(best, value)
+                    out[i, j, c] = best
+        return out
+    return pool_forward
+
+
+mutant("pool_forward", "max-starts-at-minus-2", "best = -2 as the running max's start")(
+    _max_started(lambda x, i, j, c, s: -2))
+mutant("pool_forward", "max-starts-at-channel-0", "best = x[i*s, j*s, 0]: the window's first value in channel 0")(
+    _max_started(lambda x, i, j, c, s: x[i * s, j * s, 0]))
+mutant("pool_forward", "max-starts-at-row-start", "best = x[i*s, 0, c]: the first value of the window's rows")(
+    _max_started(lambda x, i, j, c, s: x[i * s, 0, c]))
+mutant("pool_forward", "max-starts-at-column-start", "best = x[0, j*s, c]: the first value of the window's columns")(
+    _max_started(lambda x, i, j, c, s: x[0, j * s, c]))
+
+
+@mutant("pool_forward", "max-not-reset", "best set once per channel, before the loops: each window starts from the last")
+def _pool_not_reset(x, f, s, mode="max"):
+    x = np.asarray(x, dtype=float)
+    H, W, C = x.shape
+    out = np.zeros(((H - f) // s + 1, (W - f) // s + 1, C))
+    for c in range(C):
+        best = -np.inf
+        for i in range(out.shape[0]):
+            for j in range(out.shape[1]):
+                window = x[i * s:i * s + f, j * s:j * s + f, c]
+                if mode == "max":
+                    best = max(best, window.max())
+                    out[i, j, c] = best
+                else:
+                    out[i, j, c] = window.mean()
+    return out
+
+
+def _max_over(cells: Callable[[np.ndarray], np.ndarray]) -> Callable[..., Any]:
+    """Max pooling over some of each window's cells: cells(windows (..., f, f)) -> (..., k)."""
+    def pool_forward(x, f, s, mode="max"):
+        windows = sliding_window_view(np.asarray(x, dtype=float), (f, f), axis=(0, 1))[::s, ::s]
+        if mode == "max":
+            return cells(windows).max(axis=-1)
+        return windows.mean(axis=(3, 4))
+    return pool_forward
+
+
+_POOL_WINDOWS: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray]]] = {
+    "max-misses-last-column": ("x[i*s:i*s+f, j*s:j*s+f-1]: the max window one column short",
+                               lambda w: w[..., :, :-1].reshape(*w.shape[:3], -1)),
+    "max-misses-last-row": ("x[i*s:i*s+f-1, j*s:j*s+f]: the max window one row short",
+                            lambda w: w[..., :-1, :].reshape(*w.shape[:3], -1)),
+    "max-skips-first-element": ("for v in window.ravel()[1:] with best = -inf: the first value skipped",
+                                lambda w: w.reshape(*w.shape[:3], -1)[..., 1:]),
+    "max-window-f-minus-1": ("an (f - 1) x (f - 1) max window", lambda w: w[..., :-1, :-1].reshape(*w.shape[:3], -1)),
+    "max-first-row-only": ("np.max(window[0]): only the window's first row", lambda w: w[..., 0, :]),
+    "max-of-abs": ("np.max(np.abs(window))", lambda w: np.abs(w).reshape(*w.shape[:3], -1)),
+}
+for _name, (_mistake, _cells) in _POOL_WINDOWS.items():
+    mutant("pool_forward", _name, _mistake)(_max_over(_cells))

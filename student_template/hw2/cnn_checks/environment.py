@@ -38,6 +38,7 @@ INFRASTRUCTURE_NAMES = frozenset({"In", "Out", "get_ipython", "exit", "quit"})
 _STANDARD = frozenset(getattr(sys, "stdlib_module_names", ())) | {"__main__", "builtins", "sys"}
 _IMPORT_NAME = dis.opmap["IMPORT_NAME"]
 _GLOBAL_LOADS = frozenset({"LOAD_GLOBAL", "LOAD_NAME"})
+_DYNAMIC_IMPORTERS = frozenset({"__import__", "import_module"})
 _LEVEL_LOADERS = frozenset({"LOAD_CONST", "LOAD_SMALL_INT"})
 # At most this many values are looked at, following functions and classes into each other.
 _MAX_SCANNED = 10_000
@@ -71,13 +72,16 @@ def _module_of(value: Any) -> str | None:
 
 
 def _imports_in(code: types.CodeType) -> Iterator[str]:
-    """The absolute modules a code object (and every code object nested in it) imports."""
+    """The absolute modules a code object (and every code object nested in it) imports: by import
+    statements, and by a name given as a constant to a function that imports it (`__import__`,
+    `importlib.import_module`)."""
     pending = [code]
     while pending:
         current = pending.pop()
         pending.extend(const for const in current.co_consts if isinstance(const, types.CodeType))
         previous: list[dis.Instruction] = []
-        for instruction in dis.get_instructions(current):
+        importer_seen = -1
+        for index, instruction in enumerate(dis.get_instructions(current)):
             if instruction.opcode == _IMPORT_NAME:
                 # The import's level is the constant loaded two instructions before: 0 means absolute.
                 level = previous[-2] if len(previous) >= 2 else None
@@ -85,6 +89,12 @@ def _imports_in(code: types.CodeType) -> Iterator[str]:
                             and isinstance(level.argval, int) and level.argval > 0)
                 if not relative and isinstance(instruction.argval, str):
                     yield instruction.argval
+            elif instruction.argval in _DYNAMIC_IMPORTERS and instruction.opname.startswith("LOAD_"):
+                importer_seen = index
+            elif (instruction.opname == "LOAD_CONST" and isinstance(instruction.argval, str)
+                  and 0 <= index - importer_seen <= 3):
+                yield instruction.argval  # the first argument, a few instructions after the callee
+                importer_seen = -1
             previous = (previous + [instruction])[-2:]
 
 

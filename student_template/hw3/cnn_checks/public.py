@@ -16,7 +16,9 @@ from .compare import check_array, check_count
 from .core import Answers, Case, CheckFailed, Probe, Tolerance
 from .tables import read_table
 
-FLOAT = Tolerance(rtol=1e-6, atol=1e-8)
+# The one float tolerance of the course, for public and hidden checks alike: loose enough for a
+# correct float32 implementation (an FFT one included), tight enough for every known mistake to fail.
+FLOAT = Tolerance(rtol=1e-5, atol=1e-4)
 LENET_ROWS = ("Input", "CONV1", "POOL1", "CONV2", "POOL2", "FC3", "FC4", "Softmax")
 VGG16_ROW_COUNT = 22
 
