@@ -16,6 +16,7 @@ from .errors import CanvasError
 from .files import write_atomic
 from .outputs.inert import inert_csv, printable, screen
 from .results import INVALID
+from .uploads import Skipped
 
 
 # Canvas (lib/content_zipper.rb) names each file "<name>[_LATE]_<user id>_<attachment id>_<filename>".
@@ -49,12 +50,6 @@ class CanvasFile:
     user_id: str
     attachment_id: int  # Canvas numbers uploads in order: the highest is the latest
     filename: str  # as uploaded, with Canvas's "-1" duplicate suffix
-
-
-@dataclass(frozen=True)
-class Skipped:
-    name: str
-    reason: str
 
 
 @dataclass(frozen=True)

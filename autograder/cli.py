@@ -90,6 +90,13 @@ def _collect_canvas(args: argparse.Namespace) -> int:
     return 0
 
 
+def _collect_gradescope(args: argparse.Namespace) -> int:
+    from .lms.gradescope import collect_gradescope_submissions, render_collection
+
+    print(render_collection(collect_gradescope_submissions(source=args.export, into=args.into)))
+    return 0
+
+
 def _export_canvas(args: argparse.Namespace) -> int:
     from .canvas import export_canvas, render_export
 
@@ -103,6 +110,15 @@ def _diff(args: argparse.Namespace) -> int:
 
     print(render_diff(diff_runs(old=args.old, new=args.new)))
     return 0
+
+
+def _try_zip(args: argparse.Namespace) -> int:
+    from .build.try_zip import render, try_zip
+
+    runs = try_zip(args.zip, args.notebooks, args.out, seed=args.seed, kind=args.container, timeout=args.timeout)
+    for run in runs:
+        print(render(run))
+    return 0 if all(run.exit_code == 0 for run in runs) else 1
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -154,6 +170,13 @@ def make_parser() -> argparse.ArgumentParser:
     collect_canvas.add_argument("--into", type=Path, required=True, metavar="FOLDER",
                                 help="the folder to grade: new, empty, or written by an earlier collect")
     collect_canvas.set_defaults(handler=_collect_canvas)
+    collect_gradescope = collect_from.add_parser(
+        "gradescope", help="one notebook per submission from Gradescope's Export Submissions, named by student id")
+    collect_gradescope.add_argument("export", type=Path, metavar="EXPORT",
+                                    help="the .zip, or the folder it unzips to (it holds submission_metadata.yml)")
+    collect_gradescope.add_argument("--into", type=Path, required=True, metavar="FOLDER",
+                                    help="the folder to grade: new, empty, or written by an earlier collect gradescope")
+    collect_gradescope.set_defaults(handler=_collect_gradescope)
 
     export = verbs.add_parser("export", help="write a graded folder's scores for an LMS")
     export_to = export.add_subparsers(dest="lms", required=True, metavar="LMS")
@@ -172,6 +195,21 @@ def make_parser() -> argparse.ArgumentParser:
     diff.add_argument("old", type=Path, metavar="OLD_OUT")
     diff.add_argument("new", type=Path, metavar="NEW_OUT")
     diff.set_defaults(handler=_diff)
+
+    try_zip = verbs.add_parser("try-zip", help="run an autograder zip on notebooks as Gradescope would (as root)")
+    try_zip.add_argument("zip", type=Path, metavar="ZIP", help="dist/HW/autograder.zip, as `cnngrade build` made it")
+    try_zip.add_argument("notebooks", type=Path, nargs="+", metavar="NOTEBOOK",
+                         help="notebooks (or the zips their export cell makes), each graded in a run of its own")
+    try_zip.add_argument("--out", type=Path, default=Path("try-zip"), metavar="DIR",
+                         help="where each run's results.json goes: DIR/<notebook name>/ (default: ./try-zip)")
+    try_zip.add_argument("--seed", type=int, default=None,
+                         help="probe seed, to compare with `cnngrade grade --seed` (default: fresh, as on Gradescope)")
+    try_zip.add_argument("--container", choices=("docker", "permissive"), default="docker",
+                         help="docker (default): Docker's defaults, no namespaces inside, so the notebook runs as an "
+                              "unprivileged user; permissive: namespaces allowed, so it runs in bubblewrap")
+    try_zip.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                         help="each notebook's time limit (default: the zip's, as on Gradescope)")
+    try_zip.set_defaults(handler=_try_zip)
     return parser
 
 

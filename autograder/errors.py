@@ -51,3 +51,11 @@ class CanvasError(CnnGradeError):
 
 class OutFolderError(CnnGradeError):
     """A folder given as OUT is not what a finished `cnngrade grade --out` left there."""
+
+
+class GradescopeError(CnnGradeError):
+    """A Gradescope export we cannot use; the message says what to do."""
+
+
+class TryZipError(CnnGradeError):
+    """An autograder zip, or this machine, cannot run the zip as Gradescope would."""

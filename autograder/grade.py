@@ -65,18 +65,19 @@ def grader_version() -> str:
 
 
 def find_submissions(folder: Path) -> dict[str, Path]:
-    """Each notebook in `folder` under the name its row gets, in order; names are unique and valid text."""
+    """Each notebook in `folder` (a .ipynb, or the .zip its export cell makes) under the name its row gets, in order;
+    names are unique and valid text."""
     if not folder.is_dir():
         raise SubmissionsNotFound(f"No submissions folder at {folder}.")
-    # Not only regular files: a folder or a pipe named *.ipynb gets a row saying what it is.
-    notebooks = sorted(path for path in folder.iterdir() if path.suffix == ".ipynb")
+    # Not only regular files: a folder or a pipe named *.ipynb or *.zip gets a row saying what it is.
+    notebooks = sorted(path for path in folder.iterdir() if path.suffix in (".ipynb", ".zip"))
     if not notebooks:
-        raise SubmissionsNotFound(f"No .ipynb files in {folder}.")
+        raise SubmissionsNotFound(f"No .ipynb files (or .zip files from a notebook's export cell) in {folder}.")
     named: dict[str, Path] = {}
     for path in notebooks:
         # A name is shown with undecodable bytes and control characters escaped (it reaches CSV files
-        # and terminals); should that (or anything) make two names one, the later file gets a
-        # suffix: every file keeps a row of its own.
+        # and terminals); should that (or anything, such as x.ipynb beside x.zip) make two names one, the
+        # later file gets a suffix: every file keeps a row of its own.
         name = base = printable(path.stem.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"))
         copy = 1
         while name in named:
@@ -288,4 +289,21 @@ def grade(*, assignment: str, submissions: Path, out: Path, seed: int | None = N
     return GradeRun(homework.name, seed, ordered, homework.questions(), gradebook, reused, executor.warning)
 
 
-__all__ = ["GradeRun", "grade", "grader_version"]
+def grade_notebook(*, homework: Assignment, name: str, path: Path, seed: int, executor: Executor,
+                   timeout: float = DEFAULT_TIMEOUT, memory_bytes: int = DEFAULT_MEMORY,
+                   probe_seconds: float = 2.0) -> SubmissionResult:
+    """Both phases for one notebook file (Gradescope's case): the same row `grade` would give it."""
+    cases = homework.cases(seed)
+    probes = {key: [probe_to_json(p) for p in items] for key, items in homework.probes(seed).items()}
+    job = _read_job(name, path, homework, seed, cases, lambda cells: Job(
+        name, tuple(cells), homework.values, probes, timeout, memory_bytes, probe_seconds, homework.preload))
+    if isinstance(job, SubmissionResult):
+        return job
+    # Run to the end, not left half-way: the executor's servers are closed before the row is made.
+    ((_, outcome),) = list(executor.run([job]))
+    if outcome.graders_fault:  # the grader's trouble, not the notebook's: once more, as a rerun of `grade` would
+        ((_, outcome),) = list(executor.run([job]))
+    return grade_outcome(name, homework, seed, cases, outcome)
+
+
+__all__ = ["GradeRun", "grade", "grade_notebook", "grader_version"]

@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import nbformat
 
-MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
+from .uploads import (MAX_NOTEBOOK_BYTES, ZIP_ERRORS, Budget, Limit, NotOneNotebook, Unusable, notebook_in_zip,
+                      unreadable)
+
+_DOWNLOAD = "Download the notebook itself from Jupyter (File > Download)"
+_IN_ZIP = Limit(MAX_NOTEBOOK_BYTES, "more than is graded: clear its outputs and export again")
 
 
 class InvalidNotebook(ValueError):
@@ -14,19 +19,57 @@ class InvalidNotebook(ValueError):
 
 
 def read_code_cells(path: Path) -> list[str]:
-    """The source of each code cell, in order, from a valid nbformat-4 notebook."""
+    """The source of each code cell, in order, from a valid nbformat-4 notebook or the zip its export cell makes."""
     if not path.is_file():
         raise InvalidNotebook("it is not a file (a folder, a link to nothing, a device or a pipe). Submit the "
                               "notebook file itself, downloaded from Jupyter (File > Download).")
-    if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+    if path.suffix.lower() == ".zip":
+        raw = _notebook_in_zip(path)
+    elif path.stat().st_size > MAX_NOTEBOOK_BYTES:
         raise InvalidNotebook(f"the file is {path.stat().st_size // 2**20} MiB; a notebook over "
                               f"{MAX_NOTEBOOK_BYTES // 2**20} MiB is not graded (clear the outputs and resubmit).")
-    raw = path.read_bytes()
+    else:
+        raw = path.read_bytes()
+    return _code_cells(raw)
+
+
+def _notebook_in_zip(path: Path) -> bytes:
+    """The notebook in the zip the export cell makes, unpacked within the size cap whatever the zip declares."""
+    again = "Run the notebook's export cell again and submit the zip it makes, or submit the notebook itself."
+    try:
+        # Opened in place, not read whole: the export may carry a PDF or data files beside the notebook.
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise InvalidNotebook(f"the file is named .zip but is not a zip, or a damaged one (an upload that did not "
+                              f"finish?). {again}") from None
+    except ZIP_ERRORS as exc:
+        raise InvalidNotebook(f"the .zip {unreadable(exc)}. {again}") from None
+    try:
+        with archive:
+            return notebook_in_zip(archive, Budget(MAX_NOTEBOOK_BYTES), _IN_ZIP)
+    except NotOneNotebook as problem:
+        raise InvalidNotebook(_not_one_notebook(problem)) from None
+    except Unusable as problem:
+        raise InvalidNotebook(f"{problem}.") from None
+    except ZIP_ERRORS as exc:
+        raise InvalidNotebook(f"the .zip is damaged or cut short ({type(exc).__name__}: {exc}). {again}") from None
+
+
+def _not_one_notebook(problem: NotOneNotebook) -> str:
+    if not problem.names:
+        nested = " (a .zip inside the .zip is not opened)" if problem.nested else ""
+        return (f"the .zip holds no notebook (.ipynb){nested}. Submit the zip the notebook's export cell makes, "
+                "or the notebook itself.")
+    shown = ", ".join(problem.names[:3]) + (f" and {len(problem.names) - 3} more" if len(problem.names) > 3 else "")
+    return (f"the .zip holds {len(problem.names)} notebooks ({shown}), so which one to grade is not clear. "
+            "Submit a zip with only your homework notebook in it (the export cell makes one), or the notebook itself.")
+
+
+def _code_cells(raw: bytes) -> list[str]:
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        raise InvalidNotebook("the file is not text: it is not a Jupyter notebook (.ipynb). "
-                              "Download the notebook itself from Jupyter (File > Download).") from None
+        raise InvalidNotebook(f"the file is not text: it is not a Jupyter notebook (.ipynb). {_DOWNLOAD}.") from None
     except json.JSONDecodeError as exc:
         raise InvalidNotebook(f"the file is not valid notebook JSON ({exc.msg} at line {exc.lineno}); "
                               "it may be truncated or edited by hand. Re-download it from Jupyter.") from None

@@ -4,10 +4,10 @@
 
 Makes N submissions by cycling through the hw1 sample class (each copy made unique), grades them
 with `cnngrade grade` sandboxed (bubblewrap required) and again without the sandbox, then grades a
-few with `otter run -a dist/hw1/autograder.zip`, one after the other, as Otter would without
-Docker. Prints submissions per second for each, the ratio, and the peak memory (RSS) of any one
-grading child and of the fork server, sampled every 20 ms.
-Needs `cnngrade build` first (for the zip).
+few with `otter run -a` on Otter's own autograder zip (made here by `otter assign`), one after
+the other, as Otter would without Docker. Prints submissions per second for each, the ratio, and
+the peak memory (RSS) of any one grading child and of the fork server, sampled every 20 ms.
+One submission on Gradescope, the zip against `otter run`: benchmarks/gradescope_one.py.
 """
 from __future__ import annotations
 
@@ -104,10 +104,16 @@ def time_cnngrade(folder: Path, out: Path, workers: int | None, sandboxed: bool,
     return elapsed, memory
 
 
+def otter_zip(work: Path) -> Path:
+    """Otter's own autograder zip for hw1, as `otter assign` makes it (cnngrade's zip is not Otter's)."""
+    from autograder.build.assign import otter_assign
+
+    (made,) = (otter_assign(ROOT, "hw1", work / "otter-assign") / "autograder").glob("hw1-autograder_*.zip")
+    return made
+
+
 def time_otter(notebooks: list[Path], out: Path) -> float:
-    zip_path = ROOT / "dist" / "hw1" / "autograder.zip"
-    if not zip_path.exists():
-        raise SystemExit("dist/hw1/autograder.zip is missing: run `cnngrade build` first")
+    zip_path = otter_zip(out.parent)
     started = time.perf_counter()
     for index, notebook in enumerate(notebooks):
         target = out / str(index)

@@ -185,9 +185,9 @@ def test_grading_does_not_depend_on_what_else_is_installed(tmp_path: Path, monke
     they run. The gradebooks are byte-identical; only the probe notebook's output shows the difference.
 
     How the package becomes importable: the sandbox (grading/sandbox.py) clears the environment
-    and shows only the Python installation and this package, so a folder on PYTHONPATH is not
+    and shows only the Python installation and the runner tree, so a folder on PYTHONPATH is not
     enough there. The test adds the folder to what the sandbox shows (`_visible_dirs`, which also
-    makes it reachable for the unprivileged uid) and sets PYTHONPATH inside it (`bwrap_arguments`).
+    makes it reachable for the unprivileged uid) and to the PYTHONPATH set inside it (`_pythonpath`).
     Without bubblewrap, the fork server inherits this process's environment: PYTHONPATH is enough."""
     submissions = tmp_path / "submissions"
     for name, cells in EXTRA_NOTEBOOKS.items():
@@ -197,9 +197,9 @@ def test_grading_does_not_depend_on_what_else_is_installed(tmp_path: Path, monke
 
     extra = extra_package(tmp_path / "extra")
     if sandbox.detect().isolated:
-        visible, arguments = sandbox._visible_dirs, sandbox.bwrap_arguments
+        visible, pythonpath = sandbox._visible_dirs, sandbox._pythonpath
         monkeypatch.setattr(sandbox, "_visible_dirs", lambda: visible() + [extra])
-        monkeypatch.setattr(sandbox, "bwrap_arguments", lambda: arguments() + ["--setenv", "PYTHONPATH", str(extra)])
+        monkeypatch.setattr(sandbox, "_pythonpath", lambda: pythonpath() + os.pathsep + str(extra))
     else:
         monkeypatch.setenv("PYTHONPATH", str(extra) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     second = grade(assignment="hw1", submissions=submissions, out=tmp_path / "extra-importable", seed=5, timeout=20,

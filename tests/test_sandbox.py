@@ -41,15 +41,15 @@ def test_inside_the_sandbox_the_secrets_are_out_of_sight(sandbox: Sandbox) -> No
                       "seen = {'uid': os.getuid(),\n"
                       # On the path itself: asking the import system would only meet the import rule.
                       "        'solutions': any(os.path.exists(os.path.join(folder, 'solutions')) for folder in sys.path),\n"
-                      f"        'repo': sorted(os.listdir({str(ROOT)!r})),\n"
-                      f"        'hidden': os.listdir({str(ROOT / 'autograder' / 'hidden')!r}),\n"
+                      f"        'repo': sorted(os.listdir({str(ROOT)!r})) if os.path.isdir({str(ROOT)!r}) else [],\n"
+                      f"        'package': [p for p in sys.path if os.path.isdir(os.path.join(p, 'autograder', 'hidden'))],\n"
                       "        'etc': sorted(os.listdir('/etc')), 'cwd': os.getcwd(), 'tmpdir': tempfile.gettempdir(),\n"
                       "        'writable': [p for p in ('/', '/tmp', '/etc', '/usr') if os.access(p, os.W_OK)],\n"
                       "        'env': sorted(os.environ)}"], sandbox)["seen"]
     assert seen["uid"] != 0
     assert seen["solutions"] is False
-    assert set(seen["repo"]) <= {"autograder", ".venv"}
-    assert seen["hidden"] == []
+    assert set(seen["repo"]) <= {".venv"}  # the repository is not there, only the environment inside it
+    assert seen["package"] == []  # only the runner tree of the package: no hidden checks anywhere on the path
     assert "shadow" not in seen["etc"] and "passwd" not in seen["etc"]
     assert seen["cwd"] == seen["tmpdir"] == SANDBOX_SCRATCH
     assert seen["writable"] == []

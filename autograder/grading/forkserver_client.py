@@ -37,7 +37,7 @@ class ForkServer:
         """`memory_bytes`: what the one submission at a time this server is used for may hold in
         all, where the grader can make a memory cgroup for it (cgroups.py)."""
         self._control, server_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self._cgroup = cgroups.memory_cgroup(memory_bytes) if sandbox.isolated and memory_bytes else None
+        self._cgroup = cgroups.memory_cgroup(memory_bytes) if sandbox.confined and memory_bytes else None
         try:
             self._process = subprocess.Popen(sandbox.forkserver_command(server_end.fileno(), preload, self._cgroup),
                                              pass_fds=[server_end.fileno()], stdin=subprocess.DEVNULL,

@@ -1,23 +1,36 @@
-"""The sandbox around phase 1: bubblewrap, when the machine has it.
+"""The sandbox around phase 1: bubblewrap where the kernel allows it; as a last resort, another uid.
 
-The fork server (and so every submission) runs in its own user, PID, network, IPC and mount
-namespaces as an unprivileged uid, with a read-only view of the system libraries, the Python
-installation and the runner's part of this package, and nothing else: no solutions/, no hidden
-checks, no repository, no submissions folder, no output folder, no network. Without bubblewrap,
-grading still works with resource limits only, and the run says so loudly.
+bubblewrap: the fork server (and so every submission) runs in its own user, PID, network, IPC and
+mount namespaces as an unprivileged uid, with a read-only view of the system libraries, the Python
+installation and the runner tree (runner_tree.py: `sandboxed/` and `checks/` only), and nothing
+else: no solutions/, no hidden checks, no repository, no submissions folder, no output folder, no
+network. Every copy of this package or of solutions/ that the Python installation could import
+is covered by an empty folder.
+
+unprivileged: where a container refuses user namespaces (Gradescope's may), a root grader starts
+the fork server as an unprivileged uid instead (unprivileged.py), with the same runner tree, the
+package copies covered where a mount namespace can be had, and no network where a network
+namespace can be had. What it cannot cover must be unreadable to that uid: `probe` checks it.
+
+none: resource limits only; `cnngrade grade` refuses it unless told --unsandboxed.
 """
 from __future__ import annotations
 
+import atexit
+import importlib.machinery
+import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
-import autograder
+from . import unprivileged
+from .runner_tree import runner_tree
 
 SANDBOX_UID = 65534  # nobody
 # Each child mounts its own tmpfs here; everything else in the sandbox is read-only.
@@ -25,36 +38,66 @@ SANDBOX_SCRATCH = "/scratch"
 SYSTEM_DIRS = ("/usr", "/bin", "/lib", "/lib32", "/lib64", "/libx32")
 # Only what the dynamic loader, numpy and Python's start-up read; /etc as a whole may hold secrets.
 SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/localtime", "/etc/nsswitch.conf")
+SECRET_PACKAGES = ("autograder", "solutions")
+BUBBLEWRAP, UNPRIVILEGED, NONE = "bubblewrap", "unprivileged", "none"
 
 
 @dataclass(frozen=True)
 class Sandbox:
-    """How phase 1 is isolated in this run; `command` wraps the fork server's command line."""
+    """How phase 1 is isolated in this run; `forkserver_command` wraps the fork server's command line."""
 
-    kind: str  # "bubblewrap" or "none"
+    kind: str  # BUBBLEWRAP, UNPRIVILEGED or NONE
     warning: str = ""
+    uid: int = SANDBOX_UID
+    #: "cut" (a network namespace) or "sockets refused" (seccomp alone), where a probe found out
+    network: str = ""
 
     @property
     def isolated(self) -> bool:
-        return self.kind == "bubblewrap"
+        return self.kind == BUBBLEWRAP
+
+    @property
+    def confined(self) -> bool:
+        """Student code runs as another uid than the grader's, seeing only the runner tree of this package."""
+        return self.kind != NONE
 
     def forkserver_command(self, control_fd: int, preload: Sequence[str] = (), cgroup: Path | None = None) -> list[str]:
         """The fork server's command line; `cgroup`: a memory cgroup for the whole sandbox (root only)."""
         server = [sys.executable, "-m", "autograder.sandboxed.forkserver", "--control", str(control_fd),
                   "--preload", *preload]
-        return sandboxed(server + ["--scratch", SANDBOX_SCRATCH], cgroup) if self.isolated else server
+        return self.wrap(server + ["--scratch", SANDBOX_SCRATCH] if self.isolated else server, cgroup)
+
+    def wrap(self, command: list[str], cgroup: Path | None = None) -> list[str]:
+        """`command` run where this sandbox runs student code."""
+        if self.kind == BUBBLEWRAP:
+            return sandboxed(command, cgroup, self.uid)
+        if self.kind == UNPRIVILEGED:
+            return as_unprivileged(command, cgroup, self.uid)
+        return command
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": self.kind, "uid": self.uid, "network": self.network or "unknown"}
 
 
-def _secret_dirs() -> list[Path]:
-    """Package folders the student must never see, wherever they are installed."""
-    found = [Path(autograder.__file__).parent / "hidden"]
-    try:
-        import solutions
+def package_copies() -> list[Path]:
+    """Every folder from which this Python could import this package or solutions/, whoever runs it.
 
-        found.append(Path(solutions.__file__).parent)
-    except ImportError:
-        pass
-    return found
+    Each sys.path entry on its own (the first hit hides the others) and every other finder on
+    sys.meta_path (an editable install maps the names to a source checkout)."""
+    found: set[Path] = set()
+    for name in SECRET_PACKAGES:
+        specs = [importlib.machinery.PathFinder.find_spec(name, [entry or "."]) for entry in sys.path]
+        for finder in sys.meta_path:
+            if finder is not importlib.machinery.PathFinder and hasattr(finder, "find_spec"):
+                try:
+                    specs.append(finder.find_spec(name, None))
+                except Exception:  # noqa: BLE001 - a third-party finder's trouble hides nothing
+                    continue
+        for spec in specs:
+            if spec is not None:
+                found.update(Path(location).resolve() for location in spec.submodule_search_locations or ())
+    tree = runner_tree().resolve()
+    return sorted(path for path in found if path.is_dir() and tree not in path.parents)
 
 
 def _prefixes() -> set[Path]:
@@ -62,21 +105,21 @@ def _prefixes() -> set[Path]:
 
 
 def _visible_dirs() -> list[Path]:
-    return sorted(_prefixes() | {Path(autograder.__file__).parent})
+    return sorted(_prefixes() | {runner_tree()})
 
 
-def bwrap_arguments() -> list[str]:
+def _pythonpath() -> str:
+    return str(runner_tree())
+
+
+def bwrap_arguments(uid: int = SANDBOX_UID) -> list[str]:
     arguments = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session",
-                 "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
+                 "--uid", str(uid), "--gid", str(uid),
                  "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
                  "--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/tmp",
                  "--setenv", "LANG", "C.UTF-8", "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
+                 "--setenv", "PYTHONPATH", _pythonpath(),
                  "--setenv", "TMPDIR", SANDBOX_SCRATCH, "--dir", SANDBOX_SCRATCH, "--chdir", SANDBOX_SCRATCH]
-    package_parent = Path(autograder.__file__).parent.parent
-    if not any(prefix == package_parent or prefix in package_parent.parents for prefix in _prefixes()):
-        # A source checkout (editable install, or a copy on PYTHONPATH): the sandbox imports the very
-        # package the grader runs, not whatever the environment's .pth files point at.
-        arguments += ["--setenv", "PYTHONPATH", str(package_parent)]
     for directory in SYSTEM_DIRS:
         arguments += ["--ro-bind-try", directory, directory]
     for file in SYSTEM_FILES:
@@ -84,7 +127,7 @@ def bwrap_arguments() -> list[str]:
     visible = _visible_dirs()
     for directory in visible:
         arguments += ["--ro-bind", str(directory), str(directory)]
-    for secret in _secret_dirs():
+    for secret in package_copies():
         if any(secret == d or d in secret.parents for d in visible):
             arguments += ["--tmpfs", str(secret), "--remount-ro", str(secret)]
     # Last: no path in the sandbox stays writable for the children to share (each mounts its own
@@ -92,35 +135,128 @@ def bwrap_arguments() -> list[str]:
     return arguments + ["--remount-ro", "/tmp", "--remount-ro", "/dev", "--remount-ro", "/"]
 
 
-def sandboxed(command: list[str], cgroup: Path | None = None) -> list[str]:
+def _launcher(uid: int, cgroup: Path | None, extra: Sequence[str] = ()) -> list[str]:
+    reach = [arg for directory in _visible_dirs() for arg in ("--reach", str(directory))]
+    enter = ["--cgroup", str(cgroup)] if cgroup else []
+    # Run as a script of the standard library alone: the grader's own package may be importable only
+    # through its own sys.path (the Gradescope zip's copy), which a new process does not inherit.
+    return [sys.executable, "-I", str(Path(unprivileged.__file__)), "--uid", str(uid), "--gid", str(uid),
+            *reach, *enter, *extra]
+
+
+def sandboxed(command: list[str], cgroup: Path | None = None, uid: int = SANDBOX_UID) -> list[str]:
     """`command` inside bubblewrap; started as an unprivileged uid (in `cgroup`) when the grader is root.
 
     As root, bubblewrap would map the sandbox to host uid 0, and the kernel treats uid 0 as root
     for whatever root owns in the sandbox's view (/proc/sys among it) and for the process limit."""
-    inner = bwrap_arguments() + ["--", *command]
+    inner = bwrap_arguments(uid) + ["--", *command]
     if os.geteuid() != 0:
         return inner
-    reach = [arg for directory in _visible_dirs() for arg in ("--reach", str(directory))]
-    enter = ["--cgroup", str(cgroup)] if cgroup else []
-    return [sys.executable, "-m", "autograder.grading.unprivileged", "--uid", str(SANDBOX_UID),
-            "--gid", str(SANDBOX_UID), *reach, *enter, "--", *inner]
+    return [*_launcher(uid, cgroup), "--", *inner]
+
+
+@lru_cache(maxsize=None)
+def scratch_parent(uid: int) -> Path:
+    """Where an unprivileged submission's temporary folders go: `uid`'s own, removed when the grader exits.
+
+    Not /tmp itself, which a container may not open to every uid, and where others' files are."""
+    folder = Path(tempfile.mkdtemp(prefix="cnngrade-scratch-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    os.chown(folder, uid, uid)
+    return folder
+
+
+def as_unprivileged(command: list[str], cgroup: Path | None, uid: int) -> list[str]:
+    """`command` as `uid`, with only the runner tree of this package importable (root only)."""
+    hide = [arg for directory in package_copies() for arg in ("--hide", str(directory))]
+    options = ["--cut-network", "--pythonpath", _pythonpath(), "--tmpdir", str(scratch_parent(uid)), *hide]
+    return [*_launcher(uid, cgroup, options), "--", *command]
 
 
 NAMESPACE_PROBE = ("import sys; from autograder.sandboxed import isolation; "
                    "sys.exit(0 if isolation.own_namespaces() else 'the kernel refused a user namespace inside it')")
+# Run where a submission would run: what it can import, read and reach. Arguments: folders it must not read.
+CONFINEMENT_PROBE = """
+import importlib.util, json, os, socket, sys
+def readable(path):
+    try:
+        return bool(os.listdir(path))
+    except OSError:
+        return False
+def importable(name):
+    try:
+        return importlib.util.find_spec(name) is not None
+    except Exception:
+        return False
+print(json.dumps({
+    "uid": os.getuid(), "euid": os.geteuid(),
+    "importable": [n for n in ("solutions", "autograder.hidden", "autograder.grading", "autograder.course")
+                   if importable(n)],
+    "readable": [p for p in sys.argv[1:] if readable(p)],
+    "interfaces": sorted(name for _, name in socket.if_nameindex()),
+}))
+"""
+
+
+def _run_probe(command: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
 
 
 @lru_cache(maxsize=1)
 def detect() -> Sandbox:
     """Bubblewrap if it is installed and can start a sandbox here; otherwise none, with why."""
     if shutil.which("bwrap") is None:
-        return Sandbox("none", "bubblewrap (bwrap) is not installed, so submissions run with resource limits "
-                               "only, NOT sandboxed (they can read files and the network)")
+        return Sandbox(NONE, "bubblewrap (bwrap) is not installed, so submissions run with resource limits "
+                             "only, NOT sandboxed (they can read files and the network)")
     # Inside it, each submission must also get namespaces of its own (isolation.py): try that too.
-    probe = subprocess.run(sandboxed([sys.executable, "-c", NAMESPACE_PROBE]), capture_output=True, text=True,
-                           timeout=60)
+    probe = _run_probe(sandboxed([sys.executable, "-c", NAMESPACE_PROBE]))
     if probe.returncode != 0:
-        return Sandbox("none", "bubblewrap could not start a sandbox here "
-                               f"({probe.stderr.strip()[:200]}), so submissions run with resource limits only, "
-                               "NOT sandboxed")
-    return Sandbox("bubblewrap")
+        return Sandbox(NONE, "bubblewrap could not start a sandbox here "
+                             f"({probe.stderr.strip()[:200]}), so submissions run with resource limits only, "
+                             "NOT sandboxed")
+    return Sandbox(BUBBLEWRAP)
+
+
+class NoConfinement(RuntimeError):
+    """Neither sandbox keeps student code from what it must not see here."""
+
+
+def _confinement(sandbox: Sandbox) -> Sandbox:
+    """`sandbox`, probed from the inside: its network recorded, or NoConfinement saying what it let through."""
+    secrets = [str(path) for path in package_copies()]
+    done = _run_probe(sandbox.wrap([sys.executable, "-c", CONFINEMENT_PROBE, *secrets]))
+    if done.returncode != 0:
+        raise NoConfinement(f"{sandbox.kind}: the probe could not start (exit {done.returncode}: "
+                            f"{done.stderr.strip()[-300:]})")
+    try:
+        seen = json.loads(done.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        raise NoConfinement(f"{sandbox.kind}: the probe said nothing readable ({done.stdout[-200:]!r})") from None
+    if seen["uid"] == 0 or seen["euid"] == 0 or seen["importable"] or seen["readable"]:
+        raise NoConfinement(f"{sandbox.kind}: student code would run as uid {seen['uid']}, could import "
+                            f"{seen['importable']} and read {seen['readable']}")
+    # Without a network namespace, each submission still has every socket but a Unix one refused
+    # (isolation.restrict_syscalls): nothing beyond the machine, nor on it, is reached.
+    network = "cut" if set(seen["interfaces"]) <= {"lo"} else "sockets refused"
+    return Sandbox(sandbox.kind, sandbox.warning, sandbox.uid, network)
+
+
+def detect_confined(uid: int, allow_bubblewrap: bool = True) -> Sandbox:
+    """For a root grader of one submission (Gradescope): bubblewrap where it works, else `uid` alone.
+
+    Whichever it is was probed from the inside; NoConfinement where neither holds."""
+    problems = []
+    if allow_bubblewrap and shutil.which("bwrap") is not None:
+        bubblewrap = Sandbox(BUBBLEWRAP, uid=uid)
+        if _run_probe(sandboxed([sys.executable, "-c", NAMESPACE_PROBE], uid=uid)).returncode == 0:
+            try:
+                return _confinement(bubblewrap)
+            except NoConfinement as problem:
+                problems.append(str(problem))
+        else:
+            problems.append("bubblewrap: the kernel refused it namespaces")
+    try:
+        return _confinement(Sandbox(UNPRIVILEGED, uid=uid))
+    except NoConfinement as problem:
+        problems.append(str(problem))
+    raise NoConfinement("; ".join(problems))

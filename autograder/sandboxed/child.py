@@ -146,7 +146,7 @@ def submission_main(sock: socket.socket, limits: Limits, folder: str, isolated: 
     isolation.prefer_to_be_killed()
     _limit(limits)
     isolation.no_more_privileges()
-    isolation.no_new_sessions()
+    isolation.restrict_syscalls()
     # Last, as it makes our own /proc files root's. Every submission runs as the same uid: where
     # a PID namespace could not hide us, only this keeps a sibling out of our memory.
     isolation.not_dumpable()

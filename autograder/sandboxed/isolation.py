@@ -100,11 +100,12 @@ def no_more_privileges() -> None:
     _libc.capset(ctypes.byref(header), (_CapData * 2)())
 
 
-# seccomp: the syscall number of setsid and the audit architecture, per machine.
-_SETSID = {"x86_64": (112, 0xC000003E), "aarch64": (157, 0xC00000B7)}
+# seccomp, per machine: the audit architecture and the numbers of setsid and socket.
+_SYSCALLS = {"x86_64": (0xC000003E, 112, 41), "aarch64": (0xC00000B7, 157, 198)}
 PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
 _ALLOW, _EPERM = 0x7FFF0000, 0x00050000 | 1
 _LD_ABS, _JEQ, _JGE, _RET = 0x20, 0x15, 0x35, 0x06
+_AF_UNIX = 1
 
 
 class _SockFilter(ctypes.Structure):
@@ -115,22 +116,29 @@ class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
 
 
-def no_new_sessions() -> bool:
-    """Refuse setsid() (and any syscall of another ABI): each new session would be a scheduling
-    group of its own, so a notebook with many could take the CPU from every other submission."""
-    found = _SETSID.get(os.uname().machine)
+def restrict_syscalls() -> bool:
+    """Refuse setsid() and every socket but a Unix one (and any syscall of another ABI).
+
+    A new session would be a scheduling group of its own, so a notebook with many could take the
+    CPU from every other submission. A network socket is refused whether or not the sandbox could
+    have a network namespace of its own (a container may not allow one): no notebook reaches a
+    server, on the machine or beyond it."""
+    found = _SYSCALLS.get(os.uname().machine)
     if found is None:
         return False
-    setsid, architecture = found
-    program = (_SockFilter * 8)(
-        _SockFilter(_LD_ABS, 0, 0, 4),  # the architecture
-        _SockFilter(_JEQ, 1, 0, architecture),
-        _SockFilter(_RET, 0, 0, _EPERM),
-        _SockFilter(_LD_ABS, 0, 0, 0),  # the syscall number
-        _SockFilter(_JGE, 2, 0, 0x40000000),  # x32 numbers: another ABI
-        _SockFilter(_JEQ, 1, 0, setsid),
-        _SockFilter(_RET, 0, 0, _ALLOW),
-        _SockFilter(_RET, 0, 0, _EPERM),
+    architecture, setsid, socket_call = found
+    program = (_SockFilter * 11)(
+        _SockFilter(_LD_ABS, 0, 0, 4),  # 0: the architecture
+        _SockFilter(_JEQ, 1, 0, architecture),  # 1: ours: on to 3
+        _SockFilter(_RET, 0, 0, _EPERM),  # 2
+        _SockFilter(_LD_ABS, 0, 0, 0),  # 3: the syscall number
+        _SockFilter(_JGE, 5, 0, 0x40000000),  # 4: x32 numbers, another ABI: to 10
+        _SockFilter(_JEQ, 4, 0, setsid),  # 5: to 10
+        _SockFilter(_JEQ, 0, 2, socket_call),  # 6: socket on to 7, anything else to 9
+        _SockFilter(_LD_ABS, 0, 0, 16),  # 7: its first argument, the address family
+        _SockFilter(_JEQ, 0, 1, _AF_UNIX),  # 8: Unix to 9, any other to 10
+        _SockFilter(_RET, 0, 0, _ALLOW),  # 9
+        _SockFilter(_RET, 0, 0, _EPERM),  # 10
     )
     fprog = _SockFprog(len(program), program)
     return _libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) == 0

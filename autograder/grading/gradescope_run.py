@@ -1,0 +1,231 @@
+"""One submission in a Gradescope container, graded as `cnngrade grade` grades it; results.json last.
+
+Gradescope runs run_autograder as root, with the upload in /autograder/submission. Here:
+1. /autograder becomes root's alone: the notebook never needs it (its cells come over its channel),
+   so no student process can read the reference there, nor write run_autograder or the results.
+2. The sandbox is probed from the inside (sandbox.detect_confined): bubblewrap where the container
+   allows user namespaces, otherwise the unprivileged user setup.sh made; nothing is run if
+   neither keeps the reference out of reach. Which one it was goes into results.json.
+3. Phase 1 runs the notebook there; phase 2 checks what it recorded here, in a process that never
+   ran student code.
+4. Every process of the student's uid is killed, and only then is results.json written, by a
+   rename in a folder only root may write: nothing the notebook started is left to change it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import secrets
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from ..course import SEED_VARIABLE, assignment as find_assignment
+from ..exports import gradescope_dict
+from ..grade import grade_notebook, grader_version, invalid_result
+from .executor import LocalExecutor
+from .sandbox import NoConfinement, detect_confined
+
+AUTOGRADER = Path("/autograder")
+CONFIG = "cnngrade.json"
+STUDENT_USER = "cnngrade-student"
+# Where setup.sh's user does not exist (`cnngrade try-zip` on a course machine): a uid no account
+# holds and no process runs as, drawn per run, so that killing every process of it touches nobody
+# else's, not even another run's beside it.
+FALLBACK_UIDS = range(60000, 65000)
+# A notebook's time limit other than the zip's (`cnngrade try-zip --timeout`).
+TIMEOUT_VARIABLE = "CNNGRADE_TIMEOUT"
+# Of the container's memory, what one notebook may hold; the rest is the grader's and the system's.
+MEMORY_SHARE = 0.6
+SKIPPED_FOLDERS = {"__MACOSX", ".ipynb_checkpoints"}
+
+
+def student_uid() -> int:
+    try:
+        return pwd.getpwnam(STUDENT_USER).pw_uid
+    except KeyError:
+        pass
+    while True:
+        uid = secrets.choice(FALLBACK_UIDS)
+        try:
+            pwd.getpwuid(uid)
+        except KeyError:
+            if not processes_of(uid):
+                return uid
+
+
+def lock_down(root: Path) -> Path:
+    """Only root may enter /autograder; results/ exists, root's, writable by root alone. Returns it."""
+    results = root / "results"
+    results.mkdir(exist_ok=True)
+    for folder in (root, root / "source", root / "submission"):
+        if folder.is_dir():
+            os.chown(folder, 0, 0)
+            folder.chmod(0o700)
+    os.chown(results, 0, 0)
+    results.chmod(0o755)
+    return results
+
+
+def container_memory() -> int | None:
+    """The memory this container may use: its cgroup's limit, else the machine's."""
+    limits = []
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            text = Path(path).read_text().strip()
+        except OSError:
+            continue
+        if text.isdigit():
+            limits.append(int(text))
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemTotal:"):
+                    limits.append(int(line.split()[1]) * 1024)
+    except OSError:
+        pass
+    return min(limits) if limits else None
+
+
+def find_upload(folder: Path, assignment: str) -> tuple[Path | None, str]:
+    """The notebook (or the export cell's zip) a student uploaded; else None and why, for the student."""
+    found: list[Path] = []
+    for directory, folders, files in os.walk(folder):
+        folders[:] = sorted(f for f in folders if f not in SKIPPED_FOLDERS and not f.startswith("."))
+        found += [Path(directory) / f for f in sorted(files) if Path(f).suffix.lower() in (".ipynb", ".zip")]
+    for suffix in (".ipynb", ".zip"):
+        candidates = [path for path in found if path.suffix.lower() == suffix]
+        if len(candidates) > 1:
+            # Several notebooks: the one named after the assignment is the homework; otherwise we cannot tell.
+            named = [path for path in candidates if path.stem.lower() == assignment.lower()]
+            if len(named) == 1:
+                return named[0], ""
+            listed = ", ".join(str(path.relative_to(folder)) for path in candidates[:10])
+            return None, (f"the upload holds {len(candidates)} {suffix} files ({listed}) and none is named "
+                          f"{assignment}{suffix}. Upload only your {assignment} notebook.")
+        if candidates:
+            return candidates[0], ""
+    others = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())[:10]
+    return None, ("no notebook (.ipynb), nor the zip the notebook's last cell makes, was uploaded"
+                  + (f" (the upload holds: {', '.join(others)})." if others else ".")
+                  + f" Upload {assignment}.ipynb.")
+
+
+def kill_every_process_of(uid: int, patience: float = 10.0) -> bool:
+    """SIGKILL to every process of `uid`, until none is left; False if some still are after `patience` s."""
+    deadline = time.monotonic() + patience
+    while True:
+        if not processes_of(uid):
+            return True
+        if time.monotonic() > deadline:
+            return False
+        pid = os.fork()
+        if pid == 0:  # as that uid, kill(-1) reaches every process it owns, in one call
+            try:
+                os.setgroups([])
+                os.setresgid(uid, uid, uid)
+                os.setresuid(uid, uid, uid)
+                os.kill(-1, signal.SIGKILL)
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+        time.sleep(0.02)
+
+
+def processes_of(uid: int) -> list[int]:
+    """The live processes of `uid` (a zombie has ended: it is only waiting for its parent to notice)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            if os.stat(f"/proc/{entry}").st_uid != uid:
+                continue
+            state = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state not in ("Z", "X"):
+            found.append(int(entry))
+    return found
+
+
+def write_results(results: Path, payload: dict[str, Any]) -> Path:
+    """results.json, whole or not at all: written aside, then renamed over whatever was there."""
+    descriptor, temporary = tempfile.mkstemp(dir=results, prefix=".results-", suffix=".json")
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        json.dump(payload, handle, indent=2, sort_keys=True)
+        handle.write("\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.chmod(temporary, 0o644)
+    target = results / "results.json"
+    os.replace(temporary, target)
+    return target
+
+
+def _not_run(message: str, extra: dict[str, Any]) -> dict[str, Any]:
+    return {"score": 0.0, "output": message, "visibility": "visible", "tests": [], "extra_data": extra}
+
+
+def grade_upload(root: Path, config: dict[str, Any], uid: int) -> tuple[dict[str, Any], bool]:
+    """results.json's content for the upload in root/submission; whether it was graded."""
+    homework = find_assignment(str(config["assignment"]))
+    seed = int(os.environ.get(SEED_VARIABLE) or secrets.randbits(32))
+    extra: dict[str, Any] = {"assignment": homework.name, "seed": seed, "grader_version": grader_version()}
+    try:
+        sandbox = detect_confined(uid)
+    except NoConfinement as problem:
+        extra["sandbox"] = {"kind": "none", "problem": str(problem)}
+        return _not_run("Your notebook was not run: the autograder could not start a sandbox for it here. "
+                        "This is a fault of the autograder's set-up, not of your notebook; please tell the "
+                        "course staff.", extra), False
+    path, problem = find_upload(root / "submission", homework.name)
+    if path is None:
+        result = invalid_result("submission", homework, seed, homework.cases(seed), problem)
+    else:
+        memory = int(config["memory_bytes"])
+        available = container_memory()
+        if available:
+            memory = min(memory, int(available * MEMORY_SHARE))
+        result = grade_notebook(homework=homework, name=path.stem, path=path, seed=seed,
+                                executor=LocalExecutor(1, sandbox),
+                                timeout=float(os.environ.get(TIMEOUT_VARIABLE) or config["timeout"]),
+                                memory_bytes=memory)
+    # stdout (our one line) is for the course staff; hidden cases keep the total from students until published.
+    payload = {**gradescope_dict(result), "stdout_visibility": "hidden"}
+    payload["extra_data"].update(extra, sandbox=sandbox.describe())
+    return payload, True
+
+
+def main(root: Path = AUTOGRADER) -> int:
+    started = time.monotonic()
+    if os.geteuid() != 0:
+        print("cnngrade: the autograder runs as root, as Gradescope runs it (try `cnngrade try-zip`)", file=sys.stderr)
+        return 2
+    results = lock_down(root)
+    uid = student_uid()
+    try:
+        config = json.loads((root / "source" / CONFIG).read_text())
+        payload, graded = grade_upload(root, config, uid)
+    except Exception:  # noqa: BLE001 - the student still gets a results.json that says what happened
+        traceback.print_exc()
+        payload, graded = _not_run("The autograder failed while grading this submission; please tell the course "
+                                   "staff.", {"error": traceback.format_exc(limit=3)[-2000:]}), False
+    # Nothing the notebook started may outlive it and write, or wait to write, the results.
+    if not kill_every_process_of(uid):
+        payload, graded = _not_run("A process your notebook started could not be stopped, so this submission "
+                                   "was not graded; please tell the course staff.", payload.get("extra_data", {})), False
+    payload["execution_time"] = round(time.monotonic() - started, 3)
+    write_results(results, payload)
+    print(f"cnngrade: {payload['score']:g} points"
+          f" ({payload.get('extra_data', {}).get('sandbox', {}).get('kind', 'no')} sandbox)")
+    return 0 if graded else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

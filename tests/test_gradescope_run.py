@@ -1,0 +1,127 @@
+"""The Gradescope runner's own parts: which upload it grades, the sweep of the student's processes,
+the results file written whole and only by root, and /autograder closed to everyone else."""
+from __future__ import annotations
+
+import json
+import os
+import stat
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder.grading.gradescope_run import (FALLBACK_UIDS, find_upload, kill_every_process_of, lock_down,
+                                               processes_of, student_uid, write_results)
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="the runner runs as root, as on Gradescope")
+
+
+def touch(path: Path, text: str = "{}") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_one_notebook_anywhere_in_the_upload_is_the_one(tmp_path: Path) -> None:
+    notebook = touch(tmp_path / "my folder" / "HW1 (2).IPYNB")
+    touch(tmp_path / "notes.pdf")
+    touch(tmp_path / ".ipynb_checkpoints" / "hw1-checkpoint.ipynb")
+    touch(tmp_path / "__MACOSX" / "._hw1.ipynb")
+    assert find_upload(tmp_path, "hw1") == (notebook, "")
+
+
+def test_with_several_notebooks_the_one_named_after_the_assignment_is_graded(tmp_path: Path) -> None:
+    touch(tmp_path / "scratch.ipynb")
+    named = touch(tmp_path / "HW1.ipynb")
+    assert find_upload(tmp_path, "hw1") == (named, "")
+    (tmp_path / "HW1.ipynb").unlink()
+    found, problem = find_upload(tmp_path, "hw1")
+    assert found == tmp_path / "scratch.ipynb"
+    touch(tmp_path / "other.ipynb")
+    found, problem = find_upload(tmp_path, "hw1")
+    assert found is None and "scratch.ipynb" in problem and "other.ipynb" in problem and "hw1.ipynb" in problem
+
+
+def test_the_export_cell_s_zip_is_graded_when_no_notebook_was_uploaded(tmp_path: Path) -> None:
+    exported = touch(tmp_path / "hw1_2026_11_26.zip", "not read here")
+    assert find_upload(tmp_path, "hw1") == (exported, "")
+
+
+def test_an_upload_with_no_notebook_says_what_it_holds(tmp_path: Path) -> None:
+    touch(tmp_path / "hw1.pdf")
+    found, problem = find_upload(tmp_path, "hw1")
+    assert found is None and "hw1.pdf" in problem and "Upload hw1.ipynb" in problem
+    assert find_upload(tmp_path / "missing", "hw1")[0] is None
+
+
+def test_results_are_written_whole_readable_by_gradescope_and_replace_a_planted_link(tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere.json"
+    touch(target, "untouched")
+    (tmp_path / "results.json").symlink_to(target)
+    written = write_results(tmp_path, {"score": 3.5, "tests": []})
+    assert json.loads(written.read_text()) == {"score": 3.5, "tests": []}
+    assert not written.is_symlink() and target.read_text() == "untouched"
+    assert stat.S_IMODE(written.stat().st_mode) == 0o644
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".results-")] == []
+
+
+@needs_root
+def test_autograder_is_locked_to_root(tmp_path: Path) -> None:
+    for folder in ("source", "submission"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder).chmod(0o777)
+    results = lock_down(tmp_path)
+    assert stat.S_IMODE(tmp_path.stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "source").stat().st_mode) == 0o700
+    assert stat.S_IMODE(results.stat().st_mode) == 0o755 and results.stat().st_uid == 0
+
+
+@needs_root
+def test_the_fallback_uid_is_nobody_s() -> None:
+    import pwd
+
+    uid = student_uid()
+    if uid in FALLBACK_UIDS:
+        with pytest.raises(KeyError):
+            pwd.getpwuid(uid)
+        assert processes_of(uid) == []
+
+
+def _start_as(uid: int, code: str) -> int:
+    """A process of `uid` running `code`, detached from us as a student's would try to be.
+
+    Forked from this one (the uid may not reach this Python's files to start a new one)."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setsid()
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            exec(code, {})  # noqa: S102 - the test's own stand-in for a student's process
+        finally:
+            os._exit(0)
+    return pid
+
+
+@needs_root
+def test_the_sweep_kills_every_process_of_the_uid_however_it_hid(tmp_path: Path) -> None:
+    uid = student_uid()
+    escapes = [
+        "import time\ntime.sleep(60)",
+        # A double fork into a process group of its own, orphaned: no parent or group kill reaches it.
+        "import os, time\nif os.fork() == 0:\n    os.setpgid(0, 0)\n    if os.fork() == 0:\n        time.sleep(60)\n"
+        "    os._exit(0)\ntime.sleep(60)",
+        # Ignores every signal it can.
+        "import signal, time\nfor s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):\n    signal.signal(s, signal.SIG_IGN)\n"
+        "time.sleep(60)",
+    ]
+    started = [_start_as(uid, code) for code in escapes]
+    deadline = time.monotonic() + 10
+    while len(processes_of(uid)) < 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(processes_of(uid)) >= 4
+    assert kill_every_process_of(uid) is True
+    assert processes_of(uid) == []
+    for pid in started:  # reaped here, so no zombie of ours is left to the session
+        os.waitpid(pid, 0)

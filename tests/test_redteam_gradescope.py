@@ -1,0 +1,186 @@
+"""Red team through the Gradescope zip: every attack, run by `cnngrade try-zip`, earns no more than its twin.
+
+Each attack of the bulk grader's red-team suite (test_redteam.ATTACKS), and the ones only a
+Gradescope container invites (the zip's files, results.json, a process left to rewrite it), is
+appended to a submission with a known mistake. The twin (that submission without the attack) and
+every attacked copy go through the zip's own run_autograder, with the same seed, in both kinds of
+container: Docker's defaults (the notebook runs as an unprivileged user, no namespaces) and a
+permissive one (bubblewrap inside). No attacked copy may score more than its twin on any question,
+nothing may reach a listener on this machine's loopback, and no process of the student's uid may
+be left.
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from string import Template
+
+import pytest
+
+from autograder.build import Built
+from autograder.build.try_zip import TryRun, try_one
+from autograder.course import ASSIGNMENTS, assignment
+from autograder.grading.gradescope_run import processes_of
+
+from .test_redteam import ATTACKS, BASES, EXAMPLES, Listener, attacked_notebook
+
+pytestmark = pytest.mark.slow
+SEED = 99
+
+GRADESCOPE_ATTACKS = {
+    "patch_the_checks": """
+import importlib
+for module, names in (("autograder.checks.compare", ("check_array", "check_close", "check_number")),
+                      ("autograder.checks.coerce", ("require_shape", "as_array", "as_grid")),
+                      ("cnn_checks.compare", ("check_array",)), ("autograder.course", ("run_case",))):
+    try:
+        found = importlib.import_module(module)
+        for name in names:
+            setattr(found, name, lambda *a, **k: a[0] if a else None)
+    except Exception:
+        pass
+""",
+    "patch_otter": """
+import sys, types
+fake = types.ModuleType("otter")
+fake.Notebook = lambda *a, **k: types.SimpleNamespace(check=lambda *a, **k: True, check_all=lambda: True)
+sys.modules["otter"] = fake
+import builtins
+real_import = builtins.__import__
+builtins.__import__ = lambda name, *a, **k: fake if name.startswith("otter") else real_import(name, *a, **k)
+""",
+    "tamper_with_the_zip_and_results": """
+import json, os
+fake = json.dumps({"score": 1000, "tests": [{"name": "q1", "score": 1000, "max_score": 1}]})
+for path in ("/autograder/results/results.json", "/autograder/run_autograder", "/autograder/source/run_autograder",
+             "/autograder/source/run_cnngrade.py", "/autograder/source/setup.sh", "/autograder/source/cnngrade.json",
+             "/autograder/source/lib/autograder/grading/gradescope_run.py",
+             "/autograder/source/lib/autograder/exports.py", "/autograder/results/stdout"):
+    for mode in ("w", "a"):
+        try:
+            with open(path, mode) as handle:
+                handle.write(fake if path.endswith(".json") else "\\necho '" + fake + "' > /autograder/results/results.json\\n")
+        except Exception:
+            pass
+try:
+    os.symlink("/tmp/fake.json", "/autograder/results/results.json")
+except Exception:
+    pass
+""",
+    "outlive_the_grader": """
+import os, sys, subprocess
+writer = '''
+import json, time, os
+for _ in range(6000):
+    for path in ("/autograder/results/results.json", "/proc/1/root/autograder/results/results.json"):
+        try:
+            with open(path, "w") as handle:
+                handle.write(json.dumps({"score": 1000}))
+        except Exception:
+            pass
+    time.sleep(0.01)
+'''
+try:
+    subprocess.Popen([sys.executable, "-c", writer], start_new_session=True,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+except Exception:
+    pass
+if os.fork() == 0:
+    try:
+        os.setpgid(0, 0)  # out of the process group the grader kills
+    except Exception:
+        pass
+    if os.fork() == 0:
+        try:
+            exec(writer)
+        finally:
+            os._exit(0)
+    os._exit(0)
+""",
+    "read_what_gradescope_holds": """
+import glob, json, os, zipfile, zipimport, sys
+for path in ["/autograder/submission_metadata.json", *glob.glob("/autograder/**", recursive=True)]:
+    try:
+        open(path, "rb").read(1)
+    except Exception:
+        continue
+    if path.endswith((".whl", ".zip")):
+        try:
+            sys.path.insert(0, path)
+            module = __import__("solutions.$hw", fromlist=["*"])
+            for name in $values + $functions:
+                if hasattr(module, name):
+                    globals()[name] = getattr(module, name)
+        except Exception:
+            pass
+""",
+    "kill_the_grader": """
+import os, signal
+for pid in [int(p) for p in os.listdir("/proc") if p.isdigit()]:
+    if pid != os.getpid():
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except Exception:
+            pass
+""",
+}
+ALL_ATTACKS = {**ATTACKS, **GRADESCOPE_ATTACKS}
+CONTAINERS = ("docker", "permissive")
+
+
+def _needs_root_and_bwrap() -> None:
+    import shutil
+
+    if os.geteuid() != 0 or shutil.which("bwrap") is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run try-zip: root and bubblewrap")
+        pytest.skip("try-zip needs root and bubblewrap")
+
+
+@pytest.fixture(scope="module")
+def listener():
+    server = Listener()
+    yield server
+    server.close()
+
+
+@pytest.mark.parametrize("kind", CONTAINERS)
+@pytest.mark.parametrize("name", sorted(ASSIGNMENTS))
+def test_no_attack_on_the_zip_earns_more_than_its_twin(fresh_build: dict[str, Built], name: str, kind: str,
+                                                       tmp_path: Path, listener: Listener) -> None:
+    _needs_root_and_bwrap()
+    homework = assignment(name)
+    base = EXAMPLES / name / f"{BASES[name]}.ipynb"
+    canary = tmp_path / "canary" / "pwned"
+    notebooks = {"twin": base}
+    for attack, code in ALL_ATTACKS.items():
+        cell = Template(code).substitute(hw=name, values=repr(list(homework.values)),
+                                         functions=repr(list(homework.functions)), canary=canary,
+                                         out=tmp_path / "out", port=listener.port, site_packages="/nonexistent")
+        notebooks[attack] = tmp_path / "notebooks" / f"{attack}.ipynb"
+        notebooks[attack].parent.mkdir(exist_ok=True)
+        attacked_notebook(base, cell, notebooks[attack])
+
+    def run(item: tuple[str, Path]) -> tuple[str, TryRun]:
+        label, notebook = item
+        return label, try_one(fresh_build[name].zip_path, notebook, tmp_path / "runs" / label, seed=SEED,
+                              kind=kind, timeout=30)
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        runs = dict(pool.map(run, notebooks.items()))
+
+    expected_sandbox = "unprivileged" if kind == "docker" else "bubblewrap"
+    for label, result in runs.items():
+        assert result.results["extra_data"]["sandbox"]["kind"] == expected_sandbox, (label, result.log[-2000:])
+    twin = {q: score for q, (score, _) in runs["twin"].question_scores().items()}
+    assert 0 < sum(twin.values()) < sum(ASSIGNMENTS[name].points().values())
+    gains = {label: {q: score for q, (score, _) in result.question_scores().items() if score > twin[q] + 1e-9}
+             for label, result in runs.items()}
+    assert {label: gained for label, gained in gains.items() if gained} == {}
+    assert all(result.exit_code == 0 for result in runs.values()), \
+        {label: result.log[-500:] for label, result in runs.items() if result.exit_code}
+    assert listener.connections == 0
+    assert not canary.exists() and not canary.parent.exists()
+    for label, result in runs.items():
+        assert processes_of(result.results["extra_data"]["sandbox"]["uid"]) == [], f"{label}: a process outlived it"
