@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from autograder.grading.gradescope_run import (FALLBACK_UIDS, find_upload, kill_every_process_of, lock_down,
-                                               processes_of, student_uid, write_results)
+                                               processes_of, student_uid, ResultsFile)
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="the runner runs as root, as on Gradescope")
 
@@ -58,11 +58,42 @@ def test_results_are_written_whole_readable_by_gradescope_and_replace_a_planted_
     target = tmp_path / "elsewhere.json"
     touch(target, "untouched")
     (tmp_path / "results.json").symlink_to(target)
-    written = write_results(tmp_path, {"score": 3.5, "tests": []})
+    written = ResultsFile(tmp_path).write({"score": 3.5, "tests": []})
     assert json.loads(written.read_text()) == {"score": 3.5, "tests": []}
     assert not written.is_symlink() and target.read_text() == "untouched"
     assert stat.S_IMODE(written.stat().st_mode) == 0o644
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".results-")] == []
+
+
+@needs_root
+def test_results_are_written_even_when_the_notebook_filled_the_disk(tmp_path: Path) -> None:
+    """On a small file system of its own: the room is taken, the disk filled to the last byte, then written."""
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("unshare") is None:
+        pytest.skip("needs util-linux's unshare for a private tmpfs")
+    script = f"""
+import errno, json, sys
+from pathlib import Path
+from autograder.grading.gradescope_run import ResultsFile
+folder = Path({str(tmp_path)!r})
+results = ResultsFile(folder)
+index = 0
+try:
+    while True:  # as a notebook would: many files, each well under any size limit
+        (folder / f"fill-{{index}}").write_bytes(b"x" * 65536)
+        index += 1
+except OSError as error:
+    assert error.errno == errno.ENOSPC, error
+written = results.write({{"score": 1.5, "tests": [{{"name": "q1", "output": "x" * 100000}}]}})
+print(json.loads(written.read_text())["score"])
+"""
+    done = subprocess.run(["unshare", "-m", "sh", "-c", f"mount -t tmpfs -o size=16m tmpfs {tmp_path} && "
+                           f"exec {sys.executable} -c \"$0\"", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "1.5"
 
 
 @needs_root
@@ -115,12 +146,17 @@ def test_the_sweep_kills_every_process_of_the_uid_however_it_hid(tmp_path: Path)
         # Ignores every signal it can.
         "import signal, time\nfor s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):\n    signal.signal(s, signal.SIG_IGN)\n"
         "time.sleep(60)",
+        # Not dumpable: its /proc files belong to root, so it does not look like the uid's by their owner.
+        "import ctypes, time\nctypes.CDLL(None).prctl(4, 0, 0, 0, 0)\ntime.sleep(60)",
+        # A zombie leader whose thread lives on: the process is not over.
+        "import ctypes, threading, time\nthreading.Thread(target=time.sleep, args=(60,)).start()\n"
+        "ctypes.CDLL(None).pthread_exit(None)",
     ]
     started = [_start_as(uid, code) for code in escapes]
     deadline = time.monotonic() + 10
-    while len(processes_of(uid)) < 4 and time.monotonic() < deadline:
+    while len(processes_of(uid)) < 6 and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert len(processes_of(uid)) >= 4
+    assert len(processes_of(uid)) >= 6
     assert kill_every_process_of(uid) is True
     assert processes_of(uid) == []
     for pid in started:  # reaped here, so no zombie of ours is left to the session

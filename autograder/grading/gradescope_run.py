@@ -43,6 +43,8 @@ TIMEOUT_VARIABLE = "CNNGRADE_TIMEOUT"
 # Of the container's memory, what one notebook may hold; the rest is the grader's and the system's.
 MEMORY_SHARE = 0.6
 SKIPPED_FOLDERS = {"__MACOSX", ".ipynb_checkpoints"}
+# Far more than any results.json holds: every message is capped at 2,000 characters.
+RESULTS_ROOM = 4 * 1024 * 1024
 
 
 def student_uid() -> int:
@@ -117,55 +119,99 @@ def find_upload(folder: Path, assignment: str) -> tuple[Path | None, str]:
 
 
 def kill_every_process_of(uid: int, patience: float = 10.0) -> bool:
-    """SIGKILL to every process of `uid`, until none is left; False if some still are after `patience` s."""
+    """SIGKILL, from root, to every process of `uid` until two scans in a row find none; False if some
+    are still there after `patience` seconds.
+
+    Root signals each one itself, through a pidfd (so no pid reused meanwhile is hit): a helper that
+    took the student's uid to kill(-1) could itself be stopped by a student's process, and wait
+    forever. Those it kills cannot fork again, so each scan finds fewer."""
     deadline = time.monotonic() + patience
-    while True:
-        if not processes_of(uid):
-            return True
-        if time.monotonic() > deadline:
+    empty_scans = 0
+    while empty_scans < 2:
+        alive = processes_of(uid)
+        empty_scans = 0 if alive else empty_scans + 1
+        for pid in alive:
+            _kill(pid, uid)
+        if alive and time.monotonic() > deadline:
             return False
-        pid = os.fork()
-        if pid == 0:  # as that uid, kill(-1) reaches every process it owns, in one call
-            try:
-                os.setgroups([])
-                os.setresgid(uid, uid, uid)
-                os.setresuid(uid, uid, uid)
-                os.kill(-1, signal.SIGKILL)
-            finally:
-                os._exit(0)
-        os.waitpid(pid, 0)
-        time.sleep(0.02)
+    return True
+
+
+def _kill(pid: int, uid: int) -> None:
+    try:
+        descriptor = os.pidfd_open(pid)
+    except OSError:
+        return  # gone already
+    try:
+        if _owned_by(pid, uid):  # still that process, now that the pidfd pins it
+            signal.pidfd_send_signal(descriptor, signal.SIGKILL)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def _owned_by(pid: int, uid: int) -> bool:
+    """Any of the process's uids (real, effective, saved, filesystem) is `uid`.
+
+    Read from /proc/PID/status, not from the owner of /proc/PID: a process that made itself not
+    dumpable has its /proc files owned by root."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("Uid:"):
+                return str(uid) in line.split()[1:]
+    except OSError:
+        pass
+    return False
 
 
 def processes_of(uid: int) -> list[int]:
-    """The live processes of `uid` (a zombie has ended: it is only waiting for its parent to notice)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
+    """The live processes of `uid`. A zombie has ended (it waits for its parent to notice), unless it
+    leads a thread group whose other threads still run: then the process lives on."""
+    return [int(entry) for entry in os.listdir("/proc")
+            if entry.isdigit() and _owned_by(int(entry), uid) and _any_task_alive(entry)]
+
+
+def _any_task_alive(pid: str) -> bool:
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return False
+    for task in tasks:
         try:
-            if os.stat(f"/proc/{entry}").st_uid != uid:
-                continue
-            state = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            state = Path(f"/proc/{pid}/task/{task}/stat").read_text().rsplit(")", 1)[1].split()[0]
         except (OSError, IndexError):
             continue
         if state not in ("Z", "X"):
-            found.append(int(entry))
-    return found
+            return True
+    return False
 
 
-def write_results(results: Path, payload: dict[str, Any]) -> Path:
-    """results.json, whole or not at all: written aside, then renamed over whatever was there."""
-    descriptor, temporary = tempfile.mkstemp(dir=results, prefix=".results-", suffix=".json")
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        json.dump(payload, handle, indent=2, sort_keys=True)
-        handle.write("\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.chmod(temporary, 0o644)
-    target = results / "results.json"
-    os.replace(temporary, target)
-    return target
+class ResultsFile:
+    """results.json, its room taken before any student code runs, written whole or not at all.
+
+    The notebook may fill the container's disk (many files, each under its size limit): the file
+    the results go into already holds its blocks, so writing them needs no more. Renamed over
+    whatever is at results.json at the end, in a folder only root may write."""
+
+    def __init__(self, results: Path):
+        self.target = results / "results.json"
+        descriptor, name = tempfile.mkstemp(dir=results, prefix=".results-", suffix=".json")
+        self._descriptor, self._path = descriptor, Path(name)
+        try:
+            os.posix_fallocate(descriptor, 0, RESULTS_ROOM)
+        except OSError:
+            pass  # a file system without fallocate: the write below still works while there is room
+
+    def write(self, payload: dict[str, Any]) -> Path:
+        data = (json.dumps(payload, indent=2, sort_keys=True) + "\n").encode()
+        os.pwrite(self._descriptor, data, 0)
+        os.ftruncate(self._descriptor, len(data))
+        os.fsync(self._descriptor)
+        os.fchmod(self._descriptor, 0o644)
+        os.close(self._descriptor)
+        os.replace(self._path, self.target)
+        return self.target
 
 
 def _not_run(message: str, extra: dict[str, Any]) -> dict[str, Any]:
@@ -207,7 +253,7 @@ def main(root: Path = AUTOGRADER) -> int:
     if os.geteuid() != 0:
         print("cnngrade: the autograder runs as root, as Gradescope runs it (try `cnngrade try-zip`)", file=sys.stderr)
         return 2
-    results = lock_down(root)
+    results = ResultsFile(lock_down(root))
     uid = student_uid()
     try:
         config = json.loads((root / "source" / CONFIG).read_text())
@@ -221,7 +267,7 @@ def main(root: Path = AUTOGRADER) -> int:
         payload, graded = _not_run("A process your notebook started could not be stopped, so this submission "
                                    "was not graded; please tell the course staff.", payload.get("extra_data", {})), False
     payload["execution_time"] = round(time.monotonic() - started, 3)
-    write_results(results, payload)
+    results.write(payload)
     print(f"cnngrade: {payload['score']:g} points"
           f" ({payload.get('extra_data', {}).get('sandbox', {}).get('kind', 'no')} sandbox)")
     return 0 if graded else 1

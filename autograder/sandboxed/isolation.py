@@ -100,11 +100,13 @@ def no_more_privileges() -> None:
     _libc.capset(ctypes.byref(header), (_CapData * 2)())
 
 
-# seccomp, per machine: the audit architecture and the numbers of setsid and socket.
+# seccomp, per machine: the audit architecture and the numbers of setsid and socket. io_uring's
+# three calls are 425-427 everywhere: through io_uring a process can make a socket without socket().
 _SYSCALLS = {"x86_64": (0xC000003E, 112, 41), "aarch64": (0xC00000B7, 157, 198)}
+_IO_URING_FIRST, _IO_URING_LAST = 425, 427
 PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
 _ALLOW, _EPERM = 0x7FFF0000, 0x00050000 | 1
-_LD_ABS, _JEQ, _JGE, _RET = 0x20, 0x15, 0x35, 0x06
+_LD_ABS, _JEQ, _JGT, _JGE, _RET = 0x20, 0x15, 0x25, 0x35, 0x06
 _AF_UNIX = 1
 
 
@@ -117,28 +119,30 @@ class _SockFprog(ctypes.Structure):
 
 
 def restrict_syscalls() -> bool:
-    """Refuse setsid() and every socket but a Unix one (and any syscall of another ABI).
+    """Refuse setsid(), io_uring, every socket but a Unix one, and any syscall of another ABI.
 
     A new session would be a scheduling group of its own, so a notebook with many could take the
     CPU from every other submission. A network socket is refused whether or not the sandbox could
     have a network namespace of its own (a container may not allow one): no notebook reaches a
-    server, on the machine or beyond it."""
+    server, on the machine or beyond it; io_uring would make one without socket()."""
     found = _SYSCALLS.get(os.uname().machine)
     if found is None:
         return False
     architecture, setsid, socket_call = found
-    program = (_SockFilter * 11)(
+    program = (_SockFilter * 13)(
         _SockFilter(_LD_ABS, 0, 0, 4),  # 0: the architecture
         _SockFilter(_JEQ, 1, 0, architecture),  # 1: ours: on to 3
         _SockFilter(_RET, 0, 0, _EPERM),  # 2
         _SockFilter(_LD_ABS, 0, 0, 0),  # 3: the syscall number
-        _SockFilter(_JGE, 5, 0, 0x40000000),  # 4: x32 numbers, another ABI: to 10
-        _SockFilter(_JEQ, 4, 0, setsid),  # 5: to 10
-        _SockFilter(_JEQ, 0, 2, socket_call),  # 6: socket on to 7, anything else to 9
-        _SockFilter(_LD_ABS, 0, 0, 16),  # 7: its first argument, the address family
-        _SockFilter(_JEQ, 0, 1, _AF_UNIX),  # 8: Unix to 9, any other to 10
-        _SockFilter(_RET, 0, 0, _ALLOW),  # 9
-        _SockFilter(_RET, 0, 0, _EPERM),  # 10
+        _SockFilter(_JGE, 7, 0, 0x40000000),  # 4: x32 numbers, another ABI: to 12
+        _SockFilter(_JEQ, 6, 0, setsid),  # 5: to 12
+        _SockFilter(_JGE, 0, 1, _IO_URING_FIRST),  # 6: from io_uring_setup up, to 7; below, to 8
+        _SockFilter(_JGT, 0, 4, _IO_URING_LAST),  # 7: past io_uring_register, to 8; io_uring, to 12
+        _SockFilter(_JEQ, 0, 2, socket_call),  # 8: socket on to 9, anything else to 11
+        _SockFilter(_LD_ABS, 0, 0, 16),  # 9: its first argument, the address family
+        _SockFilter(_JEQ, 0, 1, _AF_UNIX),  # 10: Unix to 11, any other to 12
+        _SockFilter(_RET, 0, 0, _ALLOW),  # 11
+        _SockFilter(_RET, 0, 0, _EPERM),  # 12
     )
     fprog = _SockFprog(len(program), program)
     return _libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) == 0
