@@ -291,8 +291,11 @@ def grade(*, assignment: str, submissions: Path, out: Path, seed: int | None = N
 
 def grade_notebook(*, homework: Assignment, name: str, path: Path, seed: int, executor: Executor,
                    timeout: float = DEFAULT_TIMEOUT, memory_bytes: int = DEFAULT_MEMORY,
-                   probe_seconds: float = 2.0) -> SubmissionResult:
-    """Both phases for one notebook file (Gradescope's case): the same row `grade` would give it."""
+                   probe_seconds: float = 2.0, before_retry: Callable[[], None] | None = None) -> SubmissionResult:
+    """Both phases for one notebook file (Gradescope's case): the same row `grade` would give it.
+
+    Where the grader failed the notebook (not the notebook itself), it is graded once more after
+    `before_retry`, as a rerun of `grade` would; without `before_retry`, not."""
     cases = homework.cases(seed)
     probes = {key: [probe_to_json(p) for p in items] for key, items in homework.probes(seed).items()}
     job = _read_job(name, path, homework, seed, cases, lambda cells: Job(
@@ -301,7 +304,8 @@ def grade_notebook(*, homework: Assignment, name: str, path: Path, seed: int, ex
         return job
     # Run to the end, not left half-way: the executor's servers are closed before the row is made.
     ((_, outcome),) = list(executor.run([job]))
-    if outcome.graders_fault:  # the grader's trouble, not the notebook's: once more, as a rerun of `grade` would
+    if outcome.graders_fault and before_retry is not None:
+        before_retry()
         ((_, outcome),) = list(executor.run([job]))
     return grade_outcome(name, homework, seed, cases, outcome)
 

@@ -30,6 +30,13 @@ def test_one_notebook_anywhere_in_the_upload_is_the_one(tmp_path: Path) -> None:
     assert find_upload(tmp_path, "hw1") == (notebook, "")
 
 
+def test_what_macos_adds_beside_a_notebook_and_links_are_never_the_upload(tmp_path: Path) -> None:
+    notebook = touch(tmp_path / "hw1 - Jane Doe.ipynb")
+    touch(tmp_path / "._hw1 - Jane Doe.ipynb")  # macOS's AppleDouble twin, uploaded with it
+    (tmp_path / "linked.ipynb").symlink_to("/etc/hostname")
+    assert find_upload(tmp_path, "hw1") == (notebook, "")
+
+
 def test_with_several_notebooks_the_one_named_after_the_assignment_is_graded(tmp_path: Path) -> None:
     touch(tmp_path / "scratch.ipynb")
     named = touch(tmp_path / "HW1.ipynb")

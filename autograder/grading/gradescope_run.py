@@ -18,18 +18,21 @@ import os
 import pwd
 import secrets
 import signal
+import stat
 import sys
 import tempfile
 import time
 import traceback
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..course import SEED_VARIABLE, assignment as find_assignment
 from ..exports import gradescope_dict
 from ..grade import grade_notebook, grader_version, invalid_result
+from ..outputs.inert import printable
+from ..uploads import is_junk
 from .executor import LocalExecutor
-from .sandbox import NoConfinement, detect_confined
+from .sandbox import NoConfinement, detect_confined, scratch_parent
 
 AUTOGRADER = Path("/autograder")
 CONFIG = "cnngrade.json"
@@ -42,7 +45,6 @@ FALLBACK_UIDS = range(60000, 65000)
 TIMEOUT_VARIABLE = "CNNGRADE_TIMEOUT"
 # Of the container's memory, what one notebook may hold; the rest is the grader's and the system's.
 MEMORY_SHARE = 0.6
-SKIPPED_FOLDERS = {"__MACOSX", ".ipynb_checkpoints"}
 # Far more than any results.json holds: every message is capped at 2,000 characters.
 RESULTS_ROOM = 4 * 1024 * 1024
 
@@ -95,11 +97,18 @@ def container_memory() -> int | None:
 
 
 def find_upload(folder: Path, assignment: str) -> tuple[Path | None, str]:
-    """The notebook (or the export cell's zip) a student uploaded; else None and why, for the student."""
+    """The notebook (or the export cell's zip) a student uploaded; else None and why, for the student.
+
+    What macOS, Windows and Jupyter add beside a file (`._hw1.ipynb`, checkpoints) is never it, nor
+    anything but a regular file: root reads the one chosen."""
     found: list[Path] = []
     for directory, folders, files in os.walk(folder):
-        folders[:] = sorted(f for f in folders if f not in SKIPPED_FOLDERS and not f.startswith("."))
-        found += [Path(directory) / f for f in sorted(files) if Path(f).suffix.lower() in (".ipynb", ".zip")]
+        folders[:] = sorted(f for f in folders if not is_junk(PurePosixPath(f)))
+        for name in sorted(files):
+            path = Path(directory) / name
+            if (path.suffix.lower() in (".ipynb", ".zip") and not is_junk(PurePosixPath(name))
+                    and stat.S_ISREG(path.lstat().st_mode)):
+                found.append(path)
     for suffix in (".ipynb", ".zip"):
         candidates = [path for path in found if path.suffix.lower() == suffix]
         if len(candidates) > 1:
@@ -214,6 +223,13 @@ class ResultsFile:
         return self.target
 
 
+def _start_afresh(uid: int) -> None:
+    """Before grading again (the grader lost its fork server): nothing of the first try is left, not
+    a process (which could have killed the server on purpose) nor a folder it could have rigged."""
+    kill_every_process_of(uid)
+    scratch_parent.cache_clear()
+
+
 def _not_run(message: str, extra: dict[str, Any]) -> dict[str, Any]:
     return {"score": 0.0, "output": message, "visibility": "visible", "tests": [], "extra_data": extra}
 
@@ -238,10 +254,11 @@ def grade_upload(root: Path, config: dict[str, Any], uid: int) -> tuple[dict[str
         available = container_memory()
         if available:
             memory = min(memory, int(available * MEMORY_SHARE))
-        result = grade_notebook(homework=homework, name=path.stem, path=path, seed=seed,
+        name = printable(path.stem.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"))
+        result = grade_notebook(homework=homework, name=name, path=path, seed=seed,
                                 executor=LocalExecutor(1, sandbox),
                                 timeout=float(os.environ.get(TIMEOUT_VARIABLE) or config["timeout"]),
-                                memory_bytes=memory)
+                                memory_bytes=memory, before_retry=lambda: _start_afresh(uid))
     # stdout (our one line) is for the course staff; hidden cases keep the total from students until published.
     payload = {**gradescope_dict(result), "stdout_visibility": "hidden"}
     payload["extra_data"].update(extra, sandbox=sandbox.describe())

@@ -103,10 +103,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.pythonpath is not None:
         os.environ.clear()
         os.environ.update(_clean_environment(args.pythonpath, args.tmpdir))
-        os.chdir(args.tmpdir)
     os.setgroups([])
     os.setresgid(args.gid, args.gid, args.gid)
     os.setresuid(args.uid, args.uid, args.uid)
+    if args.pythonpath is not None:
+        # Only now, as the uid: the folder is the student's, and root must not follow what it holds.
+        os.chdir(args.tmpdir)
     os.execvp(command[0], command)
 
 

@@ -60,15 +60,19 @@ def own_namespaces() -> bool:
     # belong to root, and it could not write its own maps. Its children are PID 1 of namespaces of
     # their own and cannot name it.
     _libc.prctl(PR_SET_DUMPABLE, 1)
-    if _libc.unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC) != 0:
-        return False
     try:
+        if _libc.unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC) != 0:
+            return False
         _write("/proc/self/setgroups", "deny")
         _write("/proc/self/uid_map", f"{uid} {uid} 1")
         _write("/proc/self/gid_map", f"{gid} {gid} 1")
+        return True
     except OSError:
         return False
-    return True
+    finally:
+        # Dumpable only as long as writing the maps takes: the watcher shares the submission's uid
+        # and, without a PID namespace between them, a dumpable watcher could be traced by it.
+        not_dumpable()
 
 
 def private_mounts(scratch_size: int, folder: str) -> str:
@@ -100,14 +104,15 @@ def no_more_privileges() -> None:
     _libc.capset(ctypes.byref(header), (_CapData * 2)())
 
 
-# seccomp, per machine: the audit architecture and the numbers of setsid and socket. io_uring's
-# three calls are 425-427 everywhere: through io_uring a process can make a socket without socket().
-_SYSCALLS = {"x86_64": (0xC000003E, 112, 41), "aarch64": (0xC00000B7, 157, 198)}
+# seccomp, per machine: the audit architecture; setsid and socket; then what reaches into another
+# process of the same uid (ptrace, process_vm_readv/writev, pidfd_getfd). io_uring's three calls are
+# 425-427 everywhere: through io_uring a process can make a socket without socket().
+_SYSCALLS = {"x86_64": (0xC000003E, (112, 41, 101, 310, 311, 438)),
+             "aarch64": (0xC00000B7, (157, 198, 117, 270, 271, 438))}
 _IO_URING_FIRST, _IO_URING_LAST = 425, 427
 PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
 _ALLOW, _EPERM = 0x7FFF0000, 0x00050000 | 1
 _LD_ABS, _JEQ, _JGT, _JGE, _RET = 0x20, 0x15, 0x25, 0x35, 0x06
-_AF_UNIX = 1
 
 
 class _SockFilter(ctypes.Structure):
@@ -119,32 +124,38 @@ class _SockFprog(ctypes.Structure):
 
 
 def restrict_syscalls() -> bool:
-    """Refuse setsid(), io_uring, every socket but a Unix one, and any syscall of another ABI.
+    """Refuse setsid(), socket(), io_uring, tracing or reading another process, and any other ABI.
 
     A new session would be a scheduling group of its own, so a notebook with many could take the
-    CPU from every other submission. A network socket is refused whether or not the sandbox could
-    have a network namespace of its own (a container may not allow one): no notebook reaches a
-    server, on the machine or beyond it; io_uring would make one without socket()."""
+    CPU from every other submission. No socket at all (the submission's channel is made before,
+    and socketpair() stays): nothing on the machine or beyond it is reached, whether or not the
+    sandbox could have a network namespace of its own (a container may not allow one), and no
+    abstract Unix socket either; io_uring would make one without socket(). Where no PID namespace
+    separates them, the watcher and the fork server share the submission's uid: ptrace and its
+    kin are refused, on top of their not being dumpable."""
     found = _SYSCALLS.get(os.uname().machine)
     if found is None:
         return False
-    architecture, setsid, socket_call = found
-    program = (_SockFilter * 13)(
+    architecture, refused = found
+    deny = 8 + len(refused)  # the index of the EPERM return below
+    program = [
         _SockFilter(_LD_ABS, 0, 0, 4),  # 0: the architecture
         _SockFilter(_JEQ, 1, 0, architecture),  # 1: ours: on to 3
         _SockFilter(_RET, 0, 0, _EPERM),  # 2
         _SockFilter(_LD_ABS, 0, 0, 0),  # 3: the syscall number
-        _SockFilter(_JGE, 7, 0, 0x40000000),  # 4: x32 numbers, another ABI: to 12
-        _SockFilter(_JEQ, 6, 0, setsid),  # 5: to 12
-        _SockFilter(_JGE, 0, 1, _IO_URING_FIRST),  # 6: from io_uring_setup up, to 7; below, to 8
-        _SockFilter(_JGT, 0, 4, _IO_URING_LAST),  # 7: past io_uring_register, to 8; io_uring, to 12
-        _SockFilter(_JEQ, 0, 2, socket_call),  # 8: socket on to 9, anything else to 11
-        _SockFilter(_LD_ABS, 0, 0, 16),  # 9: its first argument, the address family
-        _SockFilter(_JEQ, 0, 1, _AF_UNIX),  # 10: Unix to 11, any other to 12
-        _SockFilter(_RET, 0, 0, _ALLOW),  # 11
-        _SockFilter(_RET, 0, 0, _EPERM),  # 12
-    )
-    fprog = _SockFprog(len(program), program)
+        _SockFilter(_JGE, deny - 5, 0, 0x40000000),  # 4: x32 numbers, another ABI: refused
+    ]
+    for number in refused:  # 5 ...: each refused by number
+        program.append(_SockFilter(_JEQ, deny - len(program) - 1, 0, number))
+    program += [
+        _SockFilter(_JGE, 0, 1, _IO_URING_FIRST),  # from io_uring_setup up: on; below: allowed
+        _SockFilter(_JGT, 0, 1, _IO_URING_LAST),  # past io_uring_register: allowed; io_uring: refused
+        _SockFilter(_RET, 0, 0, _ALLOW),
+        _SockFilter(_RET, 0, 0, _EPERM),
+    ]
+    assert len(program) == deny + 1
+    instructions = (_SockFilter * len(program))(*program)
+    fprog = _SockFprog(len(program), instructions)
     return _libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) == 0
 
 
