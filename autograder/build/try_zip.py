@@ -7,8 +7,13 @@ bubblewrap as root: the system's /usr, /etc and libraries, this project's Python
 (standing in for the rest of setup.sh), a fresh /tmp, and that layout at /autograder; none of
 this machine's other files (no repository, no dist/ with its wheels), so the notebook finds what
 it would find on Gradescope. Then the zip's own run_autograder runs, as root, as Gradescope runs
-it. `--sandbox unprivileged` takes CAP_SYS_ADMIN from the container, as Docker does by default:
-no namespaces for the grader to make, so it must fall back to the unprivileged user.
+it.
+
+Two kinds of container, as the grader cannot know which Gradescope gives it:
+    docker      Docker's defaults: its capabilities (no CAP_SYS_ADMIN), and a seccomp filter that
+                refuses every new namespace, so no sandbox can be made inside; the grader must fall
+                back to its unprivileged user (the default here, as the likelier on Gradescope)
+    permissive  namespaces allowed (the host's /proc, every capability): bubblewrap inside works
 """
 from __future__ import annotations
 
