@@ -26,7 +26,7 @@ from .exports import write_gradebook, write_result_json
 from .sandboxed.extraction import probe_to_json
 from .files import write_atomic
 from .notebook import InvalidNotebook, read_code_cells
-from .outputs.inert import printable
+from .outputs.inert import printable, readable
 from .results import CRASH, INVALID, MEMORY, OK, CaseResult, SubmissionResult
 
 DEFAULT_TIMEOUT = 60.0
@@ -127,8 +127,10 @@ def score_cases(cases: Sequence[Case], answers: Any, unavailable: str = "") -> t
             except Exception as error:  # noqa: BLE001 - any answer, however odd, gets a row, never a crash
                 score, message = 0.0, (f"{UNCHECKABLE}{type(error).__name__}). Check that the answer is a "
                                        "number, or numbers of the kind the question asks for, of a sensible size.")
+        # A message may quote the student's own text (an exception's): no control or bidi character
+        # of it reaches results.json (it must stay encodable) or whoever prints it.
         results.append(CaseResult(case.id, case.title, case.question, score, case.points, case.hidden,
-                                  shorten(message), shorten(mistake, 200)))
+                                  shorten(readable(message)), shorten(readable(mistake), 200)))
     return tuple(results)
 
 
@@ -304,9 +306,12 @@ def grade_notebook(*, homework: Assignment, name: str, path: Path, seed: int, ex
         return job
     # Run to the end, not left half-way: the executor's servers are closed before the row is made.
     ((_, outcome),) = list(executor.run([job]))
-    if outcome.graders_fault and before_retry is not None:
+    left = timeout - outcome.seconds
+    if outcome.graders_fault and before_retry is not None and left >= 1:
+        # Only the time the first try left: a notebook that killed its own fork server on purpose
+        # (where no PID namespace hides it) gains no time by it.
         before_retry()
-        ((_, outcome),) = list(executor.run([job]))
+        ((_, outcome),) = list(executor.run([replace(job, timeout=left)]))
     return grade_outcome(name, homework, seed, cases, outcome)
 
 

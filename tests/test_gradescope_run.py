@@ -168,3 +168,70 @@ def test_the_sweep_kills_every_process_of_the_uid_however_it_hid(tmp_path: Path)
     assert processes_of(uid) == []
     for pid in started:  # reaped here, so no zombie of ours is left to the session
         os.waitpid(pid, 0)
+
+
+def test_a_message_quoting_the_student_stays_encodable_and_inert() -> None:
+    """Whatever a notebook's exception says reaches results.json escaped: NUL, terminal escapes, bidi
+    overrides and lone surrogates would make it unencodable or reach whoever prints it. Line breaks stay."""
+    from autograder.checks.core import Case, CheckFailed
+    from autograder.grade import score_cases
+    from autograder.outputs.inert import readable
+
+    hostile = "".join(chr(c) for c in range(0x20)) + "\x7f\x9b\u202e\u2066\udcff line two"
+
+    def check(answers: object) -> None:
+        raise CheckFailed(f"`conv2d` raised ValueError: {hostile}")
+
+    (result,) = score_cases([Case("hw1.q3.x", "x", 1.0, True, check)], answers=None)
+    json.dumps({"output": result.message}, ensure_ascii=False).encode("utf-8")  # encodable: no lone surrogate
+    assert readable(result.message) == result.message  # nothing left to escape
+    assert "\n" in result.message and "line two" in result.message
+
+
+class _FakeExecutor:
+    """Phase 1 as the grader would see it when the fork server was lost after `seconds`."""
+
+    def __init__(self, seconds: float):
+        self.seconds, self.timeouts = seconds, []
+        self.warning = ""
+
+    def run(self, jobs):
+        from autograder.grading.executor import Phase1Outcome
+
+        for job in jobs:
+            self.timeouts.append(job.timeout)
+            yield job, Phase1Outcome("crash", "lost", None, self.seconds, graders_fault=True)
+
+
+@pytest.mark.parametrize(("spent", "retried_with"), [(8.0, [10.0, 2.0]), (9.5, [10.0]), (0.2, [10.0, 9.8])])
+def test_a_retry_gets_only_the_time_the_first_try_left(tmp_path: Path, spent: float, retried_with: list) -> None:
+    from autograder.course import assignment
+    from autograder.grade import grade_notebook
+
+    notebook = touch(tmp_path / "hw1.ipynb", json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {},
+                                                         "cells": []}))
+    executor, afresh = _FakeExecutor(spent), []
+    grade_notebook(homework=assignment("hw1"), name="hw1", path=notebook, seed=1, executor=executor, timeout=10.0,
+                   before_retry=lambda: afresh.append(True))
+    assert executor.timeouts == pytest.approx(retried_with)
+    assert afresh == [True] * (len(retried_with) - 1)
+
+
+@needs_root
+def test_before_a_retry_the_uid_s_files_go_and_nothing_else(tmp_path: Path) -> None:
+    from autograder.grading.gradescope_run import remove_files_of
+
+    uid = student_uid()
+    outside = touch(tmp_path / "outside" / "keep.txt", "root's")
+    shared = tmp_path / "shared"
+    notes = touch(shared / "notes.txt", "from the first try")
+    rigged = shared / "rigged"
+    rigged.mkdir()
+    (rigged / "link").symlink_to(outside.parent)
+    (shared / "link-to-outside").symlink_to(outside)
+    root_file = touch(shared / "root.txt")
+    for path in (notes, rigged, rigged / "link", shared / "link-to-outside"):
+        os.lchown(path, uid, uid)
+    remove_files_of(uid, shared)
+    assert sorted(p.name for p in shared.iterdir()) == [root_file.name]
+    assert outside.read_text() == "root's"

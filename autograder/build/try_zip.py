@@ -134,8 +134,10 @@ def container(root: Path, python: Path, kind: str, seccomp_fd: int | None) -> li
     else:
         # The host's /proc whole: a nested sandbox may mount a /proc of its own only then.
         rights = ["--bind", "/proc", "/proc", "--cap-add", "ALL"]
+    # As in Docker: a /dev/shm of 64 MiB every uid may write (multiprocessing's semaphores live there).
     command = ["bwrap", "--die-with-parent", "--unshare-ipc", "--unshare-uts", *rights,
                "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc", "--dev", "/dev",
+               "--perms", "1777", "--size", str(64 * 2**20), "--tmpfs", "/dev/shm",
                "--perms", "1777", "--tmpfs", "/tmp", "--tmpfs", "/run"]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if Path(top).is_symlink():

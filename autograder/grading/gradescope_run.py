@@ -17,6 +17,7 @@ import json
 import os
 import pwd
 import secrets
+import shutil
 import signal
 import stat
 import sys
@@ -223,11 +224,36 @@ class ResultsFile:
         return self.target
 
 
+# Where a process of the student's uid can leave files without a sandbox's private mounts.
+SHARED_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm")
+
+
 def _start_afresh(uid: int) -> None:
     """Before grading again (the grader lost its fork server): nothing of the first try is left, not
-    a process (which could have killed the server on purpose) nor a folder it could have rigged."""
+    a process (which could have killed the server on purpose), nor a file or a folder it could have
+    rigged or left notes in, nor the scratch folder."""
     kill_every_process_of(uid)
+    for folder in SHARED_FOLDERS:
+        remove_files_of(uid, Path(folder))
     scratch_parent.cache_clear()
+
+
+def remove_files_of(uid: int, folder: Path) -> None:
+    """Every entry of `folder` that `uid` owns, and all below it; links removed, never followed."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if entry.stat(follow_symlinks=False).st_uid != uid:
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)  # descriptor-based: what it meets inside is not followed either
+            else:
+                os.unlink(entry.path)
+        except OSError:
+            continue
 
 
 def _not_run(message: str, extra: dict[str, Any]) -> dict[str, Any]:

@@ -235,18 +235,18 @@ def _confinement(sandbox: Sandbox) -> Sandbox:
     if seen["uid"] == 0 or seen["euid"] == 0 or seen["importable"] or seen["readable"]:
         raise NoConfinement(f"{sandbox.kind}: student code would run as uid {seen['uid']}, could import "
                             f"{seen['importable']} and read {seen['readable']}")
-    # Without a network namespace, each submission still has every socket but a Unix one refused
+    # Without a network namespace, each submission still has every socket refused
     # (isolation.restrict_syscalls): nothing beyond the machine, nor on it, is reached.
     network = "cut" if set(seen["interfaces"]) <= {"lo"} else "sockets refused"
     return Sandbox(sandbox.kind, sandbox.warning, sandbox.uid, network)
 
 
-def detect_confined(uid: int, allow_bubblewrap: bool = True) -> Sandbox:
+def detect_confined(uid: int) -> Sandbox:
     """For a root grader of one submission (Gradescope): bubblewrap where it works, else `uid` alone.
 
     Whichever it is was probed from the inside; NoConfinement where neither holds."""
     problems = []
-    if allow_bubblewrap and shutil.which("bwrap") is not None:
+    if shutil.which("bwrap") is not None:
         bubblewrap = Sandbox(BUBBLEWRAP, uid=uid)
         if _run_probe(sandboxed([sys.executable, "-c", NAMESPACE_PROBE], uid=uid)).returncode == 0:
             try:

@@ -50,6 +50,7 @@ def read_inert_csv(lines: Iterable[str], delimiter: str = ",") -> list[list[str]
 # lone surrogates (an undecodable file name; a strict terminal encoding would crash on them), the line and
 # paragraph separators, and the bidirectional marks, embeddings, overrides and isolates (Trojan Source).
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNPRINTABLE_BUT_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -63,6 +64,13 @@ def printable(text: str) -> str:
 
     A backslash stays as it is, so this is idempotent: the escapes are for a human to read, not to decode."""
     return _UNPRINTABLE.sub(_escape, text)
+
+
+def readable(text: str) -> str:
+    """`printable`, but line breaks and tabs kept: for feedback shown as text (a results.json `output`),
+    where a message may run over lines. Still no NUL, terminal escape, bidi override or lone surrogate,
+    which would make the file unencodable or reach whoever prints it."""
+    return _UNPRINTABLE_BUT_LINES.sub(_escape, text)
 
 
 def is_printable(text: str) -> bool:

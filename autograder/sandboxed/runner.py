@@ -160,6 +160,7 @@ def run(job: dict[str, Any], record: Callable[[dict[str, Any]], None] = lambda r
     saved_streams = sys.stdout, sys.stderr
     sys.modules["otter"] = _fake_otter()
     sys.modules["__main__"] = shell.user_module  # as in Jupyter: pickle and friends find the notebook's names
+    shell.user_module.__spec__ = None  # as in Jupyter: multiprocessing's spawn reads it
     # The child's private folder (TMPDIR, set after the fork): temporary files go there.
     tempfile.tempdir = None
     _quiet_exit_reminder()
