@@ -26,6 +26,8 @@ from autograder.grade import grade
 from autograder.grading.gradescope_run import FALLBACK_UIDS
 from autograder.results import SubmissionResult
 
+from .factories import require_try_zip
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 SEED = 404
@@ -76,15 +78,6 @@ CONTRACT = {
 }
 
 
-def _needs_root_and_bwrap() -> None:
-    if os.geteuid() != 0:
-        pytest.skip("try-zip runs the zip as Gradescope does, as root")
-    if shutil.which("bwrap") is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI must have bubblewrap (bwrap)")
-        pytest.skip("bubblewrap (bwrap) is not installed")
-
-
 def _host_results_state() -> tuple[int, int] | None:
     return (HOST_RESULTS.stat().st_mtime_ns, HOST_RESULTS.stat().st_size) if HOST_RESULTS.exists() else None
 
@@ -101,7 +94,7 @@ def cnngrade_scores(name: str, notebooks: list[Path], tmp: Path) -> dict[str, Su
 @pytest.mark.parametrize("name", sorted(ASSIGNMENTS))
 def test_every_sample_scores_on_the_zip_what_cnngrade_grade_gives_it(
         fresh_build: dict[str, Built], name: str, tmp_path: Path) -> None:
-    _needs_root_and_bwrap()
+    require_try_zip()
     notebooks = sorted((EXAMPLES / name).glob("*.ipynb"))
     before = _host_results_state()
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
@@ -135,7 +128,7 @@ def test_every_sample_scores_on_the_zip_what_cnngrade_grade_gives_it(
 @pytest.mark.parametrize("stem", ["passes_all", "flipped_kernel", "infinite_loop_last_cell"])
 def test_in_a_docker_like_container_the_zip_grades_the_same_as_an_unprivileged_user(
         fresh_build: dict[str, Built], stem: str, tmp_path: Path) -> None:
-    _needs_root_and_bwrap()
+    require_try_zip()
     notebook = EXAMPLES / "hw1" / f"{stem}.ipynb"
     run = try_one(fresh_build["hw1"].zip_path, notebook, tmp_path / "zip", seed=SEED, kind="docker",
                   timeout=10)
@@ -179,7 +172,7 @@ def _setup_pip_commands(setup: str) -> list[str]:
 def test_what_setup_sh_installs_is_enough_to_grade(fresh_build: dict[str, Built], tmp_path: Path) -> None:
     """setup.sh's two pip commands, run as written into a fresh environment of the same Python (from the
     package index), then the zip run on that environment: the pinned packages resolve and suffice."""
-    _needs_root_and_bwrap()
+    require_try_zip()
     zip_path = fresh_build["hw1"].zip_path
     source = tmp_path / "source"
     with zipfile.ZipFile(zip_path) as archive:

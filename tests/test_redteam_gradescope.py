@@ -23,6 +23,7 @@ from autograder.build.try_zip import TryRun, try_one
 from autograder.course import ASSIGNMENTS, assignment
 from autograder.grading.gradescope_run import processes_of
 
+from .factories import require_try_zip
 from .test_redteam import ATTACKS, BASES, EXAMPLES, Listener, attacked_notebook
 
 pytestmark = pytest.mark.slow
@@ -132,15 +133,6 @@ ALL_ATTACKS = {**ATTACKS, **GRADESCOPE_ATTACKS}
 CONTAINERS = ("docker", "permissive")
 
 
-def _needs_root_and_bwrap() -> None:
-    import shutil
-
-    if os.geteuid() != 0 or shutil.which("bwrap") is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI must run try-zip: root and bubblewrap")
-        pytest.skip("try-zip needs root and bubblewrap")
-
-
 @pytest.fixture(scope="module")
 def listener():
     server = Listener()
@@ -152,7 +144,7 @@ def listener():
 @pytest.mark.parametrize("name", sorted(ASSIGNMENTS))
 def test_no_attack_on_the_zip_earns_more_than_its_twin(fresh_build: dict[str, Built], name: str, kind: str,
                                                        tmp_path: Path, listener: Listener) -> None:
-    _needs_root_and_bwrap()
+    require_try_zip()
     homework = assignment(name)
     base = EXAMPLES / name / f"{BASES[name]}.ipynb"
     canary = tmp_path / "canary" / "pwned"

@@ -21,6 +21,7 @@ import json
 import os
 import shutil
 import struct
+import subprocess
 import sys
 import tempfile
 import time
@@ -96,8 +97,6 @@ def lay_out(zip_path: Path, notebook: Path, workspace: Path) -> Path:
 
 def _python_dirs(python: Path) -> list[Path]:
     """The folders an interpreter needs: its environment and, for a venv, the installation it was made from."""
-    import subprocess
-
     done = subprocess.run([str(python), "-I", "-c", "import sys; print(sys.prefix); print(sys.base_prefix)"],
                           capture_output=True, text=True, check=True)
     return sorted({Path(line) for line in done.stdout.split()} | {python.parent.parent})
@@ -153,6 +152,20 @@ def container(root: Path, python: Path, kind: str, seccomp_fd: int | None) -> li
     return command + ["--bind", str(root), str(AUTOGRADER), "--chdir", str(AUTOGRADER)]
 
 
+def run_contained(root: Path, python: Path, kind: str, command: list[str],
+                  environment: dict[str, str] | None = None) -> "subprocess.CompletedProcess[str]":
+    """`command`, as root, in a container of `kind` around `root` (seen at /autograder)."""
+    read_filter, write_filter = os.pipe()
+    try:
+        os.write(write_filter, docker_seccomp())
+        os.close(write_filter)
+        return subprocess.run([*container(root, python, kind, read_filter), "--", *command], env=environment,
+                              pass_fds=[read_filter], capture_output=True, text=True, timeout=RUN_SECONDS,
+                              stdin=subprocess.DEVNULL)
+    finally:
+        os.close(read_filter)
+
+
 def _environment(python: Path | None, seed: int | None, timeout: float | None) -> dict[str, str]:
     environment = {"PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", "HOME": "/root", "LANG": "C.UTF-8",
                    "CNNGRADE_PYTHON": str(python or sys.executable)}
@@ -168,8 +181,6 @@ def try_one(zip_path: Path, notebook: Path, out: Path, *, seed: int | None = Non
     """Run the zip's run_autograder on one notebook; its results.json is copied to `out`.
 
     `python`: the environment standing in for setup.sh's (default: this one)."""
-    import subprocess
-
     if os.geteuid() != 0:
         raise TryZipError("try-zip runs the zip as Gradescope does, as root: run it with sudo (or as root)")
     if shutil.which("bwrap") is None:
@@ -178,17 +189,9 @@ def try_one(zip_path: Path, notebook: Path, out: Path, *, seed: int | None = Non
         raise TryZipError(f"no notebook at {notebook}")
     with tempfile.TemporaryDirectory(prefix="cnngrade-try-zip-") as temporary:
         root = lay_out(zip_path, notebook, Path(temporary))
-        read_filter, write_filter = os.pipe()
-        try:
-            os.write(write_filter, docker_seccomp())
-            os.close(write_filter)
-            command = container(root, python or Path(sys.executable), kind, read_filter)
-            started = time.monotonic()
-            done = subprocess.run([*command, "--", "/autograder/run_autograder"],
-                                  env=_environment(python, seed, timeout), pass_fds=[read_filter],
-                                  capture_output=True, text=True, timeout=RUN_SECONDS, stdin=subprocess.DEVNULL)
-        finally:
-            os.close(read_filter)
+        started = time.monotonic()
+        done = run_contained(root, python or Path(sys.executable), kind, ["/autograder/run_autograder"],
+                             _environment(python, seed, timeout))
         seconds = time.monotonic() - started
         written = root / "results" / "results.json"
         if not written.is_file():
