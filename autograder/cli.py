@@ -7,10 +7,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-from .errors import CnnGradeError
+from autograder.errors import CnnGradeError
+from autograder.grading.limits import DEFAULT_MEMORY, DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
-    from .grading.dask_executor import DaskExecutor
+    from autograder.grading.dask_executor import DaskExecutor
 
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*([KMG]i?B?|B)?$", re.IGNORECASE)
 
@@ -25,7 +26,7 @@ def parse_size(text: str) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .build import build
+    from autograder.build import build
 
     for built in build(assignments=args.assignments or None, root=args.root):
         print(f"built {built.name}: {built.student_dir} and {built.zip_path}")
@@ -33,10 +34,10 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _dask_executor(args: argparse.Namespace) -> DaskExecutor:
-    from .errors import DaskUnavailable
+    from autograder.errors import DaskUnavailable
 
     try:
-        from .grading.dask_executor import DaskExecutor
+        from autograder.grading.dask_executor import DaskExecutor
     except ImportError as error:
         raise DaskUnavailable(f"--executor dask needs Dask ({error}): pip install 'cnngrade[dask]'") from error
     try:
@@ -48,12 +49,12 @@ def _dask_executor(args: argparse.Namespace) -> DaskExecutor:
 def _grade(args: argparse.Namespace) -> int:
     from contextlib import ExitStack
 
-    from .errors import SandboxRequired
-    from .grading.executor import Executor, LocalExecutor
-    from .grade import grade
-    from .progress import Progress, summary
-    from .grading.sandbox import detect
-    from .table import render
+    from autograder.errors import SandboxRequired
+    from autograder.grading.executor import Executor, LocalExecutor
+    from autograder.grading.run import grade
+    from autograder.grading.progress import Progress, summary
+    from autograder.grading.sandbox import detect
+    from autograder.outputs.terminal import render
 
     with ExitStack() as stack:
         executor: Executor
@@ -76,7 +77,7 @@ def _grade(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from .report import write_report
+    from autograder.report.html import write_report
 
     index = write_report(out=args.out, into=args.into)
     print(f"report: {index.resolve().as_uri()}")
@@ -84,21 +85,21 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _collect_canvas(args: argparse.Namespace) -> int:
-    from .canvas import collect_canvas_submissions, render_collection
+    from autograder.lms.canvas import collect_canvas_submissions, render_collection
 
     print(render_collection(collect_canvas_submissions(source=args.download, into=args.into)))
     return 0
 
 
 def _collect_gradescope(args: argparse.Namespace) -> int:
-    from .lms.gradescope import collect_gradescope_submissions, render_collection
+    from autograder.lms.gradescope import collect_gradescope_submissions, render_collection
 
     print(render_collection(collect_gradescope_submissions(source=args.export, into=args.into)))
     return 0
 
 
 def _export_canvas(args: argparse.Namespace) -> int:
-    from .canvas import export_canvas, render_export
+    from autograder.lms.canvas import export_canvas, render_export
 
     print(render_export(export_canvas(out=args.out, roster=args.roster, assignment_column=args.column,
                                       into=args.into)))
@@ -106,14 +107,14 @@ def _export_canvas(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from .diff import diff_runs, render_diff
+    from autograder.diff import diff_runs, render_diff
 
     print(render_diff(diff_runs(old=args.old, new=args.new)))
     return 0
 
 
 def _try_zip(args: argparse.Namespace) -> int:
-    from .build.try_zip import render, try_zip
+    from autograder.build.try_zip import render, try_zip
 
     runs = try_zip(args.zip, args.notebooks, args.out, seed=args.seed, kind=args.container, timeout=args.timeout)
     for run in runs:
@@ -136,9 +137,10 @@ def make_parser() -> argparse.ArgumentParser:
     grade.add_argument("--out", type=Path, required=True, help="where gradebook.csv and results/ go")
     grade.add_argument("--seed", type=int, default=None,
                        help="probe seed (default: the one OUT was graded with, else a fresh one)")
-    grade.add_argument("--timeout", type=float, default=60.0, help="seconds per submission (default 60)")
-    grade.add_argument("--memory", type=parse_size, default=parse_size("2GiB"),
-                       help="memory cap per submission (default 2GiB)")
+    grade.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                       help=f"seconds per submission (default {DEFAULT_TIMEOUT:g})")
+    grade.add_argument("--memory", type=parse_size, default=DEFAULT_MEMORY,
+                       help=f"memory cap per submission (default {DEFAULT_MEMORY / 2**30:g}GiB)")
     grade.add_argument("--workers", type=int, default=None,
                        help="parallel submissions (default: all cores); with --scheduler, how many Dask workers "
                             "to wait for before grading (default 1)")
@@ -221,7 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.handler(args)
     except CnnGradeError as error:
-        from .outputs.inert import screen
+        from autograder.outputs.inert import screen
 
         # A message may quote a student's file name: shown escaped, like every report.
         print("cnngrade: " + screen(str(error).splitlines()), file=sys.stderr)

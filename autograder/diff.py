@@ -5,10 +5,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import OutFolderError
-from .graded import GradedOut, read_out
-from .outputs.inert import printable, screen
-from .results import SubmissionResult
+from autograder.errors import OutFolderError
+from autograder.outputs.folder import GradedOut, read_out
+from autograder.outputs.inert import printable, screen
+from autograder.outputs.terminal import one_line
+from autograder.model import SubmissionResult
 
 _SAME = 1e-6  # scores are stored rounded to 6 places
 
@@ -114,11 +115,6 @@ def diff_runs(*, old: Path, new: Path) -> RunDiff:
                    unchanged)
 
 
-def _shorten(text: str, width: int) -> str:
-    text = printable(" ".join(text.split()))
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def short_title(title: str) -> str:
     """A case's title without its hidden input, "(a 5x6 image, ...)", which is drawn afresh per seed."""
     return re.sub(r"\s*\([^()]*\)$", "", title)
@@ -132,7 +128,7 @@ def case_reason(change: CaseChange) -> str:
     if change.new >= change.max_score:
         return "passed now"
     if change.new == 0:
-        return f"failed now: {_shorten(change.mistake, 70)}" if change.mistake else "failed now"
+        return f"failed now: {one_line(change.mistake, 70)}" if change.mistake else "failed now"
     return f"{change.old:g} → {change.new:g}"
 
 
@@ -163,7 +159,7 @@ def render_diff(diff: RunDiff) -> str:
                      f"{was.score:g}/{was.max_score:g} → {now.score:g}/{now.max_score:g}")
         if was.status != now.status:
             lines.append(f"        status: {was.status} → {now.status}"
-                         + (f" ({_shorten(now.message, 90)})" if now.message else ""))
+                         + (f" ({one_line(now.message, 90)})" if now.message else ""))
         lines.extend(f"        {question_line(question)}" for question in change.questions)
     for label, results in (("added", diff.added), ("removed", diff.removed)):
         if results:
@@ -177,5 +173,5 @@ def render_diff(diff: RunDiff) -> str:
     return screen(lines)
 
 
-__all__ = ["CaseChange", "GradedOut", "OutFolderError", "QuestionChange", "RunDiff", "StudentChange",
-           "diff_runs", "read_out", "render_diff"]
+__all__ = ["CaseChange", "QuestionChange", "RunDiff", "StudentChange", "case_reason", "diff_runs", "question_line",
+           "render_diff", "short_title", "summary_line"]

@@ -9,8 +9,8 @@ from typing import Iterable, Iterator
 import pytest
 
 from autograder.grading.executor import Job, Phase1Outcome
-from autograder.grade import GradeRun, grade
-from autograder.results import CRASH, MEMORY, OK, TIMEOUT
+from autograder.grading.run import GradeRun, grade
+from autograder.model import Status
 
 from solutions import hw1
 
@@ -77,16 +77,16 @@ def test_every_submission_is_one_row(run: GradeRun) -> None:
 
 
 @pytest.mark.parametrize(("name", "status", "phrase"), [
-    pytest.param("passes_q1", OK, "", id="correct"),
-    pytest.param("ipython_syntax", OK, "", id="magics-and-shell"),
-    pytest.param("raises_then_answers", OK, "ValueError", id="raising-cell"),
-    pytest.param("sys_exit_then_answers", OK, "SystemExit", id="sys-exit"),
-    pytest.param("os_exit", CRASH, "os._exit", id="os-exit"),
-    pytest.param("endless_loop", TIMEOUT, "while True", id="endless-loop"),
-    pytest.param("memory_hog", MEMORY, "memory", id="memory-hog"),
-    pytest.param("prints_a_lot", OK, "", id="huge-output"),
-    pytest.param("syntax_error", OK, "SyntaxError", id="syntax-error"),
-    pytest.param("empty_notebook", OK, "", id="no-cells"),
+    pytest.param("passes_q1", Status.OK, "", id="correct"),
+    pytest.param("ipython_syntax", Status.OK, "", id="magics-and-shell"),
+    pytest.param("raises_then_answers", Status.OK, "ValueError", id="raising-cell"),
+    pytest.param("sys_exit_then_answers", Status.OK, "SystemExit", id="sys-exit"),
+    pytest.param("os_exit", Status.CRASH, "os._exit", id="os-exit"),
+    pytest.param("endless_loop", Status.TIMEOUT, "while True", id="endless-loop"),
+    pytest.param("memory_hog", Status.MEMORY, "memory", id="memory-hog"),
+    pytest.param("prints_a_lot", Status.OK, "", id="huge-output"),
+    pytest.param("syntax_error", Status.OK, "SyntaxError", id="syntax-error"),
+    pytest.param("empty_notebook", Status.OK, "", id="no-cells"),
     pytest.param("png_renamed", "invalid", "not text", id="png"),
     pytest.param("truncated_json", "invalid", "truncated", id="truncated"),
     pytest.param("nbformat_3", "invalid", "nbformat 3", id="nbformat-3"),
@@ -137,12 +137,12 @@ class FakeExecutor:
 ])
 def test_malformed_phase1_data_is_a_crash_never_an_exception(tmp_path: Path, data: dict) -> None:
     write_notebook(tmp_path / "in" / "one.ipynb", ["x = 1"])
-    fake = FakeExecutor(Phase1Outcome(OK, "", data, 0.1))
+    fake = FakeExecutor(Phase1Outcome(Status.OK, "", data, 0.1))
     run = grade(assignment="hw1", submissions=tmp_path / "in", out=tmp_path / "out", seed=1, executor=fake)
     (result,) = run.results
     assert [job.submission for job in fake.jobs] == ["one"]
     assert result.score == 0
-    assert result.status == CRASH or all("could not" in c.message or "malformed" in c.message.lower()
+    assert result.status == Status.CRASH or all("could not" in c.message or "malformed" in c.message.lower()
                                          for c in result.cases if c.question == "q1")
 
 
@@ -161,7 +161,7 @@ def test_a_function_failing_on_some_probes_loses_only_those(run: GradeRun, name:
     assert failed and all(phrase in message for message in failed.values())
     if name != "conv2d_wrong_shape":
         assert len(failed) < len(messages), "the probes without padding should still pass"
-    assert row(run, name).status == OK
+    assert row(run, name).status == Status.OK
 
 
 def test_every_entry_named_ipynb_gets_a_row_and_no_file_is_read_twice_or_forever(tmp_path: Path) -> None:
@@ -170,7 +170,7 @@ def test_every_entry_named_ipynb_gets_a_row_and_no_file_is_read_twice_or_forever
     (folder / "a folder.ipynb").mkdir()
     os.mkfifo(folder / "a pipe.ipynb")  # reading it would wait for a writer forever
     (folder / "dangling.ipynb").symlink_to(tmp_path / "nowhere")
-    fake = FakeExecutor(Phase1Outcome(OK, "", {"complete": True, "values": {}, "calls": {}}, 0.1))
+    fake = FakeExecutor(Phase1Outcome(Status.OK, "", {"complete": True, "values": {}, "calls": {}}, 0.1))
     run = grade(assignment="hw1", submissions=folder, out=tmp_path / "out", seed=1, executor=fake)
     rows = {result.submission: result for result in run.results}
     assert set(rows) == {"plain", "a folder", "a pipe", "dangling"}
@@ -186,7 +186,7 @@ def test_names_and_messages_reach_the_gradebook_without_control_characters(tmp_p
     write_notebook(folder / "escaped.ipynb", ["x = 1"])
     os.rename(folder / "escaped.ipynb", os.fsencode(folder) + b"/caf\xe9.ipynb")  # not UTF-8
     message = "cell 1 raised \x1b[31mError\x1b[0m: \x9b2J"
-    fake = FakeExecutor(Phase1Outcome(CRASH, message, None, 0.1))
+    fake = FakeExecutor(Phase1Outcome(Status.CRASH, message, None, 0.1))
     run = grade(assignment="hw1", submissions=folder, out=tmp_path / "out", seed=1, executor=fake)
     text = (tmp_path / "out" / "gradebook.csv").read_text(encoding="utf-8")
     assert len(run.results) == 2
@@ -199,13 +199,13 @@ def test_a_row_the_grader_failed_is_graded_again_on_the_next_run(tmp_path: Path)
     # A crash of the grader's own making (its fork server gone, say) must not be reused as if it
     # were the notebook's result: the rerun asks the executor again.
     write_notebook(tmp_path / "in" / "one.ipynb", ["x = 1"])
-    failed = FakeExecutor(Phase1Outcome(CRASH, "The grader could not start this notebook's process.", None, 0.1,
+    failed = FakeExecutor(Phase1Outcome(Status.CRASH, "The grader could not start this notebook's process.", None, 0.1,
                                         graders_fault=True))
     first = grade(assignment="hw1", submissions=tmp_path / "in", out=tmp_path / "out", seed=1, executor=failed)
-    assert first.results[0].status == CRASH
+    assert first.results[0].status == Status.CRASH
     assert not (tmp_path / "out" / "records" / "one.json").exists()
     assert (tmp_path / "out" / "results" / "one.json").exists()
-    again = FakeExecutor(Phase1Outcome(OK, "", {"complete": True, "values": {}, "calls": {}}, 0.1))
+    again = FakeExecutor(Phase1Outcome(Status.OK, "", {"complete": True, "values": {}, "calls": {}}, 0.1))
     second = grade(assignment="hw1", submissions=tmp_path / "in", out=tmp_path / "out", seed=1, executor=again)
     assert [job.submission for job in again.jobs] == ["one"] and second.reused == 0
-    assert second.results[0].status == OK
+    assert second.results[0].status == Status.OK

@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 
 from autograder.checks.plain import ARRAY_TAG, ERROR_TAG
 from autograder.course import assignment
-from autograder.grade import MESSAGE_CAP, grade_outcome
+from autograder.grading.phase2 import MESSAGE_CAP, grade_outcome
 from autograder.grading.channel import decode_answers, read_child
 from autograder.grading.executor import Phase1Outcome
-from autograder.results import STATUSES
+from autograder.model import Status
 from autograder.sandboxed import wire
 
 
@@ -135,7 +135,7 @@ def test_phase2_gives_a_bounded_row_for_any_recorded_data(name: str, data: st.Da
     recorded = data.draw(st.one_of(st.just({"complete": True, "values": values, "calls": calls}), JSON_VALUE))
     outcome = Phase1Outcome("ok", "", recorded if isinstance(recorded, dict) else None, 0.1)
     result = grade_outcome("fuzzed", homework, 3, homework.cases(3), outcome)
-    assert result.status in STATUSES
+    assert result.status in tuple(Status)
     assert len(result.cases) == len(homework.cases(3))
     assert all(len(case.message) <= MESSAGE_CAP for case in result.cases)
     assert len(result.message) <= MESSAGE_CAP

@@ -123,7 +123,7 @@ def test_module_imports_only_numpy_the_standard_library_and_its_own_package(path
     pytest.param("from . import solutions", id="relative-not-own-module"),
     pytest.param("from .solutions import hw1", id="relative-from-not-own-module"),
     pytest.param("import pandas", id="third-party"),
-    pytest.param("from autograder.hidden import hw1", id="absolute-own-project"),
+    pytest.param("from autograder.course.hidden import hw1", id="absolute-own-project"),
     pytest.param("import importlib", id="importlib"),
     pytest.param("from importlib import import_module", id="from-importlib"),
     pytest.param("hw1 = __import__('solutions.hw1')", id="dunder-import"),

@@ -14,10 +14,10 @@ import yaml
 
 from autograder.cli import main
 from autograder.diff import diff_runs
-from autograder.grade import GradeRun, grade
+from autograder.grading.run import GradeRun, grade
 from autograder.lms.gradescope import (METADATA, GradescopeCollection, GradescopeError,
                                        collect_gradescope_submissions, render_collection)
-from autograder.report import write_report
+from autograder.report.html import write_report
 
 from .test_canvas import forged, renamed, zip_of
 from .test_export_zip_intake import otter_export

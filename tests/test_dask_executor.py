@@ -17,9 +17,9 @@ from distributed import KilledWorker
 from autograder.grading import dask_executor
 from autograder.grading.dask_executor import DaskExecutor, _job_fields, _job_from_fields, failed_outcome
 from autograder.grading.executor import Job, LocalExecutor, Phase1Outcome
-from autograder.grade import grade
-from autograder.results import CRASH, OK
-from autograder.grading.sandbox import Sandbox, detect
+from autograder.grading.run import grade
+from autograder.model import Status
+from autograder.grading.sandbox import Sandbox, SandboxKind, detect
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "hw1"
 TIMING = Path("/tmp/cnngrade-dask-timing.txt")
@@ -40,7 +40,7 @@ def test_a_task_carries_only_json_and_rebuilds_the_same_job() -> None:
 ])
 def test_a_task_that_did_not_come_back_is_a_crash_with_a_message(error: BaseException, says: str) -> None:
     outcome = failed_outcome(error, 1.5)
-    assert (outcome.status, outcome.data, outcome.seconds) == (CRASH, None, 1.5)
+    assert (outcome.status, outcome.data, outcome.seconds) == (Status.CRASH, None, 1.5)
     assert says in outcome.message and "Nothing could be graded" in outcome.message
 
 
@@ -115,13 +115,13 @@ def test_a_job_whose_worker_dies_is_a_crash_row_and_the_batch_goes_on() -> None:
     with tempfile.TemporaryDirectory(dir="/var/tmp") as folder:
         outcomes, runs = _run_with_a_worker_killer(Path(folder) / "runs.txt")
 
-    assert outcomes["kills_its_worker"].status == CRASH, outcomes["kills_its_worker"]
+    assert outcomes["kills_its_worker"].status == Status.CRASH, outcomes["kills_its_worker"]
     assert "grading worker" in outcomes["kills_its_worker"].message
     assert "was not run again" in outcomes["kills_its_worker"].message
     assert runs == "ran\n"  # once: the scheduler did not retry it on another worker
-    assert outcomes["task_raises"].status == CRASH
+    assert outcomes["task_raises"].status == Status.CRASH
     assert "TypeError" in outcomes["task_raises"].message
-    assert outcomes["fine"].status == OK
+    assert outcomes["fine"].status == Status.OK
     assert outcomes["fine"].data is not None and outcomes["fine"].data["values"]["x"] == 42
 
 
@@ -133,7 +133,7 @@ def _run_with_a_worker_killer(marker: Path) -> tuple[dict[str, Phase1Outcome], s
         Job("fine", ("x = 41 + 1",), ("x",), {}, 20.0, MEMORY),
     ]
     # Unsandboxed, so the notebook can write the marker where the test sees it.
-    unsandboxed = Sandbox("none", "test: the notebook writes a marker file for the test")
+    unsandboxed = Sandbox(SandboxKind.NONE, "test: the notebook writes a marker file for the test")
     killer = threading.Thread(target=_kill_the_worker_running_a_notebook, args=(marker,), daemon=True)
     with DaskExecutor(workers=2, sandbox=unsandboxed) as executor:
         killer.start()

@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 
-import autograder.diff as diff_module
-from autograder import records
+from autograder.outputs import records
 from autograder.course import assignment
-from autograder.diff import OutFolderError, diff_runs, render_diff, summary_line
-from autograder.exports import write_gradebook
-from autograder.grade import RUN_FILE, grade
-from autograder.results import CRASH, OK, TIMEOUT, CaseResult, SubmissionResult
+from autograder.diff import diff_runs, render_diff, summary_line
+from autograder.errors import OutFolderError
+from autograder.outputs.gradebook import write_gradebook
+from autograder.grading.run import grade
+from autograder.outputs.folder import RUN_FILE
+from autograder.model import CaseResult, Status, SubmissionResult
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "hw2"
 SEED, VERSION, HOMEWORK = 7, "0.1.0+test", "hw2"
@@ -27,7 +28,7 @@ CASES = (("hw2.q1.form", "q1", "f gives a number", 1.0), ("hw2.q1.f-1", "q1", f"
 ALL = frozenset(case[0] for case in CASES)
 
 
-def result(stem: str, passed: frozenset[str], status: str = OK, message: str = "", seed: int = SEED,
+def result(stem: str, passed: frozenset[str], status: str = Status.OK, message: str = "", seed: int = SEED,
            mistake: str = "") -> SubmissionResult:
     cases = tuple(CaseResult(case_id, title, question, points if case_id in passed else 0.0, points, "-" in case_id,
                              "Passed." if case_id in passed else "Wrong.", "" if case_id in passed else mistake)
@@ -42,11 +43,6 @@ def write_out(folder: Path, results: list[SubmissionResult], seed: int = SEED, n
     write_gradebook(folder / "gradebook.csv", results, sorted({case[1] for case in CASES}))
     (folder / RUN_FILE).write_text(json.dumps({"assignment": name, "seed": seed, "grader_version": VERSION}))
     return folder
-
-
-def test_all_is_pinned() -> None:
-    assert diff_module.__all__ == ["CaseChange", "GradedOut", "OutFolderError", "QuestionChange", "RunDiff",
-                                   "StudentChange", "diff_runs", "read_out", "render_diff"]
 
 
 def test_a_changed_question_is_named_with_the_cases_that_moved(tmp_path: Path) -> None:
@@ -75,7 +71,7 @@ def test_changes_are_sorted_by_size_and_summed_up(tmp_path: Path) -> None:
     pairs = {  # stem: (old, new)
         "big_drop": (result("big_drop", ALL), result("big_drop", frozenset())),
         "small_rise": (result("small_rise", frozenset()), result("small_rise", some)),
-        "status_only": (result("status_only", ALL), result("status_only", ALL, TIMEOUT, "did not finish")),
+        "status_only": (result("status_only", ALL), result("status_only", ALL, Status.TIMEOUT, "did not finish")),
         "same": (result("same", some), result("same", some)),
     }
     removed, added = result("left", ALL), result("joined", some)
@@ -90,7 +86,7 @@ def test_changes_are_sorted_by_size_and_summed_up(tmp_path: Path) -> None:
                                   f"unchanged, 1 added, 1 removed")
     rendered = render_diff(diff)
     assert rendered.endswith(summary_line(diff))
-    assert f"status: {OK} → {TIMEOUT} (did not finish)" in rendered
+    assert f"status: {Status.OK} → {Status.TIMEOUT} (did not finish)" in rendered
 
 
 def test_a_different_seed_is_noted(tmp_path: Path) -> None:
@@ -163,9 +159,9 @@ def test_regrading_after_an_edit_names_the_question_and_the_status(two_runs: tup
     assert fixed.delta > 0 and diff.changed[0] is fixed  # the larger change comes first
 
     exits = changes["exits"]
-    assert (exits.old.status, exits.new.status, exits.delta, exits.questions) == (OK, CRASH, 0, ())
+    assert (exits.old.status, exits.new.status, exits.delta, exits.questions) == (Status.OK, Status.CRASH, 0, ())
     rendered = render_diff(diff)
-    assert f"status: {OK} → {CRASH}" in rendered
+    assert f"status: {Status.OK} → {Status.CRASH}" in rendered
     assert all(f"{q}: {before[q]:g} → {after[q]:g}" in rendered for q in moved)
     assert "passed now" in rendered
 
@@ -188,7 +184,7 @@ def test_a_shorter_timeout_shows_as_a_status_and_the_questions_it_cost(tmp_path:
     new = graded(submissions, tmp_path / "new", timeout=short)
 
     (change,) = diff_runs(old=old, new=new).changed
-    assert (change.old.status, change.new.status) == (OK, TIMEOUT)
+    assert (change.old.status, change.new.status) == (Status.OK, Status.TIMEOUT)
     lost = [q for q, score in change.old.question_scores().items() if score > change.new.question_scores()[q]]
     assert [question.question for question in change.questions] == lost
     assert f"within {short:g} s" in render_diff(diff_runs(old=old, new=new))

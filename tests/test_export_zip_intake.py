@@ -12,9 +12,9 @@ from typing import Callable
 import pytest
 from otter import Notebook
 
-from autograder.grade import GradeRun, find_submissions, grade
-from autograder.notebook import InvalidNotebook, read_code_cells
-from autograder.results import INVALID
+from autograder.grading.run import GradeRun, find_submissions, grade
+from autograder.intake.notebook import InvalidNotebook, read_code_cells
+from autograder.model import Status
 
 from .test_canvas import corrupted, forged, renamed, zip_of
 
@@ -79,7 +79,7 @@ def test_a_notebook_and_its_export_zip_get_a_row_each_and_the_same_score(run: Gr
 ])
 def test_a_zip_that_is_not_one_notebook_is_a_row_saying_why(run: GradeRun, name: str, phrase: str) -> None:
     (row,) = [result for result in run.results if result.submission == name]
-    assert row.status == INVALID and phrase in row.message and row.score == 0
+    assert row.status == Status.INVALID and phrase in row.message and row.score == 0
 
 
 def test_zips_are_listed_beside_notebooks_at_the_top_only(tmp_path: Path) -> None:

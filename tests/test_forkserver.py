@@ -6,10 +6,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 from autograder.grading.executor import Job, run_one
 from autograder.grading.forkserver_client import ServerPool
-from autograder.grading.sandbox import Sandbox
-from autograder.results import OK
+from autograder.grading.sandbox import Sandbox, SandboxKind
+from autograder.model import Status
 
-UNSANDBOXED = Sandbox("none", "unsandboxed on purpose: the protocol is under test")
+UNSANDBOXED = Sandbox(SandboxKind.NONE, "unsandboxed on purpose: the protocol is under test")
 
 
 def job(name: str, cells: tuple[str, ...], values: tuple[str, ...] = ("x",), timeout: float = 10) -> Job:
@@ -23,7 +23,7 @@ def test_children_started_at_once_each_answer_on_their_own_channel() -> None:
         jobs = [job(f"s{i}", (f"x = {i} * 1000",)) for i in range(8)]
         with servers.server() as server, ThreadPoolExecutor(8) as pool:
             outcomes = list(pool.map(lambda j: run_one(server, j), jobs))
-        assert [o.status for o in outcomes] == [OK] * 8
+        assert [o.status for o in outcomes] == [Status.OK] * 8
         assert [o.data["values"]["x"] for o in outcomes if o.data] == [i * 1000 for i in range(8)]
     finally:
         servers.close()
@@ -42,7 +42,7 @@ def test_a_server_that_dies_is_replaced_for_the_next_submission() -> None:
         with servers.server() as second:
             outcome = run_one(second, job("after", ("x = 7",)))
         assert second is not first
-        assert (outcome.status, outcome.data and outcome.data["values"]["x"]) == (OK, 7)
+        assert (outcome.status, outcome.data and outcome.data["values"]["x"]) == (Status.OK, 7)
     finally:
         servers.close()
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from autograder.course import ASSIGNMENTS, assignment
-from autograder.grade import GradeRun, grade
+from autograder.grading.run import GradeRun, grade
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SEED = 11

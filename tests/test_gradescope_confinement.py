@@ -34,8 +34,8 @@ import hashlib, importlib.util, json, os, sys, zipfile
 secrets = json.loads(sys.argv[1])
 sizes = {int(size) for size in secrets}
 found = {"importable": [], "files": [], "archives": [], "memory": []}
-for name in ("solutions", "solutions.hw1", "autograder.hidden", "autograder.course", "autograder.grading",
-             "autograder.build", "autograder.grade"):
+for name in ("solutions", "solutions.hw1", "autograder.course.hidden", "autograder.course", "autograder.grading",
+             "autograder.build", "autograder.grading.run"):
     try:
         if importlib.util.find_spec(name) is not None:
             found["importable"].append(name)

@@ -174,7 +174,7 @@ def test_a_message_quoting_the_student_stays_encodable_and_inert() -> None:
     """Whatever a notebook's exception says reaches results.json escaped: NUL, terminal escapes, bidi
     overrides and lone surrogates would make it unencodable or reach whoever prints it. Line breaks stay."""
     from autograder.checks.core import Case, CheckFailed
-    from autograder.grade import score_cases
+    from autograder.grading.phase2 import score_cases
     from autograder.outputs.inert import readable
 
     hostile = "".join(chr(c) for c in range(0x20)) + "\x7f\x9b\u202e\u2066\udcff line two"
@@ -206,7 +206,7 @@ class _FakeExecutor:
 @pytest.mark.parametrize(("spent", "retried_with"), [(8.0, [10.0, 2.0]), (9.5, [10.0]), (0.2, [10.0, 9.8])])
 def test_a_retry_gets_only_the_time_the_first_try_left(tmp_path: Path, spent: float, retried_with: list) -> None:
     from autograder.course import assignment
-    from autograder.grade import grade_notebook
+    from autograder.grading.run import grade_notebook
 
     notebook = touch(tmp_path / "hw1.ipynb", json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {},
                                                          "cells": []}))

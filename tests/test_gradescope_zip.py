@@ -22,16 +22,16 @@ from packaging.utils import canonicalize_name
 from autograder.build import Built, build
 from autograder.build.try_zip import try_one
 from autograder.course import ASSIGNMENTS
-from autograder.grade import grade
+from autograder.grading.run import grade
 from autograder.grading.gradescope_run import FALLBACK_UIDS
-from autograder.results import SubmissionResult
+from autograder.model import SubmissionResult
 
 from .factories import require_try_zip
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 SEED = 404
-HOST_RESULTS = Path("/autograder/results/results.json")  # Gradescope's path, on this machine
+HOST_RESULTS = Path("/autograder/model/results.json")  # Gradescope's path, on this machine
 pytestmark = pytest.mark.slow
 
 # Gradescope's results format, from "Autograder Specifications" (sections "Output format", "Controlling

@@ -18,7 +18,7 @@ from autograder.checks import environment
 from autograder.checks.environment import allowed, refusal_message, refused_imports
 from autograder.checks.public import run_public
 from autograder.course import run_case
-from autograder.grade import GradeRun, grade
+from autograder.grading.run import GradeRun, grade
 from autograder.grading import sandbox
 
 from solutions import hw1

@@ -21,8 +21,8 @@ from autograder.checks import codec
 from autograder.checks.answers import RecordedAnswers, call_on_probe, take_value
 from autograder.checks.core import Probe
 from autograder.course import assignment
-from autograder.grade import score_cases
-from autograder.hidden.mutants import ASSIGNMENT_OF
+from autograder.grading.phase2 import score_cases
+from autograder.course.hidden.mutants import ASSIGNMENT_OF
 from solutions import hw1, hw3, hw4
 
 from .factories import reference_namespace

@@ -12,17 +12,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograder import records
-from autograder.canvas import (CanvasCollection, CanvasExport, CanvasFile, RosterStudent, Skipped, render_collection,
+from autograder.outputs import records
+from autograder.lms.canvas import (CanvasCollection, CanvasExport, CanvasFile, RosterStudent, Skipped, render_collection,
                                render_export)
 from autograder.diff import CaseChange, QuestionChange, RunDiff, StudentChange, render_diff
-from autograder.exports import gradebook_csv, write_gradebook
-from autograder.grade import RUN_FILE
-from autograder.graded import gradebook_rows, read_out
+from autograder.outputs.gradebook import gradebook_csv, write_gradebook
+from autograder.outputs.folder import RUN_FILE
+from autograder.outputs.folder import read_out
+from autograder.outputs.gradebook import gradebook_rows
 from autograder.outputs.inert import from_inert_cell, inert_cell, inert_csv, printable, read_inert_csv
-from autograder.progress import summary
-from autograder.results import CRASH, OK, CaseResult, SubmissionResult
-from autograder.table import render
+from autograder.grading.progress import summary
+from autograder.model import CaseResult, Status, SubmissionResult
+from autograder.outputs.terminal import render
 
 SETTINGS = settings(database=None, deadline=None, max_examples=300)
 FORMULA = ("=", "+", "-", "@", "\t", "\r")  # OWASP's list; the module adds "\n" and NUL
@@ -94,7 +95,7 @@ def test_a_csv_of_any_cells_reads_back_cell_for_cell(rows: list[list[str | float
     assert_no_formula(text, delimiter)
 
 
-def result(submission: str, message: str = "", status: str = OK, score: float = 1.5) -> SubmissionResult:
+def result(submission: str, message: str = "", status: str = Status.OK, score: float = 1.5) -> SubmissionResult:
     cases = (CaseResult("hw2.q1.a", "a case", "q1", score, 2.0, False, message),
              CaseResult("hw2.q2.b", "b case", "q2", 0.0, 3.0, True, "Wrong."))
     return SubmissionResult(submission, "hw2", status, message, cases, 7, "0.1.0+test")
@@ -170,7 +171,7 @@ def test_escaped_names_still_line_up_in_the_table() -> None:
 @SETTINGS
 @given(TEXT, TEXT, TEXT)
 def test_a_diff_shows_any_names_and_messages_inertly(name: str, message: str, other: str) -> None:
-    old, new = result(name, "", score=2.0), result(name, message, CRASH, score=0.0)
+    old, new = result(name, "", score=2.0), result(name, message, Status.CRASH, score=0.0)
     change = StudentChange(name, old, new, (QuestionChange("q1", 2.0, 0.0, (
         CaseChange("q1", "a case", 2.0, 0.0, 2.0, message),)),))
     diff = RunDiff("hw2", 7, 7, "v", "v", (change,), (result(other),), (result(other + "x"),), 0)

@@ -13,7 +13,7 @@ import yaml
 from autograder.checks.given import GIVEN_NAMES
 from autograder.course import ASSIGNMENTS, assignment
 from autograder.errors import BuildError
-from autograder.master_cells import fill_from_registry
+from autograder.build.master_cells import fill_from_registry
 from solutions import lecture
 
 ROOT = Path(__file__).resolve().parent.parent

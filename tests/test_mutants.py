@@ -1,4 +1,4 @@
-"""Every known-wrong function (autograder/hidden/mutants.py) loses points, and the same points on every seed.
+"""Every known-wrong function (autograder/course/hidden/mutants.py) loses points, and the same points on every seed.
 
 Each mutant is graded in-process, as `cnngrade grade` scores recorded answers (grade.score_cases: a
 check that raises anything but CheckFailed scores 0), on the public and hidden cases of its
@@ -24,10 +24,10 @@ import pytest
 from autograder.checks.answers import LiveAnswers
 from autograder.checks.core import Case
 from autograder.course import assignment
-from autograder.grade import score_cases
+from autograder.grading.phase2 import score_cases
 from autograder.checks.core import Probe
-from autograder.hidden.common import Grid
-from autograder.hidden.mutants import ASSIGNMENT_OF, Mutant, all_mutants, mutants
+from autograder.course.hidden.common import Grid
+from autograder.course.hidden.mutants import ASSIGNMENT_OF, Mutant, all_mutants, mutants
 
 from .factories import reference_namespace
 
@@ -134,12 +134,12 @@ def test_the_check_can_fail_a_mutant_that_escapes() -> None:
 
 @lru_cache(maxsize=None)
 def hidden_module(function: str) -> Any:
-    return import_module(f"autograder.hidden.{ASSIGNMENT_OF[function]}")
+    return import_module(f"autograder.course.hidden.{ASSIGNMENT_OF[function]}")
 
 
 @lru_cache(maxsize=None)
 def hidden_probes(name: str, seed: int) -> dict[str, tuple[Probe, ...]]:
-    return import_module(f"autograder.hidden.{name}").hidden_probes(seed)
+    return import_module(f"autograder.course.hidden.{name}").hidden_probes(seed)
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
@@ -153,7 +153,7 @@ def test_every_probe_has_the_structure_of_its_role_on_every_seed(function: str) 
 
 
 def _grids() -> list[Any]:
-    from autograder.hidden import hw1, hw5
+    from autograder.course.hidden import hw1, hw5
     return [pytest.param(role.grid, id=f"{function}-{index}")
             for function, roles in (("conv2d", hw1.CONV2D_ROLES), ("conv_layer_forward", hw5.LAYER_ROLES),
                                     ("pool_forward", hw5.POOL_ROLES))
@@ -175,7 +175,7 @@ def test_every_max_pool_probe_has_a_floor_window_in_every_channel_and_unique_max
     # row and column, holding the channel's only values <= -5/2, no cell shared with another channel's;
     # maxima in a window's last cell and in its first. A max that starts anywhere but at the window's own
     # values, or a window that misses a row, a column or its first cell, fails on every seed.
-    from autograder.hidden.hw5 import FLOOR, max_pool_structure
+    from autograder.course.hidden.hw5 import FLOOR, max_pool_structure
     for seed in SEEDS[:50]:
         for probe in hidden_probes("hw5", seed)["pool_forward"]:
             if probe.kwargs["mode"] != "max":
@@ -191,14 +191,14 @@ def test_every_max_pool_probe_has_a_floor_window_in_every_channel_and_unique_max
 def test_every_layer_probe_keeps_every_filter_alive_and_its_biases_apart() -> None:
     # A filter ReLU kills everywhere would hide every mistake in it (its bias, its weights, a loop over
     # filters one short); equal or symmetric biases hide b[::-1], b[-1], ...
-    from autograder.hidden.hw5 import every_filter_alive, filters_apart
+    from autograder.course.hidden.hw5 import every_filter_alive, filters_apart
     for seed in SEEDS[:50]:
         for probe in hidden_probes("hw5", seed)["conv_layer_forward"]:
             assert every_filter_alive(probe) and filters_apart(*probe.args[1:])
 
 
 def test_kernels_have_no_symmetry() -> None:
-    from autograder.hidden.common import asymmetric
+    from autograder.course.hidden.common import asymmetric
     assert not asymmetric(np.array([[1.0, 2.0], [1.0, 2.0]]))      # equal rows: k[::-1] == k
     assert not asymmetric(np.array([[1.0, 2.0], [2.0, 1.0]]))      # k.T == k
     assert not asymmetric(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 4.0], [3.0, 2.0, 1.0]]))   # rot180

@@ -13,7 +13,7 @@ import pytest
 
 from autograder.build import Built
 from autograder.course import assignment
-from autograder.grade import GradeRun, grade
+from autograder.grading.run import GradeRun, grade
 
 from solutions import hw1
 

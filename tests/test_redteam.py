@@ -19,7 +19,7 @@ import pytest
 
 from autograder.course import ASSIGNMENTS, assignment
 from autograder.grading.executor import LocalExecutor
-from autograder.grade import GradeRun, grade
+from autograder.grading.run import GradeRun, grade
 from autograder.grading.sandbox import detect
 
 from .factories import write_notebook
@@ -51,7 +51,7 @@ builtins.abs = lambda x: 0
 """,
     "import_reference": """
 import importlib
-for module in ("solutions.$hw", "autograder.hidden.$hw", "autograder.course"):
+for module in ("solutions.$hw", "autograder.course.hidden.$hw", "autograder.course"):
     try:
         found = importlib.import_module(module)
         for name in $values + $functions:
@@ -100,7 +100,7 @@ import json, os
 fake = {"score": 1000, "tests": [{"name": "q1", "score": 1000, "max_score": 1, "output": "ok"}],
         "values": {}, "calls": {}, "complete": True}
 for path in ("results.json", "../result.json", "/tmp/result.json", "$out/gradebook.csv",
-             "$out/results/attack.json", "$out/records/attack.json", "/autograder/results/results.json",
+             "$out/results/attack.json", "$out/records/attack.json", "/autograder/model/results.json",
              "$canary"):
     try:
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)

@@ -20,10 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from autograder.course import assignment
-from autograder.grade import MESSAGE_CAP, GradeRun, grade
+from autograder.grading.phase2 import MESSAGE_CAP
+from autograder.grading.run import GradeRun, grade
 from autograder.grading.executor import LocalExecutor
 from autograder.grading.sandbox import detect
-from autograder.results import SubmissionResult
+from autograder.model import SubmissionResult
 from autograder.sandboxed import wire
 
 from .factories import write_notebook

@@ -14,15 +14,15 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-import autograder.report as report_module
-from autograder import records
+import autograder.report.html as report_module
+from autograder.outputs import records
 from autograder.errors import CnnGradeError
-from autograder.exports import write_gradebook
-from autograder.grade import grade
+from autograder.outputs.gradebook import write_gradebook
+from autograder.grading.run import grade
 from autograder.errors import OutFolderError
-from autograder.report import write_report
-from autograder.report_data import RunInfo, Tally, summarize
-from autograder.results import CRASH, INVALID, OK, TIMEOUT, CaseResult, SubmissionResult
+from autograder.report.html import write_report
+from autograder.report.data import RunInfo, Tally, summarize
+from autograder.model import CaseResult, Status, SubmissionResult
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SEED, VERSION = 7, "9.9.9+test"
@@ -38,7 +38,7 @@ def case(question: str, name: str, score: float, max_score: float = 1.0, *, hidd
                       mistake)
 
 
-def submission(name: str, *cases: CaseResult, status: str = OK, message: str = "", output: str = "",
+def submission(name: str, *cases: CaseResult, status: str = Status.OK, message: str = "", output: str = "",
                seconds: float = 0.1, seed: int = SEED) -> SubmissionResult:
     return SubmissionResult(name, "hw3", status, message, cases, seed, VERSION, output, seconds)
 
@@ -101,7 +101,7 @@ def test_mistakes_are_counted_per_student_and_per_case() -> None:
 def test_other_failures_group_messages_that_differ_only_in_numbers() -> None:
     results = (*class_of_three(),
                submission("dan", case("q1", "CONV1", 0, message="Not graded: the file is not JSON"),
-                          case("q2", "conv-1", 0, 2, message="Not graded: the file is not JSON"), status=INVALID))
+                          case("q2", "conv-1", 0, 2, message="Not graded: the file is not JSON"), status=Status.INVALID))
     q1, q2 = summarize(RunInfo("hw3", SEED, VERSION, True), results).questions
     # The cases with a named mistake are tallied there, and an ungraded notebook belongs to the statuses.
     assert q1.failures == ()
@@ -109,9 +109,9 @@ def test_other_failures_group_messages_that_differ_only_in_numbers() -> None:
 
 
 def test_summary_statuses_and_slowest() -> None:
-    results = (*class_of_three(), submission("dan", case("q1", "CONV1", 0), status=TIMEOUT, message="too slow",
+    results = (*class_of_three(), submission("dan", case("q1", "CONV1", 0), status=Status.TIMEOUT, message="too slow",
                                              seconds=9.0),
-               submission("eve", case("q1", "CONV1", 0), status=CRASH, message="died", seconds=0.0))
+               submission("eve", case("q1", "CONV1", 0), status=Status.CRASH, message="died", seconds=0.0))
     report = summarize(RunInfo("hw3", SEED, VERSION, False), results)
     assert dict(report.status_counts) == {"ok": 3, "timeout": 1, "memory": 0, "crash": 1, "invalid": 0}
     assert [r.score for r in report.results] == [1, 1, 3, 0, 0]
@@ -138,7 +138,7 @@ def test_the_index_shows_the_class_summary_and_the_mistakes(tmp_path: Path) -> N
 def test_untrusted_text_is_escaped_everywhere(tmp_path: Path) -> None:
     name = "mallory<img src=q onerror=alert(1)>"
     evil = submission(name, case("q1", "CONV1", 0, message=EVIL, mistake=EVIL),
-                      case("q2", "conv-1", 0, 2, message=EVIL), status=CRASH, message=EVIL, output=EVIL)
+                      case("q2", "conv-1", 0, 2, message=EVIL), status=Status.CRASH, message=EVIL, output=EVIL)
     into = tmp_path / "report"
     write_report(out=write_out(tmp_path / "out", *class_of_three(), evil), into=into)
     student = into / "students" / f"{name}.html"
@@ -242,10 +242,6 @@ def test_report_on_graded_samples_names_the_lectures_mistake(tmp_path: Path) -> 
     assert [(t.students, t.cases) for t in conv] == [(("lecture_values", "one_channel_filters"), 4)]
     text = write_report(out=tmp_path / "out").read_text()
     assert CONV in text and "2 of 3" in text
-
-
-def test_public_api() -> None:
-    assert sorted(report_module.__all__) == ["load_run", "write_report"]
 
 
 def chromium() -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grade import grade
+from autograder.grading.run import grade
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "hw2"
 QUICK = sorted(p for p in EXAMPLES.glob("*.ipynb"))[:6]

@@ -11,7 +11,7 @@ import pytest
 
 from autograder.checks import codec
 from autograder.grading.executor import Job, LocalExecutor
-from autograder.grading.sandbox import SANDBOX_SCRATCH, Sandbox, bwrap_arguments, detect
+from autograder.grading.sandbox import SANDBOX_SCRATCH, Sandbox, SandboxKind, bwrap_arguments, detect
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,12 +99,12 @@ def test_without_a_sandbox_grading_is_refused_and_says_why(tmp_path: Path, optio
 
 def test_grade_itself_refuses_an_unsandboxed_executor(tmp_path: Path) -> None:
     from autograder.errors import SandboxRequired
-    from autograder.grade import grade
+    from autograder.grading.run import grade
 
     shutil.copytree(EXAMPLES / "hw2", tmp_path / "in")
     with pytest.raises(SandboxRequired):
         grade(assignment="hw2", submissions=tmp_path / "in", out=tmp_path / "out",
-              executor=LocalExecutor(1, Sandbox("none", "test: no sandbox")))
+              executor=LocalExecutor(1, Sandbox(SandboxKind.NONE, "test: no sandbox")))
     assert not (tmp_path / "out").exists()
 
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from ..course import ASSIGNMENTS, assignment as find_assignment
-from .assign import otter_assign, replace_dir
-from .gradescope_zip import ZIP_NAME, write_gradescope_zip
-from .wheel import build_wheel
+from autograder.course import ASSIGNMENTS, assignment as find_assignment
+from autograder.build.assign import otter_assign, replace_dir
+from autograder.build.gradescope_zip import ZIP_NAME, write_gradescope_zip
+from autograder.build.wheel import build_wheel
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import nbformat
 
-from ..checks.environment import MASTER_BUILD_VARIABLE
-from ..course import assignment as find_assignment
-from ..errors import BuildError
-from ..master_cells import fill_from_registry
+from autograder.checks.environment import MASTER_BUILD_VARIABLE
+from autograder.course import assignment as find_assignment
+from autograder.errors import BuildError
+from autograder.build.master_cells import fill_from_registry
 
 CHECKS_BUNDLE = "cnn_checks"
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent

@@ -25,8 +25,8 @@ from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from ..errors import BuildError
-from ..grade import DEFAULT_MEMORY, DEFAULT_TIMEOUT
+from autograder.errors import BuildError
+from autograder.grading.limits import DEFAULT_MEMORY, DEFAULT_TIMEOUT
 
 ZIP_NAME = "autograder.zip"
 CONFIG = "cnngrade.json"

@@ -30,10 +30,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..course import SEED_VARIABLE
-from ..errors import TryZipError
-from ..grading.gradescope_run import AUTOGRADER, TIMEOUT_VARIABLE
-from .gradescope_zip import CONFIG
+from autograder.course import SEED_VARIABLE
+from autograder.errors import TryZipError
+from autograder.grading.gradescope_run import AUTOGRADER, TIMEOUT_VARIABLE
+from autograder.build.gradescope_zip import CONFIG
 
 # Longer than any notebook's own limit: run_autograder ends it and still writes its results.
 RUN_SECONDS = 900

@@ -13,8 +13,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..errors import BuildError
-from .assign import ignore_caches, run_step
+from autograder.errors import BuildError
+from autograder.build.assign import ignore_caches, run_step
 
 # 1980-01-01, the earliest time a zip entry can hold.
 SOURCE_DATE_EPOCH = "315532800"

@@ -1,1 +1,1 @@
-"""The trusted side of `cnngrade grade`: the sandbox, the fork server's client, the executors and each child's channel."""
+"""The trusted side of `cnngrade grade`: the sandbox, the fork server's client, executors (local, Dask), phase 2, the run (resume, records), and the grader inside the Gradescope zip."""

@@ -10,7 +10,7 @@ import socket
 from dataclasses import dataclass
 from typing import Any
 
-from ..sandboxed import wire
+from autograder.sandboxed import wire
 
 
 @dataclass

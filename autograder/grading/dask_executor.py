@@ -12,10 +12,10 @@ from typing import Any, Iterable, Iterator
 from distributed import Client, Future, KilledWorker, LocalCluster, as_completed, get_worker
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from .executor import Job, Phase1Outcome, guarded_run
-from .forkserver_client import ServerPool
-from ..results import CRASH
-from .sandbox import Sandbox, detect
+from autograder.grading.executor import Job, Phase1Outcome, guarded_run
+from autograder.grading.forkserver_client import ServerPool
+from autograder.model import Status
+from autograder.grading.sandbox import Sandbox, detect
 
 #: how long a grader joining a running scheduler waits for its first workers
 WAIT_FOR_WORKERS = 120.0
@@ -102,7 +102,7 @@ def failed_outcome(error: BaseException, seconds: float) -> Phase1Outcome:
         detail = str(error).strip()[:200]
         message = (f"Grading on a Dask worker failed ({type(error).__name__}{': ' + detail if detail else ''}). "
                    "Nothing could be graded.")
-    return Phase1Outcome(CRASH, message, None, seconds)
+    return Phase1Outcome(Status.CRASH, message, None, seconds)
 
 
 class DaskExecutor:

@@ -15,14 +15,14 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Protocol
 
-from ..results import CRASH, MEMORY, OK, TIMEOUT
-from ..sandboxed import wire
-from ..sandboxed.child import EXIT_INTERNAL, EXIT_MEMORY, Limits
-from ..sandboxed.runner import first_code_line
-from .channel import ChannelReport, decode_answers, read_child
-from ..sandboxed.forkserver import EXIT_COULD_NOT_START
-from .forkserver_client import ForkServer, ServerPool
-from .sandbox import Sandbox
+from autograder.model import Status
+from autograder.sandboxed import wire
+from autograder.sandboxed.child import EXIT_INTERNAL, EXIT_MEMORY, Limits
+from autograder.sandboxed.runner import first_code_line
+from autograder.grading.channel import ChannelReport, decode_answers, read_child
+from autograder.sandboxed.forkserver import EXIT_COULD_NOT_START
+from autograder.grading.forkserver_client import ForkServerClient, ServerPool
+from autograder.grading.sandbox import Sandbox, SandboxKind
 
 # A fork takes milliseconds; a server that cannot start a child in this long is broken.
 START_SECONDS = 60.0
@@ -83,16 +83,16 @@ def classify(data: dict[str, Any] | None, killed_for_time: bool, exitcode: int |
     complete = bool(data and data.get("complete") is True)
     kept = _kept(data)
     if killed_for_time:
-        return Phase1Outcome(TIMEOUT, f"The notebook did not finish within {timeout:g} s{last_cell}. "
+        return Phase1Outcome(Status.TIMEOUT, f"The notebook did not finish within {timeout:g} s{last_cell}. "
                              "Look for an endless loop or a very slow cell." + kept, data, seconds)
     if complete:
-        return Phase1Outcome(OK, "", data, seconds)
+        return Phase1Outcome(Status.OK, "", data, seconds)
     if exitcode in (EXIT_MEMORY, -signal.SIGKILL, -signal.SIGSEGV):
-        return Phase1Outcome(MEMORY, f"The notebook ran out of memory{last_cell}." + kept, data, seconds)
+        return Phase1Outcome(Status.MEMORY, f"The notebook ran out of memory{last_cell}." + kept, data, seconds)
     if exitcode == -signal.SIGXCPU:
-        return Phase1Outcome(TIMEOUT, f"The notebook used more CPU time than allowed{last_cell}." + kept, data, seconds)
+        return Phase1Outcome(Status.TIMEOUT, f"The notebook used more CPU time than allowed{last_cell}." + kept, data, seconds)
     how = f"was killed by signal {-exitcode}" if exitcode and exitcode < 0 else f"exited with code {exitcode}"
-    return Phase1Outcome(CRASH, f"The notebook's process {how} before it finished{last_cell} "
+    return Phase1Outcome(Status.CRASH, f"The notebook's process {how} before it finished{last_cell} "
                          "(an exit() or os._exit() in a cell, or a crash)." + kept, data, seconds)
 
 
@@ -101,7 +101,7 @@ class LocalExecutor:
 
     def __init__(self, workers: int | None = None, sandbox: Sandbox | None = None):
         self.workers = workers or os.cpu_count() or 1
-        self.sandbox = sandbox or Sandbox("none", "the executor was made without a sandbox")
+        self.sandbox = sandbox or Sandbox(SandboxKind.NONE, "the executor was made without a sandbox")
         self.warning = self.sandbox.warning
 
     def run(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, Phase1Outcome]]:
@@ -130,7 +130,7 @@ def guarded_run(servers: ServerPool, job: Job) -> Phase1Outcome:
         with servers.server() as server:
             return run_one(server, job)
     except Exception as error:  # noqa: BLE001 - one submission's trouble is never the run's
-        return Phase1Outcome(CRASH, f"The grader could not run this notebook ({type(error).__name__}). "
+        return Phase1Outcome(Status.CRASH, f"The grader could not run this notebook ({type(error).__name__}). "
                              "Nothing could be graded; grade it again.", None, time.monotonic() - started,
                              graders_fault=True)
 
@@ -148,7 +148,7 @@ def _send_job(channel: socket.socket, job: Job, deadline: float) -> None:
         pass  # it died before reading its job: how it ended says why
 
 
-def run_one(server: ForkServer, job: Job) -> Phase1Outcome:
+def run_one(server: ForkServerClient, job: Job) -> Phase1Outcome:
     """Phase 1 for one job: fork a child, hand it its job, read its channel, and say how it ended."""
     started = time.monotonic()
     deadline = started + job.timeout
@@ -182,22 +182,22 @@ def _outcome(job: Job, report: ChannelReport, exitcode: int | None, server_lost:
     data = decode_answers(report.latest)
     if server_lost and killed_for_memory:
         # One submission per server and cgroup: the memory that took the server down was this notebook's.
-        return Phase1Outcome(MEMORY, "The notebook ran out of memory: it used so much that its grading process was "
+        return Phase1Outcome(Status.MEMORY, "The notebook ran out of memory: it used so much that its grading process was "
                              f"stopped{last_cell}." + _kept(data), data, seconds)
     if never_started or server_lost or \
             (exitcode in (EXIT_INTERNAL, EXIT_COULD_NOT_START) and report.progress is None and report.latest is None):
-        return Phase1Outcome(CRASH, "The grader could not start this notebook's process. Nothing could be graded; "
+        return Phase1Outcome(Status.CRASH, "The grader could not start this notebook's process. Nothing could be graded; "
                              "grade it again.", None, seconds, graders_fault=True)
     if report.violation:
-        return Phase1Outcome(CRASH, "The notebook's process wrote something on the grader's channel that is not "
+        return Phase1Outcome(Status.CRASH, "The notebook's process wrote something on the grader's channel that is not "
                              f"an answer ({report.violation}), so it was stopped{last_cell}."
                              + _kept(data), data, seconds)
     if report.too_large is not None and not (data and data.get("complete") is True):
-        return Phase1Outcome(CRASH, f"The notebook's answers came to {report.too_large / 2**20:.0f} MiB, more than "
+        return Phase1Outcome(Status.CRASH, f"The notebook's answers came to {report.too_large / 2**20:.0f} MiB, more than "
                              f"the grader reads ({wire.ANSWERS_CAP // 2**20} MiB): an answer is far larger than "
                              "the question asks for." + _kept(data), data, seconds)
     if report.latest is not None and data is None:
-        return Phase1Outcome(CRASH, "The notebook's answers could not be read (malformed record)."
+        return Phase1Outcome(Status.CRASH, "The notebook's answers could not be read (malformed record)."
                              " Nothing could be graded.", None, seconds)
     return classify(data, report.timed_out, -signal.SIGKILL if exitcode is None else exitcode, job.timeout,
                     last_cell, seconds)

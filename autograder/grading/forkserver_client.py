@@ -14,10 +14,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
-from ..sandboxed.child import Limits
-from ..sandboxed.forkserver import CONTROL_PACKET, request
-from . import cgroups
-from .sandbox import Sandbox
+from autograder.sandboxed.child import Limits
+from autograder.sandboxed.forkserver import CONTROL_PACKET, request
+from autograder.grading import cgroups
+from autograder.grading.sandbox import Sandbox
 
 
 @dataclass
@@ -30,7 +30,7 @@ class _Request:
     ended: bool = False
 
 
-class ForkServer:
+class ForkServerClient:
     """One fork server process and the state of each child it started for us."""
 
     def __init__(self, sandbox: Sandbox, preload: Sequence[str] = (), memory_bytes: int | None = None):
@@ -151,17 +151,17 @@ class ServerPool:
     def __init__(self, sandbox: Sandbox, preload: Sequence[str] = (), memory_bytes: int | None = None):
         self._sandbox, self._preload, self._memory_bytes = sandbox, tuple(preload), memory_bytes
         self._lock = threading.Lock()
-        self._idle: list[ForkServer] = []
-        self._all: list[ForkServer] = []
+        self._idle: list[ForkServerClient] = []
+        self._all: list[ForkServerClient] = []
 
     @contextmanager
-    def server(self) -> Iterator[ForkServer]:
+    def server(self) -> Iterator[ForkServerClient]:
         with self._lock:
             while self._idle and self._idle[-1].closed:
                 self._idle.pop()  # died while idle; closed with the pool
             server = self._idle.pop() if self._idle else None
         if server is None:
-            server = ForkServer(self._sandbox, self._preload, self._memory_bytes)
+            server = ForkServerClient(self._sandbox, self._preload, self._memory_bytes)
             with self._lock:
                 self._all.append(server)
         try:
@@ -176,7 +176,7 @@ class ServerPool:
             else:
                 self._retire(server)
 
-    def _retire(self, server: ForkServer) -> None:
+    def _retire(self, server: ForkServerClient) -> None:
         with self._lock:
             if server in self._all:
                 self._all.remove(server)

@@ -27,13 +27,15 @@ import traceback
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..course import SEED_VARIABLE, assignment as find_assignment
-from ..exports import gradescope_dict
-from ..grade import grade_notebook, grader_version, invalid_result
-from ..outputs.inert import printable
-from ..uploads import is_junk
-from .executor import LocalExecutor
-from .sandbox import NoConfinement, detect_confined, scratch_parent
+from autograder.course import SEED_VARIABLE, assignment as find_assignment
+from autograder.outputs.results_json import gradescope_dict
+from autograder.grading.phase2 import invalid_result
+from autograder.grading.run import grade_notebook
+from autograder.grading.version import grader_version
+from autograder.outputs.inert import printable
+from autograder.intake.uploads import is_junk
+from autograder.grading.executor import LocalExecutor
+from autograder.grading.sandbox import NoConfinement, SandboxKind, detect_confined, scratch_parent
 
 AUTOGRADER = Path("/autograder")
 CONFIG = "cnngrade.json"
@@ -268,7 +270,7 @@ def grade_upload(root: Path, config: dict[str, Any], uid: int) -> tuple[dict[str
     try:
         sandbox = detect_confined(uid)
     except NoConfinement as problem:
-        extra["sandbox"] = {"kind": "none", "problem": str(problem)}
+        extra["sandbox"] = {"kind": SandboxKind.NONE.value, "problem": str(problem)}
         return _not_run("Your notebook was not run: the autograder could not start a sandbox for it here. "
                         "This is a fault of the autograder's set-up, not of your notebook; please tell the "
                         "course staff.", extra), False

@@ -25,12 +25,13 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
+from enum import Enum
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Sequence
 
-from . import unprivileged
-from .runner_tree import runner_tree
+from autograder.grading import unprivileged
+from autograder.grading.runner_tree import runner_tree
 
 SANDBOX_UID = 65534  # nobody
 # Each child mounts its own tmpfs here; everything else in the sandbox is read-only.
@@ -39,14 +40,24 @@ SYSTEM_DIRS = ("/usr", "/bin", "/lib", "/lib32", "/lib64", "/libx32")
 # Only what the dynamic loader, numpy and Python's start-up read; /etc as a whole may hold secrets.
 SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/localtime", "/etc/nsswitch.conf")
 SECRET_PACKAGES = ("autograder", "solutions")
-BUBBLEWRAP, UNPRIVILEGED, NONE = "bubblewrap", "unprivileged", "none"
+
+
+class SandboxKind(str, Enum):
+    """What stands between student code and the grader; recorded in run.json and Gradescope's extra_data."""
+
+    BUBBLEWRAP = "bubblewrap"  # own namespaces: sees only the runner tree, no network, another uid
+    UNPRIVILEGED = "unprivileged"  # another uid and seccomp, where a container allows no namespaces
+    NONE = "none"  # resource limits only (--unsandboxed)
+
+    def __str__(self) -> str:
+        return self.value
 
 
 @dataclass(frozen=True)
 class Sandbox:
     """How phase 1 is isolated in this run; `forkserver_command` wraps the fork server's command line."""
 
-    kind: str  # BUBBLEWRAP, UNPRIVILEGED or NONE
+    kind: SandboxKind
     warning: str = ""
     uid: int = SANDBOX_UID
     #: "cut" (a network namespace) or "sockets refused" (seccomp alone), where a probe found out
@@ -54,12 +65,12 @@ class Sandbox:
 
     @property
     def isolated(self) -> bool:
-        return self.kind == BUBBLEWRAP
+        return self.kind == SandboxKind.BUBBLEWRAP
 
     @property
     def confined(self) -> bool:
         """Student code runs as another uid than the grader's, seeing only the runner tree of this package."""
-        return self.kind != NONE
+        return self.kind != SandboxKind.NONE
 
     def forkserver_command(self, control_fd: int, preload: Sequence[str] = (), cgroup: Path | None = None) -> list[str]:
         """The fork server's command line; `cgroup`: a memory cgroup for the whole sandbox (root only)."""
@@ -69,14 +80,14 @@ class Sandbox:
 
     def wrap(self, command: list[str], cgroup: Path | None = None) -> list[str]:
         """`command` run where this sandbox runs student code."""
-        if self.kind == BUBBLEWRAP:
+        if self.kind == SandboxKind.BUBBLEWRAP:
             return sandboxed(command, cgroup, self.uid)
-        if self.kind == UNPRIVILEGED:
+        if self.kind == SandboxKind.UNPRIVILEGED:
             return as_unprivileged(command, cgroup, self.uid)
         return command
 
     def describe(self) -> dict[str, Any]:
-        return {"kind": self.kind, "uid": self.uid, "network": self.network or "unknown"}
+        return {"kind": self.kind.value, "uid": self.uid, "network": self.network or "unknown"}
 
 
 def package_copies() -> list[Path]:
@@ -190,7 +201,7 @@ def importable(name):
         return False
 print(json.dumps({
     "uid": os.getuid(), "euid": os.geteuid(),
-    "importable": [n for n in ("solutions", "autograder.hidden", "autograder.grading", "autograder.course")
+    "importable": [n for n in ("solutions", "autograder.course.hidden", "autograder.grading", "autograder.course")
                    if importable(n)],
     "readable": [p for p in sys.argv[1:] if readable(p)],
     "interfaces": sorted(name for _, name in socket.if_nameindex()),
@@ -206,15 +217,15 @@ def _run_probe(command: list[str]) -> subprocess.CompletedProcess[str]:
 def detect() -> Sandbox:
     """Bubblewrap if it is installed and can start a sandbox here; otherwise none, with why."""
     if shutil.which("bwrap") is None:
-        return Sandbox(NONE, "bubblewrap (bwrap) is not installed, so submissions run with resource limits "
+        return Sandbox(SandboxKind.NONE, "bubblewrap (bwrap) is not installed, so submissions run with resource limits "
                              "only, NOT sandboxed (they can read files and the network)")
     # Inside it, each submission must also get namespaces of its own (isolation.py): try that too.
     probe = _run_probe(sandboxed([sys.executable, "-c", NAMESPACE_PROBE]))
     if probe.returncode != 0:
-        return Sandbox(NONE, "bubblewrap could not start a sandbox here "
+        return Sandbox(SandboxKind.NONE, "bubblewrap could not start a sandbox here "
                              f"({probe.stderr.strip()[:200]}), so submissions run with resource limits only, "
                              "NOT sandboxed")
-    return Sandbox(BUBBLEWRAP)
+    return Sandbox(SandboxKind.BUBBLEWRAP)
 
 
 class NoConfinement(RuntimeError):
@@ -247,7 +258,7 @@ def detect_confined(uid: int) -> Sandbox:
     Whichever it is was probed from the inside; NoConfinement where neither holds."""
     problems = []
     if shutil.which("bwrap") is not None:
-        bubblewrap = Sandbox(BUBBLEWRAP, uid=uid)
+        bubblewrap = Sandbox(SandboxKind.BUBBLEWRAP, uid=uid)
         if _run_probe(sandboxed([sys.executable, "-c", NAMESPACE_PROBE], uid=uid)).returncode == 0:
             try:
                 return _confinement(bubblewrap)
@@ -256,7 +267,7 @@ def detect_confined(uid: int) -> Sandbox:
         else:
             problems.append("bubblewrap: the kernel refused it namespaces")
     try:
-        return _confinement(Sandbox(UNPRIVILEGED, uid=uid))
+        return _confinement(Sandbox(SandboxKind.UNPRIVILEGED, uid=uid))
     except NoConfinement as problem:
         problems.append(str(problem))
     raise NoConfinement("; ".join(problems))

@@ -1,1 +1,1 @@
-"""What the TA takes from and gives to an LMS: its downloads turned into folders to grade."""
+"""What the TA takes from and gives to an LMS: Canvas downloads and gradebook imports, Gradescope exports."""

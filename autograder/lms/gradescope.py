@@ -16,10 +16,10 @@ from typing import Any, Iterable, Iterator
 
 import yaml
 
-from ..errors import GradescopeError
-from ..files import write_atomic
-from ..outputs.inert import printable, screen
-from ..uploads import Budget, Entry, Limit, Skipped, UnreadableArchive, Unusable, entries, notebook_text, reading
+from autograder.errors import GradescopeError
+from autograder.outputs.files import write_atomic
+from autograder.outputs.inert import printable, screen
+from autograder.intake.uploads import Budget, Entry, Limit, Skipped, UnreadableArchive, Unusable, entries, notebook_text, reading
 
 METADATA = "submission_metadata.yml"
 # What a collect wrote into INTO, one name a line: the only files a later collect replaces or removes.
@@ -361,5 +361,4 @@ def render_collection(collection: GradescopeCollection) -> str:
     return screen(lines)  # names, ids and file names are the students' own
 
 
-__all__ = ["METADATA", "Collected", "GradescopeCollection", "GradescopeError", "Skipped", "Submitter",
-           "collect_gradescope_submissions", "render_collection"]
+__all__ = ["METADATA", "Collected", "GradescopeCollection", "Submitter", "collect_gradescope_submissions", "render_collection"]

@@ -1,1 +1,1 @@
-"""What the TA sees and opens: the gradebook and other CSVs, results JSON, terminal text; made inert here."""
+"""The finished output folder and what the TA opens: its layout and records, the gradebook CSV, results JSON, terminal tables; student text made inert."""

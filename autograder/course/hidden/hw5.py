@@ -9,9 +9,9 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from solutions import hw5 as ref
 
-from ..checks.core import Case, Probe
-from ..checks.public import why_size
-from .common import (EIGHTHS, Grid, Signature, array_probe_check, asymmetric, cached_probes, distinguishes, eighths, grid_of,
+from autograder.checks.core import Case, Probe
+from autograder.checks.public import why_size
+from autograder.course.hidden.common import (EIGHTHS, Grid, Signature, array_probe_check, asymmetric, cached_probes, distinguishes, eighths, grid_of,
                      has_fraction, probe_cases, redraw, rng_for, shape_mistakes, short_loop_mistakes, signature,
                      value_mistakes, whole_numbers, with_article)
 

@@ -14,9 +14,9 @@ import nbformat
 import yaml
 from nbformat.v4 import new_code_cell, new_raw_cell
 
-from .checks.core import Case
-from .course import Assignment
-from .errors import BuildError
+from autograder.checks.core import Case
+from autograder.course import Assignment
+from autograder.errors import BuildError
 
 QUESTION_HEADING = re.compile(r"^\*\*Question (\d+)\*\*")
 
@@ -96,7 +96,7 @@ def fill_from_registry(notebook: nbformat.NotebookNode, homework: Assignment) ->
             current = str(config.get("name", ""))
             if current not in by_question:
                 raise BuildError(f"{homework.name}: the master has question {current!r}, which has no case "
-                                 f"in the registry (autograder/hidden/{homework.name}.py or checks/public.py)")
+                                 f"in the registry (autograder/course/hidden/{homework.name}.py or checks/public.py)")
             if "points" in config:
                 raise BuildError(f"{homework.name} {current}: remove `points` from BEGIN QUESTION; build "
                                  "writes the registry's")

@@ -8,11 +8,11 @@ from functools import lru_cache
 from types import ModuleType
 from typing import Any, Mapping
 
-from .checks.answers import LiveAnswers
-from .checks.core import Case, Probe
-from .checks.public import PUBLIC_CASES, PUBLIC_PROBES
-from .errors import UnknownAssignment
-from .hidden import hw1, hw2, hw3, hw4, hw5
+from autograder.checks.answers import LiveAnswers
+from autograder.checks.core import Case, Probe
+from autograder.checks.public import PUBLIC_CASES, PUBLIC_PROBES
+from autograder.errors import UnknownAssignment
+from autograder.course.hidden import hw1, hw2, hw3, hw4, hw5
 
 SEED_VARIABLE = "CNNGRADE_SEED"
 

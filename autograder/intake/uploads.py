@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterator
 
-from .outputs.inert import is_printable
+from autograder.outputs.inert import is_printable
 
 _MIB = 2**20
 MAX_NOTEBOOK_BYTES = 20 * _MIB

@@ -5,36 +5,29 @@ result whose inputs are unchanged, so an interrupted run resumes where it stoppe
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 from dataclasses import dataclass, replace
-from functools import lru_cache
-from importlib.metadata import version
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Callable
 
-from . import records
-from .grading import sandbox
-from .checks import codec
-from .checks.answers import RecordedAnswers
-from .checks.core import Case, CheckFailed
-from .course import Assignment, assignment as find_assignment
-from .errors import SandboxRequired, SubmissionsNotFound
-from .grading.executor import Executor, Job, LocalExecutor, Phase1Outcome
-from .exports import write_gradebook, write_result_json
-from .sandboxed.extraction import probe_to_json
-from .files import write_atomic
-from .notebook import InvalidNotebook, read_code_cells
-from .outputs.inert import printable, readable
-from .results import CRASH, INVALID, MEMORY, OK, CaseResult, SubmissionResult
-
-DEFAULT_TIMEOUT = 60.0
-# A message the student reads for one case: enough for any real feedback, small whatever the answer.
-MESSAGE_CAP = 2000
-UNCHECKABLE = "This answer could not be checked (the check met "
-DEFAULT_MEMORY = 2 * 1024**3
-RUN_FILE = "run.json"
+from autograder.checks.core import Case
+from autograder.course import Assignment, assignment as find_assignment
+from autograder.errors import SandboxRequired, SubmissionsNotFound
+from autograder.grading import sandbox
+from autograder.grading.executor import Executor, Job, LocalExecutor
+from autograder.grading.limits import DEFAULT_MEMORY, DEFAULT_TIMEOUT, PROBE_SECONDS
+from autograder.grading.phase2 import grade_outcome, invalid_result, shorten_message
+from autograder.grading.version import grader_version
+from autograder.intake.notebook import InvalidNotebook, read_code_cells
+from autograder.model import Status, SubmissionResult
+from autograder.outputs import records
+from autograder.outputs.files import write_atomic
+from autograder.outputs.folder import RUN_FILE
+from autograder.outputs.gradebook import GRADEBOOK, write_gradebook
+from autograder.outputs.inert import printable
+from autograder.outputs.results_json import RESULTS, write_result_json
+from autograder.sandboxed.extraction import probe_to_json
 
 
 @dataclass(frozen=True)
@@ -48,20 +41,6 @@ class GradeRun:
     gradebook: Path
     reused: int
     sandbox_warning: str = ""
-
-
-@lru_cache(maxsize=1)
-def grader_version() -> str:
-    """The package version plus a hash of the checks and references: a fixed test changes it."""
-    import autograder
-    import solutions
-
-    digest = hashlib.sha256()
-    for package in (autograder, solutions):
-        root = Path(package.__file__).parent
-        for path in sorted(root.rglob("*.py")):
-            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
-    return f"{version('cnngrade')}+{digest.hexdigest()[:10]}"
 
 
 def find_submissions(folder: Path) -> dict[str, Path]:
@@ -100,111 +79,6 @@ def resolve_seed(out: Path, assignment: str, seed: int | None) -> int:
     return secrets.randbits(32)
 
 
-def shorten(text: str, limit: int = MESSAGE_CAP) -> str:
-    """At most `limit` characters: the head and the tail, and how much was cut between them."""
-    if len(text) <= limit:
-        return text
-    keep = (limit - 40) // 2
-    return f"{text[:keep]} [... {len(text) - 2 * keep} characters cut ...] {text[-keep:]}"
-
-
-def score_cases(cases: Sequence[Case], answers: Any, unavailable: str = "") -> tuple[CaseResult, ...]:
-    """Phase 2: run each case on recorded answers; a case that fails scores 0 with its message.
-
-    A check that raises anything but CheckFailed met data it was not written for: that case
-    scores 0 and says so, and the other cases still run."""
-    results = []
-    for case in cases:
-        mistake = ""
-        if unavailable:
-            score, message = 0.0, unavailable
-        else:
-            try:
-                case.check(answers)
-                score, message = case.points, case.success or "Passed."
-            except CheckFailed as failure:
-                score, message, mistake = 0.0, str(failure), failure.mistake
-            except Exception as error:  # noqa: BLE001 - any answer, however odd, gets a row, never a crash
-                score, message = 0.0, (f"{UNCHECKABLE}{type(error).__name__}). Check that the answer is a "
-                                       "number, or numbers of the kind the question asks for, of a sensible size.")
-        # A message may quote the student's own text (an exception's): no control or bidi character
-        # of it reaches results.json (it must stay encodable) or whoever prints it.
-        results.append(CaseResult(case.id, case.title, case.question, score, case.points, case.hidden,
-                                  shorten(readable(message)), shorten(readable(mistake), 200)))
-    return tuple(results)
-
-
-def _cell_note(error: dict[str, Any]) -> str:
-    message = str(error.get("message"))[:200]
-    if error.get("refused") is True:  # a line grading does not run (a shell command, %pip, ...)
-        return f"cell {error.get('cell')}: {message}"
-    return f"cell {error.get('cell')} raised {error.get('error')}: {message}"
-
-
-def _cell_error_notes(data: dict[str, Any]) -> tuple[list[str], bool, bool]:
-    """The notes on the first cells that failed; whether one ran out of memory; whether all were refusals."""
-    errors = data.get("cell_errors")
-    errors = [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
-    notes = [_cell_note(e) for e in errors[:3]]
-    if len(errors) > 3:
-        notes.append(f"and {len(errors) - 3} more cells raised errors")
-    only_refusals = all(e.get("refused") is True for e in errors)
-    return notes, any(e.get("error") == "MemoryError" for e in errors), only_refusals
-
-
-def _row_status(outcome: Phase1Outcome) -> tuple[str, str]:
-    if outcome.status != OK or outcome.data is None:
-        return outcome.status, outcome.message
-    notes, out_of_memory, only_refusals = _cell_error_notes(outcome.data)
-    if out_of_memory:
-        return MEMORY, "A cell ran out of memory (" + "; ".join(notes) + "). The other answers were still graded."
-    if notes and only_refusals:
-        return OK, "Some lines were not run when graded (" + "; ".join(notes) + ")."
-    if notes:
-        return OK, "Some cells raised errors (" + "; ".join(notes) + "); the other cells still ran."
-    return OK, ""
-
-
-def grade_outcome(submission: str, homework: Assignment, seed: int, cases: Sequence[Case],
-                  outcome: Phase1Outcome) -> SubmissionResult:
-    """Phase 2 for one submission: validate what phase 1 recorded, then score every case."""
-    try:
-        return _grade_outcome(submission, homework, seed, cases, outcome)
-    except Exception as error:  # noqa: BLE001 - whatever a child recorded, this submission alone pays for it
-        message = f"Your notebook's answers could not be graded ({type(error).__name__})."
-        return SubmissionResult(submission, homework.name, CRASH, message,
-                                score_cases(cases, None, "Not graded: " + message), seed, grader_version(), "",
-                                round(outcome.seconds, 3))
-
-
-def _grade_outcome(submission: str, homework: Assignment, seed: int, cases: Sequence[Case],
-                   outcome: Phase1Outcome) -> SubmissionResult:
-    status, message = _row_status(outcome)
-    answers, unavailable = None, ""
-    if outcome.data is None:
-        unavailable = "Not graded: " + outcome.message
-    else:
-        try:
-            answers = RecordedAnswers(outcome.data.get("values"), outcome.data.get("calls"))  # type: ignore[arg-type]
-        except (codec.MalformedData, RecursionError):
-            status, message = CRASH, "Your notebook's answers could not be read (malformed result)."
-            unavailable = "Not graded: " + message
-    output = outcome.data.get("output") if outcome.data else ""
-    scored = score_cases(cases, answers, unavailable)
-    if status == OK and any(case.message.startswith(UNCHECKABLE) for case in scored):
-        status, message = INVALID, "Some answers could not be checked: see the cases that say so."
-    return SubmissionResult(submission, homework.name, status, shorten(printable(message)), scored,
-                            seed, grader_version(), output[:4000] if isinstance(output, str) else "",
-                            round(outcome.seconds, 3))
-
-
-def invalid_result(submission: str, homework: Assignment, seed: int, cases: Sequence[Case],
-                   problem: str) -> SubmissionResult:
-    message = printable(f"Your notebook could not be read: {problem}")
-    return SubmissionResult(submission, homework.name, INVALID, message,
-                            score_cases(cases, None, "Not graded: " + message), seed, grader_version())
-
-
 def _read_job(name: str, path: Path, homework: Assignment, seed: int, cases: Sequence[Case],
               job: Callable[[list[str]], Job]) -> Job | SubmissionResult:
     """The job for one notebook file, or its row saying why it cannot be run; never an exception."""
@@ -230,7 +104,7 @@ def _fingerprint(path: Path, seed: int, timeout: float, memory_bytes: int) -> re
 
 
 def grade(*, assignment: str, submissions: Path, out: Path, seed: int | None = None,
-          timeout: float = DEFAULT_TIMEOUT, memory_bytes: int = DEFAULT_MEMORY, probe_seconds: float = 2.0,
+          timeout: float = DEFAULT_TIMEOUT, memory_bytes: int = DEFAULT_MEMORY, probe_seconds: float = PROBE_SECONDS,
           force: bool = False, executor: Executor | None = None, unsandboxed: bool = False,
           on_start: Callable[[int, int], None] | None = None,
           on_result: Callable[[SubmissionResult], None] | None = None) -> GradeRun:
@@ -257,9 +131,9 @@ def grade(*, assignment: str, submissions: Path, out: Path, seed: int | None = N
         try:
             if reusable and fingerprint is not None:
                 records.save(out, fingerprint, result)
-            write_result_json(out / "results", result)
+            write_result_json(out / RESULTS, result)
         except (OSError, ValueError) as error:
-            result = replace(result, status=CRASH, message=shorten(
+            result = replace(result, status=Status.CRASH, message=shorten_message(
                 f"{result.message} The result could not be saved ({type(error).__name__}: {error}).".strip()))
         results[result.submission] = result
         if on_result:
@@ -287,13 +161,13 @@ def grade(*, assignment: str, submissions: Path, out: Path, seed: int | None = N
         # A row the grader itself failed (not the notebook) is not kept for reuse: a rerun grades it again.
         finish(grade_outcome(job.submission, homework, seed, cases, outcome), reusable=not outcome.graders_fault)
     ordered = tuple(results[name] for name in notebooks)
-    gradebook = write_gradebook(out / "gradebook.csv", ordered, homework.questions())
+    gradebook = write_gradebook(out / GRADEBOOK, ordered, homework.questions())
     return GradeRun(homework.name, seed, ordered, homework.questions(), gradebook, reused, executor.warning)
 
 
 def grade_notebook(*, homework: Assignment, name: str, path: Path, seed: int, executor: Executor,
                    timeout: float = DEFAULT_TIMEOUT, memory_bytes: int = DEFAULT_MEMORY,
-                   probe_seconds: float = 2.0, before_retry: Callable[[], None] | None = None) -> SubmissionResult:
+                   probe_seconds: float = PROBE_SECONDS, before_retry: Callable[[], None] | None = None) -> SubmissionResult:
     """Both phases for one notebook file (Gradescope's case): the same row `grade` would give it.
 
     Where the grader failed the notebook (not the notebook itself), it is graded once more after
@@ -315,4 +189,4 @@ def grade_notebook(*, homework: Assignment, name: str, path: Path, seed: int, ex
     return grade_outcome(name, homework, seed, cases, outcome)
 
 
-__all__ = ["GradeRun", "grade", "grade_notebook", "grader_version"]
+__all__ = ["GradeRun", "find_submissions", "grade", "grade_notebook", "resolve_seed"]

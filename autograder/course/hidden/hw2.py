@@ -9,10 +9,10 @@ import numpy as np
 
 from solutions import hw2 as ref
 
-from ..checks.coerce import as_choice
-from ..checks.compare import check_count
-from ..checks.core import Answers, Case, CheckFailed, Probe
-from .common import cached_probes, merged_counts, probe_cases, redraw, residue_period, rng_for, value_case
+from autograder.checks.coerce import as_choice
+from autograder.checks.compare import check_count
+from autograder.checks.core import Answers, Case, CheckFailed, Probe
+from autograder.course.hidden.common import cached_probes, merged_counts, probe_cases, redraw, residue_period, rng_for, value_case
 
 VALUES = ("hw2_rounding", "hw2_padding", "hw2_output_other_rounding")
 FUNCTIONS = ("output_size", "same_padding")

@@ -4,7 +4,7 @@ Every hidden probe is drawn at random for freshness, but within a role: probe k 
 always has the same structure (stride or not, padding or not, an integer or a fractional input,
 ...), and a draw is kept only when it tells the correct answer apart from every known mistake that
 its role is there to catch. A mistake therefore loses the same cases on every grading seed.
-autograder/hidden/mutants.py holds those mistakes as student code; tests/test_mutants.py grades
+autograder/course/hidden/mutants.py holds those mistakes as student code; tests/test_mutants.py grades
 them on hundreds of seeds.
 """
 from __future__ import annotations
@@ -15,15 +15,15 @@ from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 import numpy as np
 
-from ..checks.compare import check_array
-from ..checks.core import Answers, Case, Probe, Tolerance
+from autograder.checks.compare import check_array
+from autograder.checks.core import Answers, Case, Probe, Tolerance
 # One float tolerance for public and hidden checks, defined once in checks/public.py: rtol=1e-5, atol=1e-4.
 # A correct float32 FFT convolution is off by at most 1.53e-5 on the hidden probes of 200 seeds (about
 # 7e-6 * (1 + |value|); tests/test_honest_variants.py grades it), under a sixth of atol. Probe values
 # are multiples of 1/8 (1/64 for max pooling): a mistake moves some entry by 1/128 or more, a rounding
 # to 2 decimals by 6e-4 or more, and each probe is drawn so that every known mistake fails it with this
 # tolerance (distinguishes). A rounding to 4 decimals (2.5e-5 or 5e-5 off) is within float32's reach.
-from ..checks.public import FLOAT
+from autograder.checks.public import FLOAT
 
 # Probe values are multiples of 1/8 between -3 and 3: sums of products are then multiples of 1/64,
 # exact in float32 as in float64, and a mistake that truncates or rounds to whole numbers shows.

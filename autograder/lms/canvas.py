@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 
-from .canvas_zip import Budget, Entry, Unusable, entries, notebook_text
-from .graded import read_out
-from .errors import CanvasError
-from .files import write_atomic
-from .outputs.inert import inert_csv, printable, screen
-from .results import INVALID
-from .uploads import Skipped
+from autograder.lms.canvas_zip import Budget, entries
+from autograder.outputs.folder import read_out
+from autograder.errors import CanvasError
+from autograder.outputs.files import write_atomic
+from autograder.outputs.inert import inert_csv, printable, screen
+from autograder.model import Status
+from autograder.intake.uploads import Entry, Skipped, Unusable, notebook_text
 
 
 # Canvas (lib/content_zipper.rb) names each file "<name>[_LATE]_<user id>_<attachment id>_<filename>".
@@ -250,7 +250,7 @@ def export_canvas(*, out: Path, roster: Path, assignment_column: str | None, int
         cell: str | float = ""
         if result is None:
             no_submission.append(student)
-        elif result.status == INVALID:
+        elif result.status == Status.INVALID:
             not_graded.append(student)
         else:
             scored.append(student)
@@ -299,6 +299,4 @@ def render_export(export: CanvasExport) -> str:
     return screen(lines)  # roster names, column names and submission names are not ours
 
 
-__all__ = ["CanvasCollection", "CanvasError", "CanvasExport", "CanvasFile", "RosterStudent", "Skipped",
-           "collect_canvas_submissions", "export_canvas", "parse_canvas_name", "render_collection",
-           "render_export"]
+__all__ = ["CanvasCollection", "CanvasExport", "CanvasFile", "RosterStudent", "collect_canvas_submissions", "export_canvas", "parse_canvas_name", "render_collection", "render_export"]

@@ -8,11 +8,11 @@ import numpy as np
 
 from solutions import hw3 as ref
 
-from ..checks.coerce import same_vector_shape
-from ..checks.compare import check_count
-from ..checks.core import Answers, Case, CheckFailed, Probe
-from ..checks.tables import COLUMNS, read_cell
-from .common import cached_probes, merged_counts, probe_cases, redraw, rng_for, value_case
+from autograder.checks.coerce import same_vector_shape
+from autograder.checks.compare import check_count
+from autograder.checks.core import Answers, Case, CheckFailed, Probe
+from autograder.checks.tables import COLUMNS, read_cell
+from autograder.course.hidden.common import cached_probes, merged_counts, probe_cases, redraw, rng_for, value_case
 
 VALUES = ("lenet_table",)
 # Students build the table with pandas: the fork server imports it once for the whole class.

@@ -7,12 +7,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from .results import OK, STATUSES, CaseResult, SubmissionResult
+from autograder.model import NOT_GRADED, CaseResult, Status, SubmissionResult, slowest
 
 # grade.score_cases gives every case of a notebook it could not grade this prefix: those cases are
 # about the notebook's status (listed in their own section), not about an answer worth discussing.
-NOT_GRADED = "Not graded: "
-SLOWEST_SHOWN = 5
 TALLIES_SHOWN = 8
 # Failure messages name the hidden input or the wrong value ("on a 8x7 image", "is 208"); without
 # the numbers the same kind of failure from different students and probes falls into one group.
@@ -68,7 +66,7 @@ class ClassReport:
     median: float
     highest: float
     lowest: float
-    status_counts: tuple[tuple[str, int], ...]  # every status, in STATUSES order
+    status_counts: tuple[tuple[str, int], ...]  # every status, in tuple(Status) order
     questions: tuple[QuestionStats, ...]
     not_ok: tuple[StatusGroup, ...]  # only the statuses some submission has, other than ok
     slowest: tuple[SubmissionResult, ...]
@@ -136,16 +134,16 @@ def summarize(run: RunInfo, results: Iterable[SubmissionResult]) -> ClassReport:
     ordered = tuple(sorted(results, key=lambda r: r.submission))
     totals = [r.score for r in ordered] or [0.0]
     not_ok = tuple(StatusGroup(status, tuple((r.submission, r.message) for r in ordered if r.status == status))
-                   for status in STATUSES if status != OK and any(r.status == status for r in ordered))
+                   for status in tuple(Status) if status != Status.OK and any(r.status == status for r in ordered))
     # Ties broken by name, so the same folder always gives the same page.
-    slowest = tuple(sorted(ordered, key=lambda r: (-r.seconds, r.submission))[:SLOWEST_SHOWN])
+    slowest_rows = tuple(slowest(ordered))
     return ClassReport(
         run=run, results=ordered,
         max_score=max((r.max_score for r in ordered), default=0.0),
         mean=statistics.fmean(totals), median=statistics.median(totals), highest=max(totals), lowest=min(totals),
-        status_counts=tuple((status, sum(1 for r in ordered if r.status == status)) for status in STATUSES),
+        status_counts=tuple((status, sum(1 for r in ordered if r.status == status)) for status in tuple(Status)),
         questions=tuple(question_stats(ordered, q) for q in question_names(ordered)),
-        not_ok=not_ok, slowest=slowest)
+        not_ok=not_ok, slowest=slowest_rows)
 
 
 __all__ = ["ClassReport", "QuestionStats", "RunInfo", "StatusGroup", "Tally", "summarize"]

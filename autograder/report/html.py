@@ -7,12 +7,13 @@ from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from .errors import OutFolderError
-from .files import write_atomic
-from .graded import GRADEBOOK, read_out
-from .report_data import ClassReport, RunInfo, summarize
-from .report_plots import score_histogram, write_bytes_atomic
-from .results import SubmissionResult
+from autograder.errors import OutFolderError
+from autograder.outputs.files import write_atomic, write_bytes_atomic
+from autograder.outputs.folder import read_out
+from autograder.outputs.gradebook import GRADEBOOK
+from autograder.report.data import ClassReport, RunInfo, summarize
+from autograder.report.plots import PLOTS_MISSING, score_histogram
+from autograder.model import SubmissionResult
 
 REPORT = "report"
 INDEX = "index.html"
@@ -23,7 +24,7 @@ TOTAL_PLOT = "total.png"
 
 def _environment() -> Environment:
     # Autoescape everything: student messages, output and even file names are untrusted text.
-    environment = Environment(loader=PackageLoader("autograder", "report_templates"), autoescape=True,
+    environment = Environment(loader=PackageLoader("autograder.report", "templates"), autoescape=True,
                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                               keep_trailing_newline=True)
     environment.filters["num"] = lambda value: f"{value:g}"
@@ -50,7 +51,9 @@ def load_run(out: Path) -> tuple[RunInfo, tuple[SubmissionResult, ...]]:
 
 
 def _write_plots(report: ClassReport, into: Path) -> dict[str, str]:
-    """Every plot, keyed by question ('' for the total), as a link relative to the index."""
+    """Every plot, keyed by question ('' for the total), as a link relative to the index; none without matplotlib."""
+    if PLOTS_MISSING:
+        return {}
     links = {"": f"{PLOTS}/{TOTAL_PLOT}"}
     write_bytes_atomic(into / links[""], score_histogram([r.score for r in report.results], report.max_score,
                                                           f"Total score (max {report.max_score:g})"))
@@ -89,7 +92,7 @@ def write_report(*, out: Path, into: Path | None = None) -> Path:
     # The index last: once it exists, everything it links to does too.
     index = into / INDEX
     write_atomic(index, environment.get_template("index.html").render(
-        report=report, plots={key: _href(link) for key, link in plots.items()},
+        report=report, plots={key: _href(link) for key, link in plots.items()}, plots_missing=PLOTS_MISSING,
         pages={r.submission: _href(f"{STUDENTS}/{student_page(r.submission)}") for r in report.results}))
     return index
 

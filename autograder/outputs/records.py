@@ -11,8 +11,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from .files import write_atomic
-from .results import STATUSES, CaseResult, SubmissionResult
+from autograder.outputs.files import write_atomic
+from autograder.model import CaseResult, Status, SubmissionResult
 
 RECORDS = "records"
 
@@ -36,10 +36,7 @@ def result_to_dict(result: SubmissionResult) -> dict[str, Any]:
 
 def result_from_dict(data: dict[str, Any]) -> SubmissionResult:
     cases = tuple(CaseResult(**case) for case in data["cases"])
-    result = SubmissionResult(**{**data, "cases": cases})
-    if result.status not in STATUSES:
-        raise ValueError(f"unknown status {result.status!r}")
-    return result
+    return SubmissionResult(**{**data, "cases": cases, "status": Status(data["status"])})  # ValueError: unknown status
 
 
 def save(out: Path, fingerprint: Fingerprint, result: SubmissionResult) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import nbformat
 
-from .uploads import (MAX_NOTEBOOK_BYTES, ZIP_ERRORS, Budget, Limit, NotOneNotebook, Unusable, notebook_in_zip,
+from autograder.intake.uploads import (MAX_NOTEBOOK_BYTES, ZIP_ERRORS, Budget, Limit, NotOneNotebook, Unusable, notebook_in_zip,
                       unreadable)
 
 _DOWNLOAD = "Download the notebook itself from Jupyter (File > Download)"

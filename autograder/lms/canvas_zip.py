@@ -7,10 +7,9 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Iterator
 
-from . import uploads
-from .errors import CanvasError
-from .uploads import (MAX_RATIO, Entry, NotOneNotebook, Unusable, inflate, name_problem, notebook_text,
-                      path_problem)
+from autograder.errors import CanvasError
+from autograder.intake import uploads
+from autograder.intake.uploads import Entry
 
 MAX_TOTAL_BYTES = uploads.MAX_TOTAL_BYTES
 
@@ -31,5 +30,4 @@ def entries(source: Path, stack: ExitStack) -> Iterator[Entry]:
                           "another tool and give the folder it unzips to.") from None
 
 
-__all__ = ["MAX_RATIO", "MAX_TOTAL_BYTES", "Budget", "Entry", "NotOneNotebook", "Unusable", "entries", "inflate",
-           "name_problem", "notebook_text", "path_problem"]
+__all__ = ["MAX_TOTAL_BYTES", "Budget", "entries"]

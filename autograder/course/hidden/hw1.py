@@ -10,10 +10,10 @@ from numpy.lib.stride_tricks import sliding_window_view
 from solutions import hw1 as ref
 from solutions import lecture
 
-from ..checks.compare import check_array
-from ..checks.core import Answers, Case, Probe
-from ..checks.public import why_size
-from .common import (EIGHTHS, FLOAT, Grid, Signature, array_probe_check, asymmetric, cached_probes, distinguishes, eighths,
+from autograder.checks.compare import check_array
+from autograder.checks.core import Answers, Case, Probe
+from autograder.checks.public import why_size
+from autograder.course.hidden.common import (EIGHTHS, FLOAT, Grid, Signature, array_probe_check, asymmetric, cached_probes, distinguishes, eighths,
                      grid_of, has_fraction, probe_cases, redraw, rng_for, shape_mistakes, short_loop_mistakes, signature,
                      value_case, value_mistakes, whole_numbers, with_article)
 

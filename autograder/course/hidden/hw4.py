@@ -5,11 +5,11 @@ from typing import Any
 
 from solutions import hw3, hw4 as ref
 
-from ..checks.coerce import as_int, as_shape, same_vector_shape
-from ..checks.compare import check_count
-from ..checks.core import Answers, Case, CheckFailed, Probe
-from ..checks.public import VGG16_ROW_COUNT
-from .common import value_case
+from autograder.checks.coerce import as_int, as_shape, same_vector_shape
+from autograder.checks.compare import check_count
+from autograder.checks.core import Answers, Case, CheckFailed, Probe
+from autograder.checks.public import VGG16_ROW_COUNT
+from autograder.course.hidden.common import value_case
 
 VALUES = ("params_10_filters_3x3x3", "fc_weights_hr", "fc_weights_lenet_conv1", "conv_params_lenet_conv1",
           "pool_params", "vgg16_shapes")

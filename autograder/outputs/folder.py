@@ -5,15 +5,15 @@ import csv
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
-from .errors import OutFolderError
-from .grade import RUN_FILE
-from .outputs.inert import printable, read_inert_csv
-from .records import RECORDS, result_from_dict
-from .results import SubmissionResult
+from autograder.errors import OutFolderError
+from autograder.outputs.gradebook import GRADEBOOK, gradebook_rows
+from autograder.outputs.inert import printable
+from autograder.outputs.records import RECORDS, result_from_dict
+from autograder.model import SubmissionResult
 
-GRADEBOOK = "gradebook.csv"
+# The settings of the run that wrote the folder; `grade` writes it first, so resuming can refuse a mismatch.
+RUN_FILE = "run.json"
 
 
 @dataclass(frozen=True)
@@ -26,12 +26,6 @@ class GradedOut:
     grader_version: str
     sandboxed: bool
     results: dict[str, SubmissionResult]
-
-
-def gradebook_rows(lines: Iterable[str]) -> list[dict[str, str]]:
-    """The rows of a gradebook.csv, each text cell as it was before `exports.gradebook_csv` made it inert."""
-    header, *rows = read_inert_csv(lines) or [[]]
-    return [dict(zip(header, row)) for row in rows]
 
 
 def read_out(out: Path) -> GradedOut:

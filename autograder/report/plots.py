@@ -1,17 +1,17 @@
-"""Score distribution plots for the class report: PNG bytes from matplotlib's Agg canvas."""
+"""Score distribution plots for the class report: PNG bytes from matplotlib's Agg canvas.
+
+matplotlib is the `plots` extra: without it the report is written without plots and says how to get them."""
 from __future__ import annotations
 
 import io
 import math
-import os
-import tempfile
-from pathlib import Path
+from importlib.util import find_spec
 from typing import Sequence
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+
+PLOTS_MISSING = "" if find_spec("matplotlib") else ("Plots need matplotlib, which is not installed: "
+                                                     "pip install 'cnngrade[plots]' and run `cnngrade report` again.")
 
 BAR = "#4C72B0"
 MEAN = "#C44E52"
@@ -28,6 +28,10 @@ def bin_width(max_score: float) -> float:
 
 def score_histogram(scores: Sequence[float], max_score: float, title: str) -> bytes:
     """A bar per score bin from 0 to max_score (full marks in a bin of its own), with the mean marked."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     width = bin_width(max_score)
     # One edge past max_score, so full marks never share a bin with the score just below.
     edges = np.arange(0.0, max_score + 2 * width, width)
@@ -58,17 +62,4 @@ def score_histogram(scores: Sequence[float], max_score: float, title: str) -> by
     return buffer.getvalue()
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """files.write_atomic for bytes: a browser open on the report never sees half a PNG."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
-
-
-__all__ = ["score_histogram", "write_bytes_atomic"]
+__all__ = ["PLOTS_MISSING", "bin_width", "score_histogram"]

@@ -6,12 +6,9 @@ from typing import Any
 
 from tqdm import tqdm
 
-from .grade import GradeRun
-from .outputs.inert import screen
-from .results import SubmissionResult
-
-SLOWEST_SHOWN = 3
-
+from autograder.grading.run import GradeRun
+from autograder.outputs.inert import screen
+from autograder.model import SubmissionResult, slowest
 
 class Progress:
     """A bar with count, rate and ETA on a terminal; nothing at all otherwise."""
@@ -41,12 +38,11 @@ def summary(run: GradeRun) -> str:
     results = run.results
     counts = Counter(result.status for result in results)
     mean = sum(r.score for r in results) / len(results)
-    slowest = sorted(results, key=lambda r: r.seconds, reverse=True)[:SLOWEST_SHOWN]
     lines = [
         f"{len(results)} submissions ({', '.join(f'{n} {s}' for s, n in sorted(counts.items()))}); "
         f"{len(results) - run.reused} graded now, {run.reused} unchanged since the last run",
         f"mean score {mean:.2f} / {results[0].max_score:g}",
-        "slowest: " + ", ".join(f"{r.submission} ({r.seconds:.1f} s)" for r in slowest),
+        "slowest: " + ", ".join(f"{r.submission} ({r.seconds:.1f} s)" for r in slowest(results)),
         f"seed {run.seed}; gradebook {run.gradebook}",
     ]
     if run.sandbox_warning:

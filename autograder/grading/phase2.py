@@ -1,0 +1,125 @@
+"""Phase 2, in the trusted process: what phase 1 recorded, checked case by case into one gradebook row."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from autograder.checks import codec
+from autograder.checks.answers import RecordedAnswers
+from autograder.checks.core import Case, CheckFailed
+from autograder.course import Assignment
+from autograder.grading.executor import Phase1Outcome
+from autograder.grading.version import grader_version
+from autograder.model import NOT_GRADED, CaseResult, Status, SubmissionResult
+from autograder.outputs.inert import printable, readable
+
+# A message the student reads for one case: enough for any real feedback, small whatever the answer.
+MESSAGE_CAP = 2000
+UNCHECKABLE = "This answer could not be checked (the check met "
+
+
+def shorten_message(text: str, limit: int = MESSAGE_CAP) -> str:
+    """At most `limit` characters: the head and the tail, and how much was cut between them."""
+    if len(text) <= limit:
+        return text
+    keep = (limit - 40) // 2
+    return f"{text[:keep]} [... {len(text) - 2 * keep} characters cut ...] {text[-keep:]}"
+
+
+def score_cases(cases: Sequence[Case], answers: Any, unavailable: str = "") -> tuple[CaseResult, ...]:
+    """Phase 2: run each case on recorded answers; a case that fails scores 0 with its message.
+
+    A check that raises anything but CheckFailed met data it was not written for: that case
+    scores 0 and says so, and the other cases still run."""
+    results = []
+    for case in cases:
+        mistake = ""
+        if unavailable:
+            score, message = 0.0, unavailable
+        else:
+            try:
+                case.check(answers)
+                score, message = case.points, case.success or "Passed."
+            except CheckFailed as failure:
+                score, message, mistake = 0.0, str(failure), failure.mistake
+            except Exception as error:  # noqa: BLE001 - any answer, however odd, gets a row, never a crash
+                score, message = 0.0, (f"{UNCHECKABLE}{type(error).__name__}). Check that the answer is a "
+                                       "number, or numbers of the kind the question asks for, of a sensible size.")
+        # A message may quote the student's own text (an exception's): no control or bidi character
+        # of it reaches results.json (it must stay encodable) or whoever prints it.
+        results.append(CaseResult(case.id, case.title, case.question, score, case.points, case.hidden,
+                                  shorten_message(readable(message)), shorten_message(readable(mistake), 200)))
+    return tuple(results)
+
+
+def _cell_note(error: dict[str, Any]) -> str:
+    message = str(error.get("message"))[:200]
+    if error.get("refused") is True:  # a line grading does not run (a shell command, %pip, ...)
+        return f"cell {error.get('cell')}: {message}"
+    return f"cell {error.get('cell')} raised {error.get('error')}: {message}"
+
+
+def _cell_error_notes(data: dict[str, Any]) -> tuple[list[str], bool, bool]:
+    """The notes on the first cells that failed; whether one ran out of memory; whether all were refusals."""
+    errors = data.get("cell_errors")
+    errors = [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
+    notes = [_cell_note(e) for e in errors[:3]]
+    if len(errors) > 3:
+        notes.append(f"and {len(errors) - 3} more cells raised errors")
+    only_refusals = all(e.get("refused") is True for e in errors)
+    return notes, any(e.get("error") == "MemoryError" for e in errors), only_refusals
+
+
+def _row_status(outcome: Phase1Outcome) -> tuple[str, str]:
+    if outcome.status != Status.OK or outcome.data is None:
+        return outcome.status, outcome.message
+    notes, out_of_memory, only_refusals = _cell_error_notes(outcome.data)
+    if out_of_memory:
+        return Status.MEMORY, "A cell ran out of memory (" + "; ".join(notes) + "). The other answers were still graded."
+    if notes and only_refusals:
+        return Status.OK, "Some lines were not run when graded (" + "; ".join(notes) + ")."
+    if notes:
+        return Status.OK, "Some cells raised errors (" + "; ".join(notes) + "); the other cells still ran."
+    return Status.OK, ""
+
+
+def grade_outcome(submission: str, homework: Assignment, seed: int, cases: Sequence[Case],
+                  outcome: Phase1Outcome) -> SubmissionResult:
+    """Phase 2 for one submission: validate what phase 1 recorded, then score every case."""
+    try:
+        return _grade_outcome(submission, homework, seed, cases, outcome)
+    except Exception as error:  # noqa: BLE001 - whatever a child recorded, this submission alone pays for it
+        message = f"Your notebook's answers could not be graded ({type(error).__name__})."
+        return SubmissionResult(submission, homework.name, Status.CRASH, message,
+                                score_cases(cases, None, NOT_GRADED + message), seed, grader_version(), "",
+                                round(outcome.seconds, 3))
+
+
+def _grade_outcome(submission: str, homework: Assignment, seed: int, cases: Sequence[Case],
+                   outcome: Phase1Outcome) -> SubmissionResult:
+    status, message = _row_status(outcome)
+    answers, unavailable = None, ""
+    if outcome.data is None:
+        unavailable = NOT_GRADED + outcome.message
+    else:
+        try:
+            answers = RecordedAnswers(outcome.data.get("values"), outcome.data.get("calls"))  # type: ignore[arg-type]
+        except (codec.MalformedData, RecursionError):
+            status, message = Status.CRASH, "Your notebook's answers could not be read (malformed result)."
+            unavailable = NOT_GRADED + message
+    output = outcome.data.get("output") if outcome.data else ""
+    scored = score_cases(cases, answers, unavailable)
+    if status == Status.OK and any(case.message.startswith(UNCHECKABLE) for case in scored):
+        status, message = Status.INVALID, "Some answers could not be checked: see the cases that say so."
+    return SubmissionResult(submission, homework.name, status, shorten_message(printable(message)), scored,
+                            seed, grader_version(), output[:4000] if isinstance(output, str) else "",
+                            round(outcome.seconds, 3))
+
+
+def invalid_result(submission: str, homework: Assignment, seed: int, cases: Sequence[Case],
+                   problem: str) -> SubmissionResult:
+    message = printable(f"Your notebook could not be read: {problem}")
+    return SubmissionResult(submission, homework.name, Status.INVALID, message,
+                            score_cases(cases, None, NOT_GRADED + message), seed, grader_version())
+
+
+__all__ = ["MESSAGE_CAP", "UNCHECKABLE", "grade_outcome", "invalid_result", "score_cases", "shorten_message"]

@@ -1,0 +1,1 @@
+"""What arrives to be graded, read without running anything: notebooks, the export cell's zips, size and zip limits."""

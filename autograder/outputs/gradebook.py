@@ -1,0 +1,38 @@
+"""gradebook.csv: one row per submission, text made inert for the spreadsheet it is opened in, and read back."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from autograder.outputs.files import write_atomic
+from autograder.outputs.inert import inert_csv, read_inert_csv
+from autograder.model import Status, SubmissionResult
+
+GRADEBOOK = "gradebook.csv"
+GRADEBOOK_FIXED = ("submission", "score", "max_score", "status", "message")
+
+
+def gradebook_csv(results: Iterable[SubmissionResult], questions: Sequence[str]) -> str:
+    """submission, score, max_score, status, message, then one column per question; sorted by name.
+
+    Text is made inert for the spreadsheet a TA opens it in (`gradebook_rows` undoes that); numbers stay plain."""
+    rows: list[list[str | float]] = [[*GRADEBOOK_FIXED, *questions]]
+    for result in sorted(results, key=lambda r: r.submission):
+        per_question = result.question_scores()
+        rows.append([result.submission, result.score, result.max_score, result.status, result.message,
+                     *(per_question.get(q, 0.0) for q in questions)])
+    return inert_csv(rows)
+
+
+def write_gradebook(path: Path, results: Iterable[SubmissionResult], questions: Sequence[str]) -> Path:
+    write_atomic(path, gradebook_csv(results, questions))
+    return path
+
+
+def gradebook_rows(lines: Iterable[str]) -> list[dict[str, str]]:
+    """The rows of a gradebook.csv, each text cell as it was before `gradebook_csv` made it inert."""
+    header, *rows = read_inert_csv(lines) or [[]]
+    return [dict(zip(header, row)) for row in rows]
+
+
+__all__ = ["GRADEBOOK", "GRADEBOOK_FIXED", "gradebook_csv", "gradebook_rows", "write_gradebook"]

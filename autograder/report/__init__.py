@@ -1,0 +1,1 @@
+"""The class report a TA reads: `cnngrade report` from a finished output folder (HTML pages, plots)."""
