@@ -3,6 +3,7 @@
 Names are imported on first use, so `import autograder` (or reading a finished folder with
 `read_out`) never loads the grader, the sandbox or the reference solutions.
 """
+
 from __future__ import annotations
 
 from importlib import import_module
@@ -23,19 +24,46 @@ if TYPE_CHECKING:
 
 _HOME: dict[str, str | tuple[str, str]] = {
     # Not `build`: importing the subpackage autograder.build would replace it with the module.
-    "build_course": ("autograder.build", "build"), "Built": "autograder.build",
-    "try_zip": "autograder.build.try_zip", "TryRun": "autograder.build.try_zip",
-    "grade": "autograder.grading.run", "GradeRun": "autograder.grading.run",
+    "build_course": ("autograder.build", "build"),
+    "Built": "autograder.build",
+    "try_zip": "autograder.build.try_zip",
+    "TryRun": "autograder.build.try_zip",
+    "grade": "autograder.grading.run",
+    "GradeRun": "autograder.grading.run",
     "write_report": "autograder.report.html",
-    "collect_canvas_submissions": "autograder.lms.canvas", "export_canvas": "autograder.lms.canvas",
+    "collect_canvas_submissions": "autograder.lms.canvas",
+    "export_canvas": "autograder.lms.canvas",
     "collect_gradescope_submissions": "autograder.lms.gradescope",
-    "diff_runs": "autograder.diff", "RunDiff": "autograder.diff",
-    "read_out": "autograder.outputs.folder", "GradedOut": "autograder.outputs.folder",
-    "CaseResult": "autograder.model", "Status": "autograder.model", "SubmissionResult": "autograder.model",
+    "diff_runs": "autograder.diff",
+    "RunDiff": "autograder.diff",
+    "read_out": "autograder.outputs.folder",
+    "GradedOut": "autograder.outputs.folder",
+    "CaseResult": "autograder.model",
+    "Status": "autograder.model",
+    "SubmissionResult": "autograder.model",
     "CnnGradeError": "autograder.errors",
 }
 
-__all__ = sorted(_HOME)
+__all__ = [
+    "Built",
+    "CaseResult",
+    "CnnGradeError",
+    "GradeRun",
+    "GradedOut",
+    "RunDiff",
+    "Status",
+    "SubmissionResult",
+    "TryRun",
+    "build_course",
+    "collect_canvas_submissions",
+    "collect_gradescope_submissions",
+    "diff_runs",
+    "export_canvas",
+    "grade",
+    "read_out",
+    "try_zip",
+    "write_report",
+]
 
 
 def __getattr__(name: str) -> Any:

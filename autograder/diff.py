@@ -1,4 +1,5 @@
 """`cnngrade diff`: compare two graded OUT folders per student, and say which case or status made each change."""
+
 from __future__ import annotations
 
 import re
@@ -6,10 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.errors import OutFolderError
-from autograder.outputs.folder import GradedOut, read_out
+from autograder.model import SubmissionResult
+from autograder.outputs.folder import read_out
 from autograder.outputs.inert import printable, screen
 from autograder.outputs.terminal import one_line
-from autograder.model import SubmissionResult
 
 _SAME = 1e-6  # scores are stored rounded to 6 places
 
@@ -86,8 +87,16 @@ def _question_changes(old: SubmissionResult, new: SubmissionResult) -> tuple[Que
             assert case is not None
             if case.question != question or (was and now and abs(was.score - now.score) <= _SAME):
                 continue
-            cases.append(CaseChange(question, case.title, was.score if was else None, now.score if now else None,
-                                    case.max_score, now.mistake if now else ""))
+            cases.append(
+                CaseChange(
+                    question,
+                    case.title,
+                    was.score if was else None,
+                    now.score if now else None,
+                    case.max_score,
+                    now.mistake if now else "",
+                )
+            )
         changes.append(QuestionChange(question, before, after, tuple(cases)))
     return tuple(changes)
 
@@ -96,8 +105,10 @@ def diff_runs(*, old: Path, new: Path) -> RunDiff:
     """Per submission stem: what changed from OLD to NEW, who is only in one of them, how many are the same."""
     before, after = read_out(old), read_out(new)
     if before.assignment != after.assignment:
-        raise OutFolderError(f"{old} graded {before.assignment} and {new} graded {after.assignment}; "
-                             "compare two runs of the same assignment.")
+        raise OutFolderError(
+            f"{old} graded {before.assignment} and {new} graded {after.assignment}; "
+            "compare two runs of the same assignment."
+        )
     changed: list[StudentChange] = []
     unchanged = 0
     for stem in sorted(before.results.keys() & after.results.keys()):
@@ -108,11 +119,17 @@ def diff_runs(*, old: Path, new: Path) -> RunDiff:
         else:
             unchanged += 1
     changed.sort(key=lambda change: (-abs(change.delta), change.submission))
-    return RunDiff(before.assignment, before.seed, after.seed, before.grader_version, after.grader_version,
-                   tuple(changed),
-                   tuple(after.results[s] for s in sorted(after.results.keys() - before.results.keys())),
-                   tuple(before.results[s] for s in sorted(before.results.keys() - after.results.keys())),
-                   unchanged)
+    return RunDiff(
+        before.assignment,
+        before.seed,
+        after.seed,
+        before.grader_version,
+        after.grader_version,
+        tuple(changed),
+        tuple(after.results[s] for s in sorted(after.results.keys() - before.results.keys())),
+        tuple(before.results[s] for s in sorted(before.results.keys() - after.results.keys())),
+        unchanged,
+    )
 
 
 def short_title(title: str) -> str:
@@ -138,14 +155,17 @@ def question_line(change: QuestionChange) -> str:
     for case in change.cases:
         key = (short_title(case.title), case_reason(case))
         groups[key] = groups.get(key, 0) + 1
-    why = "; ".join(f"{title}{f' ×{count}' if count > 1 else ''}: {reason}"
-                    for (title, reason), count in groups.items())
+    why = "; ".join(
+        f"{title}{f' ×{count}' if count > 1 else ''}: {reason}" for (title, reason), count in groups.items()
+    )
     return f"{change.question}: {change.old:g} → {change.new:g}" + (f" ({why})" if why else "")
 
 
 def summary_line(diff: RunDiff) -> str:
-    return (f"{len(diff.changed)} changed ({diff.up} up, {diff.down} down), {diff.unchanged} unchanged, "
-            f"{len(diff.added)} added, {len(diff.removed)} removed")
+    return (
+        f"{len(diff.changed)} changed ({diff.up} up, {diff.down} down), {diff.unchanged} unchanged, "
+        f"{len(diff.added)} added, {len(diff.removed)} removed"
+    )
 
 
 def render_diff(diff: RunDiff) -> str:
@@ -155,16 +175,21 @@ def render_diff(diff: RunDiff) -> str:
     width = max((len(printable(change.submission)) for change in diff.changed), default=0)
     for change in diff.changed:
         was, now = change.old, change.new
-        lines.append(f"{change.delta:+6g}  {printable(change.submission).ljust(width)}  "
-                     f"{was.score:g}/{was.max_score:g} → {now.score:g}/{now.max_score:g}")
+        lines.append(
+            f"{change.delta:+6g}  {printable(change.submission).ljust(width)}  "
+            f"{was.score:g}/{was.max_score:g} → {now.score:g}/{now.max_score:g}"
+        )
         if was.status != now.status:
-            lines.append(f"        status: {was.status} → {now.status}"
-                         + (f" ({one_line(now.message, 90)})" if now.message else ""))
+            lines.append(
+                f"        status: {was.status} → {now.status}"
+                + (f" ({one_line(now.message, 90)})" if now.message else "")
+            )
         lines.extend(f"        {question_line(question)}" for question in change.questions)
     for label, results in (("added", diff.added), ("removed", diff.removed)):
         if results:
-            lines.append(f"{label}: " + ", ".join(f"{r.submission} ({r.score:g}/{r.max_score:g}, {r.status})"
-                                                   for r in results))
+            lines.append(
+                f"{label}: " + ", ".join(f"{r.submission} ({r.score:g}/{r.max_score:g}, {r.status})" for r in results)
+            )
     if diff.old_seed != diff.new_seed:
         lines.append(f"note: seed {diff.old_seed} → {diff.new_seed}: the hidden inputs differ between the runs")
     if diff.old_version != diff.new_version:
@@ -173,5 +198,15 @@ def render_diff(diff: RunDiff) -> str:
     return screen(lines)
 
 
-__all__ = ["CaseChange", "QuestionChange", "RunDiff", "StudentChange", "case_reason", "diff_runs", "question_line",
-           "render_diff", "short_title", "summary_line"]
+__all__ = [
+    "CaseChange",
+    "QuestionChange",
+    "RunDiff",
+    "StudentChange",
+    "case_reason",
+    "diff_runs",
+    "question_line",
+    "render_diff",
+    "short_title",
+    "summary_line",
+]

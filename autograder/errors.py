@@ -1,4 +1,5 @@
 """The one exception hierarchy of cnngrade; only the CLI turns these into messages and exit codes."""
+
 from __future__ import annotations
 
 import difflib
@@ -38,7 +39,8 @@ class SandboxRequired(CnnGradeError):
             "Python environment the grader itself runs from, and leave processes running after the run.\n"
             "Get the sandbox: apt-get install bubblewrap (Debian/Ubuntu; dnf install bubblewrap on Fedora), on "
             "a kernel that allows unprivileged user namespaces. Or, for notebooks you trust (your own sample "
-            "class), pass --unsandboxed.")
+            "class), pass --unsandboxed."
+        )
 
 
 class DaskUnavailable(CnnGradeError):

@@ -1,11 +1,12 @@
 """What grading produces and everyone else reads: small frozen records and the statuses of a row.
 
 Imports nothing of the project, so reading a finished folder never loads the grader."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Iterable
 
 # How many of the slowest submissions a summary names (the terminal's and the report's).
 SLOWEST_SHOWN = 5

@@ -20,6 +20,7 @@ the scores each gave the notebook (printed, never failed on), and for cnngrade t
 results.json's execution_time (main() alone: run_autograder less Python's start and the imports).
 Must run as root (try-zip's container). Takes about a minute with --repeat 5.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -68,8 +69,14 @@ def run_otter(zip_path: Path, notebook: Path, out: Path, seed: int) -> tuple[flo
     out.mkdir(parents=True)
     environment = {**os.environ, SEED_VARIABLE: str(seed)}
     started = time.perf_counter()
-    done = subprocess.run([str(OTTER), "run", "-a", str(zip_path), "-o", str(out), str(notebook)],
-                          check=False, capture_output=True, text=True, env=environment, cwd=out)
+    done = subprocess.run(
+        [str(OTTER), "run", "-a", str(zip_path), "-o", str(out), str(notebook)],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=out,
+    )
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"otter run failed (exit {done.returncode}):\n{done.stdout[-1500:]}{done.stderr[-1500:]}")
@@ -88,8 +95,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1, help=f"{SEED_VARIABLE} for every run (default 1)")
     args = parser.parse_args(argv)
     if os.geteuid() != 0:
-        raise SystemExit("gradescope_one.py runs the zip as Gradescope does, as root (try-zip's container): "
-                         "run it with sudo .venv/bin/python, or as root")
+        raise SystemExit(
+            "gradescope_one.py runs the zip as Gradescope does, as root (try-zip's container): "
+            "run it with sudo .venv/bin/python, or as root"
+        )
     notebook = args.notebook.resolve()
     times: dict[str, list[float]] = {side: [] for side in SIDES}
     scores: dict[str, set[float]] = {side: set() for side in SIDES}
@@ -101,8 +110,9 @@ def main(argv: list[str] | None = None) -> None:
         ours_zip, otter_zip = build_zips(args.assignment, work)
         for index in range(args.repeat):
             for side, kind in zip(SIDES[:2], ("docker", "permissive")):
-                seconds, within, score, sandbox = run_ours(ours_zip, notebook, work / f"{kind}-{index}", kind,
-                                                           args.seed)
+                seconds, within, score, sandbox = run_ours(
+                    ours_zip, notebook, work / f"{kind}-{index}", kind, args.seed
+                )
                 times[side].append(seconds)
                 inner[side].append(within)
                 scores[side].add(score)
@@ -112,19 +122,29 @@ def main(argv: list[str] | None = None) -> None:
             scores["otter run"].add(score)
             print(f"run {index + 1}/{args.repeat}: " + ", ".join(f"{side} {times[side][-1]:.2f} s" for side in SIDES))
     medians = {side: statistics.median(values) for side, values in times.items()}
-    print(f"\n{notebook.relative_to(ROOT) if notebook.is_relative_to(ROOT) else notebook}, {args.assignment}, "
-          f"{args.repeat} runs each, seed {args.seed}")
+    print(
+        f"\n{notebook.relative_to(ROOT) if notebook.is_relative_to(ROOT) else notebook}, {args.assignment}, "
+        f"{args.repeat} runs each, seed {args.seed}"
+    )
     for side in SIDES:
         values = times[side]
-        inside = (f", sandbox {'/'.join(sorted(sandboxes[side]))}, main() itself {statistics.median(inner[side]):.2f} s"
-                  if side in sandboxes else "")
-        print(f"{side:<22}: median {medians[side]:.2f} s (min {min(values):.2f}, max {max(values):.2f})"
-              f", score {'/'.join(f'{s:g}' for s in sorted(scores[side]))}{inside}")
+        inside = (
+            f", sandbox {'/'.join(sorted(sandboxes[side]))}, main() itself {statistics.median(inner[side]):.2f} s"
+            if side in sandboxes
+            else ""
+        )
+        print(
+            f"{side:<22}: median {medians[side]:.2f} s (min {min(values):.2f}, max {max(values):.2f})"
+            f", score {'/'.join(f'{s:g}' for s in sorted(scores[side]))}{inside}"
+        )
     for side in SIDES[:2]:
         print(f"otter run / {side:<22}: {medians['otter run'] / medians[side]:.1f}x")
     agreed = len(set().union(*scores.values())) == 1
-    print("scores agree" if agreed else "scores DISAGREE: " + ", ".join(
-        f"{side} {sorted(scores[side])}" for side in SIDES))
+    print(
+        "scores agree"
+        if agreed
+        else "scores DISAGREE: " + ", ".join(f"{side} {sorted(scores[side])}" for side in SIDES)
+    )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ the other, as Otter would without Docker. Prints submissions per second for each
 the peak memory (RSS) of any one grading child and of the fork server, sampled every 20 ms.
 One submission on Gradescope, the zip against `otter run`: benchmarks/gradescope_one.py.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,8 +38,16 @@ def make_class(folder: Path, n: int) -> list[Path]:
         text = source.read_text()
         if source.stem != "broken_json":
             notebook = json.loads(text)
-            notebook["cells"].append({"cell_type": "code", "id": f"student-{index}", "metadata": {},
-                                      "outputs": [], "execution_count": None, "source": f"# student {index}"})
+            notebook["cells"].append(
+                {
+                    "cell_type": "code",
+                    "id": f"student-{index}",
+                    "metadata": {},
+                    "outputs": [],
+                    "execution_count": None,
+                    "source": f"# student {index}",
+                }
+            )
             text = json.dumps(notebook)
         path = folder / f"{index:05d}_{source.stem}.ipynb"
         path.write_text(text)
@@ -54,7 +63,7 @@ class PeakMemory:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
-    def __enter__(self) -> "PeakMemory":
+    def __enter__(self) -> PeakMemory:
         self._thread.start()
         return self
 
@@ -66,12 +75,17 @@ class PeakMemory:
         while not self._stop.wait(0.02):
             try:
                 for process in self.root.children(recursive=True):
-                    if process.name() == "bwrap" or "autograder.sandboxed.forkserver" not in " ".join(process.cmdline()):
+                    if process.name() == "bwrap" or "autograder.sandboxed.forkserver" not in " ".join(
+                        process.cmdline()
+                    ):
                         continue
                     parent = process.parent()
                     # Grading children are forks of the server, so they share its command line.
-                    forked = parent is not None and parent.name() != "bwrap" and \
-                        "autograder.sandboxed.forkserver" in " ".join(parent.cmdline())
+                    forked = (
+                        parent is not None
+                        and parent.name() != "bwrap"
+                        and "autograder.sandboxed.forkserver" in " ".join(parent.cmdline())
+                    )
                     rss = process.memory_info().rss
                     if forked:
                         self.child_peak = max(self.child_peak, rss)
@@ -81,11 +95,24 @@ class PeakMemory:
                 continue
 
 
-def time_cnngrade(folder: Path, out: Path, workers: int | None, sandboxed: bool,
-                  python: Path = ROOT / ".venv" / "bin" / "python") -> tuple[float, PeakMemory]:
+def time_cnngrade(
+    folder: Path, out: Path, workers: int | None, sandboxed: bool, python: Path = ROOT / ".venv" / "bin" / "python"
+) -> tuple[float, PeakMemory]:
     """One `cnngrade grade` of the folder, by the cnngrade installed for `python`."""
-    command = [str(python), "-m", "autograder.cli", "grade", "hw1", str(folder),
-               "--out", str(out), "--force", "--quiet", "--seed", "1"] + (["--workers", str(workers)] if workers else [])
+    command = [
+        str(python),
+        "-m",
+        "autograder.cli",
+        "grade",
+        "hw1",
+        str(folder),
+        "--out",
+        str(out),
+        "--force",
+        "--quiet",
+        "--seed",
+        "1",
+    ] + (["--workers", str(workers)] if workers else [])
     # --require-sandbox: refused unless sandboxed, in every version; --unsandboxed: allowed to run without.
     command += ["--require-sandbox"] if sandboxed else ["--unsandboxed"]
     environment = dict(os.environ)
@@ -118,8 +145,11 @@ def time_otter(notebooks: list[Path], out: Path) -> float:
     for index, notebook in enumerate(notebooks):
         target = out / str(index)
         target.mkdir(parents=True)
-        subprocess.run([str(ROOT / ".venv" / "bin" / "otter"), "run", "-a", str(zip_path), "-o", str(target),
-                        str(notebook)], check=True, capture_output=True)
+        subprocess.run(
+            [str(ROOT / ".venv" / "bin" / "otter"), "run", "-a", str(zip_path), "-o", str(target), str(notebook)],
+            check=True,
+            capture_output=True,
+        )
     return time.perf_counter() - started
 
 
@@ -132,8 +162,10 @@ def compare_with_baseline(work: Path, baseline: Path, n: int, workers: int | Non
             times[side].append(elapsed)
     medians = {side: sorted(values)[len(values) // 2] for side, values in times.items()}
     for side, values in times.items():
-        print(f"{side:>8} ({'baseline, ' + str(baseline) if side == 'baseline' else 'this checkout'}): "
-              f"{n / medians[side]:.1f} per second (median of {', '.join(f'{v:.2f}' for v in values)} s)")
+        print(
+            f"{side:>8} ({'baseline, ' + str(baseline) if side == 'baseline' else 'this checkout'}): "
+            f"{n / medians[side]:.1f} per second (median of {', '.join(f'{v:.2f}' for v in values)} s)"
+        )
     print(f"this / baseline throughput: {medians['baseline'] / medians['this']:.2f}\n")
 
 
@@ -142,9 +174,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n", type=int, default=1000, help="submissions for cnngrade (default 1000)")
     parser.add_argument("--otter", type=int, default=5, help="submissions for sequential otter run (default 5)")
     parser.add_argument("--workers", type=int, default=None)
-    parser.add_argument("--baseline", type=Path, default=None, metavar="PYTHON",
-                        help="also time the sandboxed run of the cnngrade installed for this Python (a venv with "
-                             "`pip install` of an earlier commit), alternating with this one, --repeat times each")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        metavar="PYTHON",
+        help="also time the sandboxed run of the cnngrade installed for this Python (a venv with "
+        "`pip install` of an earlier commit), alternating with this one, --repeat times each",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs of each side with --baseline (default 3)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="cnngrade-bench-") as temporary:
@@ -160,10 +197,14 @@ def main(argv: list[str] | None = None) -> None:
     ours_rate, bare_rate, theirs_rate = args.n / ours, args.n / bare, len(gradable) / theirs
     print(f"\ncnngrade grade (sandboxed)   : {args.n} submissions in {ours:.1f} s = {ours_rate:.1f} per second")
     print(f"cnngrade grade (no sandbox)  : {args.n} submissions in {bare:.1f} s = {bare_rate:.1f} per second")
-    print(f"otter run (sequential)       : {len(gradable)} submissions in {theirs:.1f} s = {theirs_rate:.2f} per second")
+    print(
+        f"otter run (sequential)       : {len(gradable)} submissions in {theirs:.1f} s = {theirs_rate:.2f} per second"
+    )
     print(f"ratio, sandboxed / otter run : {ours_rate / theirs_rate:.0f}x")
-    print(f"peak RSS (sandboxed run)     : {memory.child_peak / 2**20:.0f} MiB per grading child, "
-          f"{memory.server_peak / 2**20:.0f} MiB fork server")
+    print(
+        f"peak RSS (sandboxed run)     : {memory.child_peak / 2**20:.0f} MiB per grading child, "
+        f"{memory.server_peak / 2**20:.0f} MiB fork server"
+    )
 
 
 if __name__ == "__main__":

@@ -20,9 +20,7 @@ def same_padding(n: int, f: int, s: int = 1) -> int:
     lower = n * s - n + f - s
     p = max(0, -(-lower // 2))
     if output_size(n, f, p, s) != n:
-        raise ValueError(
-            f"no padding keeps n={n} with f={f}, s={s}: with stride 1 the filter size must be odd"
-        )
+        raise ValueError(f"no padding keeps n={n} with f={f}, s={s}: with stride 1 the filter size must be odd")
     return p
 
 
@@ -33,8 +31,6 @@ _RAW_PADDING = (_N * _S - _N + _F - _S) / 2
 _ROUNDINGS = {"floor": math.floor, "ceil": math.ceil}
 
 # The rounding whose padding keeps the input size; the other one shrinks the output.
-hw2_rounding = next(
-    name for name, rnd in _ROUNDINGS.items() if output_size(_N, _F, rnd(_RAW_PADDING), _S) == _N
-)
+hw2_rounding = next(name for name, rnd in _ROUNDINGS.items() if output_size(_N, _F, rnd(_RAW_PADDING), _S) == _N)
 hw2_padding = _ROUNDINGS[hw2_rounding](_RAW_PADDING)
 hw2_output_other_rounding = output_size(_N, _F, math.floor(_RAW_PADDING), _S)

@@ -103,9 +103,7 @@ def walk(architecture: Architecture) -> list[tuple[tuple[int, ...], int]]:
                 params = fc_params(math.prod(shape), units)
                 shape = (units,)
             case _:
-                raise ValueError(
-                    f"row {name!r}: {layer} cannot follow an output of shape {shape or 'nothing'}"
-                )
+                raise ValueError(f"row {name!r}: {layer} cannot follow an output of shape {shape or 'nothing'}")
         rows.append((shape, params))
     return rows
 

@@ -20,17 +20,13 @@ def conv_volume(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.einsum("ijcab,abc->ij", windows, w)
 
 
-def conv_layer_forward(
-    x: np.ndarray, W: np.ndarray, b: np.ndarray, stride: int = 1, padding: int = 0
-) -> np.ndarray:
+def conv_layer_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray, stride: int = 1, padding: int = 0) -> np.ndarray:
     """One conv layer: ReLU(W * x + b), x (n_H, n_W, n_C_prev), W (f, f, n_C_prev, n_C), b (n_C,)."""
     x = np.asarray(x, dtype=np.float64)
     W = np.asarray(W, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64).reshape(-1)
     if x.ndim != 3 or W.ndim != 4 or W.shape[0] != W.shape[1] or W.shape[2] != x.shape[2]:
-        raise ValueError(
-            f"expected x (n_H, n_W, n_C_prev) and W (f, f, n_C_prev, n_C), got {x.shape} and {W.shape}"
-        )
+        raise ValueError(f"expected x (n_H, n_W, n_C_prev) and W (f, f, n_C_prev, n_C), got {x.shape} and {W.shape}")
     if b.shape != (W.shape[3],):
         raise ValueError(f"expected one bias per filter, {W.shape[3]}, got shape {b.shape}")
     if stride < 1 or padding < 0:

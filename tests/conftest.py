@@ -1,4 +1,5 @@
 """Shared fixtures: one fresh build of every assignment per test session, into a temporary folder."""
+
 from __future__ import annotations
 
 from pathlib import Path

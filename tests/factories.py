@@ -1,9 +1,11 @@
 """Small factories for fixture notebooks and reference namespaces, so tests state what they vary."""
+
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
@@ -15,8 +17,10 @@ def write_notebook(path: Path, cells: Iterable[str], assignment_name: str = "hw1
     notebook = new_notebook(cells=[new_code_cell(source) for source in cells])
     for index, cell in enumerate(notebook.cells):
         cell["id"] = f"cell-{index}"
-    notebook.metadata = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-                         "otter": {"assignment_name": assignment_name}}
+    notebook.metadata = {
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "otter": {"assignment_name": assignment_name},
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, path)
     return path

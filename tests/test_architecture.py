@@ -1,5 +1,6 @@
 """The architecture holds: layers as folders with imports pointing down (import-linter's contracts in
 pyproject.toml), the sandboxed side alone, reading a finished folder without the grader, one public API."""
+
 from __future__ import annotations
 
 import ast
@@ -21,10 +22,19 @@ importlinter_cli = pytest.importorskip("importlinter.cli")
 
 
 def lint_imports(project: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", "import sys; from importlinter.cli import lint_imports; "
-                           "sys.exit(lint_imports(config_filename='pyproject.toml', no_cache=True, no_logo=True))"],
-                          cwd=project, capture_output=True, text=True, timeout=300,
-                          env={"PYTHONPATH": str(project), "PATH": "/usr/bin:/bin"})
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from importlinter.cli import lint_imports; "
+            "sys.exit(lint_imports(config_filename='pyproject.toml', no_cache=True, no_logo=True))",
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PYTHONPATH": str(project), "PATH": "/usr/bin:/bin"},
+    )
 
 
 def test_the_import_contracts_are_kept() -> None:
@@ -33,15 +43,23 @@ def test_the_import_contracts_are_kept() -> None:
     assert "0 broken" in done.stdout
 
 
-@pytest.mark.parametrize(("module", "line"), [
-    pytest.param("autograder/outputs/folder.py", "from autograder.grading import run", id="outputs-imports-grading"),
-    pytest.param("autograder/report/data.py", "import solutions.hw1", id="report-reads-the-reference"),
-    pytest.param("autograder/sandboxed/wire.py", "from autograder import model", id="sandboxed-imports-trusted"),
-    pytest.param("autograder/checks/coerce.py", "import autograder.errors", id="student-checks-import-project"),
-    pytest.param("autograder/grading/executor.py", "import otter", id="grading-needs-otter"),
-    pytest.param("autograder/model.py", "def later():\n    from autograder.outputs import gradebook",
-                 id="model-imports-up-inside-a-function"),
-])
+@pytest.mark.parametrize(
+    ("module", "line"),
+    [
+        pytest.param(
+            "autograder/outputs/folder.py", "from autograder.grading import run", id="outputs-imports-grading"
+        ),
+        pytest.param("autograder/report/data.py", "import solutions.hw1", id="report-reads-the-reference"),
+        pytest.param("autograder/sandboxed/wire.py", "from autograder import model", id="sandboxed-imports-trusted"),
+        pytest.param("autograder/checks/coerce.py", "import autograder.errors", id="student-checks-import-project"),
+        pytest.param("autograder/grading/executor.py", "import otter", id="grading-needs-otter"),
+        pytest.param(
+            "autograder/model.py",
+            "def later():\n    from autograder.outputs import gradebook",
+            id="model-imports-up-inside-a-function",
+        ),
+    ],
+)
 def test_an_import_against_the_layers_breaks_a_contract(tmp_path: Path, module: str, line: str) -> None:
     project = tmp_path / "project"
     project.mkdir()
@@ -55,10 +73,14 @@ def test_an_import_against_the_layers_breaks_a_contract(tmp_path: Path, module: 
 
 
 def modules_loaded_by(statement: str) -> set[str]:
-    done = subprocess.run([sys.executable, "-I", "-c", f"import json, sys; {statement}; "
-                           "print(json.dumps(sorted(sys.modules)))"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120,
-                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", f"import json, sys; {statement}; print(json.dumps(sorted(sys.modules)))"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stderr
     return set(json.loads(done.stdout.splitlines()[-1]))
 
@@ -70,14 +92,17 @@ def project_modules(loaded: set[str]) -> set[str]:
 THE_GRADER = ("autograder.grading", "autograder.course", "autograder.sandboxed", "autograder.build", "solutions")
 
 
-@pytest.mark.parametrize("statement", [
-    "from autograder.outputs.folder import read_out",
-    "from autograder.diff import diff_runs",
-    "from autograder.report.html import write_report",
-    "from autograder.lms.canvas import export_canvas, collect_canvas_submissions",
-    "from autograder.lms.gradescope import collect_gradescope_submissions",
-    "from autograder import read_out, diff_runs, write_report, export_canvas",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "from autograder.outputs.folder import read_out",
+        "from autograder.diff import diff_runs",
+        "from autograder.report.html import write_report",
+        "from autograder.lms.canvas import export_canvas, collect_canvas_submissions",
+        "from autograder.lms.gradescope import collect_gradescope_submissions",
+        "from autograder import read_out, diff_runs, write_report, export_canvas",
+    ],
+)
 def test_reading_a_finished_folder_loads_neither_the_grader_nor_the_reference(statement: str) -> None:
     loaded = modules_loaded_by(statement)
     assert not {name for name in project_modules(loaded) if name.startswith(THE_GRADER)}
@@ -86,9 +111,12 @@ def test_reading_a_finished_folder_loads_neither_the_grader_nor_the_reference(st
 
 def test_the_sandboxed_side_is_importable_alone_with_the_student_checks() -> None:
     modules = [m.name for m in pkgutil.walk_packages([str(PACKAGE / "sandboxed")], "autograder.sandboxed.")]
-    loaded = modules_loaded_by("import importlib; [importlib.import_module(m) for m in %r]" % modules)
-    outside = {name for name in project_modules(loaded)
-               if not name.startswith(("autograder.sandboxed", "autograder.checks")) and name != "autograder"}
+    loaded = modules_loaded_by(f"import importlib; [importlib.import_module(m) for m in {modules!r}]")
+    outside = {
+        name
+        for name in project_modules(loaded)
+        if not name.startswith(("autograder.sandboxed", "autograder.checks")) and name != "autograder"
+    }
     assert not outside
     assert not {"pandas", "nbformat", "otter", "jinja2", "tqdm", "matplotlib", "yaml"} & loaded
 
@@ -102,11 +130,21 @@ def test_the_public_api_is_every_verb_and_its_records() -> None:
         value = getattr(autograder, name)
         assert value.__module__.startswith("autograder."), name
     assert set(dir(autograder)) >= set(autograder.__all__)
-    verbs = {"build_course", "try_zip", "grade", "write_report", "collect_canvas_submissions",
-             "collect_gradescope_submissions", "export_canvas", "diff_runs", "read_out"}
+    assert sorted(autograder.__all__) == sorted(autograder._HOME)
+    verbs = {
+        "build_course",
+        "try_zip",
+        "grade",
+        "write_report",
+        "collect_canvas_submissions",
+        "collect_gradescope_submissions",
+        "export_canvas",
+        "diff_runs",
+        "read_out",
+    }
     assert verbs <= set(autograder.__all__)
     with pytest.raises(AttributeError):
-        getattr(autograder, "solutions")
+        _ = autograder.solutions
 
 
 def every_module() -> list[str]:

@@ -1,17 +1,17 @@
 """Bad submissions: each is one row with a status and a message, and the rest is still graded."""
+
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import pytest
 
 from autograder.grading.executor import Job, Phase1Outcome
 from autograder.grading.run import GradeRun, grade
 from autograder.model import Status
-
 from solutions import hw1
 
 from .factories import write_notebook
@@ -39,8 +39,10 @@ SUBMISSIONS: dict[str, list[str] | bytes] = {
     "memory_hog": [CORRECT_Q1, "import numpy as np\nhog = np.ones(10**10)"],
     "prints_a_lot": ["chunk = 'x' * 1_000_000\nfor _ in range(300):\n    print(chunk)", CORRECT_Q1],
     "syntax_error": ["def broken(:\n    pass", CORRECT_Q1],
-    "conv2d_raises_on_padding": [CORRECT_Q1, CONV2D + "\n    if padding:\n        raise ValueError('no padding here')"
-                                 + "\n    return out"],
+    "conv2d_raises_on_padding": [
+        CORRECT_Q1,
+        CONV2D + "\n    if padding:\n        raise ValueError('no padding here')" + "\n    return out",
+    ],
     "conv2d_wrong_shape": [CORRECT_Q1, CONV2D + "\n    return out[:-1]"],
     "conv2d_loops_on_padding": [CORRECT_Q1, CONV2D + "\n    while padding:\n        pass\n    return out"],
     "empty_notebook": [],
@@ -60,8 +62,15 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> GradeRun:
             (folder / f"{name}.ipynb").write_bytes(content)
         else:
             write_notebook(folder / f"{name}.ipynb", content)
-    return grade(assignment="hw1", submissions=folder, out=tmp_path_factory.mktemp("out"), seed=1,
-                 timeout=8, memory_bytes=1024**3, probe_seconds=0.5)
+    return grade(
+        assignment="hw1",
+        submissions=folder,
+        out=tmp_path_factory.mktemp("out"),
+        seed=1,
+        timeout=8,
+        memory_bytes=1024**3,
+        probe_seconds=0.5,
+    )
 
 
 def row(run: GradeRun, name: str):
@@ -76,31 +85,45 @@ def test_every_submission_is_one_row(run: GradeRun) -> None:
     assert sorted(r.submission for r in run.results) == sorted(SUBMISSIONS)
 
 
-@pytest.mark.parametrize(("name", "status", "phrase"), [
-    pytest.param("passes_q1", Status.OK, "", id="correct"),
-    pytest.param("ipython_syntax", Status.OK, "", id="magics-and-shell"),
-    pytest.param("raises_then_answers", Status.OK, "ValueError", id="raising-cell"),
-    pytest.param("sys_exit_then_answers", Status.OK, "SystemExit", id="sys-exit"),
-    pytest.param("os_exit", Status.CRASH, "os._exit", id="os-exit"),
-    pytest.param("endless_loop", Status.TIMEOUT, "while True", id="endless-loop"),
-    pytest.param("memory_hog", Status.MEMORY, "memory", id="memory-hog"),
-    pytest.param("prints_a_lot", Status.OK, "", id="huge-output"),
-    pytest.param("syntax_error", Status.OK, "SyntaxError", id="syntax-error"),
-    pytest.param("empty_notebook", Status.OK, "", id="no-cells"),
-    pytest.param("png_renamed", "invalid", "not text", id="png"),
-    pytest.param("truncated_json", "invalid", "truncated", id="truncated"),
-    pytest.param("nbformat_3", "invalid", "nbformat 3", id="nbformat-3"),
-    pytest.param("empty_file", "invalid", "not valid notebook JSON", id="empty-file"),
-])
+@pytest.mark.parametrize(
+    ("name", "status", "phrase"),
+    [
+        pytest.param("passes_q1", Status.OK, "", id="correct"),
+        pytest.param("ipython_syntax", Status.OK, "", id="magics-and-shell"),
+        pytest.param("raises_then_answers", Status.OK, "ValueError", id="raising-cell"),
+        pytest.param("sys_exit_then_answers", Status.OK, "SystemExit", id="sys-exit"),
+        pytest.param("os_exit", Status.CRASH, "os._exit", id="os-exit"),
+        pytest.param("endless_loop", Status.TIMEOUT, "while True", id="endless-loop"),
+        pytest.param("memory_hog", Status.MEMORY, "memory", id="memory-hog"),
+        pytest.param("prints_a_lot", Status.OK, "", id="huge-output"),
+        pytest.param("syntax_error", Status.OK, "SyntaxError", id="syntax-error"),
+        pytest.param("empty_notebook", Status.OK, "", id="no-cells"),
+        pytest.param("png_renamed", "invalid", "not text", id="png"),
+        pytest.param("truncated_json", "invalid", "truncated", id="truncated"),
+        pytest.param("nbformat_3", "invalid", "nbformat 3", id="nbformat-3"),
+        pytest.param("empty_file", "invalid", "not valid notebook JSON", id="empty-file"),
+    ],
+)
 def test_status_and_message(run: GradeRun, name: str, status: str, phrase: str) -> None:
     result = row(run, name)
     assert result.status == status, result.message
     assert phrase in result.message
 
 
-@pytest.mark.parametrize("name", ["passes_q1", "ipython_syntax", "raises_then_answers", "sys_exit_then_answers",
-                                  "os_exit", "endless_loop", "syntax_error",
-                                  "prints_a_lot", "memory_hog"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "passes_q1",
+        "ipython_syntax",
+        "raises_then_answers",
+        "sys_exit_then_answers",
+        "os_exit",
+        "endless_loop",
+        "syntax_error",
+        "prints_a_lot",
+        "memory_hog",
+    ],
+)
 def test_answers_defined_around_a_failure_still_earn_credit(run: GradeRun, name: str) -> None:
     assert q1(run, name) == q1(run, "passes_q1") > 0
 
@@ -130,11 +153,16 @@ class FakeExecutor:
             yield job, self.outcome
 
 
-@pytest.mark.parametrize("data", [
-    pytest.param({"values": "not a dict", "calls": {}}, id="values-not-a-dict"),
-    pytest.param({"values": {"vertical_edges": {"__ndarray__": [1], "dtype": "object", "shape": [1]}}, "calls": {}},
-                 id="object-dtype"),
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param({"values": "not a dict", "calls": {}}, id="values-not-a-dict"),
+        pytest.param(
+            {"values": {"vertical_edges": {"__ndarray__": [1], "dtype": "object", "shape": [1]}}, "calls": {}},
+            id="object-dtype",
+        ),
+    ],
+)
 def test_malformed_phase1_data_is_a_crash_never_an_exception(tmp_path: Path, data: dict) -> None:
     write_notebook(tmp_path / "in" / "one.ipynb", ["x = 1"])
     fake = FakeExecutor(Phase1Outcome(Status.OK, "", data, 0.1))
@@ -142,19 +170,23 @@ def test_malformed_phase1_data_is_a_crash_never_an_exception(tmp_path: Path, dat
     (result,) = run.results
     assert [job.submission for job in fake.jobs] == ["one"]
     assert result.score == 0
-    assert result.status == Status.CRASH or all("could not" in c.message or "malformed" in c.message.lower()
-                                         for c in result.cases if c.question == "q1")
+    assert result.status == Status.CRASH or all(
+        "could not" in c.message or "malformed" in c.message.lower() for c in result.cases if c.question == "q1"
+    )
 
 
 def q3_messages(run: GradeRun, name: str) -> dict[str, str]:
     return {case.id: case.message for case in row(run, name).cases if case.question == "q3"}
 
 
-@pytest.mark.parametrize(("name", "phrase"), [
-    pytest.param("conv2d_raises_on_padding", "raised ValueError: no padding here", id="raises-on-some-probes"),
-    pytest.param("conv2d_wrong_shape", "has shape", id="wrong-shape"),
-    pytest.param("conv2d_loops_on_padding", "did not return within 0.5 s", id="loops-on-some-probes"),
-])
+@pytest.mark.parametrize(
+    ("name", "phrase"),
+    [
+        pytest.param("conv2d_raises_on_padding", "raised ValueError: no padding here", id="raises-on-some-probes"),
+        pytest.param("conv2d_wrong_shape", "has shape", id="wrong-shape"),
+        pytest.param("conv2d_loops_on_padding", "did not return within 0.5 s", id="loops-on-some-probes"),
+    ],
+)
 def test_a_function_failing_on_some_probes_loses_only_those(run: GradeRun, name: str, phrase: str) -> None:
     messages = q3_messages(run, name)
     failed = {case: message for case, message in messages.items() if message != "Passed."}
@@ -175,8 +207,10 @@ def test_every_entry_named_ipynb_gets_a_row_and_no_file_is_read_twice_or_forever
     rows = {result.submission: result for result in run.results}
     assert set(rows) == {"plain", "a folder", "a pipe", "dangling"}
     assert [job.submission for job in fake.jobs] == ["plain"]
-    assert all(rows[name].status == "invalid" and "not a file" in rows[name].message
-               for name in ("a folder", "a pipe", "dangling"))
+    assert all(
+        rows[name].status == "invalid" and "not a file" in rows[name].message
+        for name in ("a folder", "a pipe", "dangling")
+    )
 
 
 def test_names_and_messages_reach_the_gradebook_without_control_characters(tmp_path: Path) -> None:
@@ -199,8 +233,11 @@ def test_a_row_the_grader_failed_is_graded_again_on_the_next_run(tmp_path: Path)
     # A crash of the grader's own making (its fork server gone, say) must not be reused as if it
     # were the notebook's result: the rerun asks the executor again.
     write_notebook(tmp_path / "in" / "one.ipynb", ["x = 1"])
-    failed = FakeExecutor(Phase1Outcome(Status.CRASH, "The grader could not start this notebook's process.", None, 0.1,
-                                        graders_fault=True))
+    failed = FakeExecutor(
+        Phase1Outcome(
+            Status.CRASH, "The grader could not start this notebook's process.", None, 0.1, graders_fault=True
+        )
+    )
     first = grade(assignment="hw1", submissions=tmp_path / "in", out=tmp_path / "out", seed=1, executor=failed)
     assert first.results[0].status == Status.CRASH
     assert not (tmp_path / "out" / "records" / "one.json").exists()

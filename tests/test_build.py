@@ -1,4 +1,5 @@
 """`cnngrade build`: the committed student_template/ is exactly what a build makes (the zips: test_gradescope_zip)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,8 +14,11 @@ pytestmark = pytest.mark.slow
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*"))
-            if path.is_file() and "__pycache__" not in path.parts}
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts
+    }
 
 
 @pytest.mark.parametrize("name", sorted(ASSIGNMENTS))

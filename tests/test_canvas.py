@@ -1,4 +1,5 @@
 """Canvas both ways: a "Download Submissions" zip or folder becomes a gradable folder; scores become an import CSV."""
+
 from __future__ import annotations
 
 import csv
@@ -9,20 +10,28 @@ import shutil
 import struct
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import autograder.lms.canvas as canvas
 import autograder.lms.canvas_zip as canvas_zip
-from autograder.lms.canvas import (INFO_COLUMNS, POINTS_POSSIBLE, CanvasError, CanvasFile, collect_canvas_submissions,
-                               export_canvas, parse_canvas_name, render_collection, render_export)
 from autograder.course import assignment
 from autograder.grading.run import grade
+from autograder.lms.canvas import (
+    INFO_COLUMNS,
+    POINTS_POSSIBLE,
+    CanvasError,
+    CanvasFile,
+    collect_canvas_submissions,
+    export_canvas,
+    parse_canvas_name,
+    render_collection,
+    render_export,
+)
 from autograder.model import Status
 
 from .test_inert_outputs import assert_inert_on_screen
@@ -69,8 +78,9 @@ def make_download(folder: Path, students: tuple[Student, ...] = SUBMITTED, first
         assert student.sample is not None
         name = canvas_name(student.login, student.user_id, number, f"{HOMEWORK}.ipynb", student.late)
         shutil.copy(EXAMPLES / f"{student.sample}.ipynb", folder / name)
-    (folder / canvas_name(students[0].login, students[0].user_id, first_attachment + len(students), "notes.pdf")
-     ).write_bytes(b"%PDF-1.4")
+    (
+        folder / canvas_name(students[0].login, students[0].user_id, first_attachment + len(students), "notes.pdf")
+    ).write_bytes(b"%PDF-1.4")
     (folder / "README.txt").write_text("not from Canvas")
     (folder / "__MACOSX").mkdir()
     (folder / "__MACOSX" / "._README.txt").write_bytes(b"\0")
@@ -86,9 +96,16 @@ def zip_folder(folder: Path, path: Path) -> Path:
     return path
 
 
-def write_roster(path: Path, students: tuple[Student, ...] = CLASS,
-                 columns: tuple[str, ...] = ("hw1 (5554)", HW2_COLUMN), points: str | None = POINTS,
-                 delimiter: str = ",", bom: bool = False, posting_row: bool = False, split_names: bool = False) -> Path:
+def write_roster(
+    path: Path,
+    students: tuple[Student, ...] = CLASS,
+    columns: tuple[str, ...] = ("hw1 (5554)", HW2_COLUMN),
+    points: str | None = POINTS,
+    delimiter: str = ",",
+    bom: bool = False,
+    posting_row: bool = False,
+    split_names: bool = False,
+) -> Path:
     """A Canvas gradebook export: student columns, assignments, read-only totals, optionally Points Possible."""
     names = ["LastName", "FirstName"] if split_names else ["Student"]
     info = [*names, "ID", "SIS User ID", "SIS Login ID", "Section"]
@@ -99,8 +116,11 @@ def write_roster(path: Path, students: tuple[Student, ...] = CLASS,
         rows.append(["    Points Possible"] + [""] * (len(info) - 1) + [points] * len(columns) + ["(read only)"] * 2)
     for student in students:
         name = student.sortable_name.split(", ") if split_names else [student.sortable_name]
-        rows.append([*name, student.user_id, f"sis{student.user_id}", student.login,
-                     student.section] + [""] * len(columns) + ["90", "90"])
+        rows.append(
+            [*name, student.user_id, f"sis{student.user_id}", student.login, student.section]
+            + [""] * len(columns)
+            + ["90", "90"]
+        )
     buffer = io.StringIO()
     csv.writer(buffer, delimiter=delimiter, lineterminator="\n").writerows(rows)
     path.write_text(("\ufeff" if bom else "") + buffer.getvalue(), encoding="utf-8")
@@ -114,33 +134,42 @@ def read_csv(path: Path) -> list[list[str]]:
 
 # --- file names -------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("student", "late", "user_id", "attachment_id", "filename"), [
-    pytest.param("lovelaceada", False, "101", 9001, "hw2.ipynb", id="plain"),
-    pytest.param("hoppergrace", True, "102", 9002, "hw2-1.ipynb", id="late-duplicate"),
-    pytest.param("berg_vanderjan", False, "103", 9003, "hw2.ipynb", id="underscores-in-name"),
-    pytest.param("turingalan", False, "104", 9004, "hw2_final_2_v3.ipynb", id="digits-in-filename"),
-    pytest.param("", False, "105", 9005, "hw2.ipynb", id="empty-name"),
-    pytest.param("müllerjürgen", True, "106", 9006, "my hw2 (copy).ipynb", id="unicode-and-spaces"),
-])
-def test_canvas_names_are_taken_apart(student: str, late: bool, user_id: str, attachment_id: int,
-                                      filename: str) -> None:
+
+@pytest.mark.parametrize(
+    ("student", "late", "user_id", "attachment_id", "filename"),
+    [
+        pytest.param("lovelaceada", False, "101", 9001, "hw2.ipynb", id="plain"),
+        pytest.param("hoppergrace", True, "102", 9002, "hw2-1.ipynb", id="late-duplicate"),
+        pytest.param("berg_vanderjan", False, "103", 9003, "hw2.ipynb", id="underscores-in-name"),
+        pytest.param("turingalan", False, "104", 9004, "hw2_final_2_v3.ipynb", id="digits-in-filename"),
+        pytest.param("", False, "105", 9005, "hw2.ipynb", id="empty-name"),
+        pytest.param("müllerjürgen", True, "106", 9006, "my hw2 (copy).ipynb", id="unicode-and-spaces"),
+    ],
+)
+def test_canvas_names_are_taken_apart(
+    student: str, late: bool, user_id: str, attachment_id: int, filename: str
+) -> None:
     name = canvas_name(student, user_id, attachment_id, filename, late)
     assert parse_canvas_name(name) == CanvasFile(name, student, late, user_id, attachment_id, filename)
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param("hw2.ipynb", id="plain-file"),
-    pytest.param("lovelaceada_hw2.ipynb", id="no-ids"),
-    pytest.param("lovelaceada_101_hw2.ipynb", id="one-id"),
-    pytest.param("love lace_101_9001_hw2.ipynb", id="space-in-name"),
-    pytest.param("anon_12345_9001_hw2.ipynb", id="anonymous-digits"),
-    pytest.param("LATE_anon_x1y2z_9001_hw2.ipynb", id="anonymous-late"),
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param("hw2.ipynb", id="plain-file"),
+        pytest.param("lovelaceada_hw2.ipynb", id="no-ids"),
+        pytest.param("lovelaceada_101_hw2.ipynb", id="one-id"),
+        pytest.param("love lace_101_9001_hw2.ipynb", id="space-in-name"),
+        pytest.param("anon_12345_9001_hw2.ipynb", id="anonymous-digits"),
+        pytest.param("LATE_anon_x1y2z_9001_hw2.ipynb", id="anonymous-late"),
+    ],
+)
 def test_other_names_do_not_parse(name: str) -> None:
     assert parse_canvas_name(name) is None
 
 
 # --- collect ------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("as_zip", [pytest.param(False, id="folder"), pytest.param(True, id="zip")])
 def test_each_student_gets_one_notebook_named_by_user_id(tmp_path: Path, as_zip: bool) -> None:
@@ -151,12 +180,14 @@ def test_each_student_gets_one_notebook_named_by_user_id(tmp_path: Path, as_zip:
     written = sorted(path.name for path in (tmp_path / "into").iterdir())
     assert written == sorted(f"{s.user_id}.ipynb" for s in SUBMITTED)
     for student in SUBMITTED:
-        assert (tmp_path / "into" / f"{student.user_id}.ipynb").read_bytes() == \
-            (EXAMPLES / f"{student.sample}.ipynb").read_bytes()
+        assert (tmp_path / "into" / f"{student.user_id}.ipynb").read_bytes() == (
+            EXAMPLES / f"{student.sample}.ipynb"
+        ).read_bytes()
     assert sorted(file.user_id for file in collection.collected) == sorted(s.user_id for s in SUBMITTED)
     # The pdf and the README are reported; the OS's clutter is not.
-    expected_skips = sorted(p.name for p in download.iterdir()
-                            if p.is_file() and not p.name.startswith(".") and p.suffix != ".ipynb")
+    expected_skips = sorted(
+        p.name for p in download.iterdir() if p.is_file() and not p.name.startswith(".") and p.suffix != ".ipynb"
+    )
     assert [skip.name for skip in collection.skipped] == expected_skips
     assert collection.superseded == ()
     assert f"({sum(s.late for s in SUBMITTED)} late)" in render_collection(collection)
@@ -181,14 +212,18 @@ def test_of_several_files_the_latest_readable_one_is_kept(tmp_path: Path) -> Non
     assert [file.attachment_id for file in collection.collected] == [newest_readable]
     assert [file.attachment_id for file in collection.superseded] == [a for a in files if a < newest_readable]
     assert [parse_canvas_name(skip.name).attachment_id for skip in collection.skipped] == [  # type: ignore[union-attr]
-        a for a in files if a > newest_readable]
+        a for a in files if a > newest_readable
+    ]
 
 
-@pytest.mark.parametrize(("inner", "collected"), [
-    pytest.param({f"{HOMEWORK}.ipynb": "passes_all", f"{HOMEWORK}.pdf": None}, True, id="otter-export"),
-    pytest.param({f"{HOMEWORK}.ipynb": "passes_all", "scratch.ipynb": "blank"}, False, id="two-notebooks"),
-    pytest.param({f"{HOMEWORK}.pdf": None}, False, id="no-notebook"),
-])
+@pytest.mark.parametrize(
+    ("inner", "collected"),
+    [
+        pytest.param({f"{HOMEWORK}.ipynb": "passes_all", f"{HOMEWORK}.pdf": None}, True, id="otter-export"),
+        pytest.param({f"{HOMEWORK}.ipynb": "passes_all", "scratch.ipynb": "blank"}, False, id="two-notebooks"),
+        pytest.param({f"{HOMEWORK}.pdf": None}, False, id="no-notebook"),
+    ],
+)
 def test_a_zip_the_student_uploaded_is_opened(tmp_path: Path, inner: dict[str, str | None], collected: bool) -> None:
     ada = CLASS[0]
     buffer = io.BytesIO()
@@ -201,8 +236,10 @@ def test_a_zip_the_student_uploaded_is_opened(tmp_path: Path, inner: dict[str, s
     (download / canvas_name(ada.login, "77", 9002, f"{HOMEWORK}.ipynb")).write_bytes(b"{}")  # so there is a notebook
     collection = collect_canvas_submissions(source=download, into=tmp_path / "into")
     notebook = (EXAMPLES / "passes_all.ipynb").read_bytes()
-    assert ((tmp_path / "into" / f"{ada.user_id}.ipynb").exists() and
-            (tmp_path / "into" / f"{ada.user_id}.ipynb").read_bytes() == notebook) is collected
+    assert (
+        (tmp_path / "into" / f"{ada.user_id}.ipynb").exists()
+        and (tmp_path / "into" / f"{ada.user_id}.ipynb").read_bytes() == notebook
+    ) is collected
     assert any("notebook" in skip.reason for skip in collection.skipped) is not collected
 
 
@@ -245,14 +282,17 @@ def download_zip_has_a_name_falsely_marked_utf8(tmp: Path) -> None:
     (tmp / "download").write_bytes(forged(data.replace(b"xREADME.md", name), name, flags=0x800))
 
 
-@pytest.mark.parametrize(("setup", "message"), [
-    pytest.param(into_holds_other_files, "other files", id="into-holds-other-files"),
-    pytest.param(lambda tmp: shutil.rmtree(tmp / "download"), "No Canvas download", id="no-download"),
-    pytest.param(download_is_a_text_file, "not a zip", id="not-a-zip"),
-    pytest.param(download_is_a_zip_cut_short, "not a zip, or a damaged one", id="zip-cut-short"),
-    pytest.param(download_zip_has_a_name_falsely_marked_utf8, "marked as UTF-8", id="zip-name-not-utf8"),
-    pytest.param(grading_was_anonymous, "anonymous", id="anonymous-grading"),
-])
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        pytest.param(into_holds_other_files, "other files", id="into-holds-other-files"),
+        pytest.param(lambda tmp: shutil.rmtree(tmp / "download"), "No Canvas download", id="no-download"),
+        pytest.param(download_is_a_text_file, "not a zip", id="not-a-zip"),
+        pytest.param(download_is_a_zip_cut_short, "not a zip, or a damaged one", id="zip-cut-short"),
+        pytest.param(download_zip_has_a_name_falsely_marked_utf8, "marked as UTF-8", id="zip-name-not-utf8"),
+        pytest.param(grading_was_anonymous, "anonymous", id="anonymous-grading"),
+    ],
+)
 def test_unusable_downloads_are_refused(tmp_path: Path, setup, message: str) -> None:
     make_download(tmp_path / "download")
     setup(tmp_path)
@@ -287,7 +327,7 @@ def forged(data: bytes, name: str | bytes, **fields: int) -> bytes:
     for _ in range(count):
         name_size, extra_size, comment_size = struct.unpack_from("<HHH", data, offset + 28)
         local = struct.unpack_from("<I", data, offset + 42)[0]
-        if data[offset + 46: offset + 46 + name_size] == (name.encode() if isinstance(name, str) else name):
+        if data[offset + 46 : offset + 46 + name_size] == (name.encode() if isinstance(name, str) else name):
             for field, value in fields.items():
                 in_local, in_central, layout = _FIELDS[field]
                 struct.pack_into(layout, out, local + in_local, value)
@@ -307,37 +347,49 @@ def corrupted(data: bytes, name: str) -> bytes:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         info = archive.getinfo(name)
     at = info.header_offset + 30 + len(name.encode()) + len(info.extra) + info.compress_size // 2
-    return data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1:]
+    return data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1 :]
 
 
 def in_zip(name: str, content: bytes = NOTEBOOK) -> bytes:
     return zip_of({name: content})
 
 
-@pytest.mark.parametrize(("upload", "reason"), [
-    pytest.param(lambda: forged(in_zip(NB), NB, flags=0x1), "is encrypted", id="encrypted"),
-    pytest.param(lambda: forged(in_zip(NB), NB, method=77), "compression method 77", id="unknown-method"),
-    pytest.param(lambda: zip_of({NB: NOTEBOOK}, zipfile.ZIP_BZIP2), "compression method 12", id="bzip2"),
-    pytest.param(lambda: zip_of({NB: NOTEBOOK}, zipfile.ZIP_LZMA), "compression method 14", id="lzma"),
-    pytest.param(lambda: in_zip(NB, b" " * 8 * 2**20), "zip bomb", id="zip-bomb-ratio"),
-    pytest.param(lambda: in_zip(NB, b" " * 21 * 2**20), "over 20 MiB", id="too-big"),
-    pytest.param(lambda: forged(in_zip(NB, b" " * 30 * 2**20), NB, size=len(NOTEBOOK)), "damaged",
-                 id="declares-less-than-it-holds"),
-    pytest.param(lambda: corrupted(in_zip(NB), NB), "damaged", id="corrupt-data"),
-    pytest.param(lambda: in_zip(NB)[:len(in_zip(NB)) // 2], "damaged", id="cut-short"),
-    pytest.param(lambda: b"PK\x03\x04" + bytes(100), "damaged", id="not-a-zip"),
-    pytest.param(lambda: in_zip("inner.zip", in_zip(NB)), "a .zip inside the .zip is not opened", id="nested-zip"),
-    pytest.param(lambda: renamed(in_zip(f"x{NB}"), f"x{NB}", f"/{NB}".encode()), "absolute", id="absolute-path"),
-    pytest.param(lambda: renamed(in_zip(f"xxx{NB}"), f"xxx{NB}", f"../{NB}".encode()), "climbs out",
-                 id="dot-dot"),
-    pytest.param(lambda: renamed(in_zip(f"hw2x{NB}"), f"hw2x{NB}", f"hw2\x1b{NB}".encode()), "control",
-                 id="escape-in-name"),
-    pytest.param(lambda: forged(renamed(in_zip(f"x{NB}"), f"x{NB}", b"\xff" + NB.encode()), b"\xff" + NB.encode(),
-                                flags=0x800), "marked as UTF-8", id="name-not-utf8"),
-])
+@pytest.mark.parametrize(
+    ("upload", "reason"),
+    [
+        pytest.param(lambda: forged(in_zip(NB), NB, flags=0x1), "is encrypted", id="encrypted"),
+        pytest.param(lambda: forged(in_zip(NB), NB, method=77), "compression method 77", id="unknown-method"),
+        pytest.param(lambda: zip_of({NB: NOTEBOOK}, zipfile.ZIP_BZIP2), "compression method 12", id="bzip2"),
+        pytest.param(lambda: zip_of({NB: NOTEBOOK}, zipfile.ZIP_LZMA), "compression method 14", id="lzma"),
+        pytest.param(lambda: in_zip(NB, b" " * 8 * 2**20), "zip bomb", id="zip-bomb-ratio"),
+        pytest.param(lambda: in_zip(NB, b" " * 21 * 2**20), "over 20 MiB", id="too-big"),
+        pytest.param(
+            lambda: forged(in_zip(NB, b" " * 30 * 2**20), NB, size=len(NOTEBOOK)),
+            "damaged",
+            id="declares-less-than-it-holds",
+        ),
+        pytest.param(lambda: corrupted(in_zip(NB), NB), "damaged", id="corrupt-data"),
+        pytest.param(lambda: in_zip(NB)[: len(in_zip(NB)) // 2], "damaged", id="cut-short"),
+        pytest.param(lambda: b"PK\x03\x04" + bytes(100), "damaged", id="not-a-zip"),
+        pytest.param(lambda: in_zip("inner.zip", in_zip(NB)), "a .zip inside the .zip is not opened", id="nested-zip"),
+        pytest.param(lambda: renamed(in_zip(f"x{NB}"), f"x{NB}", f"/{NB}".encode()), "absolute", id="absolute-path"),
+        pytest.param(lambda: renamed(in_zip(f"xxx{NB}"), f"xxx{NB}", f"../{NB}".encode()), "climbs out", id="dot-dot"),
+        pytest.param(
+            lambda: renamed(in_zip(f"hw2x{NB}"), f"hw2x{NB}", f"hw2\x1b{NB}".encode()), "control", id="escape-in-name"
+        ),
+        pytest.param(
+            lambda: forged(
+                renamed(in_zip(f"x{NB}"), f"x{NB}", b"\xff" + NB.encode()), b"\xff" + NB.encode(), flags=0x800
+            ),
+            "marked as UTF-8",
+            id="name-not-utf8",
+        ),
+    ],
+)
 @pytest.mark.parametrize("as_zip", [pytest.param(False, id="folder"), pytest.param(True, id="zip")])
-def test_a_hostile_zip_a_student_uploaded_is_skipped_with_why(tmp_path: Path, upload: Callable[[], bytes],
-                                                              reason: str, as_zip: bool) -> None:
+def test_a_hostile_zip_a_student_uploaded_is_skipped_with_why(
+    tmp_path: Path, upload: Callable[[], bytes], reason: str, as_zip: bool
+) -> None:
     download = make_download(tmp_path / "download")
     (download / EVE_ZIP).write_bytes(upload())
     source = zip_folder(download, tmp_path / "submissions.zip") if as_zip else download
@@ -358,21 +410,31 @@ def eve_entry(tmp: Path, damage: Callable[[bytes, str], bytes]) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("damage", "reason"), [
-    pytest.param(lambda data, name: forged(data, name, flags=0x1), "is encrypted", id="encrypted"),
-    pytest.param(lambda data, name: forged(data, name, method=99), "compression method 99", id="unknown-method"),
-    pytest.param(corrupted, "Bad CRC-32", id="crc-error"),
-    pytest.param(lambda data, name: renamed(data, name, b"/" + name[1:].encode()), "absolute", id="absolute-path"),
-    pytest.param(lambda data, name: renamed(data, name, b"../" + name[3:].encode()), "climbs out", id="dot-dot"),
-    pytest.param(lambda data, name: renamed(data, name, name.replace("hw2", "hw\x1b").encode()), "control",
-                 id="escape-in-name"),
-    pytest.param(lambda data, name: forged(renamed(data, name, name.replace("hw2", "\u202e").encode()),
-                                           name.replace("hw2", "\u202e"), flags=0x800), "text-direction",
-                 id="bidi-override-in-name"),
-])
-def test_a_hostile_file_in_the_download_zip_is_skipped_with_why(tmp_path: Path,
-                                                                damage: Callable[[bytes, str], bytes],
-                                                                reason: str) -> None:
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        pytest.param(lambda data, name: forged(data, name, flags=0x1), "is encrypted", id="encrypted"),
+        pytest.param(lambda data, name: forged(data, name, method=99), "compression method 99", id="unknown-method"),
+        pytest.param(corrupted, "Bad CRC-32", id="crc-error"),
+        pytest.param(lambda data, name: renamed(data, name, b"/" + name[1:].encode()), "absolute", id="absolute-path"),
+        pytest.param(lambda data, name: renamed(data, name, b"../" + name[3:].encode()), "climbs out", id="dot-dot"),
+        pytest.param(
+            lambda data, name: renamed(data, name, name.replace("hw2", "hw\x1b").encode()),
+            "control",
+            id="escape-in-name",
+        ),
+        pytest.param(
+            lambda data, name: forged(
+                renamed(data, name, name.replace("hw2", "\u202e").encode()), name.replace("hw2", "\u202e"), flags=0x800
+            ),
+            "text-direction",
+            id="bidi-override-in-name",
+        ),
+    ],
+)
+def test_a_hostile_file_in_the_download_zip_is_skipped_with_why(
+    tmp_path: Path, damage: Callable[[bytes, str], bytes], reason: str
+) -> None:
     collection = collect_canvas_submissions(source=eve_entry(tmp_path, damage), into=tmp_path / "into")
 
     assert sorted(file.user_id for file in collection.collected) == sorted(s.user_id for s in SUBMITTED)
@@ -381,11 +443,14 @@ def test_a_hostile_file_in_the_download_zip_is_skipped_with_why(tmp_path: Path,
     assert_inert_on_screen(render_collection(collection))
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(os.fsencode(EVE_NOTEBOOK).replace(b"hw2", b"hw\xff"), id="not-utf8"),
-    pytest.param(EVE_NOTEBOOK.replace("hw2", "hw2\x1b[2J").encode(), id="escape-sequence"),
-    pytest.param(EVE_NOTEBOOK.replace("hw2", "hw2\u202e").encode(), id="bidi-override"),
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(os.fsencode(EVE_NOTEBOOK).replace(b"hw2", b"hw\xff"), id="not-utf8"),
+        pytest.param(EVE_NOTEBOOK.replace("hw2", "hw2\x1b[2J").encode(), id="escape-sequence"),
+        pytest.param(EVE_NOTEBOOK.replace("hw2", "hw2\u202e").encode(), id="bidi-override"),
+    ],
+)
 def test_a_badly_named_file_in_a_download_folder_is_skipped_and_shown_escaped(tmp_path: Path, name: bytes) -> None:
     download = make_download(tmp_path / "download")
     (Path(os.fsdecode(download)) / os.fsdecode(name)).write_bytes(NOTEBOOK)
@@ -397,11 +462,13 @@ def test_a_badly_named_file_in_a_download_folder_is_skipped_and_shown_escaped(tm
     assert_inert_on_screen(render_collection(collection))
 
 
-def test_the_unpacked_total_is_capped_and_the_rest_is_skipped_with_why(tmp_path: Path,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_unpacked_total_is_capped_and_the_rest_is_skipped_with_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(canvas_zip, "MAX_TOTAL_BYTES", 2 * len(NOTEBOOK) + 10)
-    download = make_download(tmp_path / "download", tuple(Student(f"S, {n}", str(n), "passes_all")
-                                                          for n in range(200, 205)))
+    download = make_download(
+        tmp_path / "download", tuple(Student(f"S, {n}", str(n), "passes_all") for n in range(200, 205))
+    )
     collection = collect_canvas_submissions(source=download, into=tmp_path / "into")
     assert len(collection.collected) == 2
     assert sum("collect each part into its own folder" in skip.reason for skip in collection.skipped) == 3
@@ -428,11 +495,14 @@ def test_random_bytes_from_one_student_never_stop_the_collect(content: bytes, fi
 
 
 @settings(database=None, deadline=None, max_examples=300)
-@given(edits=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=8),
-       keep=st.one_of(st.none(), st.integers(0, 10**6)), method=st.sampled_from([zipfile.ZIP_STORED,
-                                                                                  zipfile.ZIP_DEFLATED]))
-def test_a_damaged_student_zip_never_stops_the_collect(edits: list[tuple[int, int]], keep: int | None,
-                                                       method: int) -> None:
+@given(
+    edits=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=8),
+    keep=st.one_of(st.none(), st.integers(0, 10**6)),
+    method=st.sampled_from([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED]),
+)
+def test_a_damaged_student_zip_never_stops_the_collect(
+    edits: list[tuple[int, int]], keep: int | None, method: int
+) -> None:
     # Random bytes seldom get past a zip's first check; bytes changed in a real zip reach every later one.
     data = bytearray(zip_of({NB: NOTEBOOK, "notes.txt": b"x" * 100}, method))
     for at, value in edits:
@@ -442,6 +512,7 @@ def test_a_damaged_student_zip_never_stops_the_collect(edits: list[tuple[int, in
 
 
 # --- export ------------------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -484,17 +555,30 @@ def test_export_fills_the_assignment_column_from_the_gradebook(out: Path, tmp_pa
     assert f"{len(export.scored)} of {len(CLASS)} roster students" in printed and NOT_ON_ROSTER in printed
 
 
-@pytest.mark.parametrize(("columns", "wanted", "chosen"), [
-    pytest.param((HW2_COLUMN, f"{HOMEWORK} redo (5556)"), f"{HOMEWORK} redo (5556)", f"{HOMEWORK} redo (5556)",
-                 id="by-name"),
-    pytest.param((f"{HOMEWORK}0 (5560)", f"{HOMEWORK.upper()}: same padding (5555)"), None,
-                 f"{HOMEWORK.upper()}: same padding (5555)", id="by-assignment-name-not-hw20"),
-    pytest.param(("hw1 (5554)",), None, HOMEWORK, id="new-column"),
-])
-def test_the_column_to_fill(out: Path, tmp_path: Path, columns: tuple[str, ...], wanted: str | None,
-                            chosen: str) -> None:
-    export = export_canvas(out=out, roster=write_roster(tmp_path / "roster.csv", columns=columns),
-                           assignment_column=wanted, into=tmp_path / "canvas.csv")
+@pytest.mark.parametrize(
+    ("columns", "wanted", "chosen"),
+    [
+        pytest.param(
+            (HW2_COLUMN, f"{HOMEWORK} redo (5556)"), f"{HOMEWORK} redo (5556)", f"{HOMEWORK} redo (5556)", id="by-name"
+        ),
+        pytest.param(
+            (f"{HOMEWORK}0 (5560)", f"{HOMEWORK.upper()}: same padding (5555)"),
+            None,
+            f"{HOMEWORK.upper()}: same padding (5555)",
+            id="by-assignment-name-not-hw20",
+        ),
+        pytest.param(("hw1 (5554)",), None, HOMEWORK, id="new-column"),
+    ],
+)
+def test_the_column_to_fill(
+    out: Path, tmp_path: Path, columns: tuple[str, ...], wanted: str | None, chosen: str
+) -> None:
+    export = export_canvas(
+        out=out,
+        roster=write_roster(tmp_path / "roster.csv", columns=columns),
+        assignment_column=wanted,
+        into=tmp_path / "canvas.csv",
+    )
     header, points, *_ = read_csv(export.path)
     assert export.column == header[-1] == chosen
     assert export.new_column is (chosen not in columns)
@@ -503,24 +587,35 @@ def test_the_column_to_fill(out: Path, tmp_path: Path, columns: tuple[str, ...],
     assert bool(export.warnings) is export.new_column
 
 
-@pytest.mark.parametrize(("columns", "wanted", "message"), [
-    pytest.param((HW2_COLUMN, f"{HOMEWORK.upper()} late (5556)"), None, "--column", id="ambiguous"),
-    pytest.param((HW2_COLUMN,), HW2_COLUMN[:-2] + ")", "did you mean", id="typo"),
-    pytest.param((HW2_COLUMN,), "Current Score", "no assignment column", id="a-total"),
-])
-def test_a_column_that_cannot_be_chosen_is_a_message(out: Path, tmp_path: Path, columns: tuple[str, ...],
-                                                     wanted: str | None, message: str) -> None:
+@pytest.mark.parametrize(
+    ("columns", "wanted", "message"),
+    [
+        pytest.param((HW2_COLUMN, f"{HOMEWORK.upper()} late (5556)"), None, "--column", id="ambiguous"),
+        pytest.param((HW2_COLUMN,), HW2_COLUMN[:-2] + ")", "did you mean", id="typo"),
+        pytest.param((HW2_COLUMN,), "Current Score", "no assignment column", id="a-total"),
+    ],
+)
+def test_a_column_that_cannot_be_chosen_is_a_message(
+    out: Path, tmp_path: Path, columns: tuple[str, ...], wanted: str | None, message: str
+) -> None:
     with pytest.raises(CanvasError, match=message):
-        export_canvas(out=out, roster=write_roster(tmp_path / "roster.csv", columns=columns),
-                      assignment_column=wanted, into=tmp_path / "canvas.csv")
+        export_canvas(
+            out=out,
+            roster=write_roster(tmp_path / "roster.csv", columns=columns),
+            assignment_column=wanted,
+            into=tmp_path / "canvas.csv",
+        )
 
 
-@pytest.mark.parametrize("style", [
-    pytest.param({"points": None}, id="no-points-possible"),
-    pytest.param({"delimiter": ";", "bom": True}, id="semicolons-and-bom"),
-    pytest.param({"posting_row": True}, id="manual-posting-row"),
-    pytest.param({"split_names": True}, id="last-and-first-name-columns"),
-])
+@pytest.mark.parametrize(
+    "style",
+    [
+        pytest.param({"points": None}, id="no-points-possible"),
+        pytest.param({"delimiter": ";", "bom": True}, id="semicolons-and-bom"),
+        pytest.param({"posting_row": True}, id="manual-posting-row"),
+        pytest.param({"split_names": True}, id="last-and-first-name-columns"),
+    ],
+)
 def test_roster_variants_canvas_exports(out: Path, tmp_path: Path, style: dict) -> None:
     roster = write_roster(tmp_path / "roster.csv", **style)
     export = export_canvas(out=out, roster=roster, assignment_column=None, into=tmp_path / "canvas.csv")
@@ -534,8 +629,12 @@ def test_roster_variants_canvas_exports(out: Path, tmp_path: Path, style: dict) 
 
 def test_points_possible_that_disagree_are_a_warning(out: Path, tmp_path: Path) -> None:
     max_score = max(float(row["max_score"]) for row in gradebook(out).values())
-    export = export_canvas(out=out, roster=write_roster(tmp_path / "roster.csv", points=f"{max_score + 1:g}"),
-                           assignment_column=None, into=tmp_path / "canvas.csv")
+    export = export_canvas(
+        out=out,
+        roster=write_roster(tmp_path / "roster.csv", points=f"{max_score + 1:g}"),
+        assignment_column=None,
+        into=tmp_path / "canvas.csv",
+    )
     assert any(f"out of {max_score:g}" in warning for warning in export.warnings)
 
 
@@ -547,17 +646,26 @@ def written(name: str, content: bytes) -> Callable[[Path], Path]:
     def write(tmp: Path) -> Path:
         (tmp / name).write_bytes(content)
         return tmp / name
+
     return write
 
 
-@pytest.mark.parametrize(("roster", "into", "message"), [
-    pytest.param(roster_without_our_ids, "canvas.csv", "is a roster ID", id="no-id-matches"),
-    pytest.param(lambda tmp: write_roster(tmp / "r.csv"), "r.csv", "roster itself", id="into-is-the-roster"),
-    pytest.param(written("r.csv", b"Name,Email\nAda,ada@x\n"), "canvas.csv", "no Student, ID, Section column",
-                 id="not-a-gradebook-export"),
-    pytest.param(written("r.csv", b"Student,ID,Section\n\xe9,1,A\n"), "canvas.csv", "not UTF-8", id="not-utf8"),
-])
-def test_unusable_rosters_are_refused(out: Path, tmp_path: Path, roster: Callable[[Path], Path], into: str,
-                                      message: str) -> None:
+@pytest.mark.parametrize(
+    ("roster", "into", "message"),
+    [
+        pytest.param(roster_without_our_ids, "canvas.csv", "is a roster ID", id="no-id-matches"),
+        pytest.param(lambda tmp: write_roster(tmp / "r.csv"), "r.csv", "roster itself", id="into-is-the-roster"),
+        pytest.param(
+            written("r.csv", b"Name,Email\nAda,ada@x\n"),
+            "canvas.csv",
+            "no Student, ID, Section column",
+            id="not-a-gradebook-export",
+        ),
+        pytest.param(written("r.csv", b"Student,ID,Section\n\xe9,1,A\n"), "canvas.csv", "not UTF-8", id="not-utf8"),
+    ],
+)
+def test_unusable_rosters_are_refused(
+    out: Path, tmp_path: Path, roster: Callable[[Path], Path], into: str, message: str
+) -> None:
     with pytest.raises(CanvasError, match=message):
         export_canvas(out=out, roster=roster(tmp_path), assignment_column=None, into=tmp_path / into)

@@ -1,7 +1,9 @@
 """autograder.checks.answers: live and recorded answers, and the feedback when one cannot be taken."""
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -12,8 +14,12 @@ from autograder.checks.core import CheckFailed, Probe
 from autograder.checks.given import NEVER_SUGGESTED
 from autograder.checks.plain import to_plain
 
-PROBE = Probe("conv2d.test-probe", (np.arange(12.0).reshape(3, 4), np.ones((2, 2))), {"stride": 1, "sizes": [1, 2]},
-              "a 3x4 image, a 2x2 kernel and stride=1")
+PROBE = Probe(
+    "conv2d.test-probe",
+    (np.arange(12.0).reshape(3, 4), np.ones((2, 2))),
+    {"stride": 1, "sizes": [1, 2]},
+    "a 3x4 image, a 2x2 kernel and stride=1",
+)
 OTHER_PROBE = Probe("conv2d.other-probe", (), {}, "no arguments at all")
 
 
@@ -45,16 +51,21 @@ def _returns_a_generator(x: np.ndarray, k: np.ndarray, stride: int = 1, sizes: A
 
 # --- LiveAnswers.value ------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("defined", "suggested"), [
-    pytest.param({"vertical_edge": 1}, "vertical_edge", id="missing-s"),
-    pytest.param({"Vertical_edges": 1}, "Vertical_edges", id="capital"),
-    pytest.param({"verticaledges": 1, "image": 1}, "verticaledges", id="no-underscore"),
-    pytest.param({"image": 1, "vertical": 1}, None, id="nothing-close"),
-    pytest.param({"_vertical_edge": 1}, None, id="private-names-never-suggested"),
-    pytest.param({}, None, id="empty-namespace"),
-])
+
+@pytest.mark.parametrize(
+    ("defined", "suggested"),
+    [
+        pytest.param({"vertical_edge": 1}, "vertical_edge", id="missing-s"),
+        pytest.param({"Vertical_edges": 1}, "Vertical_edges", id="capital"),
+        pytest.param({"verticaledges": 1, "image": 1}, "verticaledges", id="no-underscore"),
+        pytest.param({"image": 1, "vertical": 1}, None, id="nothing-close"),
+        pytest.param({"_vertical_edge": 1}, None, id="private-names-never-suggested"),
+        pytest.param({}, None, id="empty-namespace"),
+    ],
+)
 def test_value_of_a_missing_name_names_it_and_suggests_a_close_one(
-        defined: dict[str, Any], suggested: str | None) -> None:
+    defined: dict[str, Any], suggested: str | None
+) -> None:
     message = _message(lambda: LiveAnswers(defined).value("vertical_edges"))
     assert "`vertical_edges` is not defined" in message
     if suggested is None:
@@ -63,23 +74,29 @@ def test_value_of_a_missing_name_names_it_and_suggests_a_close_one(
         assert f"You defined `{suggested}`: rename it to `vertical_edges`" in message
 
 
-@pytest.mark.parametrize(("value", "said"), [
-    pytest.param(..., "is still `...`", id="ellipsis"),
-    pytest.param(_valid_conv, "is a function", id="function"),
-    pytest.param(print, "is a function", id="builtin"),
-    pytest.param({1, 2}, "is an object of type set", id="set"),
-    pytest.param((n for n in range(3)), "is an object of type generator", id="generator"),
-])
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        pytest.param(..., "is still `...`", id="ellipsis"),
+        pytest.param(_valid_conv, "is a function", id="function"),
+        pytest.param(print, "is a function", id="builtin"),
+        pytest.param({1, 2}, "is an object of type set", id="set"),
+        pytest.param((n for n in range(3)), "is an object of type generator", id="generator"),
+    ],
+)
 def test_value_explains_why_it_cannot_be_taken(value: Any, said: str) -> None:
     message = _message(lambda: LiveAnswers({"strided_edges": value}).value("strided_edges"))
     assert f"`strided_edges` {said}" in message
 
 
-@pytest.mark.parametrize("value", [
-    pytest.param(np.int64(4), id="numpy-int"),
-    pytest.param(((28, 28, 8), 6272), id="tuples"),
-    pytest.param(np.arange(4.0), id="array"),
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param(np.int64(4), id="numpy-int"),
+        pytest.param(((28, 28, 8), 6272), id="tuples"),
+        pytest.param(np.arange(4.0), id="array"),
+    ],
+)
 def test_value_returns_the_plain_form(value: Any) -> None:
     got = LiveAnswers({"answer": value}).value("answer")
     want = to_plain(value)
@@ -88,6 +105,7 @@ def test_value_returns_the_plain_form(value: Any) -> None:
 
 
 # --- LiveAnswers.call -------------------------------------------------------------------------
+
 
 def test_call_returns_the_plain_output_of_the_function() -> None:
     got = LiveAnswers({"conv2d": _valid_conv}).call("conv2d", PROBE)
@@ -130,49 +148,70 @@ def test_a_function_that_mutates_its_input_does_not_change_the_probe() -> None:
     assert PROBE.kwargs["sizes"] == sizes_before
 
 
-@pytest.mark.parametrize(("namespace", "said"), [
-    pytest.param({"conv2d": np.zeros((2, 2))}, "`conv2d` should be a function", id="an-array"),
-    pytest.param({"conv2d": 3}, "`conv2d` should be a function", id="an-int"),
-    pytest.param({"conv2d": ...}, "`conv2d` is still `...`", id="ellipsis"),
-    pytest.param({"conv_2d": _valid_conv}, "You defined `conv_2d`", id="missing-with-suggestion"),
-])
+@pytest.mark.parametrize(
+    ("namespace", "said"),
+    [
+        pytest.param({"conv2d": np.zeros((2, 2))}, "`conv2d` should be a function", id="an-array"),
+        pytest.param({"conv2d": 3}, "`conv2d` should be a function", id="an-int"),
+        pytest.param({"conv2d": ...}, "`conv2d` is still `...`", id="ellipsis"),
+        pytest.param({"conv_2d": _valid_conv}, "You defined `conv_2d`", id="missing-with-suggestion"),
+    ],
+)
 def test_call_explains_why_there_is_no_function(namespace: dict[str, Any], said: str) -> None:
     assert said in _message(lambda: LiveAnswers(namespace).call("conv2d", PROBE))
 
 
 # --- RecordedAnswers --------------------------------------------------------------------------
 
+
 def test_recorded_values_and_outputs_are_replayed() -> None:
     table = {"Input": ((32, 32, 3), 3072, 0)}
     output = _valid_conv(*PROBE.args, **PROBE.kwargs)
-    recorded = RecordedAnswers({"lenet_table": codec.encode(to_plain(table))},
-                               {"conv2d": {PROBE.id: codec.encode(to_plain(output))}})
+    recorded = RecordedAnswers(
+        {"lenet_table": codec.encode(to_plain(table))}, {"conv2d": {PROBE.id: codec.encode(to_plain(output))}}
+    )
     assert recorded.value("lenet_table") == to_plain(table)
     np.testing.assert_array_equal(recorded.call("conv2d", PROBE), output)
 
 
 def test_recorded_errors_are_raised_with_their_message() -> None:
     value_error, call_error = "`hw2_rounding` is still `...`", "`conv2d` raised IndexError: out of range"
-    recorded = RecordedAnswers({"hw2_rounding": codec.error(value_error)},
-                               {"conv2d": {PROBE.id: codec.error(call_error)}})
+    recorded = RecordedAnswers(
+        {"hw2_rounding": codec.error(value_error)}, {"conv2d": {PROBE.id: codec.error(call_error)}}
+    )
     assert _message(lambda: recorded.value("hw2_rounding")) == value_error
     assert _message(lambda: recorded.call("conv2d", PROBE)) == call_error
 
 
-@pytest.mark.parametrize(("ask", "said"), [
-    pytest.param(lambda answers: answers.value("sobel_edges"), "`sobel_edges` is not defined", id="missing-value"),
-    pytest.param(lambda answers: answers.call("pool_forward", PROBE), "`pool_forward` is not defined",
-                 id="missing-function"),
-    pytest.param(lambda answers: answers.call("conv2d", OTHER_PROBE),
-                 f"`conv2d` was not run on {OTHER_PROBE.description}", id="missing-probe"),
-])
+@pytest.mark.parametrize(
+    ("ask", "said"),
+    [
+        pytest.param(lambda answers: answers.value("sobel_edges"), "`sobel_edges` is not defined", id="missing-value"),
+        pytest.param(
+            lambda answers: answers.call("pool_forward", PROBE), "`pool_forward` is not defined", id="missing-function"
+        ),
+        pytest.param(
+            lambda answers: answers.call("conv2d", OTHER_PROBE),
+            f"`conv2d` was not run on {OTHER_PROBE.description}",
+            id="missing-probe",
+        ),
+    ],
+)
 def test_recorded_answers_report_what_is_missing(ask: Callable[[RecordedAnswers], Any], said: str) -> None:
     recorded = RecordedAnswers({}, {"conv2d": {PROBE.id: codec.encode(1)}})
     assert said in _message(lambda: ask(recorded))
 
 
-NAMESPACE = {"grid": np.eye(3), "shape": (28, 28, 8), "unfilled": ..., "function": _valid_conv, "a_set": {1},
-             "conv2d": _valid_conv, "broken": _raises, "silent": _forgets_return}
+NAMESPACE = {
+    "grid": np.eye(3),
+    "shape": (28, 28, 8),
+    "unfilled": ...,
+    "function": _valid_conv,
+    "a_set": {1},
+    "conv2d": _valid_conv,
+    "broken": _raises,
+    "silent": _forgets_return,
+}
 
 
 def _record(live: LiveAnswers, take: Callable[[LiveAnswers], Any]) -> Any:

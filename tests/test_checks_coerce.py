@@ -1,7 +1,9 @@
 """autograder.checks.coerce: every reasonable answer form is read, and every other one is named."""
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -24,48 +26,62 @@ def _message(action: Callable[[], Any]) -> str:
 
 # --- as_float_array ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value", [
-    pytest.param(np.array(GRID, dtype=np.int32), id="ndarray-int32"),
-    pytest.param(np.array(GRID, dtype=np.int64), id="ndarray-int64"),
-    pytest.param(np.array(GRID, dtype=np.float32), id="ndarray-float32"),
-    pytest.param(np.array(GRID, dtype=np.float64), id="ndarray-float64"),
-    pytest.param(GRID, id="nested-lists"),
-    pytest.param(tuple(tuple(row) for row in GRID), id="tuple-of-tuples"),
-    pytest.param([[np.int64(v) for v in row] for row in GRID], id="numpy-ints-in-lists"),
-    pytest.param([[np.float32(v) for v in row] for row in GRID], id="numpy-floats-in-lists"),
-    pytest.param([np.array(row) for row in GRID], id="list-of-row-arrays"),
-])
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param(np.array(GRID, dtype=np.int32), id="ndarray-int32"),
+        pytest.param(np.array(GRID, dtype=np.int64), id="ndarray-int64"),
+        pytest.param(np.array(GRID, dtype=np.float32), id="ndarray-float32"),
+        pytest.param(np.array(GRID, dtype=np.float64), id="ndarray-float64"),
+        pytest.param(GRID, id="nested-lists"),
+        pytest.param(tuple(tuple(row) for row in GRID), id="tuple-of-tuples"),
+        pytest.param([[np.int64(v) for v in row] for row in GRID], id="numpy-ints-in-lists"),
+        pytest.param([[np.float32(v) for v in row] for row in GRID], id="numpy-floats-in-lists"),
+        pytest.param([np.array(row) for row in GRID], id="list-of-row-arrays"),
+    ],
+)
 def test_as_float_array_reads_every_array_form(value: Any) -> None:
     array = as_float_array(value, "grid")
     assert array.dtype == np.float64
     np.testing.assert_array_equal(array, np.array(GRID, dtype=float))
 
 
-@pytest.mark.parametrize(("value", "said"), [
-    pytest.param(str(GRID), "the string", id="str"),
-    pytest.param({"row": GRID[0]}, "a dict", id="dict"),
-    pytest.param(None, "None", id="none"),
-    pytest.param(True, "the bool True", id="bool"),
-    pytest.param([GRID[0], GRID[1][:1]], "rows have different lengths", id="ragged"),
-    pytest.param([GRID[0], ...], "not a number", id="ellipsis-row"),
-])
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        pytest.param(str(GRID), "the string", id="str"),
+        pytest.param({"row": GRID[0]}, "a dict", id="dict"),
+        pytest.param(None, "None", id="none"),
+        pytest.param(True, "the bool True", id="bool"),
+        pytest.param([GRID[0], GRID[1][:1]], "rows have different lengths", id="ragged"),
+        pytest.param([GRID[0], ...], "not a number", id="ellipsis-row"),
+    ],
+)
 def test_as_float_array_refuses_with_the_variable_name(value: Any, said: str) -> None:
     message = _message(lambda: as_float_array(value, "my_grid"))
     assert "`my_grid`" in message
     assert said in message
 
 
-@pytest.mark.parametrize("form", [
-    pytest.param(np.asarray, id="ndarray"),
-    pytest.param(lambda array: array.tolist(), id="nested-lists"),
-])
-@pytest.mark.parametrize(("bad", "index"), [
-    pytest.param(np.nan, (1, 2), id="nan"),
-    pytest.param(np.inf, (0, 1), id="inf"),
-    pytest.param(-np.inf, (1, 0), id="minus-inf"),
-])
+@pytest.mark.parametrize(
+    "form",
+    [
+        pytest.param(np.asarray, id="ndarray"),
+        pytest.param(lambda array: array.tolist(), id="nested-lists"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("bad", "index"),
+    [
+        pytest.param(np.nan, (1, 2), id="nan"),
+        pytest.param(np.inf, (0, 1), id="inf"),
+        pytest.param(-np.inf, (1, 0), id="minus-inf"),
+    ],
+)
 def test_as_float_array_names_the_index_of_a_non_finite_entry(
-        form: Callable[[np.ndarray], Any], bad: float, index: tuple[int, int]) -> None:
+    form: Callable[[np.ndarray], Any], bad: float, index: tuple[int, int]
+) -> None:
     grid = np.array(GRID, dtype=float)
     grid[index] = bad
     message = _message(lambda: as_float_array(form(grid), "my_grid"))
@@ -80,15 +96,19 @@ def test_as_float_array_refuses_a_lone_non_finite_number(bad: float) -> None:
 
 # --- require_shape ----------------------------------------------------------------------------
 
+
 def test_require_shape_is_silent_on_the_expected_shape() -> None:
     require_shape(np.zeros(SHAPE), "volume", SHAPE)
 
 
-@pytest.mark.parametrize(("got", "want", "axis"), [
-    pytest.param((3, 3), (4, 4), 0, id="first-axis"),
-    pytest.param((4, 3), (4, 4), 1, id="second-axis"),
-    pytest.param((28, 28, 6), SHAPE, 2, id="channel-axis"),
-])
+@pytest.mark.parametrize(
+    ("got", "want", "axis"),
+    [
+        pytest.param((3, 3), (4, 4), 0, id="first-axis"),
+        pytest.param((4, 3), (4, 4), 1, id="second-axis"),
+        pytest.param((28, 28, 6), SHAPE, 2, id="channel-axis"),
+    ],
+)
 def test_require_shape_names_the_axis_and_the_reason(got: tuple[int, ...], want: tuple[int, ...], axis: int) -> None:
     why = "a side of 6 with f=3 gives n - f + 1 = 4"
     message = _message(lambda: require_shape(np.zeros(got), "edges", want, why))
@@ -97,10 +117,13 @@ def test_require_shape_names_the_axis_and_the_reason(got: tuple[int, ...], want:
     assert message.endswith(f": {why}.")
 
 
-@pytest.mark.parametrize(("got", "want"), [
-    pytest.param((16,), (4, 4), id="flattened"),
-    pytest.param((1, 4, 4), (4, 4), id="extra-axis"),
-])
+@pytest.mark.parametrize(
+    ("got", "want"),
+    [
+        pytest.param((16,), (4, 4), id="flattened"),
+        pytest.param((1, 4, 4), (4, 4), id="extra-axis"),
+    ],
+)
 def test_require_shape_counts_axes_when_their_number_differs(got: tuple[int, ...], want: tuple[int, ...]) -> None:
     message = _message(lambda: require_shape(np.zeros(got), "edges", want))
     assert f"({len(got)} axes instead of {len(want)})" in message
@@ -109,32 +132,39 @@ def test_require_shape_counts_axes_when_their_number_differs(got: tuple[int, ...
 
 # --- as_int -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value", [
-    pytest.param(WHOLE, id="int"),
-    pytest.param(to_plain(np.int64(WHOLE)), id="np-int64-after-to_plain"),
-    pytest.param(float(WHOLE), id="integral-float"),
-    pytest.param(np.float64(WHOLE), id="np-float64"),
-    pytest.param(np.array([WHOLE]), id="one-element-array"),
-    pytest.param(np.array(float(WHOLE)), id="0-d-array"),
-    pytest.param([WHOLE], id="one-element-list"),
-])
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param(WHOLE, id="int"),
+        pytest.param(to_plain(np.int64(WHOLE)), id="np-int64-after-to_plain"),
+        pytest.param(float(WHOLE), id="integral-float"),
+        pytest.param(np.float64(WHOLE), id="np-float64"),
+        pytest.param(np.array([WHOLE]), id="one-element-array"),
+        pytest.param(np.array(float(WHOLE)), id="0-d-array"),
+        pytest.param([WHOLE], id="one-element-list"),
+    ],
+)
 def test_as_int_reads_whole_numbers(value: Any) -> None:
     result = as_int(value, "size")
     assert type(result) is int
     assert result == WHOLE
 
 
-@pytest.mark.parametrize(("value", "said"), [
-    pytest.param(WHOLE + 0.5, "not a whole number", id="fraction"),
-    pytest.param(True, "the bool True", id="bool"),
-    pytest.param(str(WHOLE), f"the string {str(WHOLE)!r}", id="str"),
-    pytest.param(float("nan"), "finite", id="nan"),
-    pytest.param(float("inf"), "finite", id="inf"),
-    pytest.param(None, "None", id="none"),
-    pytest.param([WHOLE, WHOLE], "a list of length 2", id="two-element-list"),
-    pytest.param(np.array([[WHOLE, WHOLE]]), "an array of shape (1, 2)", id="two-element-array"),
-    pytest.param(np.array([True]), "the bool True", id="one-bool-array"),
-])
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        pytest.param(WHOLE + 0.5, "not a whole number", id="fraction"),
+        pytest.param(True, "the bool True", id="bool"),
+        pytest.param(str(WHOLE), f"the string {str(WHOLE)!r}", id="str"),
+        pytest.param(float("nan"), "finite", id="nan"),
+        pytest.param(float("inf"), "finite", id="inf"),
+        pytest.param(None, "None", id="none"),
+        pytest.param([WHOLE, WHOLE], "a list of length 2", id="two-element-list"),
+        pytest.param(np.array([[WHOLE, WHOLE]]), "an array of shape (1, 2)", id="two-element-array"),
+        pytest.param(np.array([True]), "the bool True", id="one-bool-array"),
+    ],
+)
 def test_as_int_refuses_with_the_variable_name(value: Any, said: str) -> None:
     message = _message(lambda: as_int(value, "size"))
     assert "`size`" in message
@@ -143,34 +173,44 @@ def test_as_int_refuses_with_the_variable_name(value: Any, said: str) -> None:
 
 # --- as_choice --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("dress", [
-    pytest.param(lambda word: word, id="as-is"),
-    pytest.param(str.upper, id="upper-case"),
-    pytest.param(lambda word: f"  {word.title()} ", id="spaces-and-title-case"),
-    pytest.param(lambda word: f"\t{word}\n", id="tab-and-newline"),
-])
+
+@pytest.mark.parametrize(
+    "dress",
+    [
+        pytest.param(lambda word: word, id="as-is"),
+        pytest.param(str.upper, id="upper-case"),
+        pytest.param(lambda word: f"  {word.title()} ", id="spaces-and-title-case"),
+        pytest.param(lambda word: f"\t{word}\n", id="tab-and-newline"),
+    ],
+)
 @pytest.mark.parametrize("choice", CHOICES)
 def test_as_choice_folds_case_and_surrounding_spaces(dress: Callable[[str], str], choice: str) -> None:
     assert as_choice(dress(choice), "rounding", CHOICES) == choice
 
 
-@pytest.mark.parametrize("value", [
-    pytest.param(CHOICES[1] + "ing", id="other-word"),
-    pytest.param("", id="empty"),
-    pytest.param(" ".join(CHOICES), id="both-words"),
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param(CHOICES[1] + "ing", id="other-word"),
+        pytest.param("", id="empty"),
+        pytest.param(" ".join(CHOICES), id="both-words"),
+    ],
+)
 def test_as_choice_refuses_other_words_and_lists_the_choices(value: str) -> None:
     message = _message(lambda: as_choice(value, "rounding", CHOICES))
     assert f"`rounding` is {value!r}" in message
     assert all(repr(choice) in message for choice in CHOICES)
 
 
-@pytest.mark.parametrize("value", [
-    pytest.param(3.5, id="float"),
-    pytest.param(None, id="none"),
-    pytest.param([CHOICES[0]], id="list-of-the-word"),
-    pytest.param(True, id="bool"),
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param(3.5, id="float"),
+        pytest.param(None, id="none"),
+        pytest.param([CHOICES[0]], id="list-of-the-word"),
+        pytest.param(True, id="bool"),
+    ],
+)
 def test_as_choice_refuses_non_strings(value: Any) -> None:
     message = _message(lambda: as_choice(value, "rounding", CHOICES))
     assert "`rounding`" in message
@@ -179,13 +219,17 @@ def test_as_choice_refuses_non_strings(value: Any) -> None:
 
 # --- as_shape ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value", [
-    pytest.param(list(SHAPE), id="list"),
-    pytest.param(to_plain(SHAPE), id="tuple-after-to_plain"),
-    pytest.param(np.array(SHAPE), id="int-array"),
-    pytest.param(np.array(SHAPE, dtype=float), id="float-array"),
-    pytest.param([float(n) for n in SHAPE], id="list-of-integral-floats"),
-])
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param(list(SHAPE), id="list"),
+        pytest.param(to_plain(SHAPE), id="tuple-after-to_plain"),
+        pytest.param(np.array(SHAPE), id="int-array"),
+        pytest.param(np.array(SHAPE, dtype=float), id="float-array"),
+        pytest.param([float(n) for n in SHAPE], id="list-of-integral-floats"),
+    ],
+)
 def test_as_shape_reads_a_sequence_of_whole_numbers(value: Any) -> None:
     result = as_shape(value, "shape")
     assert result == SHAPE
@@ -196,21 +240,27 @@ def test_as_shape_reads_a_raw_tuple() -> None:
     assert as_shape(SHAPE, "shape") == SHAPE
 
 
-@pytest.mark.parametrize("value", [
-    pytest.param(SHAPE[0], id="int"),
-    pytest.param(float(SHAPE[0]), id="integral-float"),
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param(SHAPE[0], id="int"),
+        pytest.param(float(SHAPE[0]), id="integral-float"),
+    ],
+)
 def test_as_shape_reads_a_single_number_as_a_vector(value: Any) -> None:
     assert as_shape(value, "shape") == (SHAPE[0],)
 
 
-@pytest.mark.parametrize(("value", "said"), [
-    pytest.param([], "expected a shape", id="empty-list"),
-    pytest.param("x".join(map(str, SHAPE)), "expected a shape", id="str"),
-    pytest.param(None, "expected a shape", id="none"),
-    pytest.param(True, "expected a shape", id="bool"),
-    pytest.param([*SHAPE[:2], SHAPE[2] + 0.5], "not a whole number", id="fractional-entry"),
-])
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        pytest.param([], "expected a shape", id="empty-list"),
+        pytest.param("x".join(map(str, SHAPE)), "expected a shape", id="str"),
+        pytest.param(None, "expected a shape", id="none"),
+        pytest.param(True, "expected a shape", id="bool"),
+        pytest.param([*SHAPE[:2], SHAPE[2] + 0.5], "not a whole number", id="fractional-entry"),
+    ],
+)
 def test_as_shape_refuses_with_the_variable_name(value: Any, said: str) -> None:
     message = _message(lambda: as_shape(value, "vgg16_shapes[3]"))
     assert "`vgg16_shapes[3]`" in message
@@ -219,19 +269,23 @@ def test_as_shape_refuses_with_the_variable_name(value: Any, said: str) -> None:
 
 # --- same_vector_shape ------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("got", "want", "same"), [
-    pytest.param((120,), (120,), True, id="vector-vs-vector"),
-    pytest.param((120, 1), (120,), True, id="column-vs-vector"),
-    pytest.param((1, 120), (120,), True, id="row-vs-vector"),
-    pytest.param((120,), (120, 1), True, id="vector-vs-column"),
-    pytest.param((1, 120), (120, 1), True, id="row-vs-column"),
-    pytest.param(SHAPE, SHAPE, True, id="equal-volumes"),
-    pytest.param((120, 2), (120,), False, id="two-columns-vs-vector"),
-    pytest.param((120,), (120, 2), False, id="vector-vs-two-columns"),
-    pytest.param((84,), (120,), False, id="other-length"),
-    pytest.param(SHAPE, SHAPE[:2] + (1,), False, id="volume-vs-one-channel"),
-    pytest.param(SHAPE[:2] + (1,), SHAPE[:2], False, id="one-channel-vs-grid"),
-    pytest.param(SHAPE[::-1], SHAPE, False, id="channels-first"),
-])
+
+@pytest.mark.parametrize(
+    ("got", "want", "same"),
+    [
+        pytest.param((120,), (120,), True, id="vector-vs-vector"),
+        pytest.param((120, 1), (120,), True, id="column-vs-vector"),
+        pytest.param((1, 120), (120,), True, id="row-vs-vector"),
+        pytest.param((120,), (120, 1), True, id="vector-vs-column"),
+        pytest.param((1, 120), (120, 1), True, id="row-vs-column"),
+        pytest.param(SHAPE, SHAPE, True, id="equal-volumes"),
+        pytest.param((120, 2), (120,), False, id="two-columns-vs-vector"),
+        pytest.param((120,), (120, 2), False, id="vector-vs-two-columns"),
+        pytest.param((84,), (120,), False, id="other-length"),
+        pytest.param(SHAPE, SHAPE[:2] + (1,), False, id="volume-vs-one-channel"),
+        pytest.param(SHAPE[:2] + (1,), SHAPE[:2], False, id="one-channel-vs-grid"),
+        pytest.param(SHAPE[::-1], SHAPE, False, id="channels-first"),
+    ],
+)
 def test_same_vector_shape(got: tuple[int, ...], want: tuple[int, ...], same: bool) -> None:
     assert same_vector_shape(got, want) is same

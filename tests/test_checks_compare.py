@@ -1,7 +1,9 @@
 """autograder.checks.compare: pass within tolerance, and say which mistake or which cells otherwise."""
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -33,23 +35,30 @@ def _just_outside(value: float, tolerance: Tolerance) -> float:
 
 # --- check_array ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value", [
-    pytest.param(EXPECTED, id="itself"),
-    pytest.param(EXPECTED.tolist(), id="nested-lists"),
-    pytest.param(EXPECTED.astype(int), id="int-array"),
-    pytest.param(EXPECTED.astype(np.float32), id="float32"),
-    pytest.param(EXPECTED * (1 + TOL.rtol / 10), id="within-rtol"),
-])
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param(EXPECTED, id="itself"),
+        pytest.param(EXPECTED.tolist(), id="nested-lists"),
+        pytest.param(EXPECTED.astype(int), id="int-array"),
+        pytest.param(EXPECTED.astype(np.float32), id="float32"),
+        pytest.param(EXPECTED * (1 + TOL.rtol / 10), id="within-rtol"),
+    ],
+)
 def test_check_array_passes_within_tolerance(value: Any) -> None:
     check_array(value, "vertical_edges", EXPECTED, TOL, MISTAKES)
 
 
-@pytest.mark.parametrize("wrong", [
-    pytest.param([(0, 0)], id="first-cell"),
-    pytest.param([(2, 3)], id="one-inner-cell"),
-    pytest.param([(3, 0), (1, 2)], id="two-cells-first-in-row-major-order"),
-    pytest.param([(i, i) for i in range(4)], id="diagonal"),
-])
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        pytest.param([(0, 0)], id="first-cell"),
+        pytest.param([(2, 3)], id="one-inner-cell"),
+        pytest.param([(3, 0), (1, 2)], id="two-cells-first-in-row-major-order"),
+        pytest.param([(i, i) for i in range(4)], id="diagonal"),
+    ],
+)
 def test_check_array_counts_the_cells_that_differ_and_names_the_first(wrong: list[tuple[int, int]]) -> None:
     value = EXPECTED.copy()
     for cell in wrong:
@@ -74,11 +83,14 @@ def test_check_array_says_where_the_answer_came_from() -> None:
     assert message.startswith(f"`conv2d(...)` on {where} has the right shape")
 
 
-@pytest.mark.parametrize("shape", [
-    pytest.param((3, 4), id="one-row-short"),
-    pytest.param((16,), id="flattened"),
-    pytest.param((6, 6), id="the-image-itself"),
-])
+@pytest.mark.parametrize(
+    "shape",
+    [
+        pytest.param((3, 4), id="one-row-short"),
+        pytest.param((16,), id="flattened"),
+        pytest.param((6, 6), id="the-image-itself"),
+    ],
+)
 def test_check_array_reports_the_shape_when_no_mistake_matches(shape: tuple[int, ...]) -> None:
     why = "the output of a 6x6 image and a 3x3 filter is n - f + 1 = 4 wide"
     message = _message(lambda: check_array(np.zeros(shape), "vertical_edges", EXPECTED, TOL, MISTAKES, shape_why=why))
@@ -101,13 +113,17 @@ def test_check_array_with_exact_tolerance_refuses_the_smallest_difference() -> N
 
 # --- check_count ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value", [
-    pytest.param(COUNT, id="int"),
-    pytest.param(float(COUNT), id="integral-float"),
-    pytest.param(to_plain(np.int64(COUNT)), id="numpy-int-after-to_plain"),
-    pytest.param(np.array([COUNT]), id="one-element-array"),
-    pytest.param([COUNT], id="one-element-list"),
-])
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param(COUNT, id="int"),
+        pytest.param(float(COUNT), id="integral-float"),
+        pytest.param(to_plain(np.int64(COUNT)), id="numpy-int-after-to_plain"),
+        pytest.param(np.array([COUNT]), id="one-element-array"),
+        pytest.param([COUNT], id="one-element-list"),
+    ],
+)
 def test_check_count_passes_on_the_exact_count(value: Any) -> None:
     check_count(value, "fc_weights_hr", COUNT, COUNT_MISTAKES)
 
@@ -118,12 +134,15 @@ def test_check_count_fails_where_allclose_would_pass() -> None:
     assert "not the expected count" in _message(lambda: check_count(got, "fc_weights_hr", COUNT, COUNT_MISTAKES))
 
 
-@pytest.mark.parametrize("got", [
-    pytest.param(COUNT + 1_000, id="within-allclose-default"),
-    pytest.param(float(COUNT + 1_000), id="within-allclose-default-as-float"),
-    pytest.param(COUNT + 1, id="one-more"),
-    pytest.param(COUNT - 1, id="one-less"),
-])
+@pytest.mark.parametrize(
+    "got",
+    [
+        pytest.param(COUNT + 1_000, id="within-allclose-default"),
+        pytest.param(float(COUNT + 1_000), id="within-allclose-default-as-float"),
+        pytest.param(COUNT + 1, id="one-more"),
+        pytest.param(COUNT - 1, id="one-less"),
+    ],
+)
 def test_check_count_is_exact_and_prints_thousands_separators(got: int | float) -> None:
     message = _message(lambda: check_count(got, "fc_weights_hr", COUNT, COUNT_MISTAKES))
     assert message == f"`fc_weights_hr` is {int(got):,}; that is not the expected count."
@@ -136,11 +155,14 @@ def test_check_count_names_a_matching_mistake_with_thousands_separators(mistake:
     assert message == f"`fc_weights_hr` on n=1000 is {got:,}, which is what you get when {mistake}."
 
 
-@pytest.mark.parametrize(("value", "said"), [
-    pytest.param(COUNT + 0.5, "not a whole number", id="fraction"),
-    pytest.param(str(COUNT), "expected a whole number", id="str"),
-    pytest.param(True, "expected a whole number", id="bool"),
-])
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        pytest.param(COUNT + 0.5, "not a whole number", id="fraction"),
+        pytest.param(str(COUNT), "expected a whole number", id="str"),
+        pytest.param(True, "expected a whole number", id="bool"),
+    ],
+)
 def test_check_count_refuses_what_is_not_a_whole_number(value: Any, said: str) -> None:
     message = _message(lambda: check_count(value, "fc_weights_hr", COUNT, COUNT_MISTAKES))
     assert "`fc_weights_hr`" in message

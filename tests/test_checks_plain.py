@@ -1,8 +1,10 @@
 """autograder.checks.plain: only exact, known types become plain data; everything else is named."""
+
 from __future__ import annotations
 
 import warnings
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,44 +42,54 @@ def _nested_object_arrays(depth: int) -> Any:
 
 # --- what passes ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value", [
-    pytest.param(True, id="bool"),
-    pytest.param(0, id="zero"),
-    pytest.param(-3, id="negative-int"),
-    pytest.param(2**64 - 1, id="largest-uint64"),
-    pytest.param(-(2**64) + 1, id="most-negative-allowed"),
-    pytest.param(2.5, id="float"),
-    pytest.param(float("nan"), id="nan"),
-    pytest.param("ceil", id="str"),
-    pytest.param("", id="empty-str"),
-    pytest.param(None, id="none"),
-])
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param(True, id="bool"),
+        pytest.param(0, id="zero"),
+        pytest.param(-3, id="negative-int"),
+        pytest.param(2**64 - 1, id="largest-uint64"),
+        pytest.param(-(2**64) + 1, id="most-negative-allowed"),
+        pytest.param(2.5, id="float"),
+        pytest.param(float("nan"), id="nan"),
+        pytest.param("ceil", id="str"),
+        pytest.param("", id="empty-str"),
+        pytest.param(None, id="none"),
+    ],
+)
 def test_builtin_scalars_pass_unchanged(value: Any) -> None:
     assert to_plain(value) is value
 
 
-@pytest.mark.parametrize(("value", "said"), [
-    pytest.param(2**64, "integer too large", id="int-past-64-bits"),
-    pytest.param(-(10**400), "integer too large", id="huge-negative-int"),
-    pytest.param("A" * (MAX_STRING + 1), "too long", id="long-string"),
-    pytest.param({"k" * (MAX_STRING + 1): 1}, "too long", id="long-key"),
-    pytest.param({2**70: 1}, "too large", id="huge-int-key"),
-])
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        pytest.param(2**64, "integer too large", id="int-past-64-bits"),
+        pytest.param(-(10**400), "integer too large", id="huge-negative-int"),
+        pytest.param("A" * (MAX_STRING + 1), "too long", id="long-string"),
+        pytest.param({"k" * (MAX_STRING + 1): 1}, "too long", id="long-key"),
+        pytest.param({2**70: 1}, "too large", id="huge-int-key"),
+    ],
+)
 def test_values_past_the_bounds_are_refused_with_what_they_are(value: Any, said: str) -> None:
     # Beyond these an answer only costs the grader time and memory: no question's answer comes near.
     with pytest.raises(NotPlainData, match=said):
         to_plain(value)
 
 
-@pytest.mark.parametrize(("value", "kind"), [
-    pytest.param(np.int64(7), int, id="int64"),
-    pytest.param(np.int32(-7), int, id="int32"),
-    pytest.param(np.uint8(255), int, id="uint8"),
-    pytest.param(np.float32(0.5), float, id="float32"),
-    pytest.param(np.float64(2.5), float, id="float64"),
-    pytest.param(np.bool_(True), bool, id="bool_"),
-    pytest.param(np.str_("ceil"), str, id="str_"),
-])
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        pytest.param(np.int64(7), int, id="int64"),
+        pytest.param(np.int32(-7), int, id="int32"),
+        pytest.param(np.uint8(255), int, id="uint8"),
+        pytest.param(np.float32(0.5), float, id="float32"),
+        pytest.param(np.float64(2.5), float, id="float64"),
+        pytest.param(np.bool_(True), bool, id="bool_"),
+        pytest.param(np.str_("ceil"), str, id="str_"),
+    ],
+)
 def test_numpy_scalars_become_python_values(value: np.generic, kind: type) -> None:
     result = to_plain(value)
     assert type(result) is kind
@@ -89,12 +101,15 @@ def test_tuples_become_lists_at_every_level() -> None:
     assert type(to_plain(SHAPE)) is list
 
 
-@pytest.mark.parametrize("key", [
-    pytest.param(3, id="int"),
-    pytest.param(np.int64(3), id="np-int64"),
-    pytest.param(np.int32(3), id="np-int32"),
-    pytest.param(np.uint8(3), id="np-uint8"),
-])
+@pytest.mark.parametrize(
+    "key",
+    [
+        pytest.param(3, id="int"),
+        pytest.param(np.int64(3), id="np-int64"),
+        pytest.param(np.int32(3), id="np-int32"),
+        pytest.param(np.uint8(3), id="np-uint8"),
+    ],
+)
 def test_integer_dict_keys_become_strings(key: Any) -> None:
     assert to_plain({key: SHAPE, "name": SHAPE}) == {str(int(key)): list(SHAPE), "name": list(SHAPE)}
 
@@ -102,8 +117,9 @@ def test_integer_dict_keys_become_strings(key: Any) -> None:
 def test_a_dataframe_becomes_a_dict_of_rows() -> None:
     frame = pd.DataFrame([list(cells) for cells in TABLE_ROWS.values()], index=list(TABLE_ROWS), columns=COLUMNS)
     result = to_plain(frame)
-    assert result == {row: {"shape": list(shape), "size": size, "params": params}
-                      for row, (shape, size, params) in TABLE_ROWS.items()}
+    assert result == {
+        row: {"shape": list(shape), "size": size, "params": params} for row, (shape, size, params) in TABLE_ROWS.items()
+    }
     assert all(type(cells["size"]) is int for cells in result.values())
 
 
@@ -118,11 +134,14 @@ def test_an_object_array_of_ragged_rows_becomes_lists() -> None:
     assert to_plain(ragged) == rows
 
 
-@pytest.mark.parametrize("array", [
-    pytest.param(np.arange(6).reshape(2, 3), id="int"),
-    pytest.param(np.linspace(0, 1, 6).reshape(3, 2), id="float"),
-    pytest.param(np.arange(4) % 2 == 0, id="bool"),
-])
+@pytest.mark.parametrize(
+    "array",
+    [
+        pytest.param(np.arange(6).reshape(2, 3), id="int"),
+        pytest.param(np.linspace(0, 1, 6).reshape(3, 2), id="float"),
+        pytest.param(np.arange(4) % 2 == 0, id="bool"),
+    ],
+)
 def test_arrays_are_copied(array: np.ndarray) -> None:
     snapshot = array.copy()
     plain = to_plain(array)
@@ -141,6 +160,7 @@ def test_nesting_up_to_max_depth_passes(nest: Callable[[int], Any]) -> None:
 
 
 # --- what is refused --------------------------------------------------------------------------
+
 
 class Point:
     pass
@@ -174,24 +194,27 @@ def _generator() -> Iterator[int]:
     return (n for n in SHAPE)
 
 
-@pytest.mark.parametrize(("make", "named"), [
-    pytest.param(Point, "Point", id="custom-class"),
-    pytest.param(AlwaysEqual, "AlwaysEqual", id="eq-always-true"),
-    pytest.param(lambda: SneakyInt(4), "SneakyInt", id="int-subclass"),
-    pytest.param(lambda: np.arange(4).view(MyArray), "MyArray", id="ndarray-subclass"),
-    pytest.param(_matrix, "matrix", id="np-matrix"),
-    pytest.param(lambda: np.ma.masked_array([1, 2], mask=[0, 1]), "MaskedArray", id="masked-array"),
-    pytest.param(_generator, "generator", id="generator"),
-    pytest.param(lambda: lambda x: x, "function", id="lambda"),
-    pytest.param(lambda: set(SHAPE), "set", id="set"),
-    pytest.param(lambda: 1j, "complex", id="complex"),
-    pytest.param(lambda: np.complex128(1j), "complex128", id="np-complex"),
-    pytest.param(lambda: np.array([1j]), "complex128", id="complex-array"),
-    pytest.param(lambda: {2.5: "x"}, "float key", id="float-key"),
-    pytest.param(lambda: {SHAPE: "x"}, "tuple key", id="tuple-key"),
-    pytest.param(lambda: [1, Point()], "Point", id="inside-a-list"),
-    pytest.param(lambda: {"row": {"cell": Point()}}, "Point", id="inside-a-dict"),
-])
+@pytest.mark.parametrize(
+    ("make", "named"),
+    [
+        pytest.param(Point, "Point", id="custom-class"),
+        pytest.param(AlwaysEqual, "AlwaysEqual", id="eq-always-true"),
+        pytest.param(lambda: SneakyInt(4), "SneakyInt", id="int-subclass"),
+        pytest.param(lambda: np.arange(4).view(MyArray), "MyArray", id="ndarray-subclass"),
+        pytest.param(_matrix, "matrix", id="np-matrix"),
+        pytest.param(lambda: np.ma.masked_array([1, 2], mask=[0, 1]), "MaskedArray", id="masked-array"),
+        pytest.param(_generator, "generator", id="generator"),
+        pytest.param(lambda: lambda x: x, "function", id="lambda"),
+        pytest.param(lambda: set(SHAPE), "set", id="set"),
+        pytest.param(lambda: 1j, "complex", id="complex"),
+        pytest.param(lambda: np.complex128(1j), "complex128", id="np-complex"),
+        pytest.param(lambda: np.array([1j]), "complex128", id="complex-array"),
+        pytest.param(lambda: {2.5: "x"}, "float key", id="float-key"),
+        pytest.param(lambda: {SHAPE: "x"}, "tuple key", id="tuple-key"),
+        pytest.param(lambda: [1, Point()], "Point", id="inside-a-list"),
+        pytest.param(lambda: {"row": {"cell": Point()}}, "Point", id="inside-a-dict"),
+    ],
+)
 def test_refuses_and_names_the_type(make: Callable[[], Any], named: str) -> None:
     with pytest.raises(NotPlainData, match=named):
         to_plain(make())

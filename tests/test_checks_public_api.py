@@ -1,4 +1,5 @@
 """autograder.checks: the exported names, the public cases, and the imports that keep it student-safe."""
+
 from __future__ import annotations
 
 import ast
@@ -18,13 +19,24 @@ ASSIGNMENTS = {f"hw{n}" for n in range(1, 6)}
 
 
 def test_all_is_pinned() -> None:
-    assert checks.__all__ == ["Answers", "Case", "CheckFailed", "Probe", "Tolerance",
-                              "PUBLIC_CASES", "PUBLIC_PROBES", "run_public"]
+    assert checks.__all__ == [
+        "Answers",
+        "Case",
+        "CheckFailed",
+        "Probe",
+        "Tolerance",
+        "PUBLIC_CASES",
+        "PUBLIC_PROBES",
+        "run_public",
+    ]
 
 
 def test_all_is_exactly_what_the_package_exports() -> None:
-    exported = {name for name, value in vars(checks).items()
-                if not name.startswith("_") and not isinstance(value, types.ModuleType)}
+    exported = {
+        name
+        for name, value in vars(checks).items()
+        if not name.startswith("_") and not isinstance(value, types.ModuleType)
+    }
     assert exported == set(checks.__all__)
     assert len(checks.__all__) == len(set(checks.__all__))
 
@@ -42,8 +54,7 @@ def test_no_public_case_is_hidden() -> None:
 
 def test_public_probes_are_keyed_by_assignment_with_unique_ids() -> None:
     assert set(checks.PUBLIC_PROBES) == ASSIGNMENTS
-    ids = [probe.id for functions in checks.PUBLIC_PROBES.values() for probes in functions.values()
-           for probe in probes]
+    ids = [probe.id for functions in checks.PUBLIC_PROBES.values() for probes in functions.values() for probe in probes]
     assert len(ids) == len(set(ids))
 
 
@@ -74,6 +85,7 @@ def test_every_probe_a_public_case_calls_is_registered_with_it(case: checks.Case
 
 
 # --- the safety property: nothing in the package can reach an answer --------------------------
+
 
 def _modules_reached(node: ast.Import | ast.ImportFrom) -> list[tuple[int, str]]:
     """(level, dotted name) of each module an import statement loads; level > 0 is relative."""
@@ -113,34 +125,40 @@ def test_module_imports_only_numpy_the_standard_library_and_its_own_package(path
     assert foreign_imports(path.read_text(encoding="utf-8")) == []
 
 
-@pytest.mark.parametrize("source", [
-    pytest.param("import solutions", id="import-solutions"),
-    pytest.param("import solutions.hw1 as hw1", id="import-solutions-submodule"),
-    pytest.param("from solutions import hw1", id="from-solutions"),
-    pytest.param("from solutions.lecture import IMAGE", id="from-solutions-submodule"),
-    pytest.param("from .. import hidden", id="relative-parent"),
-    pytest.param("from ..hidden.hw3 import CASES", id="relative-parent-module"),
-    pytest.param("from . import solutions", id="relative-not-own-module"),
-    pytest.param("from .solutions import hw1", id="relative-from-not-own-module"),
-    pytest.param("import pandas", id="third-party"),
-    pytest.param("from autograder.course.hidden import hw1", id="absolute-own-project"),
-    pytest.param("import importlib", id="importlib"),
-    pytest.param("from importlib import import_module", id="from-importlib"),
-    pytest.param("hw1 = __import__('solutions.hw1')", id="dunder-import"),
-    pytest.param("def f():\n    import solutions\n", id="import-inside-a-function"),
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("import solutions", id="import-solutions"),
+        pytest.param("import solutions.hw1 as hw1", id="import-solutions-submodule"),
+        pytest.param("from solutions import hw1", id="from-solutions"),
+        pytest.param("from solutions.lecture import IMAGE", id="from-solutions-submodule"),
+        pytest.param("from .. import hidden", id="relative-parent"),
+        pytest.param("from ..hidden.hw3 import CASES", id="relative-parent-module"),
+        pytest.param("from . import solutions", id="relative-not-own-module"),
+        pytest.param("from .solutions import hw1", id="relative-from-not-own-module"),
+        pytest.param("import pandas", id="third-party"),
+        pytest.param("from autograder.course.hidden import hw1", id="absolute-own-project"),
+        pytest.param("import importlib", id="importlib"),
+        pytest.param("from importlib import import_module", id="from-importlib"),
+        pytest.param("hw1 = __import__('solutions.hw1')", id="dunder-import"),
+        pytest.param("def f():\n    import solutions\n", id="import-inside-a-function"),
+    ],
+)
 def test_foreign_imports_catches(source: str) -> None:
     assert foreign_imports(source) != []
 
 
-@pytest.mark.parametrize("source", [
-    pytest.param("from __future__ import annotations", id="future"),
-    pytest.param("import numpy as np", id="numpy"),
-    pytest.param("import numpy.linalg", id="numpy-submodule"),
-    pytest.param("from typing import Any", id="stdlib"),
-    pytest.param("import copy, difflib", id="stdlib-several"),
-    pytest.param("from . import codec", id="own-module"),
-    pytest.param("from .core import CheckFailed", id="from-own-module"),
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("from __future__ import annotations", id="future"),
+        pytest.param("import numpy as np", id="numpy"),
+        pytest.param("import numpy.linalg", id="numpy-submodule"),
+        pytest.param("from typing import Any", id="stdlib"),
+        pytest.param("import copy, difflib", id="stdlib-several"),
+        pytest.param("from . import codec", id="own-module"),
+        pytest.param("from .core import CheckFailed", id="from-own-module"),
+    ],
+)
 def test_foreign_imports_allows(source: str) -> None:
     assert foreign_imports(source) == []

@@ -1,8 +1,10 @@
 """autograder.checks.tables: the LeNet table is read in every reasonable form, or its problem is named."""
+
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -14,8 +16,16 @@ from autograder.checks.public import LENET_ROWS
 from autograder.checks.tables import COLUMNS, read_cell, read_row, read_table
 
 # Shapes from the size formula; params are placeholders (each row its own), since tables.py checks form only.
-SHAPES = {"Input": (32, 32, 3), "CONV1": (28, 28, 8), "POOL1": (14, 14, 8), "CONV2": (10, 10, 16),
-          "POOL2": (5, 5, 16), "FC3": (120,), "FC4": (84,), "Softmax": (10,)}
+SHAPES = {
+    "Input": (32, 32, 3),
+    "CONV1": (28, 28, 8),
+    "POOL1": (14, 14, 8),
+    "CONV2": (10, 10, 16),
+    "POOL2": (5, 5, 16),
+    "FC3": (120,),
+    "FC4": (84,),
+    "Softmax": (10,),
+}
 TABLE = {row: (shape, math.prod(shape), 100 * index) for index, (row, shape) in enumerate(SHAPES.items())}
 
 
@@ -33,45 +43,79 @@ def _dataframe() -> pd.DataFrame:
     return pd.DataFrame([list(cells) for cells in TABLE.values()], index=list(TABLE), columns=list(COLUMNS))
 
 
-@pytest.mark.parametrize("make", [
-    pytest.param(lambda: TABLE, id="dict-of-tuples"),
-    pytest.param(lambda: {row: [list(shape), size, params] for row, (shape, size, params) in TABLE.items()},
-                 id="dict-of-lists"),
-    pytest.param(_dict_of_dicts, id="dict-of-dicts"),
-    pytest.param(_dataframe, id="dataframe"),
-    pytest.param(lambda: _dataframe().transpose().to_dict(), id="dict-of-dicts-from-pandas"),
-    pytest.param(lambda: {row: (np.array(shape), np.int64(size), float(params))
-                          for row, (shape, size, params) in TABLE.items()}, id="numpy-cells"),
-    pytest.param(lambda: {row: (shape[0] if len(shape) == 1 else shape, size, params)
-                          for row, (shape, size, params) in TABLE.items()}, id="vector-shapes-as-ints"),
-    pytest.param(lambda: {row.lower(): cells for row, cells in TABLE.items()}, id="lower-case-rows"),
-    pytest.param(lambda: {f" {row.upper()} ": cells for row, cells in TABLE.items()}, id="padded-upper-case-rows"),
-    # Rows and columns swapped, as pd.DataFrame({row: {"shape": .., "size": .., "params": ..}}) builds it.
-    pytest.param(lambda: pd.DataFrame({row: dict(zip(COLUMNS, cells)) for row, cells in TABLE.items()}),
-                 id="dataframe-rows-as-columns"),
-    pytest.param(lambda: _dataframe().transpose(), id="dataframe-transposed"),
-    pytest.param(lambda: _dataframe().to_dict(), id="dict-of-columns"),
-    pytest.param(lambda: {column.upper(): {row: cells[i] for row, cells in TABLE.items()}
-                          for i, column in enumerate(COLUMNS)}, id="dict-of-columns-upper-case"),
-    # The row names in a column of their own, under the default index 0, 1, 2, ...
-    pytest.param(lambda: _dataframe().reset_index(names="layer"), id="dataframe-layer-column"),
-    pytest.param(lambda: _dataframe().reset_index(names="Layer").assign(kind="x").assign(
-        kind=lambda df: [f"kind {i}" for i in range(len(df))]), id="dataframe-two-text-columns"),
-    pytest.param(lambda: _dataframe().reset_index(names="layer").to_dict("records"), id="records"),
-    pytest.param(lambda: _dataframe().reset_index(names="layer").to_dict(), id="dict-of-columns-layer-column"),
-    pytest.param(lambda: _dataframe().reset_index(names="layer").to_dict("list"), id="dict-of-lists-layer-column"),
-    # Shapes written as text, as the lecture's table prints them.
-    pytest.param(lambda: {row: (str(shape), size, params) for row, (shape, size, params) in TABLE.items()},
-                 id="shapes-as-tuple-text"),
-    pytest.param(lambda: {row: (" x ".join(map(str, shape)), size, params) for row, (shape, size, params) in TABLE.items()},
-                 id="shapes-as-x-text"),
-    pytest.param(lambda: {row: (str(list(shape)), size, params) for row, (shape, size, params) in TABLE.items()},
-                 id="shapes-as-list-text"),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda: TABLE, id="dict-of-tuples"),
+        pytest.param(
+            lambda: {row: [list(shape), size, params] for row, (shape, size, params) in TABLE.items()},
+            id="dict-of-lists",
+        ),
+        pytest.param(_dict_of_dicts, id="dict-of-dicts"),
+        pytest.param(_dataframe, id="dataframe"),
+        pytest.param(lambda: _dataframe().transpose().to_dict(), id="dict-of-dicts-from-pandas"),
+        pytest.param(
+            lambda: {
+                row: (np.array(shape), np.int64(size), float(params)) for row, (shape, size, params) in TABLE.items()
+            },
+            id="numpy-cells",
+        ),
+        pytest.param(
+            lambda: {
+                row: (shape[0] if len(shape) == 1 else shape, size, params)
+                for row, (shape, size, params) in TABLE.items()
+            },
+            id="vector-shapes-as-ints",
+        ),
+        pytest.param(lambda: {row.lower(): cells for row, cells in TABLE.items()}, id="lower-case-rows"),
+        pytest.param(lambda: {f" {row.upper()} ": cells for row, cells in TABLE.items()}, id="padded-upper-case-rows"),
+        # Rows and columns swapped, as pd.DataFrame({row: {"shape": .., "size": .., "params": ..}}) builds it.
+        pytest.param(
+            lambda: pd.DataFrame({row: dict(zip(COLUMNS, cells)) for row, cells in TABLE.items()}),
+            id="dataframe-rows-as-columns",
+        ),
+        pytest.param(lambda: _dataframe().transpose(), id="dataframe-transposed"),
+        pytest.param(lambda: _dataframe().to_dict(), id="dict-of-columns"),
+        pytest.param(
+            lambda: {
+                column.upper(): {row: cells[i] for row, cells in TABLE.items()} for i, column in enumerate(COLUMNS)
+            },
+            id="dict-of-columns-upper-case",
+        ),
+        # The row names in a column of their own, under the default index 0, 1, 2, ...
+        pytest.param(lambda: _dataframe().reset_index(names="layer"), id="dataframe-layer-column"),
+        pytest.param(
+            lambda: (
+                _dataframe()
+                .reset_index(names="Layer")
+                .assign(kind="x")
+                .assign(kind=lambda df: [f"kind {i}" for i in range(len(df))])
+            ),
+            id="dataframe-two-text-columns",
+        ),
+        pytest.param(lambda: _dataframe().reset_index(names="layer").to_dict("records"), id="records"),
+        pytest.param(lambda: _dataframe().reset_index(names="layer").to_dict(), id="dict-of-columns-layer-column"),
+        pytest.param(lambda: _dataframe().reset_index(names="layer").to_dict("list"), id="dict-of-lists-layer-column"),
+        # Shapes written as text, as the lecture's table prints them.
+        pytest.param(
+            lambda: {row: (str(shape), size, params) for row, (shape, size, params) in TABLE.items()},
+            id="shapes-as-tuple-text",
+        ),
+        pytest.param(
+            lambda: {row: (" x ".join(map(str, shape)), size, params) for row, (shape, size, params) in TABLE.items()},
+            id="shapes-as-x-text",
+        ),
+        pytest.param(
+            lambda: {row: (str(list(shape)), size, params) for row, (shape, size, params) in TABLE.items()},
+            id="shapes-as-list-text",
+        ),
+    ],
+)
 def test_read_table_reads_every_reasonable_form(make: Callable[[], Any]) -> None:
     # Answers always reach the checks through to_plain, as here.
     assert read_table(to_plain(make()), LENET_ROWS, "lenet_table") == {
-        row: (tuple(shape), size, params) for row, (shape, size, params) in TABLE.items()}
+        row: (tuple(shape), size, params) for row, (shape, size, params) in TABLE.items()
+    }
 
 
 def test_read_table_reads_raw_tuples() -> None:
@@ -100,12 +144,15 @@ def test_a_missing_row_is_named_and_the_rows_present_are_listed(missing: str) ->
     assert f"its rows are {list(table)}" in message
 
 
-@pytest.mark.parametrize(("cells", "said"), [
-    pytest.param(TABLE["CONV1"][:2], "is a list of length 2", id="two-cells"),
-    pytest.param(TABLE["CONV1"] + (0,), "is a list of length 4", id="four-cells"),
-    pytest.param(TABLE["CONV1"][1], "expected (shape, size, params)", id="a-number"),
-    pytest.param(dict(zip(COLUMNS[:2], TABLE["CONV1"])), "has no params", id="dict-without-params"),
-])
+@pytest.mark.parametrize(
+    ("cells", "said"),
+    [
+        pytest.param(TABLE["CONV1"][:2], "is a list of length 2", id="two-cells"),
+        pytest.param(TABLE["CONV1"] + (0,), "is a list of length 4", id="four-cells"),
+        pytest.param(TABLE["CONV1"][1], "expected (shape, size, params)", id="a-number"),
+        pytest.param(dict(zip(COLUMNS[:2], TABLE["CONV1"])), "has no params", id="dict-without-params"),
+    ],
+)
 def test_a_malformed_row_is_named(cells: Any, said: str) -> None:
     table = to_plain({**TABLE, "CONV1": cells})
     message = _message(lambda: read_table(table, LENET_ROWS, "lenet_table"))
@@ -113,12 +160,17 @@ def test_a_malformed_row_is_named(cells: Any, said: str) -> None:
     assert said in message
 
 
-@pytest.mark.parametrize(("column", "cell", "said"), [
-    pytest.param("size", TABLE["CONV1"][1] + 0.5, "not a whole number", id="fractional-size"),
-    pytest.param("params", str(TABLE["CONV1"][2]), "expected a whole number", id="params-as-str"),
-    pytest.param("shape", "twenty-eight by twenty-eight", "expected a shape such as (28, 28, 8)", id="shape-as-words"),
-    pytest.param("shape", "(28, 28.5, 8)", "expected a shape such as (28, 28, 8)", id="shape-text-not-whole"),
-])
+@pytest.mark.parametrize(
+    ("column", "cell", "said"),
+    [
+        pytest.param("size", TABLE["CONV1"][1] + 0.5, "not a whole number", id="fractional-size"),
+        pytest.param("params", str(TABLE["CONV1"][2]), "expected a whole number", id="params-as-str"),
+        pytest.param(
+            "shape", "twenty-eight by twenty-eight", "expected a shape such as (28, 28, 8)", id="shape-as-words"
+        ),
+        pytest.param("shape", "(28, 28.5, 8)", "expected a shape such as (28, 28, 8)", id="shape-text-not-whole"),
+    ],
+)
 def test_a_bad_cell_is_named_by_row_and_column(column: str, cell: Any, said: str) -> None:
     table = to_plain({**_dict_of_dicts(), "CONV1": {**_dict_of_dicts()["CONV1"], column: cell}})
     message = _message(lambda: read_table(table, LENET_ROWS, "lenet_table"))
@@ -126,11 +178,14 @@ def test_a_bad_cell_is_named_by_row_and_column(column: str, cell: Any, said: str
     assert said in message
 
 
-@pytest.mark.parametrize("table", [
-    pytest.param(list(TABLE.values()), id="list-of-rows"),
-    pytest.param(None, id="none"),
-    pytest.param("Input, CONV1", id="str"),
-])
+@pytest.mark.parametrize(
+    "table",
+    [
+        pytest.param(list(TABLE.values()), id="list-of-rows"),
+        pytest.param(None, id="none"),
+        pytest.param("Input, CONV1", id="str"),
+    ],
+)
 def test_a_table_that_is_not_a_dict_is_refused(table: Any) -> None:
     message = _message(lambda: read_table(to_plain(table), LENET_ROWS, "lenet_table"))
     assert "`lenet_table` is" in message

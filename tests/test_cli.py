@@ -1,4 +1,5 @@
 """The CLI only parses and maps onto core functions; user errors become one line and an exit code."""
+
 from __future__ import annotations
 
 import fcntl
@@ -23,11 +24,14 @@ def test_help_lists_the_commands() -> None:
     assert "build" in done.stdout and "grade" in done.stdout
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    pytest.param("2GiB", 2 * 1024**3, id="gib"),
-    pytest.param("512M", 512 * 1024**2, id="m"),
-    pytest.param("1000", 1000, id="bytes"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("2GiB", 2 * 1024**3, id="gib"),
+        pytest.param("512M", 512 * 1024**2, id="m"),
+        pytest.param("1000", 1000, id="bytes"),
+    ],
+)
 def test_sizes(text: str, expected: int) -> None:
     assert parse_size(text) == expected
 
@@ -59,8 +63,21 @@ def test_no_progress_bar_when_not_a_terminal(tmp_path: Path) -> None:
     submissions = tmp_path / "in"
     submissions.mkdir()
     (submissions / "passes_all.ipynb").write_bytes((EXAMPLES / "hw2" / "passes_all.ipynb").read_bytes())
-    done = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", "hw2", str(submissions), "--out",
-                           str(tmp_path / "out"), "--quiet"], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "autograder.cli",
+            "grade",
+            "hw2",
+            str(submissions),
+            "--out",
+            str(tmp_path / "out"),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0 and done.stderr == ""
     assert "1 submissions (1 ok)" in done.stdout and "mean score" in done.stdout and "slowest" in done.stdout
 
@@ -72,8 +89,11 @@ def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
     controller, terminal = pty.openpty()
     # A new pseudo-terminal is 0 columns wide: give it a real size, as a terminal window has.
     fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
-    grader = subprocess.Popen([sys.executable, "-m", "autograder.cli", "grade", "hw2", str(submissions), "--out",
-                               str(tmp_path / "out")], stdout=subprocess.PIPE, stderr=terminal)
+    grader = subprocess.Popen(
+        [sys.executable, "-m", "autograder.cli", "grade", "hw2", str(submissions), "--out", str(tmp_path / "out")],
+        stdout=subprocess.PIPE,
+        stderr=terminal,
+    )
     os.close(terminal)
     shown = b""
     while True:

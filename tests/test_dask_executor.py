@@ -1,4 +1,5 @@
 """The Dask executor: the same gradebook as the local one, and a lost worker is a crash row, not an error."""
+
 from __future__ import annotations
 
 import json
@@ -8,8 +9,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from distributed import KilledWorker
@@ -18,8 +20,8 @@ from autograder.grading import dask_executor
 from autograder.grading.dask_executor import DaskExecutor, _job_fields, _job_from_fields, failed_outcome
 from autograder.grading.executor import Job, LocalExecutor, Phase1Outcome
 from autograder.grading.run import grade
-from autograder.model import Status
 from autograder.grading.sandbox import Sandbox, SandboxKind, detect
+from autograder.model import Status
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "hw1"
 TIMING = Path("/tmp/cnngrade-dask-timing.txt")
@@ -32,12 +34,19 @@ def test_a_task_carries_only_json_and_rebuilds_the_same_job() -> None:
     assert _job_from_fields(json.loads(json.dumps(_job_fields(job)))) == job
 
 
-@pytest.mark.parametrize(("error", "says"), [
-    pytest.param(KilledWorker("cnngrade-phase1-x", None, 0), "was not run again",  # type: ignore[arg-type]
-                 id="lost-worker"),
-    pytest.param(RuntimeError("fork server would not start"), "RuntimeError: fork server would not start",
-                 id="task-raised"),
-])
+@pytest.mark.parametrize(
+    ("error", "says"),
+    [
+        pytest.param(
+            KilledWorker("cnngrade-phase1-x", None, 0),
+            "was not run again",  # type: ignore[arg-type]
+            id="lost-worker",
+        ),
+        pytest.param(
+            RuntimeError("fork server would not start"), "RuntimeError: fork server would not start", id="task-raised"
+        ),
+    ],
+)
 def test_a_task_that_did_not_come_back_is_a_crash_with_a_message(error: BaseException, says: str) -> None:
     outcome = failed_outcome(error, 1.5)
     assert (outcome.status, outcome.data, outcome.seconds) == (Status.CRASH, None, 1.5)
@@ -58,8 +67,9 @@ def _records(out: Path) -> dict[str, dict[str, Any]]:
 def test_a_local_dask_cluster_grades_exactly_as_the_local_executor(tmp_path: Path) -> None:
     local_out, dask_out = tmp_path / "local", tmp_path / "dask"
     started = time.monotonic()
-    grade(assignment="hw1", submissions=EXAMPLES, out=local_out, seed=1234, timeout=5,
-          executor=LocalExecutor(2, detect()))
+    grade(
+        assignment="hw1", submissions=EXAMPLES, out=local_out, seed=1234, timeout=5, executor=LocalExecutor(2, detect())
+    )
     local_seconds = time.monotonic() - started
 
     started = time.monotonic()
@@ -70,11 +80,13 @@ def test_a_local_dask_cluster_grades_exactly_as_the_local_executor(tmp_path: Pat
         warning = executor.warning
     closed = time.monotonic()
 
-    report = (f"hw1 sample class ({len(list(EXAMPLES.glob('*.ipynb')))} notebooks, --timeout 5, 2 workers):\n"
-              f"  local executor  grade(): {local_seconds:.2f} s\n"
-              f"  Dask executor   grade(): {graded - cluster_up:.2f} s "
-              f"(+ LocalCluster start {cluster_up - started:.2f} s, close {closed - graded:.2f} s; "
-              f"total {closed - started:.2f} s)\n")
+    report = (
+        f"hw1 sample class ({len(list(EXAMPLES.glob('*.ipynb')))} notebooks, --timeout 5, 2 workers):\n"
+        f"  local executor  grade(): {local_seconds:.2f} s\n"
+        f"  Dask executor   grade(): {graded - cluster_up:.2f} s "
+        f"(+ LocalCluster start {cluster_up - started:.2f} s, close {closed - graded:.2f} s; "
+        f"total {closed - started:.2f} s)\n"
+    )
     print("\n" + report)
     TIMING.write_text(report)
 
@@ -146,8 +158,11 @@ def _run_with_a_worker_killer(marker: Path) -> tuple[dict[str, Phase1Outcome], s
 def scheduler(tmp_path: Path) -> Iterator[str]:
     """A `dask scheduler` on loopback, as a course would run it on its scheduler host."""
     info = tmp_path / "scheduler.json"
-    process = subprocess.Popen([str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                                "--scheduler-file", str(info)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file", str(info)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 60
         while not info.exists() and time.monotonic() < deadline:
@@ -178,14 +193,18 @@ def _fork_servers_under(root: int) -> list[int]:
         parent = frontier.pop()
         for child in [pid for pid, ppid in parents.items() if ppid == parent]:
             frontier.append(child)
-            if Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")[1:3] == [b"-m", b"autograder.sandboxed.forkserver"]:
+            if Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")[1:3] == [
+                b"-m",
+                b"autograder.sandboxed.forkserver",
+            ]:
                 found.append(child)
     return found
 
 
 @pytest.mark.slow
-def test_joining_a_running_scheduler_grades_as_the_local_executor(scheduler: str, tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_joining_a_running_scheduler_grades_as_the_local_executor(
+    scheduler: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(dask_executor, "WAIT_FOR_WORKERS", 1.0)
     with pytest.raises(TimeoutError, match=f"start `dask worker {scheduler}`"):
         DaskExecutor(scheduler=scheduler)
@@ -194,14 +213,17 @@ def test_joining_a_running_scheduler_grades_as_the_local_executor(scheduler: str
     submissions.mkdir()
     for path in sorted(EXAMPLES.glob("*.ipynb"))[:5]:
         shutil.copy(path, submissions / path.name)
-    worker = subprocess.Popen([str(DASK), "worker", scheduler, "--nthreads", "2", "--nworkers", "1",
-                               "--no-dashboard", "--host", "127.0.0.1"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen(
+        [str(DASK), "worker", scheduler, "--nthreads", "2", "--nworkers", "1", "--no-dashboard", "--host", "127.0.0.1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         monkeypatch.setattr(dask_executor, "WAIT_FOR_WORKERS", 60.0)
         with DaskExecutor(scheduler=scheduler) as executor:
-            grade(assignment="hw1", submissions=submissions, out=tmp_path / "dask", seed=7, timeout=5,
-                  executor=executor)
+            grade(
+                assignment="hw1", submissions=submissions, out=tmp_path / "dask", seed=7, timeout=5, executor=executor
+            )
         servers = _fork_servers_under(worker.pid)
         # One per job running at once on the worker (two threads): each serves one submission at a
         # time, in a memory cgroup of its own where the grader may make one; kept for the next run.
@@ -209,6 +231,12 @@ def test_joining_a_running_scheduler_grades_as_the_local_executor(scheduler: str
     finally:
         _stop(worker)
     assert not any(Path(f"/proc/{pid}").exists() for pid in servers)  # closed with its worker
-    grade(assignment="hw1", submissions=submissions, out=tmp_path / "local", seed=7, timeout=5,
-          executor=LocalExecutor(2, detect()))
+    grade(
+        assignment="hw1",
+        submissions=submissions,
+        out=tmp_path / "local",
+        seed=7,
+        timeout=5,
+        executor=LocalExecutor(2, detect()),
+    )
     assert (tmp_path / "dask" / "gradebook.csv").read_bytes() == (tmp_path / "local" / "gradebook.csv").read_bytes()

@@ -1,38 +1,53 @@
 """`diff_runs`: per student, what changed between two graded folders, and which question or status made it."""
-from __future__ import annotations
 
-from dataclasses import replace
+from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from autograder.outputs import records
 from autograder.course import assignment
 from autograder.diff import diff_runs, render_diff, summary_line
 from autograder.errors import OutFolderError
-from autograder.outputs.gradebook import write_gradebook
 from autograder.grading.run import grade
-from autograder.outputs.folder import RUN_FILE
 from autograder.model import CaseResult, Status, SubmissionResult
+from autograder.outputs import records
+from autograder.outputs.folder import RUN_FILE
+from autograder.outputs.gradebook import write_gradebook
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "hw2"
 SEED, VERSION, HOMEWORK = 7, "0.1.0+test", "hw2"
 HIDDEN = "f on a hidden input"
 MISTAKE = "the +1 of the formula is left out"
 # (id, question, title, points): two cases share a title but for their hidden input, as graded ones do.
-CASES = (("hw2.q1.form", "q1", "f gives a number", 1.0), ("hw2.q1.f-1", "q1", f"{HIDDEN} (n=31, f=2)", 2.0),
-         ("hw2.q1.f-2", "q1", f"{HIDDEN} (n=9, f=5)", 2.0), ("hw2.q2.value", "q2", "g has the right value", 3.0))
+CASES = (
+    ("hw2.q1.form", "q1", "f gives a number", 1.0),
+    ("hw2.q1.f-1", "q1", f"{HIDDEN} (n=31, f=2)", 2.0),
+    ("hw2.q1.f-2", "q1", f"{HIDDEN} (n=9, f=5)", 2.0),
+    ("hw2.q2.value", "q2", "g has the right value", 3.0),
+)
 ALL = frozenset(case[0] for case in CASES)
 
 
-def result(stem: str, passed: frozenset[str], status: str = Status.OK, message: str = "", seed: int = SEED,
-           mistake: str = "") -> SubmissionResult:
-    cases = tuple(CaseResult(case_id, title, question, points if case_id in passed else 0.0, points, "-" in case_id,
-                             "Passed." if case_id in passed else "Wrong.", "" if case_id in passed else mistake)
-                  for case_id, question, title, points in CASES)
+def result(
+    stem: str, passed: frozenset[str], status: str = Status.OK, message: str = "", seed: int = SEED, mistake: str = ""
+) -> SubmissionResult:
+    cases = tuple(
+        CaseResult(
+            case_id,
+            title,
+            question,
+            points if case_id in passed else 0.0,
+            points,
+            "-" in case_id,
+            "Passed." if case_id in passed else "Wrong.",
+            "" if case_id in passed else mistake,
+        )
+        for case_id, question, title, points in CASES
+    )
     return SubmissionResult(stem, HOMEWORK, status, message, cases, seed, VERSION)
 
 
@@ -75,15 +90,18 @@ def test_changes_are_sorted_by_size_and_summed_up(tmp_path: Path) -> None:
         "same": (result("same", some), result("same", some)),
     }
     removed, added = result("left", ALL), result("joined", some)
-    diff = diff_runs(old=write_out(tmp_path / "old", [old for old, _ in pairs.values()] + [removed]),
-                     new=write_out(tmp_path / "new", [new for _, new in pairs.values()] + [added]))
+    diff = diff_runs(
+        old=write_out(tmp_path / "old", [old for old, _ in pairs.values()] + [removed]),
+        new=write_out(tmp_path / "new", [new for _, new in pairs.values()] + [added]),
+    )
 
     deltas = {stem: new.score - old.score for stem, (old, new) in pairs.items() if old != new}
     assert [change.submission for change in diff.changed] == sorted(deltas, key=lambda s: (-abs(deltas[s]), s))
     ups, downs = sum(d > 0 for d in deltas.values()), sum(d < 0 for d in deltas.values())
     assert (diff.added, diff.removed) == ((added,), (removed,))
-    assert summary_line(diff) == (f"{len(deltas)} changed ({ups} up, {downs} down), {len(pairs) - len(deltas)} "
-                                  f"unchanged, 1 added, 1 removed")
+    assert summary_line(diff) == (
+        f"{len(deltas)} changed ({ups} up, {downs} down), {len(pairs) - len(deltas)} unchanged, 1 added, 1 removed"
+    )
     rendered = render_diff(diff)
     assert rendered.endswith(summary_line(diff))
     assert f"status: {Status.OK} → {Status.TIMEOUT} (did not finish)" in rendered
@@ -102,13 +120,21 @@ def test_runs_of_different_assignments_are_refused(tmp_path: Path) -> None:
         diff_runs(old=old, new=new)
 
 
-@pytest.mark.parametrize(("damage", "message"), [
-    pytest.param(lambda out: (out / "gradebook.csv").unlink(), "did not finish", id="killed-first-run"),
-    pytest.param(lambda out: (out / RUN_FILE).unlink(), "not a folder", id="not-an-out-folder"),
-    pytest.param(lambda out: records.save(out, records.Fingerprint("0" * 64, SEED, VERSION, 60.0, 1),
-                                          result("ada", frozenset())), "did not finish", id="killed-rerun"),
-    pytest.param(lambda out: (out / records.RECORDS / "ada.json").write_text("{"), "unreadable", id="bad-record"),
-])
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        pytest.param(lambda out: (out / "gradebook.csv").unlink(), "did not finish", id="killed-first-run"),
+        pytest.param(lambda out: (out / RUN_FILE).unlink(), "not a folder", id="not-an-out-folder"),
+        pytest.param(
+            lambda out: records.save(
+                out, records.Fingerprint("0" * 64, SEED, VERSION, 60.0, 1), result("ada", frozenset())
+            ),
+            "did not finish",
+            id="killed-rerun",
+        ),
+        pytest.param(lambda out: (out / records.RECORDS / "ada.json").write_text("{"), "unreadable", id="bad-record"),
+    ],
+)
 def test_a_folder_that_is_not_a_finished_run_is_refused(tmp_path: Path, damage, message: str) -> None:
     out = write_out(tmp_path / "out", [result("ada", ALL)])
     damage(out)
@@ -125,8 +151,14 @@ def graded(submissions: Path, out: Path, timeout: float = 30) -> Path:
 def with_cell(sample: str, source: str, at: int | None = None) -> str:
     """A sample notebook with one more code cell: first (at=0) or last."""
     notebook = json.loads((EXAMPLES / f"{sample}.ipynb").read_text())
-    cell = {"cell_type": "code", "id": "added", "metadata": {}, "outputs": [], "execution_count": None,
-            "source": source}
+    cell = {
+        "cell_type": "code",
+        "id": "added",
+        "metadata": {},
+        "outputs": [],
+        "execution_count": None,
+        "source": source,
+    }
     notebook["cells"].insert(len(notebook["cells"]) if at is None else at, cell)
     return json.dumps(notebook)
 

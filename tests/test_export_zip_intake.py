@@ -1,4 +1,5 @@
 """The zip the notebook's export cell makes is taken wherever a notebook is: graded as the one notebook in it."""
+
 from __future__ import annotations
 
 import contextlib
@@ -6,8 +7,8 @@ import io
 import shutil
 import stat
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from otter import Notebook
@@ -53,8 +54,9 @@ def run(exports: dict[str, bytes], tmp_path_factory: pytest.TempPathFactory) -> 
         (folder / f"{sample}.zip").write_bytes(exports[sample])
     (folder / "two_notebooks.zip").write_bytes(zip_of({NB: NOTEBOOK, "scratch.ipynb": NOTEBOOK}))
     (folder / "not_a_zip.zip").write_bytes(b"PK\x03\x04 but nothing else")
-    return grade(assignment="hw1", submissions=folder, out=tmp_path_factory.mktemp("out"), seed=1, timeout=10,
-                 unsandboxed=True)
+    return grade(
+        assignment="hw1", submissions=folder, out=tmp_path_factory.mktemp("out"), seed=1, timeout=10, unsandboxed=True
+    )
 
 
 def test_the_export_zip_reads_as_the_notebook_in_it(exports: dict[str, bytes], tmp_path: Path) -> None:
@@ -73,10 +75,13 @@ def test_a_notebook_and_its_export_zip_get_a_row_each_and_the_same_score(run: Gr
     assert len({rows[sample].score for sample in SAMPLES}) > 1, "the samples should not all score alike"
 
 
-@pytest.mark.parametrize(("name", "phrase"), [
-    pytest.param("two_notebooks", "holds 2 notebooks (hw1.ipynb, scratch.ipynb)", id="two-notebooks"),
-    pytest.param("not_a_zip", "is not a zip", id="not-a-zip"),
-])
+@pytest.mark.parametrize(
+    ("name", "phrase"),
+    [
+        pytest.param("two_notebooks", "holds 2 notebooks (hw1.ipynb, scratch.ipynb)", id="two-notebooks"),
+        pytest.param("not_a_zip", "is not a zip", id="not-a-zip"),
+    ],
+)
 def test_a_zip_that_is_not_one_notebook_is_a_row_saying_why(run: GradeRun, name: str, phrase: str) -> None:
     (row,) = [result for result in run.results if result.submission == name]
     assert row.status == Status.INVALID and phrase in row.message and row.score == 0
@@ -88,7 +93,11 @@ def test_zips_are_listed_beside_notebooks_at_the_top_only(tmp_path: Path) -> Non
         (tmp_path / name).write_bytes(b"")
     (tmp_path / "folder.zip").mkdir()  # gets a row saying it is not a file, as a folder named .ipynb does
     assert {name: path.name for name, path in find_submissions(tmp_path).items()} == {
-        "a": "a.ipynb", "a~2": "a.zip", "b": "b.zip", "folder": "folder.zip"}
+        "a": "a.ipynb",
+        "a~2": "a.zip",
+        "b": "b.zip",
+        "folder": "folder.zip",
+    }
 
 
 def symlink_entry(target: str) -> bytes:
@@ -101,33 +110,52 @@ def symlink_entry(target: str) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize(("content", "phrase"), [
-    pytest.param(lambda: zip_of({"notes.txt": b"x", "__zip_filename__": b"hw1.zip"}), "holds no notebook",
-                 id="no-notebook"),
-    pytest.param(lambda: zip_of({"inner.zip": zip_of({NB: NOTEBOOK})}), "a .zip inside the .zip is not opened",
-                 id="nested-zip"),
-    pytest.param(lambda: zip_of({NB: NOTEBOOK, "b.ipynb": NOTEBOOK, "c.ipynb": NOTEBOOK, "d.IPYNB": NOTEBOOK}),
-                 "holds 4 notebooks (hw1.ipynb, b.ipynb, c.ipynb and 1 more)", id="four-notebooks"),
-    pytest.param(lambda: b"not a zip at all", "is not a zip", id="not-a-zip"),
-    pytest.param(lambda: zip_of({NB: NOTEBOOK})[:200], "is not a zip, or a damaged one", id="cut-short"),
-    pytest.param(lambda: corrupted(zip_of({NB: NOTEBOOK}), NB), "damaged", id="crc-error"),
-    pytest.param(lambda: zip_of({NB: b" " * 8 * 2**20}), "zip bomb", id="zip-bomb"),
-    pytest.param(lambda: zip_of({NB: b" " * 21 * 2**20}, zipfile.ZIP_STORED), "over 20 MiB, more than is graded",
-                 id="too-big"),
-    pytest.param(lambda: forged(zip_of({NB: b" " * 30 * 2**20}), NB, size=len(NOTEBOOK)), "damaged",
-                 id="declares-less-than-it-holds"),
-    pytest.param(lambda: forged(zip_of({NB: NOTEBOOK}), NB, flags=0x1), "encrypted", id="encrypted"),
-    pytest.param(lambda: zip_of({NB: NOTEBOOK}, zipfile.ZIP_LZMA), "compression method 14", id="lzma"),
-    pytest.param(lambda: renamed(zip_of({f"xxx{NB}": NOTEBOOK}), f"xxx{NB}", f"../{NB}".encode()), "climbs out",
-                 id="dot-dot"),
-    pytest.param(lambda: renamed(zip_of({f"x{NB}": NOTEBOOK}), f"x{NB}", f"/{NB}".encode()), "absolute",
-                 id="absolute-path"),
-    pytest.param(lambda: symlink_entry("../../../etc/passwd"), "symbolic link", id="symlink"),
-    pytest.param(lambda: zip_of({NB: b"\xff\xfe not text"}), "not text", id="notebook-not-text"),
-    pytest.param(lambda: zip_of({NB: b'{"cells": ['}), "not valid notebook JSON", id="notebook-truncated"),
-])
-def test_a_bad_zip_is_refused_with_a_message_for_the_student(tmp_path: Path, content: Callable[[], bytes],
-                                                             phrase: str) -> None:
+@pytest.mark.parametrize(
+    ("content", "phrase"),
+    [
+        pytest.param(
+            lambda: zip_of({"notes.txt": b"x", "__zip_filename__": b"hw1.zip"}), "holds no notebook", id="no-notebook"
+        ),
+        pytest.param(
+            lambda: zip_of({"inner.zip": zip_of({NB: NOTEBOOK})}),
+            "a .zip inside the .zip is not opened",
+            id="nested-zip",
+        ),
+        pytest.param(
+            lambda: zip_of({NB: NOTEBOOK, "b.ipynb": NOTEBOOK, "c.ipynb": NOTEBOOK, "d.IPYNB": NOTEBOOK}),
+            "holds 4 notebooks (hw1.ipynb, b.ipynb, c.ipynb and 1 more)",
+            id="four-notebooks",
+        ),
+        pytest.param(lambda: b"not a zip at all", "is not a zip", id="not-a-zip"),
+        pytest.param(lambda: zip_of({NB: NOTEBOOK})[:200], "is not a zip, or a damaged one", id="cut-short"),
+        pytest.param(lambda: corrupted(zip_of({NB: NOTEBOOK}), NB), "damaged", id="crc-error"),
+        pytest.param(lambda: zip_of({NB: b" " * 8 * 2**20}), "zip bomb", id="zip-bomb"),
+        pytest.param(
+            lambda: zip_of({NB: b" " * 21 * 2**20}, zipfile.ZIP_STORED),
+            "over 20 MiB, more than is graded",
+            id="too-big",
+        ),
+        pytest.param(
+            lambda: forged(zip_of({NB: b" " * 30 * 2**20}), NB, size=len(NOTEBOOK)),
+            "damaged",
+            id="declares-less-than-it-holds",
+        ),
+        pytest.param(lambda: forged(zip_of({NB: NOTEBOOK}), NB, flags=0x1), "encrypted", id="encrypted"),
+        pytest.param(lambda: zip_of({NB: NOTEBOOK}, zipfile.ZIP_LZMA), "compression method 14", id="lzma"),
+        pytest.param(
+            lambda: renamed(zip_of({f"xxx{NB}": NOTEBOOK}), f"xxx{NB}", f"../{NB}".encode()), "climbs out", id="dot-dot"
+        ),
+        pytest.param(
+            lambda: renamed(zip_of({f"x{NB}": NOTEBOOK}), f"x{NB}", f"/{NB}".encode()), "absolute", id="absolute-path"
+        ),
+        pytest.param(lambda: symlink_entry("../../../etc/passwd"), "symbolic link", id="symlink"),
+        pytest.param(lambda: zip_of({NB: b"\xff\xfe not text"}), "not text", id="notebook-not-text"),
+        pytest.param(lambda: zip_of({NB: b'{"cells": ['}), "not valid notebook JSON", id="notebook-truncated"),
+    ],
+)
+def test_a_bad_zip_is_refused_with_a_message_for_the_student(
+    tmp_path: Path, content: Callable[[], bytes], phrase: str
+) -> None:
     (tmp_path / "upload.zip").write_bytes(content())
     with pytest.raises(InvalidNotebook) as refused:
         read_code_cells(tmp_path / "upload.zip")
@@ -137,7 +165,16 @@ def test_a_bad_zip_is_refused_with_a_message_for_the_student(tmp_path: Path, con
 
 def test_a_zip_with_other_files_beside_the_notebook_is_read(tmp_path: Path) -> None:
     # The export may carry a PDF, data files, the log; junk an unzip-and-rezip adds is no second notebook.
-    (tmp_path / "upload.zip").write_bytes(zip_of({
-        f"hw1/{NB}": NOTEBOOK, "hw1/hw1.pdf": b"%PDF", ".OTTER_LOG": b"", "__zip_filename__": b"hw1.zip",
-        f"__MACOSX/hw1/._{NB}": b"\0", ".ipynb_checkpoints/hw1-checkpoint.ipynb": NOTEBOOK}))
+    (tmp_path / "upload.zip").write_bytes(
+        zip_of(
+            {
+                f"hw1/{NB}": NOTEBOOK,
+                "hw1/hw1.pdf": b"%PDF",
+                ".OTTER_LOG": b"",
+                "__zip_filename__": b"hw1.zip",
+                f"__MACOSX/hw1/._{NB}": b"\0",
+                ".ipynb_checkpoints/hw1-checkpoint.ipynb": NOTEBOOK,
+            }
+        )
+    )
     assert read_code_cells(tmp_path / "upload.zip") == read_code_cells(EXAMPLES / "passes_all.ipynb")

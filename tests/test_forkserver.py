@@ -1,4 +1,5 @@
 """The fork server and its client: a channel per child, jobs sent after the fork, a server that dies is replaced."""
+
 from __future__ import annotations
 
 import time

@@ -1,4 +1,5 @@
 """`cnngrade grade` on the bundled sample class: one row each, the right statuses and feedback."""
+
 from __future__ import annotations
 
 import csv
@@ -26,8 +27,10 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, GradeRun]:
     out = tmp_path_factory.mktemp("graded")
-    return {name: grade(assignment=name, submissions=EXAMPLES / name, out=out / name, seed=SEED, timeout=4)
-            for name in sorted(ASSIGNMENTS)}
+    return {
+        name: grade(assignment=name, submissions=EXAMPLES / name, out=out / name, seed=SEED, timeout=4)
+        for name in sorted(ASSIGNMENTS)
+    }
 
 
 def by_name(run: GradeRun) -> dict:
@@ -52,7 +55,8 @@ def test_correct_answers_in_any_reasonable_form_get_full_marks(runs: dict[str, G
         result = results[submission]
         assert result.status == "ok"
         assert result.score == result.max_score == sum(assignment(name).points().values()), [
-            c.message for c in result.cases if c.score < c.max_score]
+            c.message for c in result.cases if c.score < c.max_score
+        ]
 
 
 @pytest.mark.parametrize("name", sorted(ASSIGNMENTS))
@@ -63,8 +67,9 @@ def test_broken_and_blank_notebooks_are_rows_with_a_message(runs: dict[str, Grad
     blank = results["blank"]
     assert blank.status == "ok" and blank.score < blank.max_score
     # An unfilled value is still `...`; an unfilled function body returns None.
-    assert all("still `...`" in case.message or "returned None" in case.message
-               for case in blank.cases if case.score == 0)
+    assert all(
+        "still `...`" in case.message or "returned None" in case.message for case in blank.cases if case.score == 0
+    )
 
 
 def test_a_notebook_that_loops_forever_times_out_with_the_cell_named(runs: dict[str, GradeRun]) -> None:
@@ -109,5 +114,9 @@ def test_known_mistakes_are_recorded_by_name_for_reports(runs: dict[str, GradeRu
     result = by_name(runs["hw3"])["lecture_values"]
     mistakes = {case.id: case.mistake for case in result.cases if case.mistake}
     assert set(mistakes) == {f"hw3.q1.{row}.params" for row in ("CONV1", "CONV2", "FC3", "FC4", "Softmax")}
-    assert all(mistake in message for case in result.cases if case.mistake
-               for mistake, message in [(case.mistake, case.message)])
+    assert all(
+        mistake in message
+        for case in result.cases
+        if case.mistake
+        for mistake, message in [(case.mistake, case.message)]
+    )

@@ -9,6 +9,7 @@ project that is not the runner or the student-safe checks; it opens every wheel 
 and lists any entry of solutions/ or the hidden checks; and it tries every other process's memory
 and environment. A mechanism, not a payload: any copy under any name, at any path, is found.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -109,14 +110,16 @@ def secret_hashes(wheel: Path) -> dict[str, list[str]]:
 
 @pytest.mark.parametrize("kind", ["docker", "permissive"])
 def test_the_notebook_s_process_can_import_or_read_nothing_of_the_grader(
-        fresh_build: dict[str, Built], kind: str, tmp_path: Path) -> None:
+    fresh_build: dict[str, Built], kind: str, tmp_path: Path
+) -> None:
     require_try_zip()
     root = lay_out(fresh_build["hw1"].zip_path, EXAMPLES / "hw1" / "passes_all.ipynb", tmp_path)
     (wheel,) = (root / "source" / "files" / "wheels").glob("*.whl")
     secrets = secret_hashes(wheel)
     assert sum(len(v) for v in secrets.values()) > 20  # the reference and the hidden checks are in there
-    done = run_contained(root, Path(sys.executable), kind,
-                         [sys.executable, "-I", "-c", AS_ROOT, json.dumps(secrets), SCANNER])
+    done = run_contained(
+        root, Path(sys.executable), kind, [sys.executable, "-I", "-c", AS_ROOT, json.dumps(secrets), SCANNER]
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["sandbox"] == ("unprivileged" if kind == "docker" else "bubblewrap")

@@ -1,5 +1,6 @@
 """The Gradescope runner's own parts: which upload it grades, the sweep of the student's processes,
 the results file written whole and only by root, and /autograder closed to everyone else."""
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grading.gradescope_run import (FALLBACK_UIDS, find_upload, kill_every_process_of, lock_down,
-                                               processes_of, student_uid, ResultsFile)
+from autograder.grading.gradescope_run import (
+    FALLBACK_UIDS,
+    ResultsFile,
+    find_upload,
+    kill_every_process_of,
+    lock_down,
+    processes_of,
+    student_uid,
+)
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="the runner runs as root, as on Gradescope")
 
@@ -97,8 +105,19 @@ except OSError as error:
 written = results.write({{"score": 1.5, "tests": [{{"name": "q1", "output": "x" * 100000}}]}})
 print(json.loads(written.read_text())["score"])
 """
-    done = subprocess.run(["unshare", "-m", "sh", "-c", f"mount -t tmpfs -o size=16m tmpfs {tmp_path} && "
-                           f"exec {sys.executable} -c \"$0\"", script], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [
+            "unshare",
+            "-m",
+            "sh",
+            "-c",
+            f'mount -t tmpfs -o size=16m tmpfs {tmp_path} && exec {sys.executable} -c "$0"',
+            script,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "1.5"
 
@@ -136,7 +155,7 @@ def _start_as(uid: int, code: str) -> int:
             os.setgroups([])
             os.setresgid(uid, uid, uid)
             os.setresuid(uid, uid, uid)
-            exec(code, {})  # noqa: S102 - the test's own stand-in for a student's process
+            exec(code, {})
         finally:
             os._exit(0)
     return pid
@@ -208,11 +227,19 @@ def test_a_retry_gets_only_the_time_the_first_try_left(tmp_path: Path, spent: fl
     from autograder.course import assignment
     from autograder.grading.run import grade_notebook
 
-    notebook = touch(tmp_path / "hw1.ipynb", json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {},
-                                                         "cells": []}))
+    notebook = touch(
+        tmp_path / "hw1.ipynb", json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []})
+    )
     executor, afresh = _FakeExecutor(spent), []
-    grade_notebook(homework=assignment("hw1"), name="hw1", path=notebook, seed=1, executor=executor, timeout=10.0,
-                   before_retry=lambda: afresh.append(True))
+    grade_notebook(
+        homework=assignment("hw1"),
+        name="hw1",
+        path=notebook,
+        seed=1,
+        executor=executor,
+        timeout=10.0,
+        before_retry=lambda: afresh.append(True),
+    )
     assert executor.timeouts == pytest.approx(retried_with)
     assert afresh == [True] * (len(retried_with) - 1)
 

@@ -2,6 +2,7 @@
 
 Also: the zip is the same bytes when rebuilt, pins every package it installs, and its setup.sh's
 installation (pinned packages, then the wheel by its path) is enough to grade with."""
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,8 @@ from packaging.utils import canonicalize_name
 from autograder.build import Built, build
 from autograder.build.try_zip import try_one
 from autograder.course import ASSIGNMENTS
-from autograder.grading.run import grade
 from autograder.grading.gradescope_run import FALLBACK_UIDS
+from autograder.grading.run import grade
 from autograder.model import SubmissionResult
 
 from .factories import require_try_zip
@@ -44,27 +45,51 @@ FORMAT = {"enum": ["text", "simple_format", "html", "md", "ansi"]}
 NUMBER = {"type": "number"}
 GRADESCOPE_TEST = {
     "type": "object",
-    "properties": {"score": NUMBER, "max_score": NUMBER, "status": {"enum": ["passed", "failed"]},
-                   "name": {"type": "string"}, "name_format": FORMAT, "number": {"type": "string"},
-                   "output": {"type": "string"}, "output_format": FORMAT,
-                   "tags": {"type": "array", "items": {"type": "string"}},
-                   "visibility": VISIBILITY, "extra_data": {"type": "object"}},
+    "properties": {
+        "score": NUMBER,
+        "max_score": NUMBER,
+        "status": {"enum": ["passed", "failed"]},
+        "name": {"type": "string"},
+        "name_format": FORMAT,
+        "number": {"type": "string"},
+        "output": {"type": "string"},
+        "output_format": FORMAT,
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "visibility": VISIBILITY,
+        "extra_data": {"type": "object"},
+    },
     "additionalProperties": False,
 }
 GRADESCOPE_RESULTS = {
     "type": "object",
     "properties": {
-        "score": NUMBER, "execution_time": NUMBER, "output": {"type": "string"}, "output_format": FORMAT,
-        "test_output_format": FORMAT, "test_name_format": FORMAT, "visibility": VISIBILITY,
-        "stdout_visibility": VISIBILITY, "extra_data": {"type": "object"},
+        "score": NUMBER,
+        "execution_time": NUMBER,
+        "output": {"type": "string"},
+        "output_format": FORMAT,
+        "test_output_format": FORMAT,
+        "test_name_format": FORMAT,
+        "visibility": VISIBILITY,
+        "stdout_visibility": VISIBILITY,
+        "extra_data": {"type": "object"},
         "tests": {"type": "array", "items": GRADESCOPE_TEST},
-        "leaderboard": {"type": "array", "items": {
-            "type": "object", "required": ["name", "value"],
-            "properties": {"name": {"type": "string"}, "value": {"type": ["number", "string"]},
-                           "order": {"enum": ["asc", "desc"]}}}},
+        "leaderboard": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name", "value"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "value": {"type": ["number", "string"]},
+                    "order": {"enum": ["asc", "desc"]},
+                },
+            },
+        },
     },
-    "anyOf": [{"required": ["score"]},
-              {"required": ["tests"], "properties": {"tests": {"items": {"required": ["score"]}}}}],
+    "anyOf": [
+        {"required": ["score"]},
+        {"required": ["tests"], "properties": {"tests": {"items": {"required": ["score"]}}}},
+    ],
     "additionalProperties": False,
 }
 # What the README promises on top: a total, and every test named, explained and with a visibility; a scored
@@ -72,9 +97,17 @@ GRADESCOPE_RESULTS = {
 CONTRACT = {
     "type": "object",
     "required": ["score", "tests"],
-    "properties": {"tests": {"type": "array", "minItems": 1, "items": {
-        "type": "object", "required": ["name", "output", "visibility"],
-        "dependentRequired": {"score": ["max_score", "status"], "max_score": ["score"]}}}},
+    "properties": {
+        "tests": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["name", "output", "visibility"],
+                "dependentRequired": {"score": ["max_score", "status"], "max_score": ["score"]},
+            },
+        }
+    },
 }
 
 
@@ -93,15 +126,28 @@ def cnngrade_scores(name: str, notebooks: list[Path], tmp: Path) -> dict[str, Su
 
 @pytest.mark.parametrize("name", sorted(ASSIGNMENTS))
 def test_every_sample_scores_on_the_zip_what_cnngrade_grade_gives_it(
-        fresh_build: dict[str, Built], name: str, tmp_path: Path) -> None:
+    fresh_build: dict[str, Built], name: str, tmp_path: Path
+) -> None:
     require_try_zip()
     notebooks = sorted((EXAMPLES / name).glob("*.ipynb"))
     before = _host_results_state()
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        runs = dict(zip((p.stem for p in notebooks), pool.map(
-            lambda p: try_one(fresh_build[name].zip_path, p, tmp_path / "zip" / p.stem, seed=SEED, timeout=10,
-                              kind="permissive"),
-            notebooks)))
+        runs = dict(
+            zip(
+                (p.stem for p in notebooks),
+                pool.map(
+                    lambda p: try_one(
+                        fresh_build[name].zip_path,
+                        p,
+                        tmp_path / "zip" / p.stem,
+                        seed=SEED,
+                        timeout=10,
+                        kind="permissive",
+                    ),
+                    notebooks,
+                ),
+            )
+        )
     assert _host_results_state() == before, f"a run wrote {HOST_RESULTS} on this machine"
     ours = cnngrade_scores(name, notebooks, tmp_path)
     points = ASSIGNMENTS[name].points()
@@ -112,8 +158,9 @@ def test_every_sample_scores_on_the_zip_what_cnngrade_grade_gives_it(
         assert results["extra_data"]["sandbox"]["kind"] == "bubblewrap", stem
         assert results["extra_data"]["status"] == ours[stem].status, stem
         assert {q: most for q, (_, most) in run.question_scores().items()} == pytest.approx(points), stem
-        assert {q: score for q, (score, _) in run.question_scores().items()} == \
-            pytest.approx({q: ours[stem].question_scores().get(q, 0.0) for q in points}), stem
+        assert {q: score for q, (score, _) in run.question_scores().items()} == pytest.approx(
+            {q: ours[stem].question_scores().get(q, 0.0) for q in points}
+        ), stem
         assert results["score"] == pytest.approx(ours[stem].score), stem
         for test in results["tests"]:
             assert test["status"] == ("passed" if test["score"] >= test["max_score"] else "failed"), test["name"]
@@ -127,14 +174,16 @@ def test_every_sample_scores_on_the_zip_what_cnngrade_grade_gives_it(
 
 @pytest.mark.parametrize("stem", ["passes_all", "flipped_kernel", "infinite_loop_last_cell"])
 def test_in_a_docker_like_container_the_zip_grades_the_same_as_an_unprivileged_user(
-        fresh_build: dict[str, Built], stem: str, tmp_path: Path) -> None:
+    fresh_build: dict[str, Built], stem: str, tmp_path: Path
+) -> None:
     require_try_zip()
     notebook = EXAMPLES / "hw1" / f"{stem}.ipynb"
-    run = try_one(fresh_build["hw1"].zip_path, notebook, tmp_path / "zip", seed=SEED, kind="docker",
-                  timeout=10)
+    run = try_one(fresh_build["hw1"].zip_path, notebook, tmp_path / "zip", seed=SEED, kind="docker", timeout=10)
     (ours,) = cnngrade_scores("hw1", [notebook], tmp_path).values()
     sandbox = run.results["extra_data"]["sandbox"]
-    assert (sandbox["kind"], sandbox["network"]) == ("unprivileged", "sockets refused") and sandbox["uid"] in FALLBACK_UIDS
+    assert (sandbox["kind"], sandbox["network"]) == ("unprivileged", "sockets refused") and sandbox[
+        "uid"
+    ] in FALLBACK_UIDS
     assert run.results["score"] == pytest.approx(ours.score)
     assert run.results["extra_data"]["status"] == ours.status
 
@@ -148,8 +197,9 @@ def test_the_zip_pins_what_it_installs_and_installs_the_wheel_by_its_path(fresh_
     with zipfile.ZipFile(fresh_build["hw1"].zip_path) as archive:
         names = set(archive.namelist())
         setup = archive.read("setup.sh").decode()
-        requirements = [line for line in archive.read("requirements.txt").decode().splitlines()
-                        if line and not line.startswith("#")]
+        requirements = [
+            line for line in archive.read("requirements.txt").decode().splitlines() if line and not line.startswith("#")
+        ]
         config = json.loads(archive.read("cnngrade.json"))
     (wheel,) = [n for n in names if n.startswith("files/wheels/")]
     assert names == {"run_autograder", "run_cnngrade.py", "setup.sh", "requirements.txt", "cnngrade.json", wheel}
@@ -160,7 +210,7 @@ def test_the_zip_pins_what_it_installs_and_installs_the_wheel_by_its_path(fresh_
     assert pinned == {name: metadata.version(name) for name in pinned}
     assert {"numpy", "pandas", "nbformat", "ipython"} <= set(pinned)
     assert not {"otter-grader", "matplotlib", "pytest", "playwright", "cnngrade", "jupyter-server"} & set(pinned)
-    assert "--no-deps" in setup and "-r \"$SOURCE/requirements.txt\"" in setup
+    assert "--no-deps" in setup and '-r "$SOURCE/requirements.txt"' in setup
     assert f'--no-index --target "$SOURCE/lib" "$SOURCE/{wheel}"' in setup
     assert f"python={config['python']}" in setup and config["python"] == "{}.{}.{}".format(*sys.version_info[:3])
 
@@ -186,13 +236,27 @@ def test_what_setup_sh_installs_is_enough_to_grade(fresh_build: dict[str, Built]
         done = subprocess.run(["bash", "-c", line], capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, done.stderr[-2000:]
     assert (source / "lib" / "autograder").is_dir() and (source / "lib" / "solutions").is_dir()
-    installed = subprocess.run([str(environment / "bin/python"), "-I", "-c",
-                                "import importlib.metadata as m; print('\\n'.join(sorted(d.name.lower() for d in "
-                                "m.distributions())))"], capture_output=True, text=True, check=True).stdout.split()
+    installed = subprocess.run(
+        [
+            str(environment / "bin/python"),
+            "-I",
+            "-c",
+            "import importlib.metadata as m; print('\\n'.join(sorted(d.name.lower() for d in m.distributions())))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     with zipfile.ZipFile(zip_path) as archive:
-        pinned = {line.split("==")[0] for line in archive.read("requirements.txt").decode().splitlines()
-                  if "==" in line}
+        pinned = {
+            line.split("==")[0] for line in archive.read("requirements.txt").decode().splitlines() if "==" in line
+        }
     assert {canonicalize_name(name) for name in installed} - {"pip", "setuptools"} == pinned
-    run = try_one(zip_path, EXAMPLES / "hw1" / "passes_all.ipynb", tmp_path / "out", seed=SEED,
-                  python=environment / "bin" / "python")
+    run = try_one(
+        zip_path,
+        EXAMPLES / "hw1" / "passes_all.ipynb",
+        tmp_path / "out",
+        seed=SEED,
+        python=environment / "bin" / "python",
+    )
     assert run.results["score"] == pytest.approx(sum(ASSIGNMENTS["hw1"].points().values())), run.log[-2000:]

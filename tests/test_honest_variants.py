@@ -6,11 +6,13 @@ Each is graded in-process on the public and hidden cases of its question for SEE
 in tests/test_mutants.py; a few are also graded through the JSON round trip of a real grading.
 Only the standard library, numpy and pandas, as a student's notebook may import.
 """
+
 from __future__ import annotations
 
 import json
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,8 +23,8 @@ from autograder.checks import codec
 from autograder.checks.answers import RecordedAnswers, call_on_probe, take_value
 from autograder.checks.core import Probe
 from autograder.course import assignment
-from autograder.grading.phase2 import score_cases
 from autograder.course.hidden.mutants import ASSIGNMENT_OF
+from autograder.grading.phase2 import score_cases
 from solutions import hw1, hw3, hw4
 
 from .factories import reference_namespace
@@ -34,6 +36,7 @@ SEEDS = tuple(range(SEED_COUNT))
 
 # --- hw1 conv2d --------------------------------------------------------------------------------------
 
+
 def conv2d_loops(x, k, stride=1, padding=0):
     x = np.pad(np.asarray(x, dtype=float), padding)
     k = np.asarray(k, dtype=float)
@@ -43,7 +46,7 @@ def conv2d_loops(x, k, stride=1, padding=0):
     out = np.zeros((n_H, n_W))
     for i in range(n_H):
         for j in range(n_W):
-            out[i, j] = np.sum(x[i * stride:i * stride + f, j * stride:j * stride + f] * k)
+            out[i, j] = np.sum(x[i * stride : i * stride + f, j * stride : j * stride + f] * k)
     return out
 
 
@@ -54,11 +57,16 @@ def conv2d_pure_python(x, k, stride=1, padding=0):
     n, m, f = len(image), len(image[0]), len(kernel)
     padded = [[0.0] * (m + 2 * padding) for _ in range(n + 2 * padding)]
     for i, row in enumerate(image):
-        padded[i + padding][padding:padding + m] = row
+        padded[i + padding][padding : padding + m] = row
     n_H = (n + 2 * padding - f) // stride + 1
     n_W = (m + 2 * padding - f) // stride + 1
-    return [[sum(padded[i * stride + a][j * stride + b] * kernel[a][b] for a in range(f) for b in range(f))
-             for j in range(n_W)] for i in range(n_H)]
+    return [
+        [
+            sum(padded[i * stride + a][j * stride + b] * kernel[a][b] for a in range(f) for b in range(f))
+            for j in range(n_W)
+        ]
+        for i in range(n_H)
+    ]
 
 
 def conv2d_einsum(x, k, stride=1, padding=0):
@@ -84,8 +92,9 @@ def conv2d_im2col(x, k, stride=1, padding=0):
     x = np.pad(np.asarray(x, dtype=float), padding)
     f = len(k)
     n_H, n_W = (x.shape[0] - f) // stride + 1, (x.shape[1] - f) // stride + 1
-    columns = np.array([x[i * stride:i * stride + f, j * stride:j * stride + f].ravel()
-                        for i in range(n_H) for j in range(n_W)])
+    columns = np.array(
+        [x[i * stride : i * stride + f, j * stride : j * stride + f].ravel() for i in range(n_H) for j in range(n_W)]
+    )
     return (columns @ np.asarray(k, dtype=float).ravel()).reshape(n_H, n_W)
 
 
@@ -96,7 +105,7 @@ def conv2d_fft(x, k, stride=1, padding=0):
     (n, m), f = x.shape, k.shape[0]
     shape = (n + f - 1, m + f - 1)
     full = np.fft.irfft2(np.fft.rfft2(x, shape) * np.fft.rfft2(k[::-1, ::-1], shape), shape)
-    return full[f - 1:n, f - 1:m][::stride, ::stride]
+    return full[f - 1 : n, f - 1 : m][::stride, ::stride]
 
 
 def conv2d_fft_float32(x, k, stride=1, padding=0):
@@ -106,7 +115,7 @@ def conv2d_fft_float32(x, k, stride=1, padding=0):
     (n, m), f = x.shape, k.shape[0]
     shape = (n + f - 1, m + f - 1)
     full = np.fft.irfft2(np.fft.rfft2(x, shape) * np.fft.rfft2(k[::-1, ::-1], shape), shape)
-    return full[f - 1:n, f - 1:m][::stride, ::stride]
+    return full[f - 1 : n, f - 1 : m][::stride, ::stride]
 
 
 def conv2d_float32(x, k, stride=1, padding=0):
@@ -120,14 +129,14 @@ def conv2d_keyword_only(x, k, *, stride=1, padding=0):
     """Keyword-only options, math.floor for the size, padding by slice assignment."""
     x, k = np.asarray(x), np.asarray(k)
     padded = np.zeros((x.shape[0] + 2 * padding, x.shape[1] + 2 * padding))
-    padded[padding:padding + x.shape[0], padding:padding + x.shape[1]] = x
+    padded[padding : padding + x.shape[0], padding : padding + x.shape[1]] = x
     f = k.shape[0]
     n_H = math.floor((x.shape[0] + 2 * padding - f) / stride + 1)
     n_W = math.floor((x.shape[1] + 2 * padding - f) / stride + 1)
     out = np.empty((n_H, n_W))
     for i in range(n_H):
         for j in range(n_W):
-            out[i][j] = (padded[i * stride:i * stride + f, j * stride:j * stride + f] * k).sum()
+            out[i][j] = (padded[i * stride : i * stride + f, j * stride : j * stride + f] * k).sum()
     return out
 
 
@@ -139,7 +148,7 @@ def conv2d_shift_and_add(x, k, stride=1, padding=0):
     out = np.zeros((n_H, n_W))
     for a in range(f):
         for b in range(f):
-            out += k[a][b] * x[a:a + stride * (n_H - 1) + 1:stride, b:b + stride * (n_W - 1) + 1:stride]
+            out += k[a][b] * x[a : a + stride * (n_H - 1) + 1 : stride, b : b + stride * (n_W - 1) + 1 : stride]
     return out
 
 
@@ -159,8 +168,10 @@ def conv2d_row_convolve(x, k, stride=1, padding=0):
     """np.convolve with each kernel row reversed: a flip undone is a cross-correlation."""
     x = np.pad(np.asarray(x, dtype=float), padding)
     f = len(k)
-    rows = [sum(np.convolve(x[i + a], np.asarray(k[a], dtype=float)[::-1], mode="valid") for a in range(f))
-            for i in range(0, x.shape[0] - f + 1, stride)]
+    rows = [
+        sum(np.convolve(x[i + a], np.asarray(k[a], dtype=float)[::-1], mode="valid") for a in range(f))
+        for i in range(0, x.shape[0] - f + 1, stride)
+    ]
     return np.array(rows)[:, ::stride]
 
 
@@ -170,8 +181,13 @@ def conv2d_tuples(image, kernel, stride=1, padding=0):
     size = len(kernel)
     rows = int((image.shape[0] - size) / stride) + 1
     cols = int((image.shape[1] - size) / stride) + 1
-    return tuple(tuple(float(np.vdot(image[r * stride:r * stride + size, c * stride:c * stride + size], kernel))
-                       for c in range(cols)) for r in range(rows))
+    return tuple(
+        tuple(
+            float(np.vdot(image[r * stride : r * stride + size, c * stride : c * stride + size], kernel))
+            for c in range(cols)
+        )
+        for r in range(rows)
+    )
 
 
 def conv2d_matrix(x, k, stride=1, padding=0, **_):
@@ -183,12 +199,13 @@ def conv2d_matrix(x, k, stride=1, padding=0, **_):
     for i in range(n_H):
         for j in range(n_W):
             placed = np.zeros_like(x)
-            placed[i * stride:i * stride + f, j * stride:j * stride + f] = k
+            placed[i * stride : i * stride + f, j * stride : j * stride + f] = k
             matrix[i * n_W + j] = placed.ravel()
     return (matrix @ x.ravel()).reshape(n_H, n_W)
 
 
 # --- hw2 output_size and same_padding -------------------------------------------------------------------
+
 
 def output_size_count_positions(n, f, p=0, s=1):
     return len(range(0, n + 2 * p - f + 1, s))
@@ -239,7 +256,7 @@ SAME_PADDING = {
 
 CONV_PARAMS = {
     "formula": lambda f, n_c_prev, n_filters: (f * f * n_c_prev + 1) * n_filters,
-    "weights-plus-biases": lambda f, n_c_prev, n_filters: f ** 2 * n_c_prev * n_filters + n_filters,
+    "weights-plus-biases": lambda f, n_c_prev, n_filters: f**2 * n_c_prev * n_filters + n_filters,
     "numpy-prod": lambda f, n_c_prev, n_filters: np.prod([f, f, n_c_prev, n_filters]) + n_filters,
     "math-pow-float": lambda f, n_c_prev, n_filters: (math.pow(f, 2) * n_c_prev + 1) * n_filters,
     "array-sizes": lambda f, n_c_prev, n_filters: np.zeros((f, f, n_c_prev, n_filters)).size + np.zeros(n_filters).size,
@@ -257,12 +274,13 @@ FC_PARAMS = {
 
 # --- hw5 conv_volume ------------------------------------------------------------------------------------
 
+
 def conv_volume_loops(x, w):
     f = w.shape[0]
     out = np.zeros((x.shape[0] - f + 1, x.shape[1] - f + 1))
     for i in range(out.shape[0]):
         for j in range(out.shape[1]):
-            out[i, j] = np.sum(x[i:i + f, j:j + f, :] * w)
+            out[i, j] = np.sum(x[i : i + f, j : j + f, :] * w)
     return out
 
 
@@ -283,7 +301,7 @@ def conv_volume_per_channel(x, w):
 def conv_volume_im2col(x, w):
     f = w.shape[0]
     n_H, n_W = x.shape[0] - f + 1, x.shape[1] - f + 1
-    columns = np.stack([x[i:i + f, j:j + f, :].reshape(-1) for i in range(n_H) for j in range(n_W)])
+    columns = np.stack([x[i : i + f, j : j + f, :].reshape(-1) for i in range(n_H) for j in range(n_W)])
     return (columns @ w.reshape(-1)).reshape(n_H, n_W)
 
 
@@ -303,18 +321,28 @@ def conv_volume_float32(x, w):
 def conv_volume_lists(x, w):
     f, channels = len(w), len(w[0][0])
     n_H, n_W = len(x) - f + 1, len(x[0]) - f + 1
-    return [[sum(float(x[i + a][j + b][c]) * float(w[a][b][c])
-                 for a in range(f) for b in range(f) for c in range(channels))
-             for j in range(n_W)] for i in range(n_H)]
+    return [
+        [
+            sum(
+                float(x[i + a][j + b][c]) * float(w[a][b][c])
+                for a in range(f)
+                for b in range(f)
+                for c in range(channels)
+            )
+            for j in range(n_W)
+        ]
+        for i in range(n_H)
+    ]
 
 
 def conv_volume_shift_and_add(x, w):
     f = w.shape[0]
     n_H, n_W = x.shape[0] - f + 1, x.shape[1] - f + 1
-    return sum(x[a:a + n_H, b:b + n_W, :] @ w[a, b] for a in range(f) for b in range(f))
+    return sum(x[a : a + n_H, b : b + n_W, :] @ w[a, b] for a in range(f) for b in range(f))
 
 
 # --- hw5 conv_layer_forward ---------------------------------------------------------------------------
+
 
 def layer_loops(x, W, b, stride=1, padding=0):
     x = np.pad(x, ((padding, padding), (padding, padding), (0, 0)))
@@ -323,7 +351,7 @@ def layer_loops(x, W, b, stride=1, padding=0):
     Z = np.zeros((n_H, n_W, n_C))
     for h in range(n_H):
         for w in range(n_W):
-            window = x[h * stride:h * stride + f, w * stride:w * stride + f, :]
+            window = x[h * stride : h * stride + f, w * stride : w * stride + f, :]
             for c in range(n_C):
                 Z[h, w, c] = np.sum(window * W[:, :, :, c]) + b[c]
     return np.maximum(Z, 0)
@@ -340,8 +368,13 @@ def layer_im2col(x, W, b, stride=1, padding=0):
     x = np.pad(np.asarray(x, dtype=float), ((padding, padding), (padding, padding), (0, 0)))
     f, _, channels, n_C = W.shape
     n_H, n_W = (x.shape[0] - f) // stride + 1, (x.shape[1] - f) // stride + 1
-    columns = np.stack([x[h * stride:h * stride + f, w * stride:w * stride + f, :].reshape(-1)
-                        for h in range(n_H) for w in range(n_W)])
+    columns = np.stack(
+        [
+            x[h * stride : h * stride + f, w * stride : w * stride + f, :].reshape(-1)
+            for h in range(n_H)
+            for w in range(n_W)
+        ]
+    )
     z = columns @ W.reshape(f * f * channels, n_C) + b
     return np.where(z > 0, z, 0.0).reshape(n_H, n_W, n_C)
 
@@ -373,7 +406,7 @@ def layer_shift_and_add(x, W, b, stride=1, padding=0):
     z = np.zeros((n_H, n_W, W.shape[3])) + b
     for a in range(f):
         for c in range(f):
-            z += x[a:a + stride * (n_H - 1) + 1:stride, c:c + stride * (n_W - 1) + 1:stride, :] @ W[a, c]
+            z += x[a : a + stride * (n_H - 1) + 1 : stride, c : c + stride * (n_W - 1) + 1 : stride, :] @ W[a, c]
     return np.maximum(z, 0)
 
 
@@ -396,13 +429,14 @@ def layer_fft_float32(x, W, b, stride=1, padding=0):
 
 # --- hw5 pool_forward ---------------------------------------------------------------------------------
 
+
 def pool_loops(x, f, s, mode="max"):
     n_H, n_W, n_C = (x.shape[0] - f) // s + 1, (x.shape[1] - f) // s + 1, x.shape[2]
     out = np.zeros((n_H, n_W, n_C))
     for h in range(n_H):
         for w in range(n_W):
             for c in range(n_C):
-                window = x[h * s:h * s + f, w * s:w * s + f, c]
+                window = x[h * s : h * s + f, w * s : w * s + f, c]
                 out[h, w, c] = np.max(window) if mode == "max" else np.mean(window)
     return out
 
@@ -424,8 +458,12 @@ def pool_reshape(x, f, s, mode="max"):
     """Each window flattened to (f*f, n_C), reduced over its first axis."""
     n_H, n_W = (x.shape[0] - f) // s + 1, (x.shape[1] - f) // s + 1
     reduce = np.max if mode == "max" else np.mean
-    return np.array([[reduce(x[h * s:h * s + f, w * s:w * s + f].reshape(-1, x.shape[2]), axis=0)
-                      for w in range(n_W)] for h in range(n_H)])
+    return np.array(
+        [
+            [reduce(x[h * s : h * s + f, w * s : w * s + f].reshape(-1, x.shape[2]), axis=0) for w in range(n_W)]
+            for h in range(n_H)
+        ]
+    )
 
 
 def pool_sum_over_area(x, f, s, mode="max"):
@@ -439,7 +477,7 @@ def pool_sum_over_area(x, f, s, mode="max"):
 def pool_shifted(x, f, s, mode="max"):
     """Reduce the f*f shifted, strided copies of the input element-wise."""
     n_H, n_W = (x.shape[0] - f) // s + 1, (x.shape[1] - f) // s + 1
-    shifted = [x[a:a + s * (n_H - 1) + 1:s, b:b + s * (n_W - 1) + 1:s, :] for a in range(f) for b in range(f)]
+    shifted = [x[a : a + s * (n_H - 1) + 1 : s, b : b + s * (n_W - 1) + 1 : s, :] for a in range(f) for b in range(f)]
     return np.maximum.reduce(shifted) if mode == "max" else np.add.reduce(shifted) / len(shifted)
 
 
@@ -447,37 +485,74 @@ def pool_lists(x, f, s, mode="max"):
     values = x.tolist()
     n_H, n_W, n_C = (len(values) - f) // s + 1, (len(values[0]) - f) // s + 1, len(values[0][0])
     reduce = max if mode == "max" else (lambda cells: sum(cells) / len(cells))
-    return [[[reduce([values[h * s + a][w * s + b][c] for a in range(f) for b in range(f)])
-              for c in range(n_C)] for w in range(n_W)] for h in range(n_H)]
+    return [
+        [
+            [reduce([values[h * s + a][w * s + b][c] for a in range(f) for b in range(f)]) for c in range(n_C)]
+            for w in range(n_W)
+        ]
+        for h in range(n_H)
+    ]
 
 
 HONEST: dict[str, dict[str, Callable[..., Any]]] = {
-    "conv2d": {"loops": conv2d_loops, "pure-python-lists": conv2d_pure_python, "window-view-einsum": conv2d_einsum,
-               "window-view-tensordot": conv2d_tensordot, "as-strided": conv2d_as_strided, "im2col": conv2d_im2col,
-               "fft": conv2d_fft, "fft-float32": conv2d_fft_float32, "float32": conv2d_float32,
-               "keyword-only-math-floor": conv2d_keyword_only,
-               "shift-and-add": conv2d_shift_and_add, "row-correlate": conv2d_row_correlate,
-               "row-convolve": conv2d_row_convolve, "renamed-params-tuples": conv2d_tuples,
-               "convolution-matrix": conv2d_matrix},
+    "conv2d": {
+        "loops": conv2d_loops,
+        "pure-python-lists": conv2d_pure_python,
+        "window-view-einsum": conv2d_einsum,
+        "window-view-tensordot": conv2d_tensordot,
+        "as-strided": conv2d_as_strided,
+        "im2col": conv2d_im2col,
+        "fft": conv2d_fft,
+        "fft-float32": conv2d_fft_float32,
+        "float32": conv2d_float32,
+        "keyword-only-math-floor": conv2d_keyword_only,
+        "shift-and-add": conv2d_shift_and_add,
+        "row-correlate": conv2d_row_correlate,
+        "row-convolve": conv2d_row_convolve,
+        "renamed-params-tuples": conv2d_tuples,
+        "convolution-matrix": conv2d_matrix,
+    },
     "output_size": OUTPUT_SIZE,
     "same_padding": SAME_PADDING,
     "conv_params": CONV_PARAMS,
     "fc_params": FC_PARAMS,
-    "conv_volume": {"loops": conv_volume_loops, "window-view-einsum": conv_volume_einsum,
-                    "window-view-tensordot": conv_volume_tensordot, "per-channel-conv2d": conv_volume_per_channel,
-                    "im2col": conv_volume_im2col, "fft": conv_volume_fft, "fft-float32": conv_volume_fft_float32,
-                    "float32": conv_volume_float32,
-                    "pure-python-lists": conv_volume_lists, "shift-and-add": conv_volume_shift_and_add},
-    "conv_layer_forward": {"loops": layer_loops, "window-view-einsum": layer_einsum, "im2col": layer_im2col,
-                           "per-filter-then-stride": layer_per_filter, "float32": layer_float32,
-                           "keyword-only-tensordot": layer_keyword_only, "shift-and-add": layer_shift_and_add,
-                           "nested-lists": layer_lists, "fft": layer_fft, "fft-float32": layer_fft_float32},
-    "pool_forward": {"loops": pool_loops, "window-view": pool_window_view, "as-strided": pool_as_strided,
-                     "reshape-windows": pool_reshape, "float32-sum-over-area": pool_sum_over_area,
-                     "shifted-copies": pool_shifted, "pure-python-lists": pool_lists},
+    "conv_volume": {
+        "loops": conv_volume_loops,
+        "window-view-einsum": conv_volume_einsum,
+        "window-view-tensordot": conv_volume_tensordot,
+        "per-channel-conv2d": conv_volume_per_channel,
+        "im2col": conv_volume_im2col,
+        "fft": conv_volume_fft,
+        "fft-float32": conv_volume_fft_float32,
+        "float32": conv_volume_float32,
+        "pure-python-lists": conv_volume_lists,
+        "shift-and-add": conv_volume_shift_and_add,
+    },
+    "conv_layer_forward": {
+        "loops": layer_loops,
+        "window-view-einsum": layer_einsum,
+        "im2col": layer_im2col,
+        "per-filter-then-stride": layer_per_filter,
+        "float32": layer_float32,
+        "keyword-only-tensordot": layer_keyword_only,
+        "shift-and-add": layer_shift_and_add,
+        "nested-lists": layer_lists,
+        "fft": layer_fft,
+        "fft-float32": layer_fft_float32,
+    },
+    "pool_forward": {
+        "loops": pool_loops,
+        "window-view": pool_window_view,
+        "as-strided": pool_as_strided,
+        "reshape-windows": pool_reshape,
+        "float32-sum-over-area": pool_sum_over_area,
+        "shifted-copies": pool_shifted,
+        "pure-python-lists": pool_lists,
+    },
 }
-VARIANTS = [pytest.param(function, style, id=f"{function}-{style}") for function, styles in HONEST.items()
-            for style in styles]
+VARIANTS = [
+    pytest.param(function, style, id=f"{function}-{style}") for function, styles in HONEST.items() for style in styles
+]
 
 
 @pytest.mark.parametrize(("function", "style"), VARIANTS)
@@ -494,11 +569,13 @@ def test_every_function_question_has_several_honest_styles() -> None:
 
 def test_a_wrong_variant_is_caught_by_the_same_harness() -> None:
     # The harness can fail: the first honest style, off by a little, loses points.
-    assert losses("conv2d", lambda x, k, stride=1, padding=0: conv2d_loops(x, k, stride, padding) * 1.001,
-                  SEEDS[:3]) != [0, 0, 0]
+    assert losses(
+        "conv2d", lambda x, k, stride=1, padding=0: conv2d_loops(x, k, stride, padding) * 1.001, SEEDS[:3]
+    ) != [0, 0, 0]
 
 
 # --- the JSON round trip of a real grading: probes to the student, outputs back ------------------------
+
 
 def _through_json(value: Any) -> Any:
     return codec.decode(json.loads(json.dumps(codec.encode(value))))
@@ -512,22 +589,35 @@ def recorded(name: str, namespace: dict[str, Any], seed: int) -> RecordedAnswers
     for function, probes in homework.probes(seed).items():
         outputs = {}
         for probe in probes:
-            sent = Probe(probe.id, tuple(_through_json(a) for a in probe.args),
-                         {key: _through_json(v) for key, v in probe.kwargs.items()}, probe.description)
+            sent = Probe(
+                probe.id,
+                tuple(_through_json(a) for a in probe.args),
+                {key: _through_json(v) for key, v in probe.kwargs.items()},
+                probe.description,
+            )
             try:
                 outputs[probe.id] = codec.encode(call_on_probe(namespace[function], function, sent))
-            except Exception as failure:  # noqa: BLE001 - CheckFailed: the message is what gets recorded
+            except Exception as failure:
                 outputs[probe.id] = codec.error(str(failure))
         calls[function] = outputs
     return RecordedAnswers(json.loads(json.dumps(values)), json.loads(json.dumps(calls)))
 
 
-@pytest.mark.parametrize(("function", "style"), [
-    ("conv2d", "pure-python-lists"), ("conv2d", "float32"), ("conv2d", "fft-float32"),
-    ("conv2d", "renamed-params-tuples"),
-    ("output_size", "numpy-float"), ("same_padding", "numpy-ceil-int"), ("fc_params", "numpy-int"),
-    ("conv_volume", "float32"), ("conv_layer_forward", "nested-lists"), ("pool_forward", "float32-sum-over-area"),
-])
+@pytest.mark.parametrize(
+    ("function", "style"),
+    [
+        ("conv2d", "pure-python-lists"),
+        ("conv2d", "float32"),
+        ("conv2d", "fft-float32"),
+        ("conv2d", "renamed-params-tuples"),
+        ("output_size", "numpy-float"),
+        ("same_padding", "numpy-ceil-int"),
+        ("fc_params", "numpy-int"),
+        ("conv_volume", "float32"),
+        ("conv_layer_forward", "nested-lists"),
+        ("pool_forward", "float32-sum-over-area"),
+    ],
+)
 def test_honest_variants_keep_full_marks_through_the_recorded_answers(function: str, style: str) -> None:
     name = ASSIGNMENT_OF[function]
     for seed in SEEDS[:5]:
@@ -541,19 +631,29 @@ def test_honest_variants_keep_full_marks_through_the_recorded_answers(function: 
 LENET_FORMS = {
     "dict-of-tuples": lambda table: table,
     "dict-of-dicts": lambda table: {row: dict(zip(("shape", "size", "params"), cells)) for row, cells in table.items()},
-    "dataframe": lambda table: pd.DataFrame({"shape": [c[0] for c in table.values()],
-                                             "size": [c[1] for c in table.values()],
-                                             "params": [c[2] for c in table.values()]}, index=list(table)),
+    "dataframe": lambda table: pd.DataFrame(
+        {
+            "shape": [c[0] for c in table.values()],
+            "size": [c[1] for c in table.values()],
+            "params": [c[2] for c in table.values()],
+        },
+        index=list(table),
+    ),
     "dataframe-numpy-ints": lambda table: pd.DataFrame.from_dict(
         {row: {"shape": list(c[0]), "size": np.int64(c[1]), "params": np.int64(c[2])} for row, c in table.items()},
-        orient="index"),
-    "lists-and-vector-shapes": lambda table: {row: [tuple(n for n in c[0] if n != 1) if len(c[0]) == 2 else c[0],
-                                                    float(c[1]), c[2]] for row, c in table.items()},
+        orient="index",
+    ),
+    "lists-and-vector-shapes": lambda table: {
+        row: [tuple(n for n in c[0] if n != 1) if len(c[0]) == 2 else c[0], float(c[1]), c[2]]
+        for row, c in table.items()
+    },
     # The natural construction: one dict per row, pd.DataFrame puts the rows as columns.
     "dataframe-rows-as-columns": lambda table: pd.DataFrame(
-        {row: {"shape": c[0], "size": c[1], "params": c[2]} for row, c in table.items()}),
+        {row: {"shape": c[0], "size": c[1], "params": c[2]} for row, c in table.items()}
+    ),
     "dataframe-layer-column": lambda table: pd.DataFrame(
-        [{"layer": row, "shape": c[0], "size": c[1], "params": c[2]} for row, c in table.items()]),
+        [{"layer": row, "shape": c[0], "size": c[1], "params": c[2]} for row, c in table.items()]
+    ),
     "records": lambda table: [{"Layer": row, "Shape": c[0], "Size": c[1], "Params": c[2]} for row, c in table.items()],
     "shapes-as-text": lambda table: {row: (str(c[0]), c[1], c[2]) for row, c in table.items()},
 }
@@ -569,10 +669,12 @@ def test_lenet_table_in_any_documented_form_gets_full_marks(form: str) -> None:
 
 @pytest.mark.parametrize("form", ["nested-lists", "int32", "tuples", "float32"])
 def test_hw1_grids_in_any_form_get_full_marks(form: str) -> None:
-    convert = {"nested-lists": lambda g: [[int(v) for v in row] for row in g],
-               "int32": lambda g: np.asarray(g).astype(np.int32),
-               "tuples": lambda g: tuple(tuple(float(v) for v in row) for row in g),
-               "float32": lambda g: np.asarray(g, dtype=np.float32)}[form]
+    convert = {
+        "nested-lists": lambda g: [[int(v) for v in row] for row in g],
+        "int32": lambda g: np.asarray(g).astype(np.int32),
+        "tuples": lambda g: tuple(tuple(float(v) for v in row) for row in g),
+        "float32": lambda g: np.asarray(g, dtype=np.float32),
+    }[form]
     names = [name for name in assignment("hw1").values]
     namespace = reference_namespace("hw1") | {name: convert(getattr(hw1, name)) for name in names}
     results = score_cases([c for c in assignment("hw1").cases(0) if c.question != "q3"], recorded("hw1", namespace, 0))

@@ -1,6 +1,7 @@
 """What a submission may not do from its own process, whatever the sandbox around it: make any socket
 (by socket() or through io_uring), start a session, or reach into another process (ptrace,
 process_vm_readv/writev, pidfd_getfd). The filter is tested as the child installs it, in a fork."""
+
 from __future__ import annotations
 
 import ctypes
@@ -14,10 +15,28 @@ import pytest
 
 from autograder.sandboxed import isolation
 
-NUMBERS = {"x86_64": {"ptrace": 101, "process_vm_readv": 310, "process_vm_writev": 311, "pidfd_getfd": 438,
-                      "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427, "getppid": 110},
-           "aarch64": {"ptrace": 117, "process_vm_readv": 270, "process_vm_writev": 271, "pidfd_getfd": 438,
-                       "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427, "getppid": 173}}
+NUMBERS = {
+    "x86_64": {
+        "ptrace": 101,
+        "process_vm_readv": 310,
+        "process_vm_writev": 311,
+        "pidfd_getfd": 438,
+        "io_uring_setup": 425,
+        "io_uring_enter": 426,
+        "io_uring_register": 427,
+        "getppid": 110,
+    },
+    "aarch64": {
+        "ptrace": 117,
+        "process_vm_readv": 270,
+        "process_vm_writev": 271,
+        "pidfd_getfd": 438,
+        "io_uring_setup": 425,
+        "io_uring_enter": 426,
+        "io_uring_register": 427,
+        "getppid": 173,
+    },
+}
 
 pytestmark = pytest.mark.skipif(platform.machine() not in NUMBERS, reason="the filter knows x86_64 and aarch64")
 
@@ -44,10 +63,19 @@ def in_filtered_child() -> dict[str, object]:
             seen: dict[str, object] = {"installed": installed}
             for family in ("AF_INET", "AF_INET6", "AF_UNIX", "AF_NETLINK", "AF_PACKET"):
                 if hasattr(socket, family):
-                    seen[family] = _errno_of(lambda f=family: socket.socket(getattr(socket, f), socket.SOCK_DGRAM).close())
+                    seen[family] = _errno_of(
+                        lambda f=family: socket.socket(getattr(socket, f), socket.SOCK_DGRAM).close()
+                    )
             seen["setsid"] = _errno_of(os.setsid)
-            for name in ("ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd", "io_uring_setup",
-                         "io_uring_enter", "io_uring_register"):
+            for name in (
+                "ptrace",
+                "process_vm_readv",
+                "process_vm_writev",
+                "pidfd_getfd",
+                "io_uring_setup",
+                "io_uring_enter",
+                "io_uring_register",
+            ):
                 seen[name] = _errno_of(lambda n=numbers[name]: libc.syscall(n, 0, buffer, 0, 0, 0, 0))
             seen["socketpair"] = _errno_of(lambda: [s.close() for s in socket.socketpair()] and None)
             seen["getppid"] = _errno_of(lambda: libc.syscall(numbers["getppid"]))

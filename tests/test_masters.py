@@ -1,4 +1,5 @@
 """The Otter masters as build fills them from the registry: same cases, points, visibility and given data."""
+
 from __future__ import annotations
 
 import re
@@ -10,10 +11,10 @@ import numpy as np
 import pytest
 import yaml
 
+from autograder.build.master_cells import fill_from_registry
 from autograder.checks.given import GIVEN_NAMES
 from autograder.course import ASSIGNMENTS, assignment
 from autograder.errors import BuildError
-from autograder.build.master_cells import fill_from_registry
 from solutions import lecture
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,8 +67,13 @@ def test_points_possible_is_the_registry_total(name: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(ASSIGNMENTS))
 def test_question_headings_state_the_registry_points(name: str) -> None:
-    headings = {f"q{match.group(1)}": match.group(2) for cell in master(name).cells if cell.cell_type == "markdown"
-                for match in [re.match(r"\*\*Question (\d+)\*\* \(([\d.]+) points?[:,]", cell.source)] if match}
+    headings = {
+        f"q{match.group(1)}": match.group(2)
+        for cell in master(name).cells
+        if cell.cell_type == "markdown"
+        for match in [re.match(r"\*\*Question (\d+)\*\* \(([\d.]+) points?[:,]", cell.source)]
+        if match
+    }
     assert {question: float(points) for question, points in headings.items()} == assignment(name).points()
 
 
@@ -112,15 +118,22 @@ def test_the_given_names_are_what_the_notebook_defines_outside_its_questions(nam
     for cell in raw_master(name).cells:
         inside = (inside or cell.source.startswith("# BEGIN QUESTION")) and not cell.source.startswith("# END QUESTION")
         if cell.cell_type == "code" and not inside:
-            exec(cell.source, namespace)  # noqa: S102 - our own master's setup cells
-    defined = {key for key, value in namespace.items() if not key.startswith("__") and not isinstance(value, ModuleType)}
+            exec(cell.source, namespace)
+    defined = {
+        key for key, value in namespace.items() if not key.startswith("__") and not isinstance(value, ModuleType)
+    }
     assert defined == set(GIVEN_NAMES[name])
 
 
 def test_hw1_given_arrays_are_the_lecture_data() -> None:
     setup = next(cell.source for cell in master("hw1").cells if cell.cell_type == "code" and "image =" in cell.source)
     namespace: dict = {}
-    exec(setup, namespace)  # noqa: S102 - our own master's setup cell
-    for name, expected in [("image", lecture.IMAGE), ("vertical", lecture.VERTICAL), ("horizontal", lecture.HORIZONTAL),
-                           ("sobel", lecture.SOBEL), ("scharr", lecture.SCHARR)]:
+    exec(setup, namespace)
+    for name, expected in [
+        ("image", lecture.IMAGE),
+        ("vertical", lecture.VERTICAL),
+        ("horizontal", lecture.HORIZONTAL),
+        ("sobel", lecture.SOBEL),
+        ("scharr", lecture.SCHARR),
+    ]:
         np.testing.assert_array_equal(namespace[name], expected)

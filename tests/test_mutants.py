@@ -7,27 +7,27 @@ question can lose points.
 
     .venv/bin/python -m tests.test_mutants          # prints the matrix: mutant x question, points lost
 """
+
 from __future__ import annotations
 
 import sys
 import time
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import import_module
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
-
 import pytest
 
 from autograder.checks.answers import LiveAnswers
-from autograder.checks.core import Case
+from autograder.checks.core import Case, Probe
 from autograder.course import assignment
-from autograder.grading.phase2 import score_cases
-from autograder.checks.core import Probe
 from autograder.course.hidden.common import Grid
 from autograder.course.hidden.mutants import ASSIGNMENT_OF, Mutant, all_mutants, mutants
+from autograder.grading.phase2 import score_cases
 
 from .factories import reference_namespace
 
@@ -35,18 +35,18 @@ SEED_COUNT = 200
 SEEDS = tuple(range(SEED_COUNT))
 
 
-@lru_cache(maxsize=None)
+@cache
 def question_of(function: str) -> str:
     """The question whose cases call `function` (its probe cases are named q.function-k)."""
     return next(case.question for case in assignment(ASSIGNMENT_OF[function]).cases(0) if f".{function}-" in case.id)
 
 
-@lru_cache(maxsize=None)
+@cache
 def all_cases(name: str, seed: int) -> tuple[Case, ...]:
     return assignment(name).cases(seed)
 
 
-@lru_cache(maxsize=None)
+@cache
 def question_cases(function: str, seed: int) -> tuple[Case, ...]:
     """The public and hidden cases of the function's question, for one seed."""
     question = question_of(function)
@@ -68,9 +68,11 @@ def losses(function: str, implementation: object, seeds: Sequence[int]) -> list[
     """Points lost on each seed. The public cases do not depend on the seed: they are run once."""
     public = [case for case in question_cases(function, seeds[0]) if not case.hidden]
     fixed = points_lost(function, implementation, seeds[0], public)
-    return [fixed + points_lost(function, implementation, seed,
-                                [case for case in question_cases(function, seed) if case.hidden])
-            for seed in seeds]
+    return [
+        fixed
+        + points_lost(function, implementation, seed, [case for case in question_cases(function, seed) if case.hidden])
+        for seed in seeds
+    ]
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ class Row:
     lost: float
     out_of: float
     seeds: int
-    varying: tuple[tuple[int, float], ...]   # (seed, points lost) where it differs from the first seed
+    varying: tuple[tuple[int, float], ...]  # (seed, points lost) where it differs from the first seed
 
 
 def matrix(functions: Sequence[str] | None = None, seeds: Sequence[int] = SEEDS) -> list[Row]:
@@ -91,8 +93,9 @@ def matrix(functions: Sequence[str] | None = None, seeds: Sequence[int] = SEEDS)
         lost = losses(m.function, m.implementation, seeds)
         out_of = sum(case.points for case in question_cases(m.function, seeds[0]))
         varying = tuple((seed, points) for seed, points in zip(seeds, lost, strict=True) if points != lost[0])
-        rows.append(Row(m, f"{ASSIGNMENT_OF[m.function]}.{question_of(m.function)}", lost[0], out_of, len(seeds),
-                        varying))
+        rows.append(
+            Row(m, f"{ASSIGNMENT_OF[m.function]}.{question_of(m.function)}", lost[0], out_of, len(seeds), varying)
+        )
     return rows
 
 
@@ -102,6 +105,7 @@ FUNCTIONS = sorted(ASSIGNMENT_OF, key=lambda name: (ASSIGNMENT_OF[name], name))
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_reference_loses_nothing(function: str) -> None:
     from solutions import hw1, hw2, hw3, hw5
+
     reference = {"hw1": hw1, "hw2": hw2, "hw3": hw3, "hw5": hw5}[ASSIGNMENT_OF[function]]
     assert [points_lost(function, getattr(reference, function), seed) for seed in SEEDS[:20]] == [0] * 20
 
@@ -114,14 +118,17 @@ def test_every_mutant_loses_the_same_points_on_every_seed(function: str) -> None
         if row.lost == 0:
             problems.append(f"{row.mutant.name}: full marks on seed {SEEDS[0]}")
         if row.varying:
-            problems.append(f"{row.mutant.name}: loses {row.lost} on seed {SEEDS[0]} but "
-                            + ", ".join(f"{lost} on seed {seed}" for seed, lost in row.varying[:5]))
+            problems.append(
+                f"{row.mutant.name}: loses {row.lost} on seed {SEEDS[0]} but "
+                + ", ".join(f"{lost} on seed {seed}" for seed, lost in row.varying[:5])
+            )
     assert problems == []
 
 
 def test_the_check_can_fail_a_mutant_that_escapes() -> None:
     # The harness itself: a "mutant" that is the reference in disguise is caught as losing nothing.
     from solutions import hw1
+
     assert points_lost("conv2d", lambda x, k, stride=1, padding=0: hw1.conv2d(x, k, stride, padding), 0) == 0
     assert points_lost("conv2d", lambda x, k, stride=1, padding=0: hw1.conv2d(x, k, stride, padding) + 1e-3, 0) > 0
 
@@ -132,12 +139,13 @@ def test_the_check_can_fail_a_mutant_that_escapes() -> None:
 # s on each axis, the longer axis, channels, dtype, the signs and finest fraction of the right
 # output, ...), so whatever a mistake depends on among these, it fails probe k always or never.
 
-@lru_cache(maxsize=None)
+
+@cache
 def hidden_module(function: str) -> Any:
     return import_module(f"autograder.course.hidden.{ASSIGNMENT_OF[function]}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def hidden_probes(name: str, seed: int) -> dict[str, tuple[Probe, ...]]:
     return import_module(f"autograder.course.hidden.{name}").hidden_probes(seed)
 
@@ -154,10 +162,16 @@ def test_every_probe_has_the_structure_of_its_role_on_every_seed(function: str) 
 
 def _grids() -> list[Any]:
     from autograder.course.hidden import hw1, hw5
-    return [pytest.param(role.grid, id=f"{function}-{index}")
-            for function, roles in (("conv2d", hw1.CONV2D_ROLES), ("conv_layer_forward", hw5.LAYER_ROLES),
-                                    ("pool_forward", hw5.POOL_ROLES))
-            for index, role in enumerate(roles, start=1)]
+
+    return [
+        pytest.param(role.grid, id=f"{function}-{index}")
+        for function, roles in (
+            ("conv2d", hw1.CONV2D_ROLES),
+            ("conv_layer_forward", hw5.LAYER_ROLES),
+            ("pool_forward", hw5.POOL_ROLES),
+        )
+        for index, role in enumerate(roles, start=1)
+    ]
 
 
 @pytest.mark.parametrize("grid", _grids())
@@ -176,6 +190,7 @@ def test_every_max_pool_probe_has_a_floor_window_in_every_channel_and_unique_max
     # maxima in a window's last cell and in its first. A max that starts anywhere but at the window's own
     # values, or a window that misses a row, a column or its first cell, fails on every seed.
     from autograder.course.hidden.hw5 import FLOOR, max_pool_structure
+
     for seed in SEEDS[:50]:
         for probe in hidden_probes("hw5", seed)["pool_forward"]:
             if probe.kwargs["mode"] != "max":
@@ -192,6 +207,7 @@ def test_every_layer_probe_keeps_every_filter_alive_and_its_biases_apart() -> No
     # A filter ReLU kills everywhere would hide every mistake in it (its bias, its weights, a loop over
     # filters one short); equal or symmetric biases hide b[::-1], b[-1], ...
     from autograder.course.hidden.hw5 import every_filter_alive, filters_apart
+
     for seed in SEEDS[:50]:
         for probe in hidden_probes("hw5", seed)["conv_layer_forward"]:
             assert every_filter_alive(probe) and filters_apart(*probe.args[1:])
@@ -199,9 +215,10 @@ def test_every_layer_probe_keeps_every_filter_alive_and_its_biases_apart() -> No
 
 def test_kernels_have_no_symmetry() -> None:
     from autograder.course.hidden.common import asymmetric
-    assert not asymmetric(np.array([[1.0, 2.0], [1.0, 2.0]]))      # equal rows: k[::-1] == k
-    assert not asymmetric(np.array([[1.0, 2.0], [2.0, 1.0]]))      # k.T == k
-    assert not asymmetric(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 4.0], [3.0, 2.0, 1.0]]))   # rot180
+
+    assert not asymmetric(np.array([[1.0, 2.0], [1.0, 2.0]]))  # equal rows: k[::-1] == k
+    assert not asymmetric(np.array([[1.0, 2.0], [2.0, 1.0]]))  # k.T == k
+    assert not asymmetric(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 4.0], [3.0, 2.0, 1.0]]))  # rot180
     assert asymmetric(np.array([[1.0, 2.0], [3.0, 4.0]]))
     for seed in SEEDS[:50]:
         for probe in hidden_probes("hw1", seed)["conv2d"]:
@@ -215,8 +232,10 @@ def format_matrix(rows: Sequence[Row]) -> str:
     lines = [f"{'mutant':<{width}}  question  lost / of   seeds  constant"]
     for row in rows:
         label = f"{row.mutant.function}/{row.mutant.name}"
-        lines.append(f"{label:<{width}}  {row.question:<8}  {row.lost:>4g} / {row.out_of:<4g} {row.seeds:>5}  "
-                     f"{'yes' if not row.varying else 'NO: ' + str(row.varying[:3])}")
+        lines.append(
+            f"{label:<{width}}  {row.question:<8}  {row.lost:>4g} / {row.out_of:<4g} {row.seeds:>5}  "
+            f"{'yes' if not row.varying else 'NO: ' + str(row.varying[:3])}"
+        )
     return "\n".join(lines)
 
 

@@ -1,19 +1,28 @@
 """Nothing hidden reaches students: no hidden test, reference import or expected value in student_template/."""
+
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from autograder.course import ASSIGNMENTS, assignment
 from solutions import hw1, hw3, hw4
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "student_template"
-FORBIDDEN_TEXT = ("run_case", "autograder.course", "solutions", "reference.", "hidden=True", "hidden: true",
-                  "BEGIN SOLUTION", "END SOLUTION", "# SOLUTION")
+FORBIDDEN_TEXT = (
+    "run_case",
+    "autograder.course",
+    "solutions",
+    "reference.",
+    "hidden=True",
+    "hidden: true",
+    "BEGIN SOLUTION",
+    "END SOLUTION",
+    "# SOLUTION",
+)
 
 
 def student_files() -> list[Path]:

@@ -4,6 +4,7 @@ row's message while the rest of the notebook is graded.
 
 `cnngrade grade` through the real sandbox; the Gradescope zip (through `cnngrade try-zip`) in the slow test.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,7 +15,6 @@ import pytest
 from autograder.build import Built
 from autograder.course import assignment
 from autograder.grading.run import GradeRun, grade
-
 from solutions import hw1
 
 from .factories import require_try_zip, write_notebook
@@ -46,8 +46,10 @@ def with_features(source: Path, target: Path) -> Path:
         cell.source = text
         cells.append(cell)
         if text.startswith("def conv2d"):
-            for extra in ("display(conv2d(image, vertical))\ndisplay(pd.DataFrame(conv2d(image, vertical)))",
-                          "%timeit conv2d(image, vertical)"):
+            for extra in (
+                "display(conv2d(image, vertical))\ndisplay(pd.DataFrame(conv2d(image, vertical)))",
+                "%timeit conv2d(image, vertical)",
+            ):
                 added = nbformat.v4.new_code_cell(extra)
                 added["id"] = f"feature-{len(cells)}"
                 cells.append(added)

@@ -1,4 +1,5 @@
 """The README's facts that the code also states: the points table is the registry's."""
+
 from __future__ import annotations
 
 import re

@@ -5,6 +5,7 @@ both are graded in one run with the same seed, and the attacked copy may not sco
 base on any question. Afterwards nothing the attacks tried to write exists, no process they
 started is alive, and the submissions folder is unchanged.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -22,12 +23,15 @@ from autograder.grading.executor import LocalExecutor
 from autograder.grading.run import GradeRun, grade
 from autograder.grading.sandbox import detect
 
-from .factories import write_notebook
-
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-BASES = {"hw1": "flipped_kernel", "hw2": "missing_plus_one", "hw3": "lecture_values", "hw4": "forgot_biases",
-         "hw5": "forgot_relu"}
+BASES = {
+    "hw1": "flipped_kernel",
+    "hw2": "missing_plus_one",
+    "hw3": "lecture_values",
+    "hw4": "forgot_biases",
+    "hw5": "forgot_relu",
+}
 SITE_PACKAGES = Path(next(p for p in sys.path if p.endswith("site-packages")))
 
 pytestmark = pytest.mark.slow
@@ -281,21 +285,31 @@ def test_attacks_earn_nothing_and_leave_no_trace(name: str, tmp_path: Path, list
     values = repr(list(homework.values))
     functions = repr(list(homework.functions))
     for attack, code in ATTACKS.items():
-        cell = Template(code).substitute(hw=name, values=values, functions=functions, canary=canary,
-                                         out=out, port=listener.port, site_packages=SITE_PACKAGES)
+        cell = Template(code).substitute(
+            hw=name,
+            values=values,
+            functions=functions,
+            canary=canary,
+            out=out,
+            port=listener.port,
+            site_packages=SITE_PACKAGES,
+        )
         attacked_notebook(base, cell, submissions / f"{attack}.ipynb")
     before = folder_hash(submissions)
     # Processes other tests left to this session (a Dask cluster's helpers) are not the attacks'.
     already_running = set(descendants(os.getpid()))
 
-    run: GradeRun = grade(assignment=name, submissions=submissions, out=out, seed=99, timeout=20,
-                          executor=LocalExecutor(2, detect()))
+    run: GradeRun = grade(
+        assignment=name, submissions=submissions, out=out, seed=99, timeout=20, executor=LocalExecutor(2, detect())
+    )
 
     rows = {result.submission: result for result in run.results}
     honest = rows["base"].question_scores()
     assert 0 < rows["base"].score < rows["base"].max_score
-    gains = {attack: {q: score for q, score in rows[attack].question_scores().items() if score > honest[q]}
-             for attack in ATTACKS}
+    gains = {
+        attack: {q: score for q, score in rows[attack].question_scores().items() if score > honest[q]}
+        for attack in ATTACKS
+    }
     assert {attack: gained for attack, gained in gains.items() if gained} == {}
     assert not canary.exists() and not canary.parent.exists()
     assert not (SITE_PACKAGES / "zzz_cnngrade_attack.pth").exists()
@@ -314,9 +328,10 @@ def test_the_attacks_would_work_without_the_sandbox_checks(tmp_path: Path) -> No
 
     homework = assignment("hw4")
     namespace: dict = {}
-    code = Template(ATTACKS["import_reference"]).substitute(hw="hw4", values=repr(list(homework.values)),
-                                                           functions=repr(list(homework.functions)))
-    exec(code, namespace)  # noqa: S102 - our own attack, on purpose, outside any sandbox
+    code = Template(ATTACKS["import_reference"]).substitute(
+        hw="hw4", values=repr(list(homework.values)), functions=repr(list(homework.functions))
+    )
+    exec(code, namespace)
     failures = []
     for case in homework.cases(1):
         try:

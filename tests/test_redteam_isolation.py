@@ -7,6 +7,7 @@ descriptor the child holds (hypothesis draws them), any search of the child's ow
 every other process it can see, signals to every process it can name, processes that outlive
 their notebook, shared memory, and answers built to make phase 2 raise or balloon.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from autograder.course import assignment
+from autograder.grading.executor import LocalExecutor
 from autograder.grading.phase2 import MESSAGE_CAP
 from autograder.grading.run import GradeRun, grade
-from autograder.grading.executor import LocalExecutor
 from autograder.grading.sandbox import detect
 from autograder.model import SubmissionResult
 from autograder.sandboxed import wire
@@ -261,22 +262,33 @@ print("PARKED", parked)
 def frames_payload() -> bytes:
     """Everything the old text protocol and a careless reader would trip on, in one stream."""
     forged = json.dumps({"complete": True, "values": {"vertical_edges": [[1] * 4] * 4}, "calls": {}}).encode()
-    return (b"\r\nE 1 0\r\nM 2 {\"final\": {}}\r\n" + b"\0" * 16 + b"\xff\xfe"
-            + wire.frame(wire.FINAL, forged) + wire.frame(wire.FINAL, b"[" * 60_000)
-            + wire.HEADER.pack(wire.SNAPSHOT, 2**32 - 1) + b"truncated")
+    return (
+        b'\r\nE 1 0\r\nM 2 {"final": {}}\r\n'
+        + b"\0" * 16
+        + b"\xff\xfe"
+        + wire.frame(wire.FINAL, forged)
+        + wire.frame(wire.FINAL, b"[" * 60_000)
+        + wire.HEADER.pack(wire.SNAPSHOT, 2**32 - 1)
+        + b"truncated"
+    )
 
 
 ATTACKS: dict[str, list[str] | bytes] = {
     "frames_on_every_descriptor": [Template(WRITE_EVERY_DESCRIPTOR).substitute(payload=frames_payload().hex())],
-    "stall_mid_frame": [Template(WRITE_EVERY_DESCRIPTOR).substitute(
-        payload=wire.HEADER.pack(wire.FINAL, 1000).hex()) + "\ntime.sleep(60)"],
+    "stall_mid_frame": [
+        Template(WRITE_EVERY_DESCRIPTOR).substitute(payload=wire.HEADER.pack(wire.FINAL, 1000).hex())
+        + "\ntime.sleep(60)"
+    ],
     "search_memory": [Template(SEARCH_MEMORY).substitute(canary=CANARY, own_token=OWN_TOKEN)],
     "signal_everyone": [SIGNAL_EVERYONE],
     "leave_a_server_behind": [LEAVE_A_SERVER_BEHIND],
     "fill_shared_memory": [FILL_SHARED_MEMORY],
     "answers_built_to_break_phase2": [ANSWERS_BUILT_TO_BREAK_PHASE2],
-    "write_what_root_owns": [Template(WRITE_WHAT_ROOT_OWNS).substitute(
-        hidden=Path(__file__).resolve().parent.parent / "autograder" / "hidden")],
+    "write_what_root_owns": [
+        Template(WRITE_WHAT_ROOT_OWNS).substitute(
+            hidden=Path(__file__).resolve().parent.parent / "autograder" / "hidden"
+        )
+    ],
     "starve_the_cpu": [STARVE_THE_CPU, "import time\ntime.sleep(30)"],
     "overflow_then_linger": [OVERFLOW_THEN_LINGER],
     "park_descriptors_in_flight": [PARK_DESCRIPTORS_IN_FLIGHT, "import time\ntime.sleep(30)"],
@@ -292,8 +304,9 @@ def honest_class(folder: Path) -> None:
     victim = folder / "000_victim.ipynb"
     attacked_notebook(EXAMPLES / "hw1" / "passes_all.ipynb", VICTIM_CELL, victim)
     # Graded after the attacker has run, so whatever it left behind would be found.
-    attacked_notebook(EXAMPLES / "hw1" / "passes_all.ipynb", LOOK_FOR_WHAT_OTHERS_LEFT,
-                      folder / "002_looks_for_leftovers.ipynb")
+    attacked_notebook(
+        EXAMPLES / "hw1" / "passes_all.ipynb", LOOK_FOR_WHAT_OTHERS_LEFT, folder / "002_looks_for_leftovers.ipynb"
+    )
 
 
 def add_attacker(folder: Path, attack: list[str] | bytes) -> None:
@@ -312,8 +325,9 @@ def add_attacker(folder: Path, attack: list[str] | bytes) -> None:
 
 
 def graded(folder: Path, out: Path) -> dict[str, SubmissionResult]:
-    run: GradeRun = grade(assignment="hw1", submissions=folder, out=out, seed=SEED, timeout=8,
-                          executor=LocalExecutor(WORKERS, detect()))
+    run: GradeRun = grade(
+        assignment="hw1", submissions=folder, out=out, seed=SEED, timeout=8, executor=LocalExecutor(WORKERS, detect())
+    )
     return {result.submission: result for result in run.results}
 
 
@@ -341,8 +355,9 @@ def check_class(rows: dict[str, SubmissionResult], baseline: dict[str, Submissio
 
 
 @pytest.mark.parametrize("attack", sorted(ATTACKS))
-def test_one_attacker_changes_no_honest_row(attack: str, tmp_path: Path,
-                                            without_attacker: dict[str, SubmissionResult]) -> None:
+def test_one_attacker_changes_no_honest_row(
+    attack: str, tmp_path: Path, without_attacker: dict[str, SubmissionResult]
+) -> None:
     folder = tmp_path / "in"
     honest_class(folder)
     add_attacker(folder, ATTACKS[attack])
@@ -362,11 +377,13 @@ def test_one_attacker_changes_no_honest_row(attack: str, tmp_path: Path,
         assert "SHM_MIB" in output and int(output.split("SHM_MIB")[1].split()[0]) <= 16
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                 HealthCheck.too_slow])
+@settings(
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(payload=st.binary(min_size=1, max_size=512))
-def test_any_bytes_from_one_child_change_no_other_row(payload: bytes, tmp_path_factory: pytest.TempPathFactory,
-                                                      without_attacker: dict[str, SubmissionResult]) -> None:
+def test_any_bytes_from_one_child_change_no_other_row(
+    payload: bytes, tmp_path_factory: pytest.TempPathFactory, without_attacker: dict[str, SubmissionResult]
+) -> None:
     root = tmp_path_factory.mktemp("fuzz")
     honest_class(root / "in")
     cell = Template(WRITE_EVERY_DESCRIPTOR).substitute(payload=(payload * (4096 // len(payload) + 1)).hex())
@@ -387,7 +404,7 @@ def test_the_memory_search_would_find_a_secret_held_in_memory() -> None:
     # Walking every object of the test process touches deprecated attributes of other libraries.
     with contextlib.redirect_stdout(printed), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        exec(code, namespace)  # noqa: S102 - our own search, on our own memory
+        exec(code, namespace)
     assert secret in printed.getvalue()
 
 
@@ -397,8 +414,7 @@ def test_an_attacker_row_is_a_row_for_every_assignment_name(tmp_path: Path) -> N
     folder = tmp_path / "in"
     write_notebook(folder / "ok.ipynb", ["x = 1"])
     (folder / "deep.ipynb").write_bytes(ATTACKS["notebook_file_nested_100000_deep"])  # type: ignore[arg-type]
-    run = grade(assignment="hw1", submissions=folder, out=tmp_path / "out", seed=1,
-                executor=LocalExecutor(2, detect()))
+    run = grade(assignment="hw1", submissions=folder, out=tmp_path / "out", seed=1, executor=LocalExecutor(2, detect()))
     deep = next(r for r in run.results if r.submission == "deep")
     assert deep.status == "invalid" and "nested" in deep.message
     assert len(deep.cases) == len(assignment("hw1").cases(1)) and deep.score == 0

@@ -1,4 +1,5 @@
 """Every case passes on the reference and names the lecture's known mistakes when it meets them."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -44,8 +45,14 @@ def test_probes_change_with_the_seed_and_repeat_for_the_same_seed(name: str) -> 
 
 def test_hw1_grids_typed_as_nested_lists_get_full_marks() -> None:
     namespace = reference_namespace("hw1")
-    for name in ("vertical_edges", "horizontal_edges", "sobel_edges", "scharr_edges", "strided_edges",
-                 "flat_region_output"):
+    for name in (
+        "vertical_edges",
+        "horizontal_edges",
+        "sobel_edges",
+        "scharr_edges",
+        "strided_edges",
+        "flat_region_output",
+    ):
         namespace[name] = [[int(v) for v in row] for row in np.asarray(namespace[name])]
     assert failures("hw1", namespace) == {}
 
@@ -63,28 +70,63 @@ def flipped_conv2d(x, k, stride=1, padding=0):
 
 
 MISTAKES = [
-    pytest.param("hw1", {"vertical_edges": hw1.conv2d(lecture.IMAGE, lecture.VERTICAL[::-1, ::-1]),
-                         "conv2d": flipped_conv2d},
-                 {"hw1.q1.values": "flipped", "hw1.q3.conv2d-1": "flipped"}, id="hw1-kernel-flipped"),
-    pytest.param("hw1", {"vertical_edges": hw1.vertical_edges[:3, :3]},
-                 {"hw1.q1.form": "floor((6 + 2*0 - 3) / 1 + 1) = 4"}, id="hw1-no-plus-one"),
-    pytest.param("hw1", {"strided_edges": hw1.conv2d(lecture.IMAGE, lecture.VERTICAL, stride=2)},
-                 {"hw1.q4.values": "padding is ignored"}, id="hw1-padding-ignored"),
+    pytest.param(
+        "hw1",
+        {"vertical_edges": hw1.conv2d(lecture.IMAGE, lecture.VERTICAL[::-1, ::-1]), "conv2d": flipped_conv2d},
+        {"hw1.q1.values": "flipped", "hw1.q3.conv2d-1": "flipped"},
+        id="hw1-kernel-flipped",
+    ),
+    pytest.param(
+        "hw1",
+        {"vertical_edges": hw1.vertical_edges[:3, :3]},
+        {"hw1.q1.form": "floor((6 + 2*0 - 3) / 1 + 1) = 4"},
+        id="hw1-no-plus-one",
+    ),
+    pytest.param(
+        "hw1",
+        {"strided_edges": hw1.conv2d(lecture.IMAGE, lecture.VERTICAL, stride=2)},
+        {"hw1.q4.values": "padding is ignored"},
+        id="hw1-padding-ignored",
+    ),
     pytest.param("hw2", {"hw2_rounding": "floor"}, {"hw2.q3.value": "not 6"}, id="hw2-floor-not-ceil"),
-    pytest.param("hw2", {"same_padding": lambda n, f, s=1: int(np.floor((n * s - n + f - s) / 2))},
-                 {"hw2.q2.same_padding-2": "rounded down"}, id="hw2-same-padding-floor"),
-    pytest.param("hw2", {"output_size": lambda n, f, p=0, s=1: (n + 2 * p - f) // s},
-                 {"hw2.q1.output_size-1": "+1"}, id="hw2-output-size-no-plus-one"),
-    pytest.param("hw3", {"conv_params": lambda f, c, n: f * f * c * n},
-                 {"hw3.q2.conv_params-1": "biases are left out"}, id="hw3-biases-forgotten"),
-    pytest.param("hw3", {"fc_params": lambda i, o: i * o + 1},
-                 {"hw3.q2.fc_params-1": "single bias"}, id="hw3-single-bias"),
-    pytest.param("hw4", {"params_10_filters_3x3x3": 3 * 3 * 3 * 10}, {"hw4.q1.value": "biases are left out"},
-                 id="hw4-biases-forgotten"),
+    pytest.param(
+        "hw2",
+        {"same_padding": lambda n, f, s=1: int(np.floor((n * s - n + f - s) / 2))},
+        {"hw2.q2.same_padding-2": "rounded down"},
+        id="hw2-same-padding-floor",
+    ),
+    pytest.param(
+        "hw2",
+        {"output_size": lambda n, f, p=0, s=1: (n + 2 * p - f) // s},
+        {"hw2.q1.output_size-1": "+1"},
+        id="hw2-output-size-no-plus-one",
+    ),
+    pytest.param(
+        "hw3",
+        {"conv_params": lambda f, c, n: f * f * c * n},
+        {"hw3.q2.conv_params-1": "biases are left out"},
+        id="hw3-biases-forgotten",
+    ),
+    pytest.param(
+        "hw3", {"fc_params": lambda i, o: i * o + 1}, {"hw3.q2.fc_params-1": "single bias"}, id="hw3-single-bias"
+    ),
+    pytest.param(
+        "hw4",
+        {"params_10_filters_3x3x3": 3 * 3 * 3 * 10},
+        {"hw4.q1.value": "biases are left out"},
+        id="hw4-biases-forgotten",
+    ),
     pytest.param("hw4", {"pool_params": 4}, {"hw4.q4.value": "pooling learns nothing"}, id="hw4-pool-params"),
-    pytest.param("hw5", {"conv_layer_forward": lambda x, W, b, stride=1, padding=0:
-                         hw5.conv_layer_forward(x, W, b, stride, padding) - hw5.conv_layer_forward(-x, W, -b, stride, padding)},
-                 {"hw5.q2.conv_layer_forward-1": "ReLU is left out"}, id="hw5-relu-forgotten"),
+    pytest.param(
+        "hw5",
+        {
+            "conv_layer_forward": lambda x, W, b, stride=1, padding=0: (
+                hw5.conv_layer_forward(x, W, b, stride, padding) - hw5.conv_layer_forward(-x, W, -b, stride, padding)
+            )
+        },
+        {"hw5.q2.conv_layer_forward-1": "ReLU is left out"},
+        id="hw5-relu-forgotten",
+    ),
 ]
 
 
@@ -113,10 +155,14 @@ def test_lecture_printed_lenet_values_earn_partial_credit_and_name_both_mistakes
 
 def test_lenet_table_as_dataframe_with_vector_shapes_gets_full_marks() -> None:
     rows = hw3.lenet_table()
-    frame = pandas.DataFrame({"shape": [tuple(n for n in shape if n != 1) if len(shape) == 2 else shape
-                                        for shape, _, _ in rows.values()],
-                              "size": [np.int64(size) for _, size, _ in rows.values()],
-                              "params": [params for _, _, params in rows.values()]}, index=list(rows))
+    frame = pandas.DataFrame(
+        {
+            "shape": [tuple(n for n in shape if n != 1) if len(shape) == 2 else shape for shape, _, _ in rows.values()],
+            "size": [np.int64(size) for _, size, _ in rows.values()],
+            "params": [params for _, _, params in rows.values()],
+        },
+        index=list(rows),
+    )
     assert failures("hw3", reference_namespace("hw3") | {"lenet_table": frame}) == {}
 
 

@@ -1,4 +1,5 @@
 """`cnngrade report`: counts computed from the results, escaping, one page per student, links, a real browser."""
+
 from __future__ import annotations
 
 import json
@@ -7,22 +8,21 @@ import re
 import shutil
 import struct
 import subprocess
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Callable
 from urllib.parse import unquote, urlsplit
 
 import pytest
 
 import autograder.report.html as report_module
-from autograder.outputs import records
-from autograder.errors import CnnGradeError
-from autograder.outputs.gradebook import write_gradebook
+from autograder.errors import CnnGradeError, OutFolderError
 from autograder.grading.run import grade
-from autograder.errors import OutFolderError
-from autograder.report.html import write_report
-from autograder.report.data import RunInfo, Tally, summarize
 from autograder.model import CaseResult, Status, SubmissionResult
+from autograder.outputs import records
+from autograder.outputs.gradebook import write_gradebook
+from autograder.report.data import RunInfo, Tally, summarize
+from autograder.report.html import write_report
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SEED, VERSION = 7, "9.9.9+test"
@@ -32,14 +32,30 @@ BIAS = "the layer gets a single bias"
 EVIL = "<script>alert('x')</script>"
 
 
-def case(question: str, name: str, score: float, max_score: float = 1.0, *, hidden: bool = False,
-         message: str = "Passed.", mistake: str = "") -> CaseResult:
-    return CaseResult(f"hw3.{question}.{name}", f"{name} is right", question, score, max_score, hidden, message,
-                      mistake)
+def case(
+    question: str,
+    name: str,
+    score: float,
+    max_score: float = 1.0,
+    *,
+    hidden: bool = False,
+    message: str = "Passed.",
+    mistake: str = "",
+) -> CaseResult:
+    return CaseResult(
+        f"hw3.{question}.{name}", f"{name} is right", question, score, max_score, hidden, message, mistake
+    )
 
 
-def submission(name: str, *cases: CaseResult, status: str = Status.OK, message: str = "", output: str = "",
-               seconds: float = 0.1, seed: int = SEED) -> SubmissionResult:
+def submission(
+    name: str,
+    *cases: CaseResult,
+    status: str = Status.OK,
+    message: str = "",
+    output: str = "",
+    seconds: float = 0.1,
+    seed: int = SEED,
+) -> SubmissionResult:
     return SubmissionResult(name, "hw3", status, message, cases, seed, VERSION, output, seconds)
 
 
@@ -47,8 +63,9 @@ def write_out(out: Path, *results: SubmissionResult, sandboxed: bool = True) -> 
     """An OUT folder as `cnngrade grade` leaves it: run.json, gradebook.csv and one record each."""
     for result in results:
         records.save(out, records.Fingerprint("0" * 64, result.seed, VERSION, 60.0, 2**30), result)
-    (out / "run.json").write_text(json.dumps({"assignment": "hw3", "seed": SEED, "grader_version": VERSION,
-                                              "sandboxed": sandboxed}))
+    (out / "run.json").write_text(
+        json.dumps({"assignment": "hw3", "seed": SEED, "grader_version": VERSION, "sandboxed": sandboxed})
+    )
     write_gradebook(out / "gradebook.csv", results, ("q1", "q2"))
     return out
 
@@ -56,16 +73,31 @@ def write_out(out: Path, *results: SubmissionResult, sandboxed: bool = True) -> 
 def class_of_three() -> tuple[SubmissionResult, ...]:
     """ann and bob make the CONV mistake (ann twice), bob also BIAS; cat makes it in q2 only."""
     return (
-        submission("ann", case("q1", "CONV1", 0, mistake=CONV, message="CONV1 is 208, " + CONV),
-                   case("q1", "CONV2", 0, mistake=CONV, message="CONV2 is 416, " + CONV),
-                   case("q1", "FC3", 1), case("q2", "conv-1", 0, 2, hidden=True, message="returned None on f=3"),
-                   seconds=0.5),
-        submission("bob", case("q1", "CONV1", 0, mistake=CONV, message="CONV1 is 208, " + CONV),
-                   case("q1", "CONV2", 1), case("q1", "FC3", 0, mistake=BIAS, message="FC3 is 48,001"),
-                   case("q2", "conv-1", 0, 2, hidden=True, message="returned None on f=5"), seconds=2.0),
-        submission("cat", case("q1", "CONV1", 1), case("q1", "CONV2", 1), case("q1", "FC3", 1),
-                   case("q2", "conv-1", 0, 2, hidden=True, mistake=CONV, message="is 600, " + CONV),
-                   output="hello from cat\n", seconds=2.0),
+        submission(
+            "ann",
+            case("q1", "CONV1", 0, mistake=CONV, message="CONV1 is 208, " + CONV),
+            case("q1", "CONV2", 0, mistake=CONV, message="CONV2 is 416, " + CONV),
+            case("q1", "FC3", 1),
+            case("q2", "conv-1", 0, 2, hidden=True, message="returned None on f=3"),
+            seconds=0.5,
+        ),
+        submission(
+            "bob",
+            case("q1", "CONV1", 0, mistake=CONV, message="CONV1 is 208, " + CONV),
+            case("q1", "CONV2", 1),
+            case("q1", "FC3", 0, mistake=BIAS, message="FC3 is 48,001"),
+            case("q2", "conv-1", 0, 2, hidden=True, message="returned None on f=5"),
+            seconds=2.0,
+        ),
+        submission(
+            "cat",
+            case("q1", "CONV1", 1),
+            case("q1", "CONV2", 1),
+            case("q1", "FC3", 1),
+            case("q2", "conv-1", 0, 2, hidden=True, mistake=CONV, message="is 600, " + CONV),
+            output="hello from cat\n",
+            seconds=2.0,
+        ),
     )
 
 
@@ -99,9 +131,15 @@ def test_mistakes_are_counted_per_student_and_per_case() -> None:
 
 
 def test_other_failures_group_messages_that_differ_only_in_numbers() -> None:
-    results = (*class_of_three(),
-               submission("dan", case("q1", "CONV1", 0, message="Not graded: the file is not JSON"),
-                          case("q2", "conv-1", 0, 2, message="Not graded: the file is not JSON"), status=Status.INVALID))
+    results = (
+        *class_of_three(),
+        submission(
+            "dan",
+            case("q1", "CONV1", 0, message="Not graded: the file is not JSON"),
+            case("q2", "conv-1", 0, 2, message="Not graded: the file is not JSON"),
+            status=Status.INVALID,
+        ),
+    )
     q1, q2 = summarize(RunInfo("hw3", SEED, VERSION, True), results).questions
     # The cases with a named mistake are tallied there, and an ungraded notebook belongs to the statuses.
     assert q1.failures == ()
@@ -109,36 +147,51 @@ def test_other_failures_group_messages_that_differ_only_in_numbers() -> None:
 
 
 def test_summary_statuses_and_slowest() -> None:
-    results = (*class_of_three(), submission("dan", case("q1", "CONV1", 0), status=Status.TIMEOUT, message="too slow",
-                                             seconds=9.0),
-               submission("eve", case("q1", "CONV1", 0), status=Status.CRASH, message="died", seconds=0.0))
+    results = (
+        *class_of_three(),
+        submission("dan", case("q1", "CONV1", 0), status=Status.TIMEOUT, message="too slow", seconds=9.0),
+        submission("eve", case("q1", "CONV1", 0), status=Status.CRASH, message="died", seconds=0.0),
+    )
     report = summarize(RunInfo("hw3", SEED, VERSION, False), results)
     assert dict(report.status_counts) == {"ok": 3, "timeout": 1, "memory": 0, "crash": 1, "invalid": 0}
     assert [r.score for r in report.results] == [1, 1, 3, 0, 0]
     assert (report.mean, report.median, report.highest, report.lowest) == (1.0, 1, 3, 0)
-    assert [(g.status, g.submissions) for g in report.not_ok] == [("timeout", (("dan", "too slow"),)),
-                                                                  ("crash", (("eve", "died"),))]
+    assert [(g.status, g.submissions) for g in report.not_ok] == [
+        ("timeout", (("dan", "too slow"),)),
+        ("crash", (("eve", "died"),)),
+    ]
     # Ties on seconds go by name, so the page is the same every time.
     assert [r.submission for r in report.slowest] == ["dan", "bob", "cat", "ann", "eve"]
-    assert [(q.name, q.max_score, q.full_marks, q.zeros) for q in report.questions] == [("q1", 3, 1, 2),
-                                                                                         ("q2", 2, 0, 5)]
+    assert [(q.name, q.max_score, q.full_marks, q.zeros) for q in report.questions] == [
+        ("q1", 3, 1, 2),
+        ("q2", 2, 0, 5),
+    ]
 
 
 def test_the_index_shows_the_class_summary_and_the_mistakes(tmp_path: Path) -> None:
     index = write_report(out=write_out(tmp_path / "out", *class_of_three(), sandboxed=False))
     assert index == tmp_path / "out" / "report" / "index.html"
     text = index.read_text()
-    assert f"<td class=\"num\">{SEED}</td>" in text and VERSION in text
+    assert f'<td class="num">{SEED}</td>' in text and VERSION in text
     assert "without the bubblewrap sandbox" in text
-    row = re.search(rf"<tr><td class=\"message\">{CONV}</td><td class=\"num\">(\d) of 3</td>\s*"
-                    r"<td class=\"num\">(\d)</td>", text)
+    row = re.search(
+        rf"<tr><td class=\"message\">{CONV}</td><td class=\"num\">(\d) of 3</td>\s*"
+        r"<td class=\"num\">(\d)</td>",
+        text,
+    )
     assert row is not None and row.groups() == ("2", "3")
 
 
 def test_untrusted_text_is_escaped_everywhere(tmp_path: Path) -> None:
     name = "mallory<img src=q onerror=alert(1)>"
-    evil = submission(name, case("q1", "CONV1", 0, message=EVIL, mistake=EVIL),
-                      case("q2", "conv-1", 0, 2, message=EVIL), status=Status.CRASH, message=EVIL, output=EVIL)
+    evil = submission(
+        name,
+        case("q1", "CONV1", 0, message=EVIL, mistake=EVIL),
+        case("q2", "conv-1", 0, 2, message=EVIL),
+        status=Status.CRASH,
+        message=EVIL,
+        output=EVIL,
+    )
     into = tmp_path / "report"
     write_report(out=write_out(tmp_path / "out", *class_of_three(), evil), into=into)
     student = into / "students" / f"{name}.html"
@@ -168,8 +221,9 @@ def test_one_feedback_page_per_student_with_every_case(tmp_path: Path) -> None:
 def test_every_link_resolves_to_a_file_or_an_anchor(tmp_path: Path) -> None:
     into = tmp_path / "report"
     name = "with space #1 ?%"
-    write_report(out=write_out(tmp_path / "out", *class_of_three(), submission(name, case("q1", "CONV1", 1))),
-                 into=into)
+    write_report(
+        out=write_out(tmp_path / "out", *class_of_three(), submission(name, case("q1", "CONV1", 1))), into=into
+    )
     checked = 0
     for page in pages(into):
         for link in Links(page.read_text()).links:
@@ -184,7 +238,10 @@ def test_every_link_resolves_to_a_file_or_an_anchor(tmp_path: Path) -> None:
     index = Links((into / "index.html").read_text())
     assert f"students/{name}.html" in [unquote(link) for link in index.links]
     assert sorted(link for link in index.links if link.endswith(".png")) == [
-        "plots/question-1.png", "plots/question-2.png", "plots/total.png"]
+        "plots/question-1.png",
+        "plots/question-2.png",
+        "plots/total.png",
+    ]
 
 
 def test_plots_are_pngs_one_per_question_and_the_total(tmp_path: Path) -> None:
@@ -213,16 +270,20 @@ def test_the_same_folder_gives_the_same_bytes_and_stale_pages_go(tmp_path: Path)
     assert sorted(p.name for p in (first / "students").iterdir()) == ["ann.html", "bob.html"]
 
 
-@pytest.mark.parametrize("spoil", [
-    pytest.param(lambda out: (out / "run.json").unlink(), id="no-run-json"),
-    pytest.param(lambda out: (out / "gradebook.csv").unlink(), id="no-gradebook"),
-    pytest.param(lambda out: (out / "records" / "bob.json").unlink(), id="missing-record"),
-    pytest.param(lambda out: (out / "records" / "bob.json").write_text("{"), id="corrupt-record"),
-    pytest.param(lambda out: records.save(out, records.Fingerprint("0", 8, VERSION, 1, 1),
-                                          submission("bob", seed=8)), id="unfinished-rerun"),
-])
-def test_a_folder_that_is_not_a_finished_grading_is_a_message(tmp_path: Path,
-                                                              spoil: Callable[[Path], object]) -> None:
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        pytest.param(lambda out: (out / "run.json").unlink(), id="no-run-json"),
+        pytest.param(lambda out: (out / "gradebook.csv").unlink(), id="no-gradebook"),
+        pytest.param(lambda out: (out / "records" / "bob.json").unlink(), id="missing-record"),
+        pytest.param(lambda out: (out / "records" / "bob.json").write_text("{"), id="corrupt-record"),
+        pytest.param(
+            lambda out: records.save(out, records.Fingerprint("0", 8, VERSION, 1, 1), submission("bob", seed=8)),
+            id="unfinished-rerun",
+        ),
+    ],
+)
+def test_a_folder_that_is_not_a_finished_grading_is_a_message(tmp_path: Path, spoil: Callable[[Path], object]) -> None:
     out = write_out(tmp_path / "out", *class_of_three())
     spoil(out)
     with pytest.raises(OutFolderError, match="cnngrade grade") as raised:
@@ -254,17 +315,34 @@ def chromium() -> str:
 
 
 def run_chromium(browser: str, profile: Path, *args: str) -> str:
-    done = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                           f"--user-data-dir={profile}", "--window-size=1200,2000", *args],
-                          capture_output=True, text=True, timeout=180, check=False)
+    done = subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--window-size=1200,2000",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
 
 
 @pytest.mark.slow
-def test_the_report_renders_with_its_plots_in_a_real_browser(tmp_path: Path,
-                                                              record_property: pytest.RecordProperty) -> None:
+def test_the_report_renders_with_its_plots_in_a_real_browser(
+    tmp_path: Path, record_property: pytest.RecordProperty
+) -> None:
     browser = chromium()
     run = grade(assignment="hw3", submissions=EXAMPLES / "hw3", out=tmp_path / "out", seed=2026)
     index = write_report(out=tmp_path / "out")

@@ -1,4 +1,5 @@
 """Resuming: a killed run loses nothing already graded, and a rerun grades only what changed."""
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,16 @@ def submissions(tmp_path: Path) -> Path:
 def add_sleeper(folder: Path) -> None:
     # Sorted last and slow: the run is killed while this one is being graded.
     notebook = json.loads((EXAMPLES / "passes_all.ipynb").read_text())
-    notebook["cells"].append({"cell_type": "code", "id": "sleep", "metadata": {}, "outputs": [],
-                              "execution_count": None, "source": "import time\ntime.sleep(60)"})
+    notebook["cells"].append(
+        {
+            "cell_type": "code",
+            "id": "sleep",
+            "metadata": {},
+            "outputs": [],
+            "execution_count": None,
+            "source": "import time\ntime.sleep(60)",
+        }
+    )
     (folder / "zz_sleeps.ipynb").write_text(json.dumps(notebook))
 
 
@@ -44,8 +53,21 @@ def recorded(out: Path) -> set[str]:
 def test_a_killed_run_resumes_without_regrading(submissions: Path, tmp_path: Path, how: signal.Signals) -> None:
     add_sleeper(submissions)
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "autograder.cli", "grade", "hw2", str(submissions), "--out", str(out),
-               "--workers", "1", "--timeout", "3", "--quiet"]
+    command = [
+        sys.executable,
+        "-m",
+        "autograder.cli",
+        "grade",
+        "hw2",
+        str(submissions),
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+        "--timeout",
+        "3",
+        "--quiet",
+    ]
     grader = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while len(recorded(out)) < len(QUICK) and time.monotonic() < deadline:
@@ -66,9 +88,15 @@ def test_only_new_or_changed_submissions_are_graded_again(submissions: Path, tmp
     first = grade(assignment="hw2", submissions=submissions, out=out, seed=5)
     assert first.reused == 0
     changed = submissions / QUICK[0].name
-    changed.write_text(changed.read_text().replace('"cells": [', '"cells": [{"cell_type": "code", "id": "new", '
-                                                   '"metadata": {}, "outputs": [], "execution_count": null, '
-                                                   '"source": "x = 1"}, ', 1))
+    changed.write_text(
+        changed.read_text().replace(
+            '"cells": [',
+            '"cells": [{"cell_type": "code", "id": "new", '
+            '"metadata": {}, "outputs": [], "execution_count": null, '
+            '"source": "x = 1"}, ',
+            1,
+        )
+    )
     second = grade(assignment="hw2", submissions=submissions, out=out, seed=5)
     assert second.reused == len(QUICK) - 1
     assert second.gradebook.read_text() == first.gradebook.read_text()
@@ -85,9 +113,25 @@ def test_without_a_seed_a_rerun_keeps_the_seed_of_the_folder(submissions: Path, 
 def test_no_grading_process_outlives_a_killed_run(submissions: Path, tmp_path: Path) -> None:
     add_sleeper(submissions)
     out = tmp_path / "out"
-    grader = subprocess.Popen([sys.executable, "-m", "autograder.cli", "grade", "hw2", str(submissions), "--out",
-                               str(out), "--workers", "1", "--timeout", "30", "--quiet"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    grader = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "autograder.cli",
+            "grade",
+            "hw2",
+            str(submissions),
+            "--out",
+            str(out),
+            "--workers",
+            "1",
+            "--timeout",
+            "30",
+            "--quiet",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while len(recorded(out)) < len(QUICK) and time.monotonic() < deadline:
         time.sleep(0.05)

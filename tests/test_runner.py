@@ -1,6 +1,7 @@
 """Phase 1 in-process: cells run through IPython's shell in order, answers are recorded after each
 cell and at the end, errors and what grading does not run are recorded per cell, and the course's
 import rule holds while the cells run."""
+
 from __future__ import annotations
 
 import builtins
@@ -33,10 +34,12 @@ def q1_recorded(result: dict) -> bool:
 
 
 def test_a_helper_defined_in_a_later_cell_is_used_at_the_end() -> None:
-    helper = ("import numpy as np\ndef helper(x, k, stride, padding):\n    x = np.pad(np.asarray(x, float), padding)\n"
-              "    k = np.asarray(k, float)\n    f = k.shape[0]\n    n, m = (x.shape[0] - f) // stride + 1, "
-              "(x.shape[1] - f) // stride + 1\n    return np.array([[np.sum(x[i*stride:i*stride+f, j*stride:j*stride+f]"
-              " * k) for j in range(m)] for i in range(n)])")
+    helper = (
+        "import numpy as np\ndef helper(x, k, stride, padding):\n    x = np.pad(np.asarray(x, float), padding)\n"
+        "    k = np.asarray(k, float)\n    f = k.shape[0]\n    n, m = (x.shape[0] - f) // stride + 1, "
+        "(x.shape[1] - f) // stride + 1\n    return np.array([[np.sum(x[i*stride:i*stride+f, j*stride:j*stride+f]"
+        " * k) for j in range(m)] for i in range(n)])"
+    )
     result = run(job(["def conv2d(x, k, stride=1, padding=0):\n    return helper(x, k, stride, padding)", helper]))
     assert errors_of(result["calls"]["conv2d"]) == []
 
@@ -62,25 +65,34 @@ def test_a_function_that_loops_on_some_probes_is_stopped_per_probe() -> None:
 
 
 def test_a_function_that_catches_everything_still_times_out() -> None:
-    stubborn = ("def conv2d(x, k, stride=1, padding=0):\n    while True:\n        try:\n            pass\n"
-                "        except Exception:\n            pass")
+    stubborn = (
+        "def conv2d(x, k, stride=1, padding=0):\n    while True:\n        try:\n            pass\n"
+        "        except Exception:\n            pass"
+    )
     result = run(job([stubborn], probe_seconds=0.1))
     assert all("did not return" in m for m in errors_of(result["calls"]["conv2d"]))
 
 
-@pytest.mark.parametrize("source", [
-    pytest.param("%matplotlib inline", id="matplotlib"),
-    pytest.param("%%time\nx = 1", id="time-cell"),
-    pytest.param("%time x = 1", id="time-line"),
-    pytest.param("%timeit 1 + 1", id="timeit-line"),
-    pytest.param("%%timeit\n1 + 1", id="timeit-cell"),
-    pytest.param("%%capture captured\nprint('hidden')", id="capture"),
-    pytest.param("display(3)\nfrom IPython.display import display as shown, Markdown\nshown(Markdown('*x*'))", id="display"),
-    pytest.param("%%writefile notes.txt\nsome text", id="writefile"),
-    pytest.param("x = 3\nx?", id="help"),
-    pytest.param("%load_ext autoreload\n%autoreload 2", id="autoreload"),
-    pytest.param("import otter\ngrader = otter.Notebook('hw1.ipynb')\ngrader.check('q1')\ngrader.export()", id="otter"),
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("%matplotlib inline", id="matplotlib"),
+        pytest.param("%%time\nx = 1", id="time-cell"),
+        pytest.param("%time x = 1", id="time-line"),
+        pytest.param("%timeit 1 + 1", id="timeit-line"),
+        pytest.param("%%timeit\n1 + 1", id="timeit-cell"),
+        pytest.param("%%capture captured\nprint('hidden')", id="capture"),
+        pytest.param(
+            "display(3)\nfrom IPython.display import display as shown, Markdown\nshown(Markdown('*x*'))", id="display"
+        ),
+        pytest.param("%%writefile notes.txt\nsome text", id="writefile"),
+        pytest.param("x = 3\nx?", id="help"),
+        pytest.param("%load_ext autoreload\n%autoreload 2", id="autoreload"),
+        pytest.param(
+            "import otter\ngrader = otter.Notebook('hw1.ipynb')\ngrader.check('q1')\ngrader.export()", id="otter"
+        ),
+    ],
+)
 def test_magics_display_and_otter_calls_run_as_in_jupyter(source: str, tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)  # %%writefile writes where the notebook runs
     result = run(job([source, CORRECT_Q1]))
@@ -102,9 +114,9 @@ PLOTTING = [
 
 @pytest.mark.parametrize("installed", [True, False], ids=["matplotlib-installed", "matplotlib-missing"])
 @pytest.mark.parametrize("plotting", PLOTTING, ids=["imshow", "subplots-1x2", "subplots-2x3", "figure"])
-def test_a_cell_that_plots_runs_whole_whether_or_not_matplotlib_is_installed(plotting: str, installed: bool,
-                                                                            monkeypatch: pytest.MonkeyPatch,
-                                                                            tmp_path) -> None:
+def test_a_cell_that_plots_runs_whole_whether_or_not_matplotlib_is_installed(
+    plotting: str, installed: bool, monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
     # A plot is never graded; the answer computed in the same cell is, and must not depend on the machine.
     monkeypatch.chdir(tmp_path)
     if not installed:
@@ -126,26 +138,30 @@ def test_a_cell_magic_defines_its_names_in_the_notebook() -> None:
 
 def test_display_reaches_the_captured_output_and_a_cell_result_becomes_underscore() -> None:
     # A cell's last value is not formatted when grading (nobody reads Out[n]), but is still `_`.
-    result = run({**job(["display('shown by display')", "'the value of the last line'", "previous = _"]),
-                  "values": ["previous"]})
+    result = run(
+        {**job(["display('shown by display')", "'the value of the last line'", "previous = _"]), "values": ["previous"]}
+    )
     assert "shown by display" in result["output"]
     assert codec.decode(result["values"]["previous"]) == "the value of the last line"
 
 
-@pytest.mark.parametrize(("source", "named"), [
-    pytest.param("!pip install numpy", "`!pip install numpy`", id="shell"),
-    pytest.param("files = !ls", "`!ls`", id="shell-capture"),
-    pytest.param("%system ls", "`!ls`", id="system-magic"),
-    pytest.param("%ls", "`!ls", id="alias"),
-    pytest.param("%%bash\necho hi", "`%%bash`", id="bash"),
-    pytest.param("%%script sh\necho hi", "`%%script sh`", id="script"),
-    pytest.param("%pip install scipy", "`%pip install scipy`", id="pip"),
-    pytest.param("%conda install scipy", "`%conda install scipy`", id="conda"),
-    pytest.param("%run helpers.py", "`%run helpers.py`", id="run"),
-    pytest.param("%load helpers.py", "`%load helpers.py`", id="load"),
-    pytest.param("%pastebin 1", "`%pastebin 1`", id="pastebin"),
-    pytest.param("%debug", "`%debug`", id="debug"),
-])
+@pytest.mark.parametrize(
+    ("source", "named"),
+    [
+        pytest.param("!pip install numpy", "`!pip install numpy`", id="shell"),
+        pytest.param("files = !ls", "`!ls`", id="shell-capture"),
+        pytest.param("%system ls", "`!ls`", id="system-magic"),
+        pytest.param("%ls", "`!ls", id="alias"),
+        pytest.param("%%bash\necho hi", "`%%bash`", id="bash"),
+        pytest.param("%%script sh\necho hi", "`%%script sh`", id="script"),
+        pytest.param("%pip install scipy", "`%pip install scipy`", id="pip"),
+        pytest.param("%conda install scipy", "`%conda install scipy`", id="conda"),
+        pytest.param("%run helpers.py", "`%run helpers.py`", id="run"),
+        pytest.param("%load helpers.py", "`%load helpers.py`", id="load"),
+        pytest.param("%pastebin 1", "`%pastebin 1`", id="pastebin"),
+        pytest.param("%debug", "`%debug`", id="debug"),
+    ],
+)
 def test_what_grading_does_not_run_is_skipped_with_a_note(source: str, named: str) -> None:
     result = run(job([source + "\nprint('the rest', 'of the cell')", CORRECT_Q1]))
     (note,) = result["cell_errors"]
@@ -157,12 +173,26 @@ def test_what_grading_does_not_run_is_skipped_with_a_note(source: str, named: st
 
 
 def test_each_failing_cell_is_recorded_and_the_next_still_runs() -> None:
-    cells = ["raise ValueError('midway')", "%%time\nraise KeyError('in time')", "%%capture\nraise TypeError('hidden')",
-             "def broken(:\n    pass", "import sys\nsys.exit(3)", "exit()", "raise KeyboardInterrupt", CORRECT_Q1]
+    cells = [
+        "raise ValueError('midway')",
+        "%%time\nraise KeyError('in time')",
+        "%%capture\nraise TypeError('hidden')",
+        "def broken(:\n    pass",
+        "import sys\nsys.exit(3)",
+        "exit()",
+        "raise KeyboardInterrupt",
+        CORRECT_Q1,
+    ]
     result = run(job(cells))
     assert [(e["cell"], e["error"]) for e in result["cell_errors"]] == [
-        (1, "ValueError"), (2, "KeyError"), (3, "TypeError"), (4, "SyntaxError"), (5, "SystemExit"), (6, "SystemExit"),
-        (7, "KeyboardInterrupt")]
+        (1, "ValueError"),
+        (2, "KeyError"),
+        (3, "TypeError"),
+        (4, "SyntaxError"),
+        (5, "SystemExit"),
+        (6, "SystemExit"),
+        (7, "KeyboardInterrupt"),
+    ]
     first = result["cell_errors"][0]
     assert first == {"cell": 1, "error": "ValueError", "message": "midway", "line": "raise ValueError('midway')"}
     assert result["cell_errors"][3]["message"] == "invalid syntax (line 1)"
@@ -171,8 +201,10 @@ def test_each_failing_cell_is_recorded_and_the_next_still_runs() -> None:
 
 
 def test_errors_are_recorded_even_when_the_notebook_breaks_its_output() -> None:
-    breaking = ("import sys\nclass Broken:\n    def write(self, text):\n        raise OSError('no output')\n"
-                "    def flush(self):\n        pass\nsys.stdout = sys.stderr = Broken()")
+    breaking = (
+        "import sys\nclass Broken:\n    def write(self, text):\n        raise OSError('no output')\n"
+        "    def flush(self):\n        pass\nsys.stdout = sys.stderr = Broken()"
+    )
     result = run(job([breaking, "raise ValueError('still recorded')", CORRECT_Q1]))
     assert [(e["cell"], e["error"]) for e in result["cell_errors"]] == [(2, "ValueError")]
     assert q1_recorded(result)
@@ -185,16 +217,19 @@ def test_nothing_of_one_notebook_is_left_for_the_next() -> None:
     assert "3 0" in result["output"]  # In holds '' and this notebook's two cells; Out is empty
 
 
-@pytest.mark.parametrize("source", [
-    pytest.param("import scipy", id="import"),
-    pytest.param("import scipy.signal as ss", id="import-as"),
-    pytest.param("from scipy.signal import correlate2d", id="from-import"),
-    pytest.param("import importlib\nimportlib.import_module('scipy')", id="import_module"),
-    pytest.param("__import__('scipy')", id="dunder-import"),
-    pytest.param("import not_a_real_package_at_all", id="not-installed"),
-    pytest.param("import dateutil", id="imported-by-pandas"),
-    pytest.param("%load_ext scipy", id="load_ext"),
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("import scipy", id="import"),
+        pytest.param("import scipy.signal as ss", id="import-as"),
+        pytest.param("from scipy.signal import correlate2d", id="from-import"),
+        pytest.param("import importlib\nimportlib.import_module('scipy')", id="import_module"),
+        pytest.param("__import__('scipy')", id="dunder-import"),
+        pytest.param("import not_a_real_package_at_all", id="not-installed"),
+        pytest.param("import dateutil", id="imported-by-pandas"),
+        pytest.param("%load_ext scipy", id="load_ext"),
+    ],
+)
 def test_imports_outside_the_course_rule_are_refused_with_the_rule(source: str) -> None:
     import pandas  # noqa: F401 - dateutil is then in sys.modules: already imported makes no difference
 
@@ -206,33 +241,46 @@ def test_imports_outside_the_course_rule_are_refused_with_the_rule(source: str) 
 
 
 def test_a_refused_import_inside_a_function_fails_its_calls_with_the_rule() -> None:
-    cells = ["def conv2d(x, k, stride=1, padding=0):\n    from scipy.signal import correlate2d\n"
-             "    return correlate2d(x, k)"]
+    cells = [
+        "def conv2d(x, k, stride=1, padding=0):\n    from scipy.signal import correlate2d\n    return correlate2d(x, k)"
+    ]
     result = run(job(cells))
     messages = errors_of(result["calls"]["conv2d"])
     assert messages and all("`scipy` cannot be used" in m for m in messages)
 
 
 def test_the_standard_library_numpy_pandas_and_their_own_imports_are_allowed() -> None:
-    cells = ["import math, json, itertools, collections.abc\nfrom functools import reduce\nimport numpy as np\n"
-             "from numpy.lib.stride_tricks import sliding_window_view\nimport pandas as pd",
-             "df = pd.DataFrame({'a': [1, 2], 't': pd.to_datetime(['2020-01-01', '2021-03-04'])})\n"
-             "df['t'].dt.tz_localize('UTC')\npd.Timestamp('2020-01-01', tz='Europe/Paris')",
-             "import io\npd.read_csv(io.StringIO('a,b\\n1,2\\n')).describe()",
-             "def f():\n    import math\n    return math.pi\nf()",
-             "try:\n    import scipy\nexcept ImportError:\n    fallback = True\nfallback",
-             CORRECT_Q1]
+    cells = [
+        "import math, json, itertools, collections.abc\nfrom functools import reduce\nimport numpy as np\n"
+        "from numpy.lib.stride_tricks import sliding_window_view\nimport pandas as pd",
+        "df = pd.DataFrame({'a': [1, 2], 't': pd.to_datetime(['2020-01-01', '2021-03-04'])})\n"
+        "df['t'].dt.tz_localize('UTC')\npd.Timestamp('2020-01-01', tz='Europe/Paris')",
+        "import io\npd.read_csv(io.StringIO('a,b\\n1,2\\n')).describe()",
+        "def f():\n    import math\n    return math.pi\nf()",
+        "try:\n    import scipy\nexcept ImportError:\n    fallback = True\nfallback",
+        CORRECT_Q1,
+    ]
     result = run(job(cells))
     assert result["cell_errors"] == []
     assert q1_recorded(result)
 
 
 def test_the_import_rule_and_the_notebook_modules_are_undone_after_the_run() -> None:
-    before = (builtins.__import__, importlib.import_module, list(sys.meta_path), sys.modules.get("__main__"),
-              sys.modules.get("otter"))
+    before = (
+        builtins.__import__,
+        importlib.import_module,
+        list(sys.meta_path),
+        sys.modules.get("__main__"),
+        sys.modules.get("otter"),
+    )
     run(job(["import scipy", CORRECT_Q1]))
-    after = (builtins.__import__, importlib.import_module, list(sys.meta_path), sys.modules.get("__main__"),
-             sys.modules.get("otter"))
+    after = (
+        builtins.__import__,
+        importlib.import_module,
+        list(sys.meta_path),
+        sys.modules.get("__main__"),
+        sys.modules.get("otter"),
+    )
     assert after == before
 
 
@@ -241,15 +289,25 @@ def test_printing_is_captured_and_capped() -> None:
     assert len(result["output"]) < 70_000 and "more characters not kept" in result["output"]
 
 
-@pytest.mark.parametrize("source", [
-    pytest.param("from IPython.utils.importstring import import_item\nc = import_item('scipy.signal.correlate2d')",
-                 id="ipython-import_item"),
-    pytest.param("from pandas.compat._optional import import_optional_dependency\n"
-                 "s = import_optional_dependency('scipy')", id="pandas-optional-dependency"),
-    pytest.param("import importlib.util\nspec = importlib.util.find_spec('scipy')\n"
-                 "module = importlib.util.module_from_spec(spec)\nspec.loader.exec_module(module)", id="find_spec"),
-    pytest.param("import pickle\nc = pickle.loads(b'cscipy.signal\\ncorrelate2d\\n.')", id="pickle"),
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param(
+            "from IPython.utils.importstring import import_item\nc = import_item('scipy.signal.correlate2d')",
+            id="ipython-import_item",
+        ),
+        pytest.param(
+            "from pandas.compat._optional import import_optional_dependency\ns = import_optional_dependency('scipy')",
+            id="pandas-optional-dependency",
+        ),
+        pytest.param(
+            "import importlib.util\nspec = importlib.util.find_spec('scipy')\n"
+            "module = importlib.util.module_from_spec(spec)\nspec.loader.exec_module(module)",
+            id="find_spec",
+        ),
+        pytest.param("import pickle\nc = pickle.loads(b'cscipy.signal\\ncorrelate2d\\n.')", id="pickle"),
+    ],
+)
 def test_an_allowed_package_asked_to_import_a_refused_one_for_the_notebook_is_refused(source: str) -> None:
     # Not the door but who is asking: while the notebook's code runs, a package may import its own
     # dependencies only, so the grade is the same wherever scipy is installed.
@@ -261,12 +319,15 @@ def test_an_allowed_package_asked_to_import_a_refused_one_for_the_notebook_is_re
     assert "c" not in result.get("values", {})
 
 
-@pytest.mark.parametrize("source", [
-    "import pandas as pd\nimport io\ndf = pd.read_csv(io.StringIO('a,b\\n1,2'))\nwhen = pd.to_datetime(['2020-01-01'])\n"
-    "text = df.to_string() + df.to_html()",
-    "import numpy as np\nnp.testing.assert_allclose(1.0, 1.0)\nspectrum = np.fft.fft([1.0, 2.0])\n"
-    "norm = np.linalg.norm([3.0, 4.0])",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import pandas as pd\nimport io\ndf = pd.read_csv(io.StringIO('a,b\\n1,2'))\nwhen = pd.to_datetime(['2020-01-01'])\n"
+        "text = df.to_string() + df.to_html()",
+        "import numpy as np\nnp.testing.assert_allclose(1.0, 1.0)\nspectrum = np.fft.fft([1.0, 2.0])\n"
+        "norm = np.linalg.norm([3.0, 4.0])",
+    ],
+)
 def test_what_numpy_and_pandas_import_for_themselves_still_works(source: str) -> None:
     result = run(job([source + "\n" + CORRECT_Q1]))
     assert result["cell_errors"] == []

@@ -1,4 +1,5 @@
 """The sandbox: what a submission can see inside it, and what happens on a machine without it."""
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,10 @@ def run_cells(cells: list[str], sandbox: Sandbox, values: tuple[str, ...] = ("se
     job = Job("probe", tuple(cells), values, {}, timeout=20, memory_bytes=2 * 1024**3)
     ((_, outcome),) = list(LocalExecutor(1, sandbox).run([job]))
     assert outcome.data is not None, outcome.message
-    return {name: codec.decode(value) if codec.error_message(value) is None else None
-            for name, value in outcome.data["values"].items()}
+    return {
+        name: codec.decode(value) if codec.error_message(value) is None else None
+        for name, value in outcome.data["values"].items()
+    }
 
 
 @pytest.fixture
@@ -36,16 +39,21 @@ def sandbox() -> Sandbox:
 
 
 def test_inside_the_sandbox_the_secrets_are_out_of_sight(sandbox: Sandbox) -> None:
-    seen = run_cells(["import os, sys, tempfile\n"
-                      "import pandas\n"  # a package that imports more of itself lazily: the venv must stay visible
-                      "seen = {'uid': os.getuid(),\n"
-                      # On the path itself: asking the import system would only meet the import rule.
-                      "        'solutions': any(os.path.exists(os.path.join(folder, 'solutions')) for folder in sys.path),\n"
-                      f"        'repo': sorted(os.listdir({str(ROOT)!r})) if os.path.isdir({str(ROOT)!r}) else [],\n"
-                      f"        'package': [p for p in sys.path if os.path.isdir(os.path.join(p, 'autograder', 'hidden'))],\n"
-                      "        'etc': sorted(os.listdir('/etc')), 'cwd': os.getcwd(), 'tmpdir': tempfile.gettempdir(),\n"
-                      "        'writable': [p for p in ('/', '/tmp', '/etc', '/usr') if os.access(p, os.W_OK)],\n"
-                      "        'env': sorted(os.environ)}"], sandbox)["seen"]
+    seen = run_cells(
+        [
+            "import os, sys, tempfile\n"
+            "import pandas\n"  # a package that imports more of itself lazily: the venv must stay visible
+            "seen = {'uid': os.getuid(),\n"
+            # On the path itself: asking the import system would only meet the import rule.
+            "        'solutions': any(os.path.exists(os.path.join(folder, 'solutions')) for folder in sys.path),\n"
+            f"        'repo': sorted(os.listdir({str(ROOT)!r})) if os.path.isdir({str(ROOT)!r}) else [],\n"
+            f"        'package': [p for p in sys.path if os.path.isdir(os.path.join(p, 'autograder', 'hidden'))],\n"
+            "        'etc': sorted(os.listdir('/etc')), 'cwd': os.getcwd(), 'tmpdir': tempfile.gettempdir(),\n"
+            "        'writable': [p for p in ('/', '/tmp', '/etc', '/usr') if os.access(p, os.W_OK)],\n"
+            "        'env': sorted(os.environ)}"
+        ],
+        sandbox,
+    )["seen"]
     assert seen["uid"] != 0
     assert seen["solutions"] is False
     assert set(seen["repo"]) <= {".venv"}  # the repository is not there, only the environment inside it
@@ -59,12 +67,26 @@ def test_inside_the_sandbox_the_secrets_are_out_of_sight(sandbox: Sandbox) -> No
 def test_two_submissions_do_not_share_a_scratch_folder(sandbox: Sandbox) -> None:
     # One fork server for both, the first finishing before the second starts: only a private
     # scratch per child keeps the first one's file from the second.
-    writer = Job("writer", ("open('note.txt', 'w').write('x')\nimport os\nseen = os.listdir('.')",), ("seen",),
-                 {}, timeout=20, memory_bytes=2 * 1024**3)
-    reader = Job("reader", ("import os\nseen = [os.listdir('.'), os.getcwd()]",), ("seen",),
-                 {}, timeout=20, memory_bytes=2 * 1024**3)
-    outcomes = {job.submission: codec.decode(outcome.data["values"]["seen"])
-                for job, outcome in LocalExecutor(1, sandbox).run([writer, reader])}
+    writer = Job(
+        "writer",
+        ("open('note.txt', 'w').write('x')\nimport os\nseen = os.listdir('.')",),
+        ("seen",),
+        {},
+        timeout=20,
+        memory_bytes=2 * 1024**3,
+    )
+    reader = Job(
+        "reader",
+        ("import os\nseen = [os.listdir('.'), os.getcwd()]",),
+        ("seen",),
+        {},
+        timeout=20,
+        memory_bytes=2 * 1024**3,
+    )
+    outcomes = {
+        job.submission: codec.decode(outcome.data["values"]["seen"])
+        for job, outcome in LocalExecutor(1, sandbox).run([writer, reader])
+    }
     assert outcomes["writer"] == ["note.txt"]
     assert outcomes["reader"] == [[], SANDBOX_SCRATCH]
 
@@ -75,8 +97,22 @@ def grade_without_bubblewrap(tmp_path: Path, *options: str) -> subprocess.Comple
     submissions.mkdir()
     shutil.copy(EXAMPLES / "hw2" / "passes_all.ipynb", submissions)
     env = {**os.environ, "PATH": str(tmp_path / "empty")}
-    return subprocess.run([sys.executable, "-m", "autograder.cli", "grade", "hw2", str(submissions), "--out",
-                           str(tmp_path / "out"), *options], env=env, capture_output=True, text=True)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "autograder.cli",
+            "grade",
+            "hw2",
+            str(submissions),
+            "--out",
+            str(tmp_path / "out"),
+            *options,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
 
 
 def test_without_bubblewrap_grading_runs_only_when_told_and_warns(tmp_path: Path) -> None:
@@ -86,8 +122,9 @@ def test_without_bubblewrap_grading_runs_only_when_told_and_warns(tmp_path: Path
     assert "1 ok" in done.stdout
 
 
-@pytest.mark.parametrize("options", [pytest.param((), id="by-default"),
-                                     pytest.param(("--require-sandbox",), id="old-flag")])
+@pytest.mark.parametrize(
+    "options", [pytest.param((), id="by-default"), pytest.param(("--require-sandbox",), id="old-flag")]
+)
 def test_without_a_sandbox_grading_is_refused_and_says_why(tmp_path: Path, options: tuple[str, ...]) -> None:
     done = grade_without_bubblewrap(tmp_path, *options)
     assert done.returncode == 2
@@ -103,8 +140,12 @@ def test_grade_itself_refuses_an_unsandboxed_executor(tmp_path: Path) -> None:
 
     shutil.copytree(EXAMPLES / "hw2", tmp_path / "in")
     with pytest.raises(SandboxRequired):
-        grade(assignment="hw2", submissions=tmp_path / "in", out=tmp_path / "out",
-              executor=LocalExecutor(1, Sandbox(SandboxKind.NONE, "test: no sandbox")))
+        grade(
+            assignment="hw2",
+            submissions=tmp_path / "in",
+            out=tmp_path / "out",
+            executor=LocalExecutor(1, Sandbox(SandboxKind.NONE, "test: no sandbox")),
+        )
     assert not (tmp_path / "out").exists()
 
 
@@ -118,32 +159,37 @@ def test_secret_packages_are_masked_wherever_they_are_installed() -> None:
 def test_inside_the_sandbox_a_submission_is_alone_and_unprivileged(sandbox: Sandbox) -> None:
     # Whoever runs the grader, root included: nothing host-wide is writable, no other process is
     # listed, the process cap holds, no new session (scheduling group) and no namespace can be made.
-    seen = run_cells(["import ctypes, os, time\n"
-                      "def writable(path):\n"
-                      "    try:\n"
-                      "        value = open(path).read()\n"
-                      "        open(path, 'w').write(value)\n"
-                      "        return True\n"
-                      "    except OSError:\n"
-                      "        return False\n"
-                      "forks = 0\n"
-                      "for _ in range(100):\n"
-                      "    try:\n"
-                      "        if os.fork() == 0:\n"
-                      "            time.sleep(5)\n"
-                      "            os._exit(0)\n"
-                      "        forks += 1\n"
-                      "    except OSError:\n"
-                      "        break\n"
-                      "try:\n"
-                      "    os.setsid()\n"
-                      "    new_session = True\n"
-                      "except OSError:\n"
-                      "    new_session = False\n"
-                      "seen = {'sysctl': writable('/proc/sys/kernel/core_uses_pid'),\n"
-                      "        'pids': sorted(int(p) for p in os.listdir('/proc') if p.isdigit())[:2],\n"
-                      "        'forks': forks, 'new_session': new_session,\n"
-                      "        'unshare': ctypes.CDLL(None).unshare(0x10000000) == 0}"], sandbox)["seen"]
+    seen = run_cells(
+        [
+            "import ctypes, os, time\n"
+            "def writable(path):\n"
+            "    try:\n"
+            "        value = open(path).read()\n"
+            "        open(path, 'w').write(value)\n"
+            "        return True\n"
+            "    except OSError:\n"
+            "        return False\n"
+            "forks = 0\n"
+            "for _ in range(100):\n"
+            "    try:\n"
+            "        if os.fork() == 0:\n"
+            "            time.sleep(5)\n"
+            "            os._exit(0)\n"
+            "        forks += 1\n"
+            "    except OSError:\n"
+            "        break\n"
+            "try:\n"
+            "    os.setsid()\n"
+            "    new_session = True\n"
+            "except OSError:\n"
+            "    new_session = False\n"
+            "seen = {'sysctl': writable('/proc/sys/kernel/core_uses_pid'),\n"
+            "        'pids': sorted(int(p) for p in os.listdir('/proc') if p.isdigit())[:2],\n"
+            "        'forks': forks, 'new_session': new_session,\n"
+            "        'unshare': ctypes.CDLL(None).unshare(0x10000000) == 0}"
+        ],
+        sandbox,
+    )["seen"]
     assert seen["sysctl"] is False
     assert seen["pids"][0] == 1 and seen["pids"][1] > 1  # itself, then only its own children
     assert 0 < seen["forks"] < 32
@@ -159,13 +205,19 @@ def test_a_submission_s_memory_is_bounded_across_processes_and_files(sandbox: Sa
     cgroups.release(made)
     if made is None:
         pytest.skip("this machine does not let the grader make memory cgroups: rlimits alone bound a submission")
-    hog = ("import os\nfiles = []\nfor _ in range(40):\n    files.append(os.memfd_create('hog'))\n"
-           "    for _ in range(63):\n        os.write(files[-1], b'x' * 2**20)\n")
-    forks = ("import os, time\nimport numpy as np\nfor _ in range(12):\n    if os.fork() == 0:\n"
-             "        held = np.ones(2**27)\n        time.sleep(30)\n        os._exit(0)\ntime.sleep(3)\nseen = 2\n")
-    jobs = [Job("memfd", ("seen = 1", hog), ("seen",), {}, timeout=20, memory_bytes=2**30),
-            Job("forks", (forks,), ("seen",), {}, timeout=20, memory_bytes=2**30),
-            Job("honest", ("seen = 42",), ("seen",), {}, timeout=20, memory_bytes=2**30)]
+    hog = (
+        "import os\nfiles = []\nfor _ in range(40):\n    files.append(os.memfd_create('hog'))\n"
+        "    for _ in range(63):\n        os.write(files[-1], b'x' * 2**20)\n"
+    )
+    forks = (
+        "import os, time\nimport numpy as np\nfor _ in range(12):\n    if os.fork() == 0:\n"
+        "        held = np.ones(2**27)\n        time.sleep(30)\n        os._exit(0)\ntime.sleep(3)\nseen = 2\n"
+    )
+    jobs = [
+        Job("memfd", ("seen = 1", hog), ("seen",), {}, timeout=20, memory_bytes=2**30),
+        Job("forks", (forks,), ("seen",), {}, timeout=20, memory_bytes=2**30),
+        Job("honest", ("seen = 42",), ("seen",), {}, timeout=20, memory_bytes=2**30),
+    ]
     outcomes = {job.submission: outcome for job, outcome in LocalExecutor(3, sandbox).run(jobs)}
     assert outcomes["memfd"].status == "memory" and outcomes["memfd"].data["values"]["seen"] == 1
     assert outcomes["forks"].status == "ok"  # its children were killed inside its own cgroup
@@ -204,8 +256,13 @@ os.execv(sys.executable, [sys.executable, "-S", "-c",
 NEEDS_MEMORY = "import numpy as np\nheld = np.ones(50_000_000 // 8)\nseen = 42\n"
 
 
-@pytest.mark.parametrize("attack", [pytest.param(LEAVE_SHARED_MEMORY, id="sysv-shared-memory"),
-                                    pytest.param(TAKE_THE_SERVER_DOWN, id="server-oom-killed")])
+@pytest.mark.parametrize(
+    "attack",
+    [
+        pytest.param(LEAVE_SHARED_MEMORY, id="sysv-shared-memory"),
+        pytest.param(TAKE_THE_SERVER_DOWN, id="server-oom-killed"),
+    ],
+)
 def test_what_one_submission_leaves_in_its_server_never_reaches_the_next(sandbox: Sandbox, attack: str) -> None:
     from autograder.grading import cgroups
 
@@ -214,8 +271,10 @@ def test_what_one_submission_leaves_in_its_server_never_reaches_the_next(sandbox
     if made is None:
         pytest.skip("this machine does not let the grader make memory cgroups")
     # One worker: the honest notebook is served by the server the attacker just used.
-    jobs = [Job("attacker", ("seen = 1", attack), ("seen",), {}, timeout=20, memory_bytes=2**29),
-            Job("honest", (NEEDS_MEMORY,), ("seen",), {}, timeout=20, memory_bytes=2**29)]
+    jobs = [
+        Job("attacker", ("seen = 1", attack), ("seen",), {}, timeout=20, memory_bytes=2**29),
+        Job("honest", (NEEDS_MEMORY,), ("seen",), {}, timeout=20, memory_bytes=2**29),
+    ]
     outcomes = {job.submission: outcome for job, outcome in LocalExecutor(1, sandbox).run(jobs)}
     assert (outcomes["honest"].status, outcomes["honest"].data["values"]["seen"]) == ("ok", 42)
     assert not outcomes["attacker"].graders_fault  # its own memory use, not the grader's failing

@@ -15,8 +15,7 @@ from solutions.lecture import FILTERS, FLAT_IMAGE, IMAGE, VERTICAL
 RTOL = 1e-12
 
 CASES = [
-    pytest.param(f, s, p, id=f"f{f}-s{s}-p{p}")
-    for f, s, p in itertools.product((1, 2, 3, 5), (1, 2, 3), (0, 1, 2))
+    pytest.param(f, s, p, id=f"f{f}-s{s}-p{p}") for f, s, p in itertools.product((1, 2, 3, 5), (1, 2, 3), (0, 1, 2))
 ]
 
 

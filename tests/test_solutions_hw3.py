@@ -17,10 +17,7 @@ def _n_params(module: nn.Module) -> int:
 
 @pytest.mark.parametrize(
     ("f", "n_c_prev", "n_filters"),
-    [
-        pytest.param(f, c, n, id=f"f{f}-c{c}-n{n}")
-        for f, c, n in itertools.product((1, 3, 5), (1, 3, 8), (1, 6, 16))
-    ],
+    [pytest.param(f, c, n, id=f"f{f}-c{c}-n{n}") for f, c, n in itertools.product((1, 3, 5), (1, 3, 8), (1, 6, 16))],
 )
 def test_conv_params_matches_torch(f: int, n_c_prev: int, n_filters: int) -> None:
     torch_conv = nn.Conv2d(n_c_prev, n_filters, f, device="meta")
@@ -29,10 +26,7 @@ def test_conv_params_matches_torch(f: int, n_c_prev: int, n_filters: int) -> Non
 
 @pytest.mark.parametrize(
     ("n_in", "n_out"),
-    [
-        pytest.param(n_in, n_out, id=f"{n_in}-{n_out}")
-        for n_in, n_out in itertools.product((1, 10, 400), (1, 84, 120))
-    ],
+    [pytest.param(n_in, n_out, id=f"{n_in}-{n_out}") for n_in, n_out in itertools.product((1, 10, 400), (1, 84, 120))],
 )
 def test_fc_params_matches_torch(n_in: int, n_out: int) -> None:
     assert hw3.fc_params(n_in, n_out) == _n_params(nn.Linear(n_in, n_out, device="meta"))

@@ -20,13 +20,9 @@ def _lenet_conv1() -> nn.Conv2d:
 @pytest.mark.parametrize(
     ("name", "reference"),
     [
-        pytest.param(
-            "params_10_filters_3x3x3", lambda: _n_params(nn.Conv2d(3, 10, 3, device="meta")), id="q1"
-        ),
+        pytest.param("params_10_filters_3x3x3", lambda: _n_params(nn.Conv2d(3, 10, 3, device="meta")), id="q1"),
         # Meta tensors have a shape but no storage: 3e9 weights would not fit in memory.
-        pytest.param(
-            "fc_weights_hr", lambda: nn.Linear(1000 * 1000 * 3, 1000, device="meta").weight.numel(), id="q2"
-        ),
+        pytest.param("fc_weights_hr", lambda: nn.Linear(1000 * 1000 * 3, 1000, device="meta").weight.numel(), id="q2"),
         pytest.param(
             "fc_weights_lenet_conv1",
             lambda: nn.Linear(

@@ -44,10 +44,7 @@ def test_conv_volume_rejects_a_channel_mismatch() -> None:
 
 @pytest.mark.parametrize(
     ("f", "s", "p"),
-    [
-        pytest.param(f, s, p, id=f"f{f}-s{s}-p{p}")
-        for f, s, p in itertools.product((1, 3, 4), (1, 2, 3), (0, 1, 2))
-    ],
+    [pytest.param(f, s, p, id=f"f{f}-s{s}-p{p}") for f, s, p in itertools.product((1, 3, 4), (1, 2, 3), (0, 1, 2))],
 )
 def test_conv_layer_forward_matches_torch(f: int, s: int, p: int) -> None:
     rng = _rng(f, s, p)

@@ -1,4 +1,5 @@
 """What a student sees from grader.check in the committed bundle: our message, not a transcript."""
+
 from __future__ import annotations
 
 import shutil
@@ -6,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import otter
+import pytest
 
 from autograder.checks.environment import RULE
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,7 +41,7 @@ def test_a_right_form_passes_the_public_check(grader) -> None:
 
 def test_public_function_checks_run_on_the_students_function(grader) -> None:
     notebook = {"__name__": "__main__", "np": np}  # defined in a cell, as a notebook defines it
-    exec("def conv2d(x, k, stride=1, padding=0):\n    return np.zeros((2, 2))", notebook)  # noqa: S102
+    exec("def conv2d(x, k, stride=1, padding=0):\n    return np.zeros((2, 2))", notebook)
 
     text = repr(grader.check("q3", global_env=notebook))
     assert "conv2d(...)` has shape (2, 2)" in text
@@ -49,8 +50,10 @@ def test_public_function_checks_run_on_the_students_function(grader) -> None:
 def test_a_function_using_a_package_the_course_does_not_allow_is_told_so_before_submission(grader) -> None:
     # The bundle's own rule, as cnngrade grade applies it: the message names the package and the rule.
     notebook = {"__name__": "__main__"}
-    exec("import numpy as np\n"  # noqa: S102 - a notebook cell
-         "def conv2d(x, k, stride=1, padding=0):\n    import pytest\n    return np.zeros((2, 2))", notebook)
+    exec(
+        "import numpy as np\ndef conv2d(x, k, stride=1, padding=0):\n    import pytest\n    return np.zeros((2, 2))",
+        notebook,
+    )
     result = grader.check("q3", global_env=notebook)
     assert not result.passed_all
     assert f"`pytest` cannot be used: {RULE}" in repr(result)

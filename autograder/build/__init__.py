@@ -1,16 +1,18 @@
 """`cnngrade build`: the student bundle (by otter assign) and the Gradescope zip (by us) of each assignment."""
+
 from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
-from autograder.course import ASSIGNMENTS, assignment as find_assignment
 from autograder.build.assign import otter_assign, replace_dir
 from autograder.build.gradescope_zip import ZIP_NAME, write_gradescope_zip
 from autograder.build.wheel import build_wheel
+from autograder.course import ASSIGNMENTS
+from autograder.course import assignment as find_assignment
 
 
 @dataclass(frozen=True)
@@ -30,8 +32,13 @@ def build_one(root: Path, name: str, wheel: Path, work: Path, student_root: Path
     return Built(name, student_root / name, target / ZIP_NAME)
 
 
-def build(*, assignments: Sequence[str] | None = None, root: Path,
-          student_root: Path | None = None, dist_root: Path | None = None) -> list[Built]:
+def build(
+    *,
+    assignments: Sequence[str] | None = None,
+    root: Path,
+    student_root: Path | None = None,
+    dist_root: Path | None = None,
+) -> list[Built]:
     """Build the named assignments (all by default) from root/assignments into the two outputs."""
     names = [find_assignment(name).name for name in assignments] if assignments else list(ASSIGNMENTS)
     student_root = student_root or root / "student_template"

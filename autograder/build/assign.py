@@ -5,6 +5,7 @@ student-safe autograder.checks. The hidden tests in a master call this package's
 (otter assign runs them against the master's solutions: a free check of the master); they reach
 no student and no zip. The student bundle is normalised so that building twice gives the same bytes.
 """
+
 from __future__ import annotations
 
 import os
@@ -15,10 +16,10 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.build.master_cells import fill_from_registry
 from autograder.checks.environment import MASTER_BUILD_VARIABLE
 from autograder.course import assignment as find_assignment
 from autograder.errors import BuildError
-from autograder.build.master_cells import fill_from_registry
 
 CHECKS_BUNDLE = "cnn_checks"
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -67,8 +68,12 @@ def otter_assign(root: Path, name: str, staging: Path) -> Path:
     master = stage(root, name, staging)
     # The master's solution cells call solutions/, the one reference, which no student may import.
     environment = {**os.environ, MASTER_BUILD_VARIABLE: "solutions"}
-    run_step([sys.executable, "-m", "otter", "assign", master.name, "dist"], cwd=staging,
-             what=f"otter assign {name}", environment=environment)
+    run_step(
+        [sys.executable, "-m", "otter", "assign", master.name, "dist"],
+        cwd=staging,
+        what=f"otter assign {name}",
+        environment=environment,
+    )
     student = staging / "dist" / "student"
     normalise_notebook(student / f"{name}.ipynb")
     return staging / "dist"

@@ -12,6 +12,7 @@ run_autograder once per submission. What it holds:
 The pins are the versions installed where the zip is built, which are the ones the project was
 tested with; otter assign made the student bundle, and none of Otter is needed to grade.
 """
+
 from __future__ import annotations
 
 import json
@@ -80,11 +81,18 @@ def zip_entries(assignment: str, wheel: Path) -> dict[str, tuple[bytes, int]]:
         if placeholder not in setup:
             raise BuildError(f"setup.sh has no {placeholder}")
         setup = setup.replace(placeholder, value)
-    requirements = ("# Every package the grading environment holds, at the versions cnngrade was built and tested\n"
-                    "# with. setup.sh installs exactly these (--no-deps), then the bundled wheel by its path.\n"
-                    + "".join(f"{pin}\n" for pin in pinned_requirements()))
-    config = {"assignment": assignment, "python": python_version(), "wheel": wheel_path,
-              "timeout": DEFAULT_TIMEOUT, "memory_bytes": DEFAULT_MEMORY}
+    requirements = (
+        "# Every package the grading environment holds, at the versions cnngrade was built and tested\n"
+        "# with. setup.sh installs exactly these (--no-deps), then the bundled wheel by its path.\n"
+        + "".join(f"{pin}\n" for pin in pinned_requirements())
+    )
+    config = {
+        "assignment": assignment,
+        "python": python_version(),
+        "wheel": wheel_path,
+        "timeout": DEFAULT_TIMEOUT,
+        "memory_bytes": DEFAULT_MEMORY,
+    }
     return {
         "run_autograder": ((RUNTIME / "run_autograder").read_bytes(), EXECUTABLE),
         "run_cnngrade.py": ((RUNTIME / "run_cnngrade.py").read_bytes(), READABLE),

@@ -5,10 +5,11 @@ question carries and which cases test it are the registry's, so a question added
 reaches the student notebook, Otter's zip and `cnngrade grade` with the same points, and a master
 cannot drift from it.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 import nbformat
 import yaml
@@ -40,8 +41,10 @@ def points_sentence(cases: Iterable[Case]) -> str:
         return f"({number(total)} {unit}, all checked by hidden tests when graded)"
     if public == total:
         return f"({number(total)} {unit}, all checked now by `grader.check`)"
-    return (f"({number(total)} {unit}: {number(public)} checked now by `grader.check`, "
-            f"{number(total - public)} by hidden tests when graded)")
+    return (
+        f"({number(total)} {unit}: {number(public)} checked now by `grader.check`, "
+        f"{number(total - public)} by hidden tests when graded)"
+    )
 
 
 def _test_name(case: Case, taken: set[str]) -> str:
@@ -56,9 +59,11 @@ def _test_name(case: Case, taken: set[str]) -> str:
 def case_cell_source(case: Case, function_name: str) -> str:
     # Public cases import the student bundle only; hidden ones the grader, which the bundle lacks.
     module, runner = ("autograder.course", "run_case") if case.hidden else ("cnn_checks", "run_public")
-    return (f'""" # BEGIN TEST CONFIG\npoints: {number(case.points)}\nhidden: {str(case.hidden).lower()}\n'
-            f'""" # END TEST CONFIG\ndef {function_name}(env):\n    from {module} import {runner}\n'
-            f'    {runner}("{case.id}", env)')
+    return (
+        f'""" # BEGIN TEST CONFIG\npoints: {number(case.points)}\nhidden: {str(case.hidden).lower()}\n'
+        f'""" # END TEST CONFIG\ndef {function_name}(env):\n    from {module} import {runner}\n'
+        f'    {runner}("{case.id}", env)'
+    )
 
 
 def _tests_block(cases: Iterable[Case]) -> list[nbformat.NotebookNode]:
@@ -87,35 +92,43 @@ def fill_from_registry(notebook: nbformat.NotebookNode, homework: Assignment) ->
         if cell.cell_type == "raw" and source.startswith("# ASSIGNMENT CONFIG"):
             config = _config(source, "# ASSIGNMENT CONFIG")
             if "points_possible" in config.get("generate", {}):
-                raise BuildError(f"{homework.name}: remove `points_possible` from the master's ASSIGNMENT "
-                                 "CONFIG; build sets it to the registry's total")
+                raise BuildError(
+                    f"{homework.name}: remove `points_possible` from the master's ASSIGNMENT "
+                    "CONFIG; build sets it to the registry's total"
+                )
             config.setdefault("generate", {})["points_possible"] = _yaml_points(sum(homework.points().values()))
             cell.source = "# ASSIGNMENT CONFIG\n" + yaml.safe_dump(config, sort_keys=False, width=1000)
         elif cell.cell_type == "raw" and source.startswith("# BEGIN QUESTION"):
             config = _config(source, "# BEGIN QUESTION")
             current = str(config.get("name", ""))
             if current not in by_question:
-                raise BuildError(f"{homework.name}: the master has question {current!r}, which has no case "
-                                 f"in the registry (autograder/course/hidden/{homework.name}.py or checks/public.py)")
+                raise BuildError(
+                    f"{homework.name}: the master has question {current!r}, which has no case "
+                    f"in the registry (autograder/course/hidden/{homework.name}.py or checks/public.py)"
+                )
             if "points" in config:
-                raise BuildError(f"{homework.name} {current}: remove `points` from BEGIN QUESTION; build "
-                                 "writes the registry's")
+                raise BuildError(
+                    f"{homework.name} {current}: remove `points` from BEGIN QUESTION; build writes the registry's"
+                )
             config["points"] = _yaml_points(sum(case.points for case in by_question[current]))
             in_master.append(current)
             cell.source = "# BEGIN QUESTION\n" + yaml.safe_dump(config, sort_keys=False)
         elif cell.cell_type == "raw" and source.startswith("# BEGIN TESTS"):
-            raise BuildError(f"{homework.name} {current}: remove the master's test cells; build writes one "
-                             "per registry case")
+            raise BuildError(
+                f"{homework.name} {current}: remove the master's test cells; build writes one per registry case"
+            )
         elif cell.cell_type == "raw" and source.startswith("# END QUESTION"):
             cells.extend(_tests_block(by_question[current]))
         elif cell.cell_type == "markdown" and QUESTION_HEADING.match(source):
             question = f"q{QUESTION_HEADING.match(source).group(1)}"
             if question in by_question:
                 heading = QUESTION_HEADING.match(source).group(0)
-                cell.source = f"{heading} {points_sentence(by_question[question])}{source[len(heading):]}"
+                cell.source = f"{heading} {points_sentence(by_question[question])}{source[len(heading) :]}"
         cells.append(cell)
     missing = [question for question in by_question if question not in in_master]
     if missing:
-        raise BuildError(f"{homework.name}: the registry has cases for {', '.join(missing)}, which the master "
-                         "has no BEGIN QUESTION cell for")
+        raise BuildError(
+            f"{homework.name}: the registry has cases for {', '.join(missing)}, which the master "
+            "has no BEGIN QUESTION cell for"
+        )
     notebook.cells = cells

@@ -15,6 +15,7 @@ Two kinds of container, as the grader cannot know which Gradescope gives it:
                 back to its unprivileged user (the default here, as the likelier on Gradescope)
     permissive  namespaces allowed (the host's /proc, every capability): bubblewrap inside works
 """
+
 from __future__ import annotations
 
 import json
@@ -30,10 +31,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from autograder.build.gradescope_zip import CONFIG
 from autograder.course import SEED_VARIABLE
 from autograder.errors import TryZipError
 from autograder.grading.gradescope_run import AUTOGRADER, TIMEOUT_VARIABLE
-from autograder.build.gradescope_zip import CONFIG
 
 # Longer than any notebook's own limit: run_autograder ends it and still writes its results.
 RUN_SECONDS = 900
@@ -85,8 +86,10 @@ def lay_out(zip_path: Path, notebook: Path, workspace: Path) -> Path:
         folder.mkdir(parents=True)
     _extract(zip_path, source, str(zip_path))
     if not (source / CONFIG).is_file() or not (source / "run_autograder").is_file():
-        raise TryZipError(f"{zip_path} is not a cnngrade autograder zip (no {CONFIG} or run_autograder): "
-                          "build it with `cnngrade build`")
+        raise TryZipError(
+            f"{zip_path} is not a cnngrade autograder zip (no {CONFIG} or run_autograder): "
+            "build it with `cnngrade build`"
+        )
     config = json.loads((source / CONFIG).read_text())
     _extract(source / config["wheel"], source / "lib", "the zip's wheel")
     # Gradescope's image build copies run_autograder up to /autograder and runs it from there.
@@ -97,15 +100,32 @@ def lay_out(zip_path: Path, notebook: Path, workspace: Path) -> Path:
 
 def _python_dirs(python: Path) -> list[Path]:
     """The folders an interpreter needs: its environment and, for a venv, the installation it was made from."""
-    done = subprocess.run([str(python), "-I", "-c", "import sys; print(sys.prefix); print(sys.base_prefix)"],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [str(python), "-I", "-c", "import sys; print(sys.prefix); print(sys.base_prefix)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return sorted({Path(line) for line in done.stdout.split()} | {python.parent.parent})
 
 
 # Docker's default capabilities (moby's oci/caps/defaults.go).
-DOCKER_CAPABILITIES = ("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW",
-                       "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE",
-                       "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE")
+DOCKER_CAPABILITIES = (
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_FSETID",
+    "CAP_FOWNER",
+    "CAP_MKNOD",
+    "CAP_NET_RAW",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETFCAP",
+    "CAP_SETPCAP",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_SYS_CHROOT",
+    "CAP_KILL",
+    "CAP_AUDIT_WRITE",
+)
 CONTAINERS = ("docker", "permissive")
 # What Docker's default seccomp profile does to namespaces without CAP_SYS_ADMIN: unshare refused,
 # clone refused any CLONE_NEW* flag, clone3 "not implemented". Syscall numbers and audit arch per machine.
@@ -118,9 +138,19 @@ def docker_seccomp() -> bytes:
     arch, unshare, clone, clone3 = _NAMESPACE_SYSCALLS[os.uname().machine]
     load, jeq, jset, ret = 0x20, 0x15, 0x45, 0x06
     allow, eperm, enosys = 0x7FFF0000, 0x00050000 | 1, 0x00050000 | 38
-    program = [(load, 0, 0, 4), (jeq, 0, 6, arch), (load, 0, 0, 0), (jeq, 5, 0, unshare), (jeq, 5, 0, clone3),
-               (jeq, 0, 2, clone), (load, 0, 0, 16), (jset, 1, 0, _CLONE_NEW_ANY),
-               (ret, 0, 0, allow), (ret, 0, 0, eperm), (ret, 0, 0, enosys)]
+    program = [
+        (load, 0, 0, 4),
+        (jeq, 0, 6, arch),
+        (load, 0, 0, 0),
+        (jeq, 5, 0, unshare),
+        (jeq, 5, 0, clone3),
+        (jeq, 0, 2, clone),
+        (load, 0, 0, 16),
+        (jset, 1, 0, _CLONE_NEW_ANY),
+        (ret, 0, 0, allow),
+        (ret, 0, 0, eperm),
+        (ret, 0, 0, enosys),
+    ]
     return b"".join(struct.pack("=HBBI", *instruction) for instruction in program)
 
 
@@ -134,10 +164,33 @@ def container(root: Path, python: Path, kind: str, seccomp_fd: int | None) -> li
         # The host's /proc whole: a nested sandbox may mount a /proc of its own only then.
         rights = ["--bind", "/proc", "/proc", "--cap-add", "ALL"]
     # As in Docker: a /dev/shm of 64 MiB every uid may write (multiprocessing's semaphores live there).
-    command = ["bwrap", "--die-with-parent", "--unshare-ipc", "--unshare-uts", *rights,
-               "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc", "--dev", "/dev",
-               "--perms", "1777", "--size", str(64 * 2**20), "--tmpfs", "/dev/shm",
-               "--perms", "1777", "--tmpfs", "/tmp", "--tmpfs", "/run"]
+    command = [
+        "bwrap",
+        "--die-with-parent",
+        "--unshare-ipc",
+        "--unshare-uts",
+        *rights,
+        "--ro-bind",
+        "/usr",
+        "/usr",
+        "--ro-bind",
+        "/etc",
+        "/etc",
+        "--dev",
+        "/dev",
+        "--perms",
+        "1777",
+        "--size",
+        str(64 * 2**20),
+        "--tmpfs",
+        "/dev/shm",
+        "--perms",
+        "1777",
+        "--tmpfs",
+        "/tmp",
+        "--tmpfs",
+        "/run",
+    ]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if Path(top).is_symlink():
             command += ["--symlink", os.readlink(top), top]
@@ -152,23 +205,34 @@ def container(root: Path, python: Path, kind: str, seccomp_fd: int | None) -> li
     return command + ["--bind", str(root), str(AUTOGRADER), "--chdir", str(AUTOGRADER)]
 
 
-def run_contained(root: Path, python: Path, kind: str, command: list[str],
-                  environment: dict[str, str] | None = None) -> "subprocess.CompletedProcess[str]":
+def run_contained(
+    root: Path, python: Path, kind: str, command: list[str], environment: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """`command`, as root, in a container of `kind` around `root` (seen at /autograder)."""
     read_filter, write_filter = os.pipe()
     try:
         os.write(write_filter, docker_seccomp())
         os.close(write_filter)
-        return subprocess.run([*container(root, python, kind, read_filter), "--", *command], env=environment,
-                              pass_fds=[read_filter], capture_output=True, text=True, timeout=RUN_SECONDS,
-                              stdin=subprocess.DEVNULL)
+        return subprocess.run(
+            [*container(root, python, kind, read_filter), "--", *command],
+            env=environment,
+            pass_fds=[read_filter],
+            capture_output=True,
+            text=True,
+            timeout=RUN_SECONDS,
+            stdin=subprocess.DEVNULL,
+        )
     finally:
         os.close(read_filter)
 
 
 def _environment(python: Path | None, seed: int | None, timeout: float | None) -> dict[str, str]:
-    environment = {"PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", "HOME": "/root", "LANG": "C.UTF-8",
-                   "CNNGRADE_PYTHON": str(python or sys.executable)}
+    environment = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
+        "HOME": "/root",
+        "LANG": "C.UTF-8",
+        "CNNGRADE_PYTHON": str(python or sys.executable),
+    }
     if seed is not None:
         environment[SEED_VARIABLE] = str(seed)
     if timeout is not None:
@@ -176,8 +240,16 @@ def _environment(python: Path | None, seed: int | None, timeout: float | None) -
     return environment
 
 
-def try_one(zip_path: Path, notebook: Path, out: Path, *, seed: int | None = None, kind: str = "docker",
-            timeout: float | None = None, python: Path | None = None) -> TryRun:
+def try_one(
+    zip_path: Path,
+    notebook: Path,
+    out: Path,
+    *,
+    seed: int | None = None,
+    kind: str = "docker",
+    timeout: float | None = None,
+    python: Path | None = None,
+) -> TryRun:
     """Run the zip's run_autograder on one notebook; its results.json is copied to `out`.
 
     `python`: the environment standing in for setup.sh's (default: this one)."""
@@ -190,34 +262,59 @@ def try_one(zip_path: Path, notebook: Path, out: Path, *, seed: int | None = Non
     with tempfile.TemporaryDirectory(prefix="cnngrade-try-zip-") as temporary:
         root = lay_out(zip_path, notebook, Path(temporary))
         started = time.monotonic()
-        done = run_contained(root, python or Path(sys.executable), kind, ["/autograder/run_autograder"],
-                             _environment(python, seed, timeout))
+        done = run_contained(
+            root,
+            python or Path(sys.executable),
+            kind,
+            ["/autograder/run_autograder"],
+            _environment(python, seed, timeout),
+        )
         seconds = time.monotonic() - started
         written = root / "results" / "results.json"
         if not written.is_file():
-            raise TryZipError(f"run_autograder wrote no results.json (exit {done.returncode}):\n"
-                              f"{done.stdout[-1500:]}{done.stderr[-1500:]}")
+            raise TryZipError(
+                f"run_autograder wrote no results.json (exit {done.returncode}):\n"
+                f"{done.stdout[-1500:]}{done.stderr[-1500:]}"
+            )
         out.mkdir(parents=True, exist_ok=True)
         results_path = out / "results.json"
         shutil.copyfile(written, results_path)
-    return TryRun(notebook, json.loads(results_path.read_text()), results_path, seconds, done.returncode,
-                  done.stdout + done.stderr)
+    return TryRun(
+        notebook,
+        json.loads(results_path.read_text()),
+        results_path,
+        seconds,
+        done.returncode,
+        done.stdout + done.stderr,
+    )
 
 
-def try_zip(zip_path: Path, notebooks: list[Path], out: Path, *, seed: int | None = None,
-            kind: str = "docker", timeout: float | None = None) -> list[TryRun]:
+def try_zip(
+    zip_path: Path,
+    notebooks: list[Path],
+    out: Path,
+    *,
+    seed: int | None = None,
+    kind: str = "docker",
+    timeout: float | None = None,
+) -> list[TryRun]:
     """Each notebook in a run of its own; results in OUT/<notebook name>/results.json."""
     if not zip_path.is_file():
         raise TryZipError(f"no zip at {zip_path}: build it with `cnngrade build`")
-    return [try_one(zip_path, notebook, out / notebook.stem, seed=seed, kind=kind, timeout=timeout) for notebook in notebooks]
+    return [
+        try_one(zip_path, notebook, out / notebook.stem, seed=seed, kind=kind, timeout=timeout)
+        for notebook in notebooks
+    ]
 
 
 def render(run: TryRun) -> str:
     extra = run.results.get("extra_data", {})
     sandbox = extra.get("sandbox", {})
-    lines = [f"{run.notebook.name}: {run.results.get('score', 0):g} points "
-             f"(sandbox: {sandbox.get('kind', '?')}, network {sandbox.get('network', '?')}; "
-             f"{run.seconds:.2f} s from run_autograder's start to results.json)"]
+    lines = [
+        f"{run.notebook.name}: {run.results.get('score', 0):g} points "
+        f"(sandbox: {sandbox.get('kind', '?')}, network {sandbox.get('network', '?')}; "
+        f"{run.seconds:.2f} s from run_autograder's start to results.json)"
+    ]
     lines += [f"  {question:<4} {score:g} / {most:g}" for question, (score, most) in run.question_scores().items()]
     output = str(run.results.get("output", ""))
     if output and output != "Graded.":

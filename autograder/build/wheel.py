@@ -5,6 +5,7 @@ an in-tree build would pick up whatever a stale build/ folder still holds. The b
 pinned in pyproject.toml and the file times come from SOURCE_DATE_EPOCH, so the bytes depend on
 the commit alone.
 """
+
 from __future__ import annotations
 
 import os
@@ -13,8 +14,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from autograder.errors import BuildError
 from autograder.build.assign import ignore_caches, run_step
+from autograder.errors import BuildError
 
 # 1980-01-01, the earliest time a zip entry can hold.
 SOURCE_DATE_EPOCH = "315532800"
@@ -32,8 +33,12 @@ def build_wheel(root: Path, into: Path) -> Path:
             else:
                 shutil.copy2(root / name, source / name)
         environment = {**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
-        run_step([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(into), str(source)],
-                 cwd=source, what="building the cnngrade wheel", environment=environment)
+        run_step(
+            [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(into), str(source)],
+            cwd=source,
+            what="building the cnngrade wheel",
+            environment=environment,
+        )
     wheels = sorted(into.glob("cnngrade-*.whl"))
     if len(wheels) != 1:
         raise BuildError(f"expected one cnngrade wheel in {into}, found {len(wheels)}")

@@ -1,18 +1,20 @@
 """The course: which names each assignment reads, its probes and its cases, for a grading seed."""
+
 from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from types import ModuleType
-from typing import Any, Mapping
+from typing import Any
 
 from autograder.checks.answers import LiveAnswers
 from autograder.checks.core import Case, Probe
 from autograder.checks.public import PUBLIC_CASES, PUBLIC_PROBES
-from autograder.errors import UnknownAssignment
 from autograder.course.hidden import hw1, hw2, hw3, hw4, hw5
+from autograder.errors import UnknownAssignment
 
 SEED_VARIABLE = "CNNGRADE_SEED"
 

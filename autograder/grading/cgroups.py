@@ -8,6 +8,7 @@ cgroup of its own (autograder/grading/unprivileged.py enters it before bubblewra
 submission is then born inside it, with no cgroup migration per submission (each costs an RCU
 grace period, milliseconds). Elsewhere there is no cgroup and the rlimits stand alone.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,21 +1,23 @@
 """The Dask executor: phase 1 on a Dask cluster, one fork server per worker process, one task per job."""
+
 from __future__ import annotations
 
 import os
 import threading
 import time
 import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from types import TracebackType
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from distributed import Client, Future, KilledWorker, LocalCluster, as_completed, get_worker
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from autograder.grading.executor import Job, Phase1Outcome, guarded_run
 from autograder.grading.forkserver_client import ServerPool
-from autograder.model import Status
 from autograder.grading.sandbox import Sandbox, detect
+from autograder.model import Status
 
 #: how long a grader joining a running scheduler waits for its first workers
 WAIT_FOR_WORKERS = 120.0
@@ -67,8 +69,14 @@ def _job_fields(job: Job) -> dict[str, Any]:
 
 
 def _job_from_fields(fields: dict[str, Any]) -> Job:
-    return Job(**{**fields, "cells": tuple(fields["cells"]), "values": tuple(fields["values"]),
-                  "preload": tuple(fields["preload"])})
+    return Job(
+        **{
+            **fields,
+            "cells": tuple(fields["cells"]),
+            "values": tuple(fields["values"]),
+            "preload": tuple(fields["preload"]),
+        }
+    )
 
 
 def run_on_worker(fields: dict[str, Any], plugin: str) -> dict[str, Any]:
@@ -79,8 +87,13 @@ def run_on_worker(fields: dict[str, Any], plugin: str) -> dict[str, Any]:
     isolation = forkservers.isolation()
     # The same wait, kill and classification as on one machine, and the same guard around them.
     outcome = guarded_run(forkservers.servers(job), job)
-    return {"status": outcome.status, "message": outcome.message, "data": outcome.data,
-            "seconds": outcome.seconds, "warning": isolation.warning}
+    return {
+        "status": outcome.status,
+        "message": outcome.message,
+        "data": outcome.data,
+        "seconds": outcome.seconds,
+        "warning": isolation.warning,
+    }
 
 
 def _worker_warning(plugin: str, dask_worker: Any) -> str:
@@ -96,12 +109,16 @@ def _no_retries(dask_scheduler: Any) -> None:
 def failed_outcome(error: BaseException, seconds: float) -> Phase1Outcome:
     """A task that did not come back: a crash row with a message, never an exception out of run()."""
     if isinstance(error, KilledWorker):
-        message = ("The grading worker running this notebook was lost before it finished (its process or "
-                   "machine died); the notebook was not run again. Nothing could be graded.")
+        message = (
+            "The grading worker running this notebook was lost before it finished (its process or "
+            "machine died); the notebook was not run again. Nothing could be graded."
+        )
     else:
         detail = str(error).strip()[:200]
-        message = (f"Grading on a Dask worker failed ({type(error).__name__}{': ' + detail if detail else ''}). "
-                   "Nothing could be graded.")
+        message = (
+            f"Grading on a Dask worker failed ({type(error).__name__}{': ' + detail if detail else ''}). "
+            "Nothing could be graded."
+        )
     return Phase1Outcome(Status.CRASH, message, None, seconds)
 
 
@@ -122,9 +139,14 @@ class DaskExecutor:
         if scheduler is None:
             # One thread per process, so `workers` notebooks run at once, as with LocalExecutor; loopback
             # only, and no dashboard: the grader opens no port to the network.
-            self._cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
-                                         processes=True, host="127.0.0.1", dashboard_address=None,
-                                         worker_dashboard_address=None)
+            self._cluster = LocalCluster(
+                n_workers=workers or os.cpu_count() or 1,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+                worker_dashboard_address=None,
+            )
         try:
             # Not the default client: the grader keeps no global state that another run could pick up.
             self._client = Client(self._cluster or scheduler, set_as_default=False)
@@ -137,9 +159,11 @@ class DaskExecutor:
                 self._client.wait_for_workers(workers or 1, timeout=WAIT_FOR_WORKERS)
             except TimeoutError as error:
                 where = scheduler or "the local cluster"
-                raise TimeoutError(f"fewer than {workers or 1} Dask workers joined {where} within "
-                                   f"{WAIT_FOR_WORKERS:g} s: start `dask worker {scheduler}` on the grading "
-                                   "hosts") from error
+                raise TimeoutError(
+                    f"fewer than {workers or 1} Dask workers joined {where} within "
+                    f"{WAIT_FOR_WORKERS:g} s: start `dask worker {scheduler}` on the grading "
+                    "hosts"
+                ) from error
             self._client.register_plugin(self._plugin)
             self._warnings = set(self._client.run(_worker_warning, self._plugin.name).values())
         except BaseException:
@@ -156,8 +180,14 @@ class DaskExecutor:
         return max(1, sum(self._client.nthreads().values()))
 
     def _submit(self, job: Job) -> Future[dict[str, Any]]:
-        return self._client.submit(run_on_worker, _job_fields(job), self._plugin.name,
-                                   key=f"cnngrade-phase1-{uuid.uuid4().hex}", pure=False, retries=0)
+        return self._client.submit(
+            run_on_worker,
+            _job_fields(job),
+            self._plugin.name,
+            key=f"cnngrade-phase1-{uuid.uuid4().hex}",
+            pure=False,
+            retries=0,
+        )
 
     def run(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, Phase1Outcome]]:
         waiting = iter(jobs)
@@ -210,8 +240,9 @@ class DaskExecutor:
     def __enter__(self) -> DaskExecutor:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
         self.close()
 
 

@@ -5,24 +5,26 @@ numpy, an IPython shell and the runner already made), so each notebook gets a fr
 process without paying for interpreter start-up; a pool of servers serves one submission each at
 a time (so that each server's memory cgroup bounds one submission); a fake in the tests stands in.
 """
+
 from __future__ import annotations
 
 import os
 import signal
 import socket
 import time
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Protocol
+from typing import Any, Protocol
 
+from autograder.grading.channel import ChannelReport, decode_answers, read_child
+from autograder.grading.forkserver_client import ForkServerClient, ServerPool
+from autograder.grading.sandbox import Sandbox, SandboxKind
 from autograder.model import Status
 from autograder.sandboxed import wire
 from autograder.sandboxed.child import EXIT_INTERNAL, EXIT_MEMORY, Limits
-from autograder.sandboxed.runner import first_code_line
-from autograder.grading.channel import ChannelReport, decode_answers, read_child
 from autograder.sandboxed.forkserver import EXIT_COULD_NOT_START
-from autograder.grading.forkserver_client import ForkServerClient, ServerPool
-from autograder.grading.sandbox import Sandbox, SandboxKind
+from autograder.sandboxed.runner import first_code_line
 
 # A fork takes milliseconds; a server that cannot start a child in this long is broken.
 START_SECONDS = 60.0
@@ -70,30 +72,52 @@ def _last_cell_started(index: int | None, cells: tuple[str, ...]) -> str:
     if index is None or not 0 < index <= len(cells):
         return ""
     first = first_code_line(cells[index - 1]).strip()[:60]
-    return f"; the last cell to start was cell {index}: `{first}`" if first else f"; the last cell to start was cell {index}"
+    return (
+        f"; the last cell to start was cell {index}: `{first}`"
+        if first
+        else f"; the last cell to start was cell {index}"
+    )
 
 
 def _kept(data: dict[str, Any] | None) -> str:
     return " The answers defined before that were graded." if data else " Nothing could be graded."
 
 
-def classify(data: dict[str, Any] | None, killed_for_time: bool, exitcode: int | None,
-             timeout: float, last_cell: str, seconds: float) -> Phase1Outcome:
+def classify(
+    data: dict[str, Any] | None,
+    killed_for_time: bool,
+    exitcode: int | None,
+    timeout: float,
+    last_cell: str,
+    seconds: float,
+) -> Phase1Outcome:
     """Name how phase 1 ended; partial answers recorded before a failure are kept."""
     complete = bool(data and data.get("complete") is True)
     kept = _kept(data)
     if killed_for_time:
-        return Phase1Outcome(Status.TIMEOUT, f"The notebook did not finish within {timeout:g} s{last_cell}. "
-                             "Look for an endless loop or a very slow cell." + kept, data, seconds)
+        return Phase1Outcome(
+            Status.TIMEOUT,
+            f"The notebook did not finish within {timeout:g} s{last_cell}. "
+            "Look for an endless loop or a very slow cell." + kept,
+            data,
+            seconds,
+        )
     if complete:
         return Phase1Outcome(Status.OK, "", data, seconds)
     if exitcode in (EXIT_MEMORY, -signal.SIGKILL, -signal.SIGSEGV):
         return Phase1Outcome(Status.MEMORY, f"The notebook ran out of memory{last_cell}." + kept, data, seconds)
     if exitcode == -signal.SIGXCPU:
-        return Phase1Outcome(Status.TIMEOUT, f"The notebook used more CPU time than allowed{last_cell}." + kept, data, seconds)
+        return Phase1Outcome(
+            Status.TIMEOUT, f"The notebook used more CPU time than allowed{last_cell}." + kept, data, seconds
+        )
     how = f"was killed by signal {-exitcode}" if exitcode and exitcode < 0 else f"exited with code {exitcode}"
-    return Phase1Outcome(Status.CRASH, f"The notebook's process {how} before it finished{last_cell} "
-                         "(an exit() or os._exit() in a cell, or a crash)." + kept, data, seconds)
+    return Phase1Outcome(
+        Status.CRASH,
+        f"The notebook's process {how} before it finished{last_cell} "
+        "(an exit() or os._exit() in a cell, or a crash)." + kept,
+        data,
+        seconds,
+    )
 
 
 class LocalExecutor:
@@ -129,15 +153,24 @@ def guarded_run(servers: ServerPool, job: Job) -> Phase1Outcome:
     try:
         with servers.server() as server:
             return run_one(server, job)
-    except Exception as error:  # noqa: BLE001 - one submission's trouble is never the run's
-        return Phase1Outcome(Status.CRASH, f"The grader could not run this notebook ({type(error).__name__}). "
-                             "Nothing could be graded; grade it again.", None, time.monotonic() - started,
-                             graders_fault=True)
+    except Exception as error:
+        return Phase1Outcome(
+            Status.CRASH,
+            f"The grader could not run this notebook ({type(error).__name__}). "
+            "Nothing could be graded; grade it again.",
+            None,
+            time.monotonic() - started,
+            graders_fault=True,
+        )
 
 
 def _job_message(job: Job) -> dict[str, Any]:
-    return {"cells": list(job.cells), "values": list(job.values), "probes": job.probes,
-            "probe_seconds": job.probe_seconds}
+    return {
+        "cells": list(job.cells),
+        "values": list(job.values),
+        "probes": job.probes,
+        "probe_seconds": job.probe_seconds,
+    }
 
 
 def _send_job(channel: socket.socket, job: Job, deadline: float) -> None:
@@ -171,33 +204,68 @@ def run_one(server: ForkServerClient, job: Job) -> Phase1Outcome:
             server.wait(request_id, KILL_SECONDS)
         exitcode = server.finish(request_id)
     server_lost = exitcode is None and server.closed
-    return _outcome(job, report, exitcode, server_lost, server.oom_kills() > oom_kills, channel is None,
-                    time.monotonic() - started)
+    return _outcome(
+        job, report, exitcode, server_lost, server.oom_kills() > oom_kills, channel is None, time.monotonic() - started
+    )
 
 
-def _outcome(job: Job, report: ChannelReport, exitcode: int | None, server_lost: bool, killed_for_memory: bool,
-             never_started: bool, seconds: float) -> Phase1Outcome:
+def _outcome(
+    job: Job,
+    report: ChannelReport,
+    exitcode: int | None,
+    server_lost: bool,
+    killed_for_memory: bool,
+    never_started: bool,
+    seconds: float,
+) -> Phase1Outcome:
     """How phase 1 ended for this job, from what its channel said and how its processes ended."""
     last_cell = _last_cell_started(report.progress, job.cells)
     data = decode_answers(report.latest)
     if server_lost and killed_for_memory:
         # One submission per server and cgroup: the memory that took the server down was this notebook's.
-        return Phase1Outcome(Status.MEMORY, "The notebook ran out of memory: it used so much that its grading process was "
-                             f"stopped{last_cell}." + _kept(data), data, seconds)
-    if never_started or server_lost or \
-            (exitcode in (EXIT_INTERNAL, EXIT_COULD_NOT_START) and report.progress is None and report.latest is None):
-        return Phase1Outcome(Status.CRASH, "The grader could not start this notebook's process. Nothing could be graded; "
-                             "grade it again.", None, seconds, graders_fault=True)
+        return Phase1Outcome(
+            Status.MEMORY,
+            "The notebook ran out of memory: it used so much that its grading process was "
+            f"stopped{last_cell}." + _kept(data),
+            data,
+            seconds,
+        )
+    if (
+        never_started
+        or server_lost
+        or (exitcode in (EXIT_INTERNAL, EXIT_COULD_NOT_START) and report.progress is None and report.latest is None)
+    ):
+        return Phase1Outcome(
+            Status.CRASH,
+            "The grader could not start this notebook's process. Nothing could be graded; grade it again.",
+            None,
+            seconds,
+            graders_fault=True,
+        )
     if report.violation:
-        return Phase1Outcome(Status.CRASH, "The notebook's process wrote something on the grader's channel that is not "
-                             f"an answer ({report.violation}), so it was stopped{last_cell}."
-                             + _kept(data), data, seconds)
+        return Phase1Outcome(
+            Status.CRASH,
+            "The notebook's process wrote something on the grader's channel that is not "
+            f"an answer ({report.violation}), so it was stopped{last_cell}." + _kept(data),
+            data,
+            seconds,
+        )
     if report.too_large is not None and not (data and data.get("complete") is True):
-        return Phase1Outcome(Status.CRASH, f"The notebook's answers came to {report.too_large / 2**20:.0f} MiB, more than "
-                             f"the grader reads ({wire.ANSWERS_CAP // 2**20} MiB): an answer is far larger than "
-                             "the question asks for." + _kept(data), data, seconds)
+        return Phase1Outcome(
+            Status.CRASH,
+            f"The notebook's answers came to {report.too_large / 2**20:.0f} MiB, more than "
+            f"the grader reads ({wire.ANSWERS_CAP // 2**20} MiB): an answer is far larger than "
+            "the question asks for." + _kept(data),
+            data,
+            seconds,
+        )
     if report.latest is not None and data is None:
-        return Phase1Outcome(Status.CRASH, "The notebook's answers could not be read (malformed record)."
-                             " Nothing could be graded.", None, seconds)
-    return classify(data, report.timed_out, -signal.SIGKILL if exitcode is None else exitcode, job.timeout,
-                    last_cell, seconds)
+        return Phase1Outcome(
+            Status.CRASH,
+            "The notebook's answers could not be read (malformed record). Nothing could be graded.",
+            None,
+            seconds,
+        )
+    return classify(
+        data, report.timed_out, -signal.SIGKILL if exitcode is None else exitcode, job.timeout, last_cell, seconds
+    )

@@ -4,20 +4,21 @@ Only the fork server writes on the control socket, and it runs no student code; 
 odd there ends this server (every child it had is reported gone) rather than the grading run: the
 executor starts another for the next submission.
 """
+
 from __future__ import annotations
 
 import json
 import socket
 import subprocess
 import threading
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator, Sequence
 
-from autograder.sandboxed.child import Limits
-from autograder.sandboxed.forkserver import CONTROL_PACKET, request
 from autograder.grading import cgroups
 from autograder.grading.sandbox import Sandbox
+from autograder.sandboxed.child import Limits
+from autograder.sandboxed.forkserver import CONTROL_PACKET, request
 
 
 @dataclass
@@ -39,9 +40,13 @@ class ForkServerClient:
         self._control, server_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._cgroup = cgroups.memory_cgroup(memory_bytes) if sandbox.confined and memory_bytes else None
         try:
-            self._process = subprocess.Popen(sandbox.forkserver_command(server_end.fileno(), preload, self._cgroup),
-                                             pass_fds=[server_end.fileno()], stdin=subprocess.DEVNULL,
-                                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            self._process = subprocess.Popen(
+                sandbox.forkserver_command(server_end.fileno(), preload, self._cgroup),
+                pass_fds=[server_end.fileno()],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         finally:
             server_end.close()
         self._next_id = 0
@@ -57,7 +62,7 @@ class ForkServerClient:
                 if not message:
                     break
                 self._note(json.loads(message), fds)
-        except Exception:  # noqa: BLE001 - a broken server ends itself, never the run
+        except Exception:
             pass
         finally:
             with self._changed:

@@ -11,6 +11,7 @@ Gradescope runs run_autograder as root, with the upload in /autograder/submissio
 4. Every process of the student's uid is killed, and only then is results.json written, by a
    rename in a folder only root may write: nothing the notebook started is left to change it.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,15 +28,16 @@ import traceback
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from autograder.course import SEED_VARIABLE, assignment as find_assignment
-from autograder.outputs.results_json import gradescope_dict
+from autograder.course import SEED_VARIABLE
+from autograder.course import assignment as find_assignment
+from autograder.grading.executor import LocalExecutor
 from autograder.grading.phase2 import invalid_result
 from autograder.grading.run import grade_notebook
-from autograder.grading.version import grader_version
-from autograder.outputs.inert import printable
-from autograder.intake.uploads import is_junk
-from autograder.grading.executor import LocalExecutor
 from autograder.grading.sandbox import NoConfinement, SandboxKind, detect_confined, scratch_parent
+from autograder.grading.version import grader_version
+from autograder.intake.uploads import is_junk
+from autograder.outputs.inert import printable
+from autograder.outputs.results_json import gradescope_dict
 
 AUTOGRADER = Path("/autograder")
 CONFIG = "cnngrade.json"
@@ -109,8 +111,11 @@ def find_upload(folder: Path, assignment: str) -> tuple[Path | None, str]:
         folders[:] = sorted(f for f in folders if not is_junk(PurePosixPath(f)))
         for name in sorted(files):
             path = Path(directory) / name
-            if (path.suffix.lower() in (".ipynb", ".zip") and not is_junk(PurePosixPath(name))
-                    and stat.S_ISREG(path.lstat().st_mode)):
+            if (
+                path.suffix.lower() in (".ipynb", ".zip")
+                and not is_junk(PurePosixPath(name))
+                and stat.S_ISREG(path.lstat().st_mode)
+            ):
                 found.append(path)
     for suffix in (".ipynb", ".zip"):
         candidates = [path for path in found if path.suffix.lower() == suffix]
@@ -120,14 +125,18 @@ def find_upload(folder: Path, assignment: str) -> tuple[Path | None, str]:
             if len(named) == 1:
                 return named[0], ""
             listed = ", ".join(str(path.relative_to(folder)) for path in candidates[:10])
-            return None, (f"the upload holds {len(candidates)} {suffix} files ({listed}) and none is named "
-                          f"{assignment}{suffix}. Upload only your {assignment} notebook.")
+            return None, (
+                f"the upload holds {len(candidates)} {suffix} files ({listed}) and none is named "
+                f"{assignment}{suffix}. Upload only your {assignment} notebook."
+            )
         if candidates:
             return candidates[0], ""
     others = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())[:10]
-    return None, ("no notebook (.ipynb), nor the zip the notebook's last cell makes, was uploaded"
-                  + (f" (the upload holds: {', '.join(others)})." if others else ".")
-                  + f" Upload {assignment}.ipynb.")
+    return None, (
+        "no notebook (.ipynb), nor the zip the notebook's last cell makes, was uploaded"
+        + (f" (the upload holds: {', '.join(others)})." if others else ".")
+        + f" Upload {assignment}.ipynb."
+    )
 
 
 def kill_every_process_of(uid: int, patience: float = 10.0) -> bool:
@@ -180,8 +189,11 @@ def _owned_by(pid: int, uid: int) -> bool:
 def processes_of(uid: int) -> list[int]:
     """The live processes of `uid`. A zombie has ended (it waits for its parent to notice), unless it
     leads a thread group whose other threads still run: then the process lives on."""
-    return [int(entry) for entry in os.listdir("/proc")
-            if entry.isdigit() and _owned_by(int(entry), uid) and _any_task_alive(entry)]
+    return [
+        int(entry)
+        for entry in os.listdir("/proc")
+        if entry.isdigit() and _owned_by(int(entry), uid) and _any_task_alive(entry)
+    ]
 
 
 def _any_task_alive(pid: str) -> bool:
@@ -271,9 +283,12 @@ def grade_upload(root: Path, config: dict[str, Any], uid: int) -> tuple[dict[str
         sandbox = detect_confined(uid)
     except NoConfinement as problem:
         extra["sandbox"] = {"kind": SandboxKind.NONE.value, "problem": str(problem)}
-        return _not_run("Your notebook was not run: the autograder could not start a sandbox for it here. "
-                        "This is a fault of the autograder's set-up, not of your notebook; please tell the "
-                        "course staff.", extra), False
+        return _not_run(
+            "Your notebook was not run: the autograder could not start a sandbox for it here. "
+            "This is a fault of the autograder's set-up, not of your notebook; please tell the "
+            "course staff.",
+            extra,
+        ), False
     path, problem = find_upload(root / "submission", homework.name)
     if path is None:
         result = invalid_result("submission", homework, seed, homework.cases(seed), problem)
@@ -283,10 +298,16 @@ def grade_upload(root: Path, config: dict[str, Any], uid: int) -> tuple[dict[str
         if available:
             memory = min(memory, int(available * MEMORY_SHARE))
         name = printable(path.stem.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"))
-        result = grade_notebook(homework=homework, name=name, path=path, seed=seed,
-                                executor=LocalExecutor(1, sandbox),
-                                timeout=float(os.environ.get(TIMEOUT_VARIABLE) or config["timeout"]),
-                                memory_bytes=memory, before_retry=lambda: _start_afresh(uid))
+        result = grade_notebook(
+            homework=homework,
+            name=name,
+            path=path,
+            seed=seed,
+            executor=LocalExecutor(1, sandbox),
+            timeout=float(os.environ.get(TIMEOUT_VARIABLE) or config["timeout"]),
+            memory_bytes=memory,
+            before_retry=lambda: _start_afresh(uid),
+        )
     # stdout (our one line) is for the course staff; hidden cases keep the total from students until published.
     payload = {**gradescope_dict(result), "stdout_visibility": "hidden"}
     payload["extra_data"].update(extra, sandbox=sandbox.describe())
@@ -303,18 +324,31 @@ def main(root: Path = AUTOGRADER) -> int:
     try:
         config = json.loads((root / "source" / CONFIG).read_text())
         payload, graded = grade_upload(root, config, uid)
-    except Exception:  # noqa: BLE001 - the student still gets a results.json that says what happened
+    except Exception:
         traceback.print_exc()
-        payload, graded = _not_run("The autograder failed while grading this submission; please tell the course "
-                                   "staff.", {"error": traceback.format_exc(limit=3)[-2000:]}), False
+        payload, graded = (
+            _not_run(
+                "The autograder failed while grading this submission; please tell the course staff.",
+                {"error": traceback.format_exc(limit=3)[-2000:]},
+            ),
+            False,
+        )
     # Nothing the notebook started may outlive it and write, or wait to write, the results.
     if not kill_every_process_of(uid):
-        payload, graded = _not_run("A process your notebook started could not be stopped, so this submission "
-                                   "was not graded; please tell the course staff.", payload.get("extra_data", {})), False
+        payload, graded = (
+            _not_run(
+                "A process your notebook started could not be stopped, so this submission "
+                "was not graded; please tell the course staff.",
+                payload.get("extra_data", {}),
+            ),
+            False,
+        )
     payload["execution_time"] = round(time.monotonic() - started, 3)
     results.write(payload)
-    print(f"cnngrade: {payload['score']:g} points"
-          f" ({payload.get('extra_data', {}).get('sandbox', {}).get('kind', 'no')} sandbox)")
+    print(
+        f"cnngrade: {payload['score']:g} points"
+        f" ({payload.get('extra_data', {}).get('sandbox', {}).get('kind', 'no')} sandbox)"
+    )
     return 0 if graded else 1
 
 

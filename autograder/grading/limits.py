@@ -1,4 +1,5 @@
 """The default limits of one submission, wherever it is graded (`cnngrade grade`, the Gradescope zip)."""
+
 from __future__ import annotations
 
 DEFAULT_TIMEOUT = 60.0  # seconds of wall time for the whole notebook

@@ -1,7 +1,9 @@
 """Phase 2, in the trusted process: what phase 1 recorded, checked case by case into one gradebook row."""
+
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from autograder.checks import codec
 from autograder.checks.answers import RecordedAnswers
@@ -41,13 +43,28 @@ def score_cases(cases: Sequence[Case], answers: Any, unavailable: str = "") -> t
                 score, message = case.points, case.success or "Passed."
             except CheckFailed as failure:
                 score, message, mistake = 0.0, str(failure), failure.mistake
-            except Exception as error:  # noqa: BLE001 - any answer, however odd, gets a row, never a crash
-                score, message = 0.0, (f"{UNCHECKABLE}{type(error).__name__}). Check that the answer is a "
-                                       "number, or numbers of the kind the question asks for, of a sensible size.")
+            except Exception as error:
+                score, message = (
+                    0.0,
+                    (
+                        f"{UNCHECKABLE}{type(error).__name__}). Check that the answer is a "
+                        "number, or numbers of the kind the question asks for, of a sensible size."
+                    ),
+                )
         # A message may quote the student's own text (an exception's): no control or bidi character
         # of it reaches results.json (it must stay encodable) or whoever prints it.
-        results.append(CaseResult(case.id, case.title, case.question, score, case.points, case.hidden,
-                                  shorten_message(readable(message)), shorten_message(readable(mistake), 200)))
+        results.append(
+            CaseResult(
+                case.id,
+                case.title,
+                case.question,
+                score,
+                case.points,
+                case.hidden,
+                shorten_message(readable(message)),
+                shorten_message(readable(mistake), 200),
+            )
+        )
     return tuple(results)
 
 
@@ -74,7 +91,9 @@ def _row_status(outcome: Phase1Outcome) -> tuple[str, str]:
         return outcome.status, outcome.message
     notes, out_of_memory, only_refusals = _cell_error_notes(outcome.data)
     if out_of_memory:
-        return Status.MEMORY, "A cell ran out of memory (" + "; ".join(notes) + "). The other answers were still graded."
+        return Status.MEMORY, "A cell ran out of memory (" + "; ".join(
+            notes
+        ) + "). The other answers were still graded."
     if notes and only_refusals:
         return Status.OK, "Some lines were not run when graded (" + "; ".join(notes) + ")."
     if notes:
@@ -82,20 +101,30 @@ def _row_status(outcome: Phase1Outcome) -> tuple[str, str]:
     return Status.OK, ""
 
 
-def grade_outcome(submission: str, homework: Assignment, seed: int, cases: Sequence[Case],
-                  outcome: Phase1Outcome) -> SubmissionResult:
+def grade_outcome(
+    submission: str, homework: Assignment, seed: int, cases: Sequence[Case], outcome: Phase1Outcome
+) -> SubmissionResult:
     """Phase 2 for one submission: validate what phase 1 recorded, then score every case."""
     try:
         return _grade_outcome(submission, homework, seed, cases, outcome)
-    except Exception as error:  # noqa: BLE001 - whatever a child recorded, this submission alone pays for it
+    except Exception as error:
         message = f"Your notebook's answers could not be graded ({type(error).__name__})."
-        return SubmissionResult(submission, homework.name, Status.CRASH, message,
-                                score_cases(cases, None, NOT_GRADED + message), seed, grader_version(), "",
-                                round(outcome.seconds, 3))
+        return SubmissionResult(
+            submission,
+            homework.name,
+            Status.CRASH,
+            message,
+            score_cases(cases, None, NOT_GRADED + message),
+            seed,
+            grader_version(),
+            "",
+            round(outcome.seconds, 3),
+        )
 
 
-def _grade_outcome(submission: str, homework: Assignment, seed: int, cases: Sequence[Case],
-                   outcome: Phase1Outcome) -> SubmissionResult:
+def _grade_outcome(
+    submission: str, homework: Assignment, seed: int, cases: Sequence[Case], outcome: Phase1Outcome
+) -> SubmissionResult:
     status, message = _row_status(outcome)
     answers, unavailable = None, ""
     if outcome.data is None:
@@ -110,16 +139,32 @@ def _grade_outcome(submission: str, homework: Assignment, seed: int, cases: Sequ
     scored = score_cases(cases, answers, unavailable)
     if status == Status.OK and any(case.message.startswith(UNCHECKABLE) for case in scored):
         status, message = Status.INVALID, "Some answers could not be checked: see the cases that say so."
-    return SubmissionResult(submission, homework.name, status, shorten_message(printable(message)), scored,
-                            seed, grader_version(), output[:4000] if isinstance(output, str) else "",
-                            round(outcome.seconds, 3))
+    return SubmissionResult(
+        submission,
+        homework.name,
+        status,
+        shorten_message(printable(message)),
+        scored,
+        seed,
+        grader_version(),
+        output[:4000] if isinstance(output, str) else "",
+        round(outcome.seconds, 3),
+    )
 
 
-def invalid_result(submission: str, homework: Assignment, seed: int, cases: Sequence[Case],
-                   problem: str) -> SubmissionResult:
+def invalid_result(
+    submission: str, homework: Assignment, seed: int, cases: Sequence[Case], problem: str
+) -> SubmissionResult:
     message = printable(f"Your notebook could not be read: {problem}")
-    return SubmissionResult(submission, homework.name, Status.INVALID, message,
-                            score_cases(cases, None, NOT_GRADED + message), seed, grader_version())
+    return SubmissionResult(
+        submission,
+        homework.name,
+        Status.INVALID,
+        message,
+        score_cases(cases, None, NOT_GRADED + message),
+        seed,
+        grader_version(),
+    )
 
 
 __all__ = ["MESSAGE_CAP", "UNCHECKABLE", "grade_outcome", "invalid_result", "score_cases", "shorten_message"]

@@ -1,4 +1,5 @@
 """The terminal side of a grading run: a progress bar while it runs and a summary at the end."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -7,8 +8,9 @@ from typing import Any
 from tqdm import tqdm
 
 from autograder.grading.run import GradeRun
-from autograder.outputs.inert import screen
 from autograder.model import SubmissionResult, slowest
+from autograder.outputs.inert import screen
+
 
 class Progress:
     """A bar with count, rate and ETA on a terminal; nothing at all otherwise."""
@@ -17,7 +19,7 @@ class Progress:
         self.enabled = enabled
         self._bar: Any = None
 
-    def __enter__(self) -> "Progress":
+    def __enter__(self) -> Progress:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -3,16 +3,18 @@
 Results are written as each submission finishes; a rerun into the same folder reuses every
 result whose inputs are unchanged, so an interrupted run resumes where it stopped.
 """
+
 from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
 
 from autograder.checks.core import Case
-from autograder.course import Assignment, assignment as find_assignment
+from autograder.course import Assignment
+from autograder.course import assignment as find_assignment
 from autograder.errors import SandboxRequired, SubmissionsNotFound
 from autograder.grading import sandbox
 from autograder.grading.executor import Executor, Job, LocalExecutor
@@ -79,19 +81,32 @@ def resolve_seed(out: Path, assignment: str, seed: int | None) -> int:
     return secrets.randbits(32)
 
 
-def _read_job(name: str, path: Path, homework: Assignment, seed: int, cases: Sequence[Case],
-              job: Callable[[list[str]], Job]) -> Job | SubmissionResult:
+def _read_job(
+    name: str, path: Path, homework: Assignment, seed: int, cases: Sequence[Case], job: Callable[[list[str]], Job]
+) -> Job | SubmissionResult:
     """The job for one notebook file, or its row saying why it cannot be run; never an exception."""
     try:
         return job(read_code_cells(path))
     except InvalidNotebook as problem:
         return invalid_result(name, homework, seed, cases, str(problem))
     except RecursionError:
-        return invalid_result(name, homework, seed, cases, "the file is JSON nested far too deeply to be a "
-                              "notebook. Re-download the notebook from Jupyter (File > Download).")
-    except Exception as error:  # noqa: BLE001 - an unreadable file is one row, never the run
-        return invalid_result(name, homework, seed, cases, f"the file could not be read ({type(error).__name__}). "
-                              "Re-download the notebook from Jupyter (File > Download) and resubmit.")
+        return invalid_result(
+            name,
+            homework,
+            seed,
+            cases,
+            "the file is JSON nested far too deeply to be a "
+            "notebook. Re-download the notebook from Jupyter (File > Download).",
+        )
+    except Exception as error:
+        return invalid_result(
+            name,
+            homework,
+            seed,
+            cases,
+            f"the file could not be read ({type(error).__name__}). "
+            "Re-download the notebook from Jupyter (File > Download) and resubmit.",
+        )
 
 
 def _fingerprint(path: Path, seed: int, timeout: float, memory_bytes: int) -> records.Fingerprint | None:
@@ -103,11 +118,21 @@ def _fingerprint(path: Path, seed: int, timeout: float, memory_bytes: int) -> re
         return None  # unreadable: graded (as unreadable) every time, never reused
 
 
-def grade(*, assignment: str, submissions: Path, out: Path, seed: int | None = None,
-          timeout: float = DEFAULT_TIMEOUT, memory_bytes: int = DEFAULT_MEMORY, probe_seconds: float = PROBE_SECONDS,
-          force: bool = False, executor: Executor | None = None, unsandboxed: bool = False,
-          on_start: Callable[[int, int], None] | None = None,
-          on_result: Callable[[SubmissionResult], None] | None = None) -> GradeRun:
+def grade(
+    *,
+    assignment: str,
+    submissions: Path,
+    out: Path,
+    seed: int | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    memory_bytes: int = DEFAULT_MEMORY,
+    probe_seconds: float = PROBE_SECONDS,
+    force: bool = False,
+    executor: Executor | None = None,
+    unsandboxed: bool = False,
+    on_start: Callable[[int, int], None] | None = None,
+    on_result: Callable[[SubmissionResult], None] | None = None,
+) -> GradeRun:
     """Grade every notebook in `submissions` into OUT/gradebook.csv and OUT/results/*.json.
 
     Student code runs only in a sandbox, unless `unsandboxed` says to run it without one where
@@ -118,9 +143,19 @@ def grade(*, assignment: str, submissions: Path, out: Path, seed: int | None = N
     if executor.warning and not unsandboxed:
         raise SandboxRequired(executor.warning)
     seed = resolve_seed(out, homework.name, seed)
-    write_atomic(out / RUN_FILE, json.dumps({"assignment": homework.name, "seed": seed,
-                                             "grader_version": grader_version(),
-                                             "sandboxed": not executor.warning}, indent=2) + "\n")
+    write_atomic(
+        out / RUN_FILE,
+        json.dumps(
+            {
+                "assignment": homework.name,
+                "seed": seed,
+                "grader_version": grader_version(),
+                "sandboxed": not executor.warning,
+            },
+            indent=2,
+        )
+        + "\n",
+    )
     cases = homework.cases(seed)
     probes = {name: [probe_to_json(p) for p in items] for name, items in homework.probes(seed).items()}
     results: dict[str, SubmissionResult] = {}
@@ -133,15 +168,21 @@ def grade(*, assignment: str, submissions: Path, out: Path, seed: int | None = N
                 records.save(out, fingerprint, result)
             write_result_json(out / RESULTS, result)
         except (OSError, ValueError) as error:
-            result = replace(result, status=Status.CRASH, message=shorten_message(
-                f"{result.message} The result could not be saved ({type(error).__name__}: {error}).".strip()))
+            result = replace(
+                result,
+                status=Status.CRASH,
+                message=shorten_message(
+                    f"{result.message} The result could not be saved ({type(error).__name__}: {error}).".strip()
+                ),
+            )
         results[result.submission] = result
         if on_result:
             on_result(result)
 
     def job_for(name: str) -> Callable[[list[str]], Job]:
-        return lambda cells: Job(name, tuple(cells), homework.values, probes, timeout, memory_bytes,
-                                 probe_seconds, homework.preload)
+        return lambda cells: Job(
+            name, tuple(cells), homework.values, probes, timeout, memory_bytes, probe_seconds, homework.preload
+        )
 
     jobs = []
     for name, path in notebooks.items():
@@ -165,17 +206,34 @@ def grade(*, assignment: str, submissions: Path, out: Path, seed: int | None = N
     return GradeRun(homework.name, seed, ordered, homework.questions(), gradebook, reused, executor.warning)
 
 
-def grade_notebook(*, homework: Assignment, name: str, path: Path, seed: int, executor: Executor,
-                   timeout: float = DEFAULT_TIMEOUT, memory_bytes: int = DEFAULT_MEMORY,
-                   probe_seconds: float = PROBE_SECONDS, before_retry: Callable[[], None] | None = None) -> SubmissionResult:
+def grade_notebook(
+    *,
+    homework: Assignment,
+    name: str,
+    path: Path,
+    seed: int,
+    executor: Executor,
+    timeout: float = DEFAULT_TIMEOUT,
+    memory_bytes: int = DEFAULT_MEMORY,
+    probe_seconds: float = PROBE_SECONDS,
+    before_retry: Callable[[], None] | None = None,
+) -> SubmissionResult:
     """Both phases for one notebook file (Gradescope's case): the same row `grade` would give it.
 
     Where the grader failed the notebook (not the notebook itself), it is graded once more after
     `before_retry`, as a rerun of `grade` would; without `before_retry`, not."""
     cases = homework.cases(seed)
     probes = {key: [probe_to_json(p) for p in items] for key, items in homework.probes(seed).items()}
-    job = _read_job(name, path, homework, seed, cases, lambda cells: Job(
-        name, tuple(cells), homework.values, probes, timeout, memory_bytes, probe_seconds, homework.preload))
+    job = _read_job(
+        name,
+        path,
+        homework,
+        seed,
+        cases,
+        lambda cells: Job(
+            name, tuple(cells), homework.values, probes, timeout, memory_bytes, probe_seconds, homework.preload
+        ),
+    )
     if isinstance(job, SubmissionResult):
         return job
     # Run to the end, not left half-way: the executor's servers are closed before the row is made.

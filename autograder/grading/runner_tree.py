@@ -5,6 +5,7 @@ from the running grader's own files (so both sides are the same version), readab
 writable by none but root. The rest of the package (the grader, the hidden checks) and solutions/
 are not in it, whatever the grader was installed as.
 """
+
 from __future__ import annotations
 
 import atexit

@@ -14,6 +14,7 @@ namespace can be had. What it cannot cover must be unreadable to that uid: `prob
 
 none: resource limits only; `cnngrade grade` refuses it unless told --unsandboxed.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -24,11 +25,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from autograder.grading import unprivileged
 from autograder.grading.runner_tree import runner_tree
@@ -74,8 +76,15 @@ class Sandbox:
 
     def forkserver_command(self, control_fd: int, preload: Sequence[str] = (), cgroup: Path | None = None) -> list[str]:
         """The fork server's command line; `cgroup`: a memory cgroup for the whole sandbox (root only)."""
-        server = [sys.executable, "-m", "autograder.sandboxed.forkserver", "--control", str(control_fd),
-                  "--preload", *preload]
+        server = [
+            sys.executable,
+            "-m",
+            "autograder.sandboxed.forkserver",
+            "--control",
+            str(control_fd),
+            "--preload",
+            *preload,
+        ]
         return self.wrap(server + ["--scratch", SANDBOX_SCRATCH] if self.isolated else server, cgroup)
 
     def wrap(self, command: list[str], cgroup: Path | None = None) -> list[str]:
@@ -102,7 +111,7 @@ def package_copies() -> list[Path]:
             if finder is not importlib.machinery.PathFinder and hasattr(finder, "find_spec"):
                 try:
                     specs.append(finder.find_spec(name, None))
-                except Exception:  # noqa: BLE001 - a third-party finder's trouble hides nothing
+                except Exception:
                     continue
         for spec in specs:
             if spec is not None:
@@ -124,13 +133,45 @@ def _pythonpath() -> str:
 
 
 def bwrap_arguments(uid: int = SANDBOX_UID) -> list[str]:
-    arguments = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session",
-                 "--uid", str(uid), "--gid", str(uid),
-                 "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-                 "--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/tmp",
-                 "--setenv", "LANG", "C.UTF-8", "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
-                 "--setenv", "PYTHONPATH", _pythonpath(),
-                 "--setenv", "TMPDIR", SANDBOX_SCRATCH, "--dir", SANDBOX_SCRATCH, "--chdir", SANDBOX_SCRATCH]
+    arguments = [
+        "bwrap",
+        "--unshare-all",
+        "--die-with-parent",
+        "--new-session",
+        "--uid",
+        str(uid),
+        "--gid",
+        str(uid),
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--tmpfs",
+        "/tmp",
+        "--clearenv",
+        "--setenv",
+        "PATH",
+        "/usr/bin:/bin",
+        "--setenv",
+        "HOME",
+        "/tmp",
+        "--setenv",
+        "LANG",
+        "C.UTF-8",
+        "--setenv",
+        "PYTHONDONTWRITEBYTECODE",
+        "1",
+        "--setenv",
+        "PYTHONPATH",
+        _pythonpath(),
+        "--setenv",
+        "TMPDIR",
+        SANDBOX_SCRATCH,
+        "--dir",
+        SANDBOX_SCRATCH,
+        "--chdir",
+        SANDBOX_SCRATCH,
+    ]
     for directory in SYSTEM_DIRS:
         arguments += ["--ro-bind-try", directory, directory]
     for file in SYSTEM_FILES:
@@ -151,8 +192,18 @@ def _launcher(uid: int, cgroup: Path | None, extra: Sequence[str] = ()) -> list[
     enter = ["--cgroup", str(cgroup)] if cgroup else []
     # Run as a script of the standard library alone: the grader's own package may be importable only
     # through its own sys.path (the Gradescope zip's copy), which a new process does not inherit.
-    return [sys.executable, "-I", str(Path(unprivileged.__file__)), "--uid", str(uid), "--gid", str(uid),
-            *reach, *enter, *extra]
+    return [
+        sys.executable,
+        "-I",
+        str(Path(unprivileged.__file__)),
+        "--uid",
+        str(uid),
+        "--gid",
+        str(uid),
+        *reach,
+        *enter,
+        *extra,
+    ]
 
 
 def sandboxed(command: list[str], cgroup: Path | None = None, uid: int = SANDBOX_UID) -> list[str]:
@@ -166,7 +217,7 @@ def sandboxed(command: list[str], cgroup: Path | None = None, uid: int = SANDBOX
     return [*_launcher(uid, cgroup), "--", *inner]
 
 
-@lru_cache(maxsize=None)
+@cache
 def scratch_parent(uid: int) -> Path:
     """Where an unprivileged submission's temporary folders go: `uid`'s own, removed when the grader exits.
 
@@ -184,8 +235,10 @@ def as_unprivileged(command: list[str], cgroup: Path | None, uid: int) -> list[s
     return [*_launcher(uid, cgroup, options), "--", *command]
 
 
-NAMESPACE_PROBE = ("import sys; from autograder.sandboxed import isolation; "
-                   "sys.exit(0 if isolation.own_namespaces() else 'the kernel refused a user namespace inside it')")
+NAMESPACE_PROBE = (
+    "import sys; from autograder.sandboxed import isolation; "
+    "sys.exit(0 if isolation.own_namespaces() else 'the kernel refused a user namespace inside it')"
+)
 # Run where a submission would run: what it can import, read and reach. Arguments: folders it must not read.
 CONFINEMENT_PROBE = """
 import importlib.util, json, os, socket, sys
@@ -217,14 +270,20 @@ def _run_probe(command: list[str]) -> subprocess.CompletedProcess[str]:
 def detect() -> Sandbox:
     """Bubblewrap if it is installed and can start a sandbox here; otherwise none, with why."""
     if shutil.which("bwrap") is None:
-        return Sandbox(SandboxKind.NONE, "bubblewrap (bwrap) is not installed, so submissions run with resource limits "
-                             "only, NOT sandboxed (they can read files and the network)")
+        return Sandbox(
+            SandboxKind.NONE,
+            "bubblewrap (bwrap) is not installed, so submissions run with resource limits "
+            "only, NOT sandboxed (they can read files and the network)",
+        )
     # Inside it, each submission must also get namespaces of its own (isolation.py): try that too.
     probe = _run_probe(sandboxed([sys.executable, "-c", NAMESPACE_PROBE]))
     if probe.returncode != 0:
-        return Sandbox(SandboxKind.NONE, "bubblewrap could not start a sandbox here "
-                             f"({probe.stderr.strip()[:200]}), so submissions run with resource limits only, "
-                             "NOT sandboxed")
+        return Sandbox(
+            SandboxKind.NONE,
+            "bubblewrap could not start a sandbox here "
+            f"({probe.stderr.strip()[:200]}), so submissions run with resource limits only, "
+            "NOT sandboxed",
+        )
     return Sandbox(SandboxKind.BUBBLEWRAP)
 
 
@@ -237,15 +296,18 @@ def _confinement(sandbox: Sandbox) -> Sandbox:
     secrets = [str(path) for path in package_copies()]
     done = _run_probe(sandbox.wrap([sys.executable, "-c", CONFINEMENT_PROBE, *secrets]))
     if done.returncode != 0:
-        raise NoConfinement(f"{sandbox.kind}: the probe could not start (exit {done.returncode}: "
-                            f"{done.stderr.strip()[-300:]})")
+        raise NoConfinement(
+            f"{sandbox.kind}: the probe could not start (exit {done.returncode}: {done.stderr.strip()[-300:]})"
+        )
     try:
         seen = json.loads(done.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
         raise NoConfinement(f"{sandbox.kind}: the probe said nothing readable ({done.stdout[-200:]!r})") from None
     if seen["uid"] == 0 or seen["euid"] == 0 or seen["importable"] or seen["readable"]:
-        raise NoConfinement(f"{sandbox.kind}: student code would run as uid {seen['uid']}, could import "
-                            f"{seen['importable']} and read {seen['readable']}")
+        raise NoConfinement(
+            f"{sandbox.kind}: student code would run as uid {seen['uid']}, could import "
+            f"{seen['importable']} and read {seen['readable']}"
+        )
     # Without a network namespace, each submission still has every socket refused
     # (isolation.restrict_syscalls): nothing beyond the machine, nor on it, is reached.
     network = "cut" if set(seen["interfaces"]) <= {"lo"} else "sockets refused"

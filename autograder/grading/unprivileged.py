@@ -16,14 +16,15 @@ needs a capability a container may lack; whatever it does not get, the sandbox's
     python -m autograder.grading.unprivileged --uid 65534 --gid 65534 --reach DIR ... [--cgroup DIR]
         [--hide DIR ...] [--cut-network] [--pythonpath TREE [--tmpdir DIR]] -- COMMAND ...
 """
+
 from __future__ import annotations
 
 import argparse
 import ctypes
 import os
 import stat
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWNET = 0x00020000, 0x08000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 0x1, 0x2, 0x4, 0x1000, 0x4000, 0x40000
@@ -59,21 +60,33 @@ def make_reachable(folders: Sequence[Path]) -> None:
         _check(_libc.mount(b"tmpfs", str(cover).encode(), b"tmpfs", 0, b"mode=0755,size=64k"), f"tmpfs on {cover}")
         for folder, descriptor in held:
             folder.mkdir(parents=True, exist_ok=True)
-            _check(_libc.mount(f"/proc/self/fd/{descriptor}".encode(), str(folder).encode(), None, MS_BIND | MS_REC,
-                               None), f"bind {folder}")
+            _check(
+                _libc.mount(f"/proc/self/fd/{descriptor}".encode(), str(folder).encode(), None, MS_BIND | MS_REC, None),
+                f"bind {folder}",
+            )
             os.close(descriptor)
 
 
 def hide(folders: Sequence[Path]) -> None:
     """Within this mount namespace: each folder an empty, read-only tmpfs."""
     for folder in folders:
-        _check(_libc.mount(b"tmpfs", str(folder).encode(), b"tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV,
-                           b"mode=0755,size=4k"), f"tmpfs over {folder}")
+        _check(
+            _libc.mount(
+                b"tmpfs", str(folder).encode(), b"tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, b"mode=0755,size=4k"
+            ),
+            f"tmpfs over {folder}",
+        )
 
 
 def _clean_environment(pythonpath: str, tmpdir: str) -> dict[str, str]:
-    return {"PATH": "/usr/bin:/bin", "HOME": tmpdir, "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
-            "PYTHONPATH": pythonpath, "TMPDIR": tmpdir}
+    return {
+        "PATH": "/usr/bin:/bin",
+        "HOME": tmpdir,
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONPATH": pythonpath,
+        "TMPDIR": tmpdir,
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -1,4 +1,5 @@
 """The grader's version: what a record was made with, so a fixed check or reference regrades everything."""
+
 from __future__ import annotations
 
 import hashlib

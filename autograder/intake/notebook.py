@@ -1,4 +1,5 @@
 """Read a submitted notebook into the code a student wrote, or say why it cannot be read."""
+
 from __future__ import annotations
 
 import json
@@ -7,8 +8,16 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.intake.uploads import (MAX_NOTEBOOK_BYTES, ZIP_ERRORS, Budget, Limit, NotOneNotebook, Unusable, notebook_in_zip,
-                      unreadable)
+from autograder.intake.uploads import (
+    MAX_NOTEBOOK_BYTES,
+    ZIP_ERRORS,
+    Budget,
+    Limit,
+    NotOneNotebook,
+    Unusable,
+    notebook_in_zip,
+    unreadable,
+)
 
 _DOWNLOAD = "Download the notebook itself from Jupyter (File > Download)"
 _IN_ZIP = Limit(MAX_NOTEBOOK_BYTES, "more than is graded: clear its outputs and export again")
@@ -21,13 +30,17 @@ class InvalidNotebook(ValueError):
 def read_code_cells(path: Path) -> list[str]:
     """The source of each code cell, in order, from a valid nbformat-4 notebook or the zip its export cell makes."""
     if not path.is_file():
-        raise InvalidNotebook("it is not a file (a folder, a link to nothing, a device or a pipe). Submit the "
-                              "notebook file itself, downloaded from Jupyter (File > Download).")
+        raise InvalidNotebook(
+            "it is not a file (a folder, a link to nothing, a device or a pipe). Submit the "
+            "notebook file itself, downloaded from Jupyter (File > Download)."
+        )
     if path.suffix.lower() == ".zip":
         raw = _notebook_in_zip(path)
     elif path.stat().st_size > MAX_NOTEBOOK_BYTES:
-        raise InvalidNotebook(f"the file is {path.stat().st_size // 2**20} MiB; a notebook over "
-                              f"{MAX_NOTEBOOK_BYTES // 2**20} MiB is not graded (clear the outputs and resubmit).")
+        raise InvalidNotebook(
+            f"the file is {path.stat().st_size // 2**20} MiB; a notebook over "
+            f"{MAX_NOTEBOOK_BYTES // 2**20} MiB is not graded (clear the outputs and resubmit)."
+        )
     else:
         raw = path.read_bytes()
     return _code_cells(raw)
@@ -40,8 +53,9 @@ def _notebook_in_zip(path: Path) -> bytes:
         # Opened in place, not read whole: the export may carry a PDF or data files beside the notebook.
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
-        raise InvalidNotebook(f"the file is named .zip but is not a zip, or a damaged one (an upload that did not "
-                              f"finish?). {again}") from None
+        raise InvalidNotebook(
+            f"the file is named .zip but is not a zip, or a damaged one (an upload that did not finish?). {again}"
+        ) from None
     except ZIP_ERRORS as exc:
         raise InvalidNotebook(f"the .zip {unreadable(exc)}. {again}") from None
     try:
@@ -58,11 +72,15 @@ def _notebook_in_zip(path: Path) -> bytes:
 def _not_one_notebook(problem: NotOneNotebook) -> str:
     if not problem.names:
         nested = " (a .zip inside the .zip is not opened)" if problem.nested else ""
-        return (f"the .zip holds no notebook (.ipynb){nested}. Submit the zip the notebook's export cell makes, "
-                "or the notebook itself.")
+        return (
+            f"the .zip holds no notebook (.ipynb){nested}. Submit the zip the notebook's export cell makes, "
+            "or the notebook itself."
+        )
     shown = ", ".join(problem.names[:3]) + (f" and {len(problem.names) - 3} more" if len(problem.names) > 3 else "")
-    return (f"the .zip holds {len(problem.names)} notebooks ({shown}), so which one to grade is not clear. "
-            "Submit a zip with only your homework notebook in it (the export cell makes one), or the notebook itself.")
+    return (
+        f"the .zip holds {len(problem.names)} notebooks ({shown}), so which one to grade is not clear. "
+        "Submit a zip with only your homework notebook in it (the export cell makes one), or the notebook itself."
+    )
 
 
 def _code_cells(raw: bytes) -> list[str]:
@@ -71,19 +89,25 @@ def _code_cells(raw: bytes) -> list[str]:
     except UnicodeDecodeError:
         raise InvalidNotebook(f"the file is not text: it is not a Jupyter notebook (.ipynb). {_DOWNLOAD}.") from None
     except json.JSONDecodeError as exc:
-        raise InvalidNotebook(f"the file is not valid notebook JSON ({exc.msg} at line {exc.lineno}); "
-                              "it may be truncated or edited by hand. Re-download it from Jupyter.") from None
-    if not isinstance(data, dict) or "cells" not in data and "worksheets" not in data:
+        raise InvalidNotebook(
+            f"the file is not valid notebook JSON ({exc.msg} at line {exc.lineno}); "
+            "it may be truncated or edited by hand. Re-download it from Jupyter."
+        ) from None
+    if not isinstance(data, dict) or ("cells" not in data and "worksheets" not in data):
         raise InvalidNotebook("the file is JSON but not a Jupyter notebook (no cells).")
     version = data.get("nbformat")
     if version != 4:
-        raise InvalidNotebook(f"the notebook is in nbformat {version}; save it with a current Jupyter "
-                              "(nbformat 4) and resubmit.")
+        raise InvalidNotebook(
+            f"the notebook is in nbformat {version}; save it with a current Jupyter (nbformat 4) and resubmit."
+        )
     try:
         notebook = nbformat.from_dict(data)
         nbformat.validate(notebook)
     except nbformat.ValidationError as exc:
         raise InvalidNotebook(f"the notebook does not follow the notebook format: {exc.message}") from None
     # On disk a cell's source may be one string or a list of lines.
-    return ["".join(cell.source) if isinstance(cell.source, list) else cell.source
-            for cell in notebook.cells if cell.cell_type == "code"]
+    return [
+        "".join(cell.source) if isinstance(cell.source, list) else cell.source
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+    ]

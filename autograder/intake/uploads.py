@@ -1,5 +1,6 @@
 """What students upload, read as hostile input: files and zips opened within caps, paths and names checked, the one
 notebook found. Shared by every LMS's collect and by `grade` (a submission may be the notebook's export zip)."""
+
 from __future__ import annotations
 
 import io
@@ -9,10 +10,10 @@ import re
 import stat
 import zipfile
 import zlib
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Callable, Iterator
 
 from autograder.outputs.inert import is_printable
 
@@ -30,8 +31,17 @@ MAX_TOTAL_BYTES = 2 * 2**30  # all notebooks of one collect together: a class of
 
 # What zipfile and its decompressors raise on damaged or crafted bytes (UnicodeDecodeError, a ValueError, for
 # names flagged UTF-8 that are not; OSError for bad seeks; RuntimeError for encryption; EOFError when cut short).
-ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, OSError,
-              ValueError, zlib.error, lzma.LZMAError)
+ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    NotImplementedError,
+    RuntimeError,
+    EOFError,
+    OSError,
+    ValueError,
+    zlib.error,
+    lzma.LZMAError,
+)
 
 
 @dataclass(frozen=True)
@@ -51,9 +61,11 @@ class NotOneNotebook(Unusable):
 
     def __init__(self, names: tuple[str, ...], nested: bool):
         self.names, self.nested = names, nested
-        super().__init__(f"a .zip with {len(names)} notebooks in it, not 1"
-                         + (f" ({', '.join(names[:3])})" if names else "")
-                         + ("; a .zip inside the .zip is not opened" if nested else ""))
+        super().__init__(
+            f"a .zip with {len(names)} notebooks in it, not 1"
+            + (f" ({', '.join(names[:3])})" if names else "")
+            + ("; a .zip inside the .zip is not opened" if nested else "")
+        )
 
 
 class UnreadableArchive(Exception):
@@ -80,8 +92,10 @@ class Budget:
     def take(self, size: int) -> None:
         self.left -= size
         if self.left < 0:
-            raise Unusable(f"the download unpacks to over {self.total / 2**30:.3g} GiB of notebooks, more than one "
-                           "collect reads: split it (by section) and collect each part into its own folder")
+            raise Unusable(
+                f"the download unpacks to over {self.total / 2**30:.3g} GiB of notebooks, more than one "
+                "collect reads: split it (by section) and collect each part into its own folder"
+            )
 
 
 @dataclass(frozen=True)
@@ -98,8 +112,10 @@ class Entry:
 def is_junk(path: PurePosixPath) -> bool:
     """What macOS, Windows, Jupyter and Otter add beside a submission (`.OTTER_LOG`, checkpoints); never one."""
     # A ".." is not clutter but a path climbing out, which is reported.
-    return (any(part.startswith(".") and part != ".." or part == "__MACOSX" for part in path.parts)
-            or path.name == "Thumbs.db")
+    return (
+        any((part.startswith(".") and part != "..") or part == "__MACOSX" for part in path.parts)
+        or path.name == "Thumbs.db"
+    )
 
 
 def name_problem(name: str) -> str:
@@ -107,8 +123,10 @@ def name_problem(name: str) -> str:
     if re.search("[\ud800-\udfff]", name):
         return "its name is not UTF-8 text: rename the file and collect again, or grade it by hand"
     if not is_printable(name):
-        return ("its name holds control or text-direction characters (shown escaped): rename the file and "
-                "collect again, or grade it by hand")
+        return (
+            "its name holds control or text-direction characters (shown escaped): rename the file and "
+            "collect again, or grade it by hand"
+        )
     return ""
 
 
@@ -138,8 +156,9 @@ def entries(source: Path, stack: ExitStack) -> Iterator[Entry]:
         archive = stack.enter_context(zipfile.ZipFile(source))
     except UnicodeDecodeError:
         # zipfile refuses the whole archive then; unzipped, such a name is one file skipped among the rest.
-        raise UnreadableArchive(f"{source} has file names marked as UTF-8 that are not, which Python's zipfile "
-                                "cannot open") from None
+        raise UnreadableArchive(
+            f"{source} has file names marked as UTF-8 that are not, which Python's zipfile cannot open"
+        ) from None
     except ZIP_ERRORS as exc:
         raise UnreadableArchive(f"{source} is not a zip, or a damaged one ({type(exc).__name__}: {exc})") from None
     for info in archive.infolist():
@@ -147,9 +166,13 @@ def entries(source: Path, stack: ExitStack) -> Iterator[Entry]:
         if info.is_dir() or is_junk(path):
             continue
         problem = path_problem(info.filename) or _link_problem(info)
-        yield Entry(info.filename if problem else path.name, info.file_size,
-                    lambda budget, limit=NOTEBOOK_LIMIT, info=info: inflate(archive, info, budget, "the file", limit),
-                    problem, info.filename)
+        yield Entry(
+            info.filename if problem else path.name,
+            info.file_size,
+            lambda budget, limit=NOTEBOOK_LIMIT, info=info: inflate(archive, info, budget, "the file", limit),
+            problem,
+            info.filename,
+        )
 
 
 def _folder_entries(source: Path) -> Iterator[Entry]:
@@ -159,12 +182,21 @@ def _folder_entries(source: Path) -> Iterator[Entry]:
             continue
         if path.is_symlink():
             # It may name any file of the TA's (or another student's): never followed.
-            yield Entry(path.name, 0, _refuse, name_problem(path.name) or
-                        "a symbolic link, not a file: collect reads only files", relative)
+            yield Entry(
+                path.name,
+                0,
+                _refuse,
+                name_problem(path.name) or "a symbolic link, not a file: collect reads only files",
+                relative,
+            )
         elif path.is_file():
-            yield Entry(path.name, path.stat().st_size,
-                        lambda budget, limit=NOTEBOOK_LIMIT, path=path: read_file(path, budget, limit),
-                        name_problem(path.name), relative)
+            yield Entry(
+                path.name,
+                path.stat().st_size,
+                lambda budget, limit=NOTEBOOK_LIMIT, path=path: read_file(path, budget, limit),
+                name_problem(path.name),
+                relative,
+            )
 
 
 def _refuse(budget: Budget, limit: Limit = NOTEBOOK_LIMIT) -> bytes:
@@ -184,14 +216,17 @@ def read_file(path: Path, budget: Budget, limit: Limit = NOTEBOOK_LIMIT) -> byte
     return data
 
 
-def inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: Budget, what: str,
-            limit: Limit = NOTEBOOK_LIMIT) -> bytes:
+def inflate(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: Budget, what: str, limit: Limit = NOTEBOOK_LIMIT
+) -> bytes:
     """One entry's bytes, read in chunks and stopped at the caps whatever its header declares."""
     if info.flag_bits & 0x1:
         raise Unusable(f"{what} is encrypted (password-protected): it has to be zipped again without a password")
     if info.compress_type not in _METHODS:
-        raise Unusable(f"{what} is packed with compression method {info.compress_type}, which is not unpacked "
-                       "here: hand in the .ipynb, or the zip the notebook's export cell makes")
+        raise Unusable(
+            f"{what} is packed with compression method {info.compress_type}, which is not unpacked "
+            "here: hand in the .ipynb, or the zip the notebook's export cell makes"
+        )
     if info.file_size > limit.size:
         raise Unusable(f"{what} is over {limit.size // _MIB} MiB, {limit.beyond}")
     chunks, size = [], 0
@@ -199,11 +234,15 @@ def inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: Budget, wha
         while chunk := stream.read(_CHUNK):
             size += len(chunk)
             if size > limit.size:
-                raise Unusable(f"{what} unpacks to over {limit.size // _MIB} MiB, though its header says "
-                               f"{info.file_size} bytes: a damaged or crafted zip")
+                raise Unusable(
+                    f"{what} unpacks to over {limit.size // _MIB} MiB, though its header says "
+                    f"{info.file_size} bytes: a damaged or crafted zip"
+                )
             if size > _RATIO_FROM and size > MAX_RATIO * info.compress_size:
-                raise Unusable(f"{what} unpacks to over {MAX_RATIO} times its packed size, as a zip bomb does, "
-                               "so it is not unpacked")
+                raise Unusable(
+                    f"{what} unpacks to over {MAX_RATIO} times its packed size, as a zip bomb does, "
+                    "so it is not unpacked"
+                )
             budget.take(len(chunk))
             chunks.append(chunk)
     return b"".join(chunks)

@@ -1,23 +1,23 @@
 """Canvas both ways: collect a "Download Submissions" zip for grading; export scores as a gradebook import CSV."""
+
 from __future__ import annotations
 
 import csv
 import difflib
 import io
 import re
+from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Iterator
 
-from autograder.lms.canvas_zip import Budget, entries
-from autograder.outputs.folder import read_out
 from autograder.errors import CanvasError
-from autograder.outputs.files import write_atomic
-from autograder.outputs.inert import inert_csv, printable, screen
-from autograder.model import Status
 from autograder.intake.uploads import Entry, Skipped, Unusable, notebook_text
-
+from autograder.lms.canvas_zip import Budget, entries
+from autograder.model import Status
+from autograder.outputs.files import write_atomic
+from autograder.outputs.folder import read_out
+from autograder.outputs.inert import inert_csv, printable, screen
 
 # Canvas (lib/content_zipper.rb) names each file "<name>[_LATE]_<user id>_<attachment id>_<filename>".
 # <name> is the sortable name lowercased with every non-word character dropped and any "_<digits>_"
@@ -31,11 +31,22 @@ _COLLECTED = re.compile(r"[0-9]+\.ipynb")
 _GRADABLE = (".ipynb", ".zip")  # a .zip: the notebook's own export cell (Otter) makes one for upload
 
 # The columns that say who a student is (GradebookImporter::GRADEBOOK_IMPORTER_RESERVED_NAMES).
-INFO_COLUMNS = ("Student", "LastName", "FirstName", "ID", "SIS User ID", "SIS Login ID", "Integration ID",
-                "Root Account", "Section")
+INFO_COLUMNS = (
+    "Student",
+    "LastName",
+    "FirstName",
+    "ID",
+    "SIS User ID",
+    "SIS Login ID",
+    "Integration ID",
+    "Root Account",
+    "Section",
+)
 # Canvas's computed totals (GradebookImporter::NON_ASSIGNMENT_COLUMN_HEADERS, "Unposted ..." too): never a target.
-_TOTALS = re.compile("Current Score|Current Points|Current Grade|Final Score|Final Points|Final Grade|"
-                     "Override Score|Override Grade|Override Status")
+_TOTALS = re.compile(
+    "Current Score|Current Points|Current Grade|Final Score|Final Points|Final Grade|"
+    "Override Score|Override Grade|Override Status"
+)
 _POSTING_ROW = re.compile(r"\s*(Muted|Manual Posting.*)?\s*", re.IGNORECASE)
 POINTS_POSSIBLE = "Points Possible"
 
@@ -88,8 +99,9 @@ def parse_canvas_name(name: str) -> CanvasFile | None:
     match = None if _ANONYMOUS.match(name) else _CANVAS_NAME.fullmatch(name)
     if match is None:
         return None
-    return CanvasFile(name, match["name"], bool(match["late"]), match["user"], int(match["attachment"]),
-                      match["filename"])
+    return CanvasFile(
+        name, match["name"], bool(match["late"]), match["user"], int(match["attachment"]), match["filename"]
+    )
 
 
 def _check_into(into: Path, source: Path) -> None:
@@ -101,8 +113,9 @@ def _check_into(into: Path, source: Path) -> None:
         # Only ever replace what an earlier collect wrote, so no file of the TA's is lost or graded.
         others = sorted(path.name for path in into.iterdir() if not _COLLECTED.fullmatch(path.name))
         if others:
-            raise CanvasError(f"{into} holds other files ({', '.join(others[:3])}); "
-                              "collect into an empty or new folder.")
+            raise CanvasError(
+                f"{into} holds other files ({', '.join(others[:3])}); collect into an empty or new folder."
+            )
 
 
 def collect_canvas_submissions(*, source: Path, into: Path) -> CanvasCollection:
@@ -122,8 +135,12 @@ def collect_canvas_submissions(*, source: Path, into: Path) -> CanvasCollection:
     for user_id, (_, text) in notebooks.items():
         write_atomic(into / f"{user_id}.ipynb", text)
     collected = sorted((parsed for parsed, _ in notebooks.values()), key=lambda f: f.name)
-    return CanvasCollection(into, tuple(collected), tuple(sorted(superseded, key=lambda f: f.name)),
-                            tuple(sorted(skipped, key=lambda s: s.name)))
+    return CanvasCollection(
+        into,
+        tuple(collected),
+        tuple(sorted(superseded, key=lambda f: f.name)),
+        tuple(sorted(skipped, key=lambda s: s.name)),
+    )
 
 
 def _gather(files: Iterator[Entry]) -> tuple[dict[str, tuple[CanvasFile, str]], list[CanvasFile], list[Skipped]]:
@@ -135,9 +152,11 @@ def _gather(files: Iterator[Entry]) -> tuple[dict[str, tuple[CanvasFile, str]], 
         if entry.problem:
             skipped.append(Skipped(entry.name, entry.problem))
         elif parsed is None:
-            reason = ("anonymous grading hides the Canvas user id; turn it off before downloading"
-                      if _ANONYMOUS.match(entry.name) else
-                      "the name is not Canvas's <name>[_LATE]_<user id>_<attachment id>_<file name>")
+            reason = (
+                "anonymous grading hides the Canvas user id; turn it off before downloading"
+                if _ANONYMOUS.match(entry.name)
+                else "the name is not Canvas's <name>[_LATE]_<user id>_<attachment id>_<file name>"
+            )
             skipped.append(Skipped(entry.name, reason))
         elif not parsed.filename.lower().endswith(_GRADABLE):
             suffix = PurePosixPath(parsed.filename).suffix or "no extension"
@@ -167,8 +186,9 @@ def _read_roster(path: Path) -> tuple[list[str], str, list[str] | None, list[lis
     except FileNotFoundError:
         raise CanvasError(f"No roster at {path}.") from None
     except UnicodeDecodeError:
-        raise CanvasError(f"{path} is not UTF-8 text; export the gradebook from Canvas again "
-                          "(or save it as \"CSV UTF-8\").") from None
+        raise CanvasError(
+            f'{path} is not UTF-8 text; export the gradebook from Canvas again (or save it as "CSV UTF-8").'
+        ) from None
     first = text.splitlines()[0] if text else ""
     # Canvas writes ";" for users whose locale has decimal commas; its importer reads either.
     delimiter = max((",", ";"), key=lambda d: len(next(csv.reader([first], delimiter=d), [])))
@@ -178,8 +198,10 @@ def _read_roster(path: Path) -> tuple[list[str], str, list[str] | None, list[lis
     if "Student" not in header and not {"LastName", "FirstName"} <= set(header):
         missing.insert(0, "Student")
     if missing:
-        raise CanvasError(f"{path} is not a Canvas gradebook export: its header has no {', '.join(missing)} "
-                          "column. In Canvas: Grades > Export > Export Entire Gradebook.")
+        raise CanvasError(
+            f"{path} is not a Canvas gradebook export: its header has no {', '.join(missing)} "
+            "column. In Canvas: Grades > Export > Export Entire Gradebook."
+        )
     points, students = None, []
     for row in rows[1:]:
         row = (row + [""] * len(header))[: len(header)]
@@ -199,8 +221,10 @@ def _choose_column(header: list[str], assignment: str, wanted: str | None) -> in
         if wanted.strip() in candidates:
             return candidates[wanted.strip()]
         hint = difflib.get_close_matches(wanted, list(candidates), n=1)
-        raise CanvasError(f"The roster has no assignment column {wanted!r}; "
-                          + (f"did you mean {hint[0]!r}?" if hint else f"it has {', '.join(candidates) or 'none'}."))
+        raise CanvasError(
+            f"The roster has no assignment column {wanted!r}; "
+            + (f"did you mean {hint[0]!r}?" if hint else f"it has {', '.join(candidates) or 'none'}.")
+        )
     # "hw1 (12345)" or "HW1: grids" but not "hw10 (12346)".
     starts = re.compile(rf"{re.escape(assignment)}(?![0-9A-Za-z])", re.IGNORECASE)
     matching = [name for name in candidates if starts.match(name)]
@@ -218,20 +242,26 @@ def export_canvas(*, out: Path, roster: Path, assignment_column: str | None, int
     index = _choose_column(header, graded.assignment, assignment_column)
     column = header[index] if index is not None else graded.assignment
     info = [i for i, name in enumerate(header) if name in INFO_COLUMNS]
-    name_of = (lambda row: row[header.index("Student")]) if "Student" in header else (
-        lambda row: f"{row[header.index('LastName')]}, {row[header.index('FirstName')]}")
+    name_of = (
+        (lambda row: row[header.index("Student")])
+        if "Student" in header
+        else (lambda row: f"{row[header.index('LastName')]}, {row[header.index('FirstName')]}")
+    )
     max_score = max((result.max_score for result in graded.results.values()), default=0.0)
     warnings: list[str] = []
     if index is None:
-        warnings.append(f"the roster has no column for {graded.assignment}: added {column!r}; Canvas creates a "
-                        "new assignment for it on import (use --column to fill an existing one)")
+        warnings.append(
+            f"the roster has no column for {graded.assignment}: added {column!r}; Canvas creates a "
+            "new assignment for it on import (use --column to fill an existing one)"
+        )
     points_cell = f"{max_score:g}" if index is None else (points[index] if points else "")
     if re.search(r"read\s+only", points_cell):
         raise CanvasError(f"{column!r} is read-only in Canvas (a computed column); choose another with --column.")
     try:
         if points_cell and abs(float(points_cell.replace(",", ".")) - max_score) > 1e-6:
-            warnings.append(f"Canvas gives {column!r} {points_cell} points; "
-                            f"{graded.assignment} is out of {max_score:g}")
+            warnings.append(
+                f"Canvas gives {column!r} {points_cell} points; {graded.assignment} is out of {max_score:g}"
+            )
     except ValueError:
         warnings.append(f"the Points Possible of {column!r} is {points_cell!r}, not a number")
 
@@ -259,12 +289,23 @@ def export_canvas(*, out: Path, roster: Path, assignment_column: str | None, int
     ids = {row[id_index].strip() for row in rows}
     unmatched = tuple(sorted(stem for stem in graded.results if stem not in ids))
     if graded.results and len(unmatched) == len(graded.results):
-        raise CanvasError(f"None of the {len(unmatched)} submissions in {out} is a roster ID (e.g. "
-                          f"{unmatched[0]!r}); grade the folder `cnngrade collect canvas` wrote, "
-                          "named by Canvas user id.")
+        raise CanvasError(
+            f"None of the {len(unmatched)} submissions in {out} is a roster ID (e.g. "
+            f"{unmatched[0]!r}); grade the folder `cnngrade collect canvas` wrote, "
+            "named by Canvas user id."
+        )
     write_atomic(into, inert_csv(table, delimiter))
-    return CanvasExport(into, graded.assignment, column, index is None, tuple(scored), tuple(no_submission),
-                        tuple(not_graded), unmatched, tuple(warnings))
+    return CanvasExport(
+        into,
+        graded.assignment,
+        column,
+        index is None,
+        tuple(scored),
+        tuple(no_submission),
+        tuple(not_graded),
+        unmatched,
+        tuple(warnings),
+    )
 
 
 def _students(students: tuple[RosterStudent, ...]) -> str:
@@ -273,8 +314,10 @@ def _students(students: tuple[RosterStudent, ...]) -> str:
 
 def render_collection(collection: CanvasCollection) -> str:
     late = sum(file.late for file in collection.collected)
-    lines = [f"collected {len(collection.collected)} notebooks into {collection.into}, one per student, "
-             f"named by Canvas user id ({late} late)"]
+    lines = [
+        f"collected {len(collection.collected)} notebooks into {collection.into}, one per student, "
+        f"named by Canvas user id ({late} late)"
+    ]
     if collection.superseded:
         lines.append("older files of the same student, not graded:")
         lines.extend(f"  {file.name}" for file in collection.superseded)
@@ -286,8 +329,10 @@ def render_collection(collection: CanvasCollection) -> str:
 
 def render_export(export: CanvasExport) -> str:
     total = len(export.scored) + len(export.no_submission) + len(export.not_graded)
-    lines = [f"wrote {export.path}: {export.assignment} scores in column {export.column!r} for "
-             f"{len(export.scored)} of {total} roster students"]
+    lines = [
+        f"wrote {export.path}: {export.assignment} scores in column {export.column!r} for "
+        f"{len(export.scored)} of {total} roster students"
+    ]
     if export.no_submission:
         lines.append(f"no submission (left empty): {_students(export.no_submission)}")
     if export.not_graded:
@@ -299,4 +344,14 @@ def render_export(export: CanvasExport) -> str:
     return screen(lines)  # roster names, column names and submission names are not ours
 
 
-__all__ = ["CanvasCollection", "CanvasExport", "CanvasFile", "RosterStudent", "collect_canvas_submissions", "export_canvas", "parse_canvas_name", "render_collection", "render_export"]
+__all__ = [
+    "CanvasCollection",
+    "CanvasExport",
+    "CanvasFile",
+    "RosterStudent",
+    "collect_canvas_submissions",
+    "export_canvas",
+    "parse_canvas_name",
+    "render_collection",
+    "render_export",
+]

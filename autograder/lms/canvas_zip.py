@@ -1,11 +1,12 @@
 """The files of a Canvas download read as hostile input: what is wrong with one skips it, and never crashes collect.
 
 The reading itself is `uploads`, shared with the other LMSs and with `grade`; this adds Canvas's words."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Iterator
 
 from autograder.errors import CanvasError
 from autograder.intake import uploads
@@ -26,8 +27,10 @@ def entries(source: Path, stack: ExitStack) -> Iterator[Entry]:
     try:
         yield from uploads.entries(source, stack)
     except uploads.UnreadableArchive as problem:
-        raise CanvasError(f"{problem}: download it again with Canvas's \"Download Submissions\", or unzip it with "
-                          "another tool and give the folder it unzips to.") from None
+        raise CanvasError(
+            f'{problem}: download it again with Canvas\'s "Download Submissions", or unzip it with '
+            "another tool and give the folder it unzips to."
+        ) from None
 
 
 __all__ = ["MAX_TOTAL_BYTES", "Budget", "entries"]

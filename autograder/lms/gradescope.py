@@ -4,22 +4,34 @@ The export is a folder, `assignment_<id>_export/`, holding `submission_metadata.
 by its folder, in Ruby's YAML: `:submitters:` with `:name:`, `:sid:`, `:email:`) and one folder `submission_<id>/`
 per submission with the files uploaded. Every file in it is read as hostile input, through `uploads`.
 """
+
 from __future__ import annotations
 
 import base64
 import os
 import re
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import yaml
 
 from autograder.errors import GradescopeError
+from autograder.intake.uploads import (
+    Budget,
+    Entry,
+    Limit,
+    Skipped,
+    UnreadableArchive,
+    Unusable,
+    entries,
+    notebook_text,
+    reading,
+)
 from autograder.outputs.files import write_atomic
 from autograder.outputs.inert import printable, screen
-from autograder.intake.uploads import Budget, Entry, Limit, Skipped, UnreadableArchive, Unusable, entries, notebook_text, reading
 
 METADATA = "submission_metadata.yml"
 # What a collect wrote into INTO, one name a line: the only files a later collect replaces or removes.
@@ -29,8 +41,10 @@ _METADATA_LIMIT = Limit(256 * 2**20, "more than collect reads")
 _MANIFEST_BYTES = 2**20
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@+-]+")
 _MAX_STEM = 100
-_EXPORT_AGAIN = ("export it again with Gradescope's \"Export Submissions\" (on the assignment's Review Grades page), "
-                 "or unzip it with another tool and give the folder it unzips to")
+_EXPORT_AGAIN = (
+    "export it again with Gradescope's \"Export Submissions\" (on the assignment's Review Grades page), "
+    "or unzip it with another tool and give the folder it unzips to"
+)
 
 
 @dataclass(frozen=True)
@@ -70,6 +84,7 @@ class _Submission:
 
 
 # --- the metadata ----------------------------------------------------------------------------------------------
+
 
 class _MetadataLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """yaml.safe_load's loader, but a value Ruby tagged (`!ruby/object:BigDecimal`, `!binary`) is read as the data
@@ -111,8 +126,11 @@ def _submitters(record: Any) -> tuple[Submitter, ...]:
     people = _field(record, "submitters")
     if not isinstance(people, list):
         return ()
-    return tuple(Submitter(_text(_field(person, "name")), _text(_field(person, "sid")),
-                           _text(_field(person, "email"))) for person in people if isinstance(person, dict))
+    return tuple(
+        Submitter(_text(_field(person, "name")), _text(_field(person, "sid")), _text(_field(person, "email")))
+        for person in people
+        if isinstance(person, dict)
+    )
 
 
 def _read_metadata(entry: Entry, budget: Budget) -> dict[str, tuple[Submitter, ...]]:
@@ -137,12 +155,15 @@ def _read_metadata(entry: Entry, budget: Budget) -> dict[str, tuple[Submitter, .
         problem = getattr(error, "problem", "") or error
         raise GradescopeError(f"{where} is not the YAML Gradescope writes{at}: {problem}; {_EXPORT_AGAIN}.") from None
     if not isinstance(metadata, dict) or not metadata:
-        raise GradescopeError(f"{where} is YAML but not Gradescope's metadata (a mapping from each submission's "
-                              f"folder to its submitters, it holds {type(metadata).__name__}); {_EXPORT_AGAIN}.")
+        raise GradescopeError(
+            f"{where} is YAML but not Gradescope's metadata (a mapping from each submission's "
+            f"folder to its submitters, it holds {type(metadata).__name__}); {_EXPORT_AGAIN}."
+        )
     return {_text(folder): _submitters(record) for folder, record in metadata.items() if _text(folder)}
 
 
 # --- the export's files ----------------------------------------------------------------------------------------
+
 
 def _parts(entry: Entry) -> tuple[str, ...]:
     return PurePosixPath((entry.path or entry.name).replace("\\", "/")).parts
@@ -159,18 +180,23 @@ def _find_metadata(files: list[Entry], source: Path) -> Entry:
     """The export's metadata: the one nearest the top, so that a file of that name a student uploaded is not it."""
     found = [entry for entry in files if _parts(entry)[-1:] == (METADATA,)]
     if not found:
-        raise GradescopeError(f"{source} has no {METADATA}, so it is not what Gradescope's \"Export Submissions\" "
-                              "makes (for a Canvas download, use `collect canvas`).")
+        raise GradescopeError(
+            f'{source} has no {METADATA}, so it is not what Gradescope\'s "Export Submissions" '
+            "makes (for a Canvas download, use `collect canvas`)."
+        )
     depth = min(len(_parts(entry)) for entry in found)
     top = [entry for entry in found if len(_parts(entry)) == depth]
     if len(top) > 1:
-        raise GradescopeError(f"{source} holds {len(top)} exports ({', '.join(e.path for e in top[:3])}); "
-                              "collect each into its own folder.")
+        raise GradescopeError(
+            f"{source} holds {len(top)} exports ({', '.join(e.path for e in top[:3])}); "
+            "collect each into its own folder."
+        )
     return top[0]
 
 
-def _group(files: list[Entry], metadata_entry: Entry, folders: dict[str, tuple[Submitter, ...]]
-           ) -> tuple[list[_Submission], list[Skipped]]:
+def _group(
+    files: list[Entry], metadata_entry: Entry, folders: dict[str, tuple[Submitter, ...]]
+) -> tuple[list[_Submission], list[Skipped]]:
     """The files of each submission the metadata lists; the rest, and listed submissions with no files, skipped."""
     root = _parts(metadata_entry)[:-1]
     found: dict[str, list[tuple[str, Entry]]] = {}
@@ -180,20 +206,28 @@ def _group(files: list[Entry], metadata_entry: Entry, folders: dict[str, tuple[S
         parts = _parts(entry)
         if entry is metadata_entry:
             continue
-        if parts[:len(root)] != root or len(parts) == len(root):
+        if parts[: len(root)] != root or len(parts) == len(root):
             skipped.append(Skipped(entry.path, entry.problem or "outside the export's folder: not a submission"))
         elif parts[len(root)] in folders:
-            found.setdefault(parts[len(root)], []).append(("/".join(parts[len(root) + 1:]) or entry.name, entry))
+            found.setdefault(parts[len(root)], []).append(("/".join(parts[len(root) + 1 :]) or entry.name, entry))
         elif entry.problem:
             skipped.append(Skipped(entry.name, entry.problem))
         else:
             strays[parts[len(root)]] = strays.get(parts[len(root)], 0) + 1
-    skipped.extend(Skipped(name, f"not in {METADATA} ({count} file{'s' * (count > 1)}): not a submission, not "
-                                 "collected") for name, count in strays.items())
-    submissions = [_Submission(folder, people, tuple(found[folder])) for folder, people in sorted(folders.items())
-                   if folder in found]
-    skipped.extend(Skipped(_label(folder, people), f"listed in {METADATA} but the export has no files for it")
-                   for folder, people in sorted(folders.items()) if folder not in found)
+    skipped.extend(
+        Skipped(name, f"not in {METADATA} ({count} file{'s' * (count > 1)}): not a submission, not collected")
+        for name, count in strays.items()
+    )
+    submissions = [
+        _Submission(folder, people, tuple(found[folder]))
+        for folder, people in sorted(folders.items())
+        if folder in found
+    ]
+    skipped.extend(
+        Skipped(_label(folder, people), f"listed in {METADATA} but the export has no files for it")
+        for folder, people in sorted(folders.items())
+        if folder not in found
+    )
     return submissions, skipped
 
 
@@ -203,6 +237,7 @@ def _label(folder: str, people: Iterable[Submitter]) -> str:
 
 
 # --- one submission --------------------------------------------------------------------------------------------
+
 
 def _pick(files: tuple[tuple[str, Entry], ...]) -> tuple[str, Entry]:
     """The file holding the submission's notebook: a .ipynb, else the zip the export cell makes.
@@ -216,9 +251,11 @@ def _pick(files: tuple[tuple[str, Entry], ...]) -> tuple[str, Entry]:
             depth = min(path.count("/") for path, _ in pool)
             top = [(path, entry) for path, entry in pool if path.count("/") == depth]
             if len(top) > 1:
-                raise Unusable(f"{len(top)} {kind} in it ({_names(path for path, _ in top)}), so which one to grade "
-                               "is not clear (Otter on Gradescope refuses such a submission too): grade the right "
-                               "one by hand")
+                raise Unusable(
+                    f"{len(top)} {kind} in it ({_names(path for path, _ in top)}), so which one to grade "
+                    "is not clear (Otter on Gradescope refuses such a submission too): grade the right "
+                    "one by hand"
+                )
             return top[0]
     raise Unusable(f"no notebook in it (it holds {_names(path for path, _ in files)}): nothing to grade")
 
@@ -276,6 +313,7 @@ def _gather(files: list[Entry], source: Path) -> tuple[list[Collected], dict[str
 
 # --- the folder to grade ---------------------------------------------------------------------------------------
 
+
 def _written_before(into: Path) -> set[str]:
     """The names an earlier collect wrote into INTO, as its manifest says; none when there is none to read."""
     manifest = into / MANIFEST
@@ -299,8 +337,10 @@ def _check_into(into: Path, source: Path) -> set[str]:
     # Only ever replace what an earlier collect wrote, so no file of the TA's is lost or graded.
     others = sorted(path.name for path in into.iterdir() if path.name != MANIFEST and path.name not in written)
     if others:
-        raise GradescopeError(f"{into} holds other files ({', '.join(printable(name) for name in others[:3])}); "
-                              "collect into an empty or new folder, or one an earlier `collect gradescope` wrote.")
+        raise GradescopeError(
+            f"{into} holds other files ({', '.join(printable(name) for name in others[:3])}); "
+            "collect into an empty or new folder, or one an earlier `collect gradescope` wrote."
+        )
     return written
 
 
@@ -337,6 +377,7 @@ def collect_gradescope_submissions(*, source: Path, into: Path) -> GradescopeCol
 
 # --- what the TA reads -----------------------------------------------------------------------------------------
 
+
 def _who(person: Submitter) -> str:
     ids = ", ".join(value for value in (person.sid, person.email) if value)
     return f"{person.name} ({ids})" if person.name and ids else person.name or ids or "unnamed"
@@ -344,13 +385,18 @@ def _who(person: Submitter) -> str:
 
 def render_collection(collection: GradescopeCollection) -> str:
     count = len(collection.collected)
-    lines = [(f"collected {count} notebook{'s' * (count != 1)} into {collection.into}, one per submission, "
-              "named by the submitter's SID")]
+    lines = [
+        (
+            f"collected {count} notebook{'s' * (count != 1)} into {collection.into}, one per submission, "
+            "named by the submitter's SID"
+        )
+    ]
     renamed = [item for item in collection.collected if item.note]
     if renamed:
         lines.append("not named by SID:")
-        lines.extend(f"  {item.file} from {_label(item.submission, item.submitters[:1])}: {item.note}"
-                     for item in renamed)
+        lines.extend(
+            f"  {item.file} from {_label(item.submission, item.submitters[:1])}: {item.note}" for item in renamed
+        )
     groups = [item for item in collection.collected if len(item.submitters) > 1]
     if groups:
         lines.append("group submissions, graded once under the first submitter:")
@@ -361,4 +407,11 @@ def render_collection(collection: GradescopeCollection) -> str:
     return screen(lines)  # names, ids and file names are the students' own
 
 
-__all__ = ["METADATA", "Collected", "GradescopeCollection", "Submitter", "collect_gradescope_submissions", "render_collection"]
+__all__ = [
+    "METADATA",
+    "Collected",
+    "GradescopeCollection",
+    "Submitter",
+    "collect_gradescope_submissions",
+    "render_collection",
+]

@@ -1,4 +1,5 @@
 """Atomic writes: a reader, or a run killed midway, sees the old file or the new one, never half."""
+
 from __future__ import annotations
 
 import os

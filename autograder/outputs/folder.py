@@ -1,4 +1,5 @@
 """Read a finished grading folder back: run.json, gradebook.csv and the record behind each row, checked to agree."""
+
 from __future__ import annotations
 
 import csv
@@ -7,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.errors import OutFolderError
+from autograder.model import SubmissionResult
 from autograder.outputs.gradebook import GRADEBOOK, gradebook_rows
 from autograder.outputs.inert import printable
 from autograder.outputs.records import RECORDS, result_from_dict
-from autograder.model import SubmissionResult
 
 # The settings of the run that wrote the folder; `grade` writes it first, so resuming can refuse a mismatch.
 RUN_FILE = "run.json"
@@ -39,30 +40,42 @@ def read_out(out: Path) -> GradedOut:
     except FileNotFoundError:
         raise OutFolderError(f"{out} holds no {RUN_FILE}: it is not a folder `cnngrade grade --out` wrote.") from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise OutFolderError(f"{out / RUN_FILE} cannot be read ({exc}); run `cnngrade grade` into {out} again.") \
-            from None
+        raise OutFolderError(
+            f"{out / RUN_FILE} cannot be read ({exc}); run `cnngrade grade` into {out} again."
+        ) from None
     try:
         with (out / GRADEBOOK).open(newline="", encoding="utf-8") as handle:
             rows = gradebook_rows(handle)
         scores = {row["submission"]: (float(row["score"]), row["status"]) for row in rows}
     except FileNotFoundError:
-        raise OutFolderError(f"{out} has no {GRADEBOOK}: its grading did not finish. Run the same "
-                             "`cnngrade grade` into it again; it resumes where it stopped.") from None
+        raise OutFolderError(
+            f"{out} has no {GRADEBOOK}: its grading did not finish. Run the same "
+            "`cnngrade grade` into it again; it resumes where it stopped."
+        ) from None
     except (OSError, ValueError, KeyError, TypeError, csv.Error) as exc:
-        raise OutFolderError(f"{out / GRADEBOOK} cannot be read ({exc}); run `cnngrade grade` into {out} again.") \
-            from None
+        raise OutFolderError(
+            f"{out / GRADEBOOK} cannot be read ({exc}); run `cnngrade grade` into {out} again."
+        ) from None
     results = {}
     for stem, (score, status) in scores.items():
         path = out / RECORDS / f"{stem}.json"
         try:
             result = result_from_dict(json.loads(path.read_text(encoding="utf-8"))["result"])
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise OutFolderError(f"{printable(str(path))} is missing or unreadable ({printable(str(exc))}); run "
-                                 f"`cnngrade grade` into {out} again.") from None
+            raise OutFolderError(
+                f"{printable(str(path))} is missing or unreadable ({printable(str(exc))}); run "
+                f"`cnngrade grade` into {out} again."
+            ) from None
         # A rerun killed midway rewrites records but not the gradebook: the two would disagree.
-        if (result.assignment, result.seed, result.grader_version, result.status) != \
-                (assignment, seed, version, status) or abs(result.score - score) > 1e-4:
-            raise OutFolderError(f"{out}: a later `cnngrade grade` into it did not finish ({printable(stem)}'s record "
-                                 "and gradebook row differ). Run it again to the end first.")
+        if (result.assignment, result.seed, result.grader_version, result.status) != (
+            assignment,
+            seed,
+            version,
+            status,
+        ) or abs(result.score - score) > 1e-4:
+            raise OutFolderError(
+                f"{out}: a later `cnngrade grade` into it did not finish ({printable(stem)}'s record "
+                "and gradebook row differ). Run it again to the end first."
+            )
         results[stem] = result
     return GradedOut(out, assignment, seed, version, sandboxed, results)

@@ -1,12 +1,13 @@
 """gradebook.csv: one row per submission, text made inert for the spreadsheet it is opened in, and read back."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence
 
+from autograder.model import SubmissionResult
 from autograder.outputs.files import write_atomic
 from autograder.outputs.inert import inert_csv, read_inert_csv
-from autograder.model import Status, SubmissionResult
 
 GRADEBOOK = "gradebook.csv"
 GRADEBOOK_FIXED = ("submission", "score", "max_score", "status", "message")
@@ -19,8 +20,16 @@ def gradebook_csv(results: Iterable[SubmissionResult], questions: Sequence[str])
     rows: list[list[str | float]] = [[*GRADEBOOK_FIXED, *questions]]
     for result in sorted(results, key=lambda r: r.submission):
         per_question = result.question_scores()
-        rows.append([result.submission, result.score, result.max_score, result.status, result.message,
-                     *(per_question.get(q, 0.0) for q in questions)])
+        rows.append(
+            [
+                result.submission,
+                result.score,
+                result.max_score,
+                result.status,
+                result.message,
+                *(per_question.get(q, 0.0) for q in questions),
+            ]
+        )
     return inert_csv(rows)
 
 

@@ -1,10 +1,11 @@
 """Student-chosen text made harmless where a TA sees it: CSV cells that cannot run, terminal text that cannot steer."""
+
 from __future__ import annotations
 
 import csv
 import io
 import re
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 # OWASP's CSV injection list (=, +, -, @, tab, carriage return), plus line feed and NUL (ASVS 1.2.10):
 # a spreadsheet reads a cell starting with any of them as a formula.
@@ -50,7 +51,9 @@ def read_inert_csv(lines: Iterable[str], delimiter: str = ",") -> list[list[str]
 # lone surrogates (an undecodable file name; a strict terminal encoding would crash on them), the line and
 # paragraph separators, and the bidirectional marks, embeddings, overrides and isolates (Trojan Source).
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
-_UNPRINTABLE_BUT_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNPRINTABLE_BUT_LINES = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -81,4 +84,3 @@ def is_printable(text: str) -> bool:
 def screen(lines: Iterable[str]) -> str:
     """LINES joined for the terminal, each made printable: the only line breaks are the ones between them."""
     return "\n".join(printable(line) for line in lines)
-

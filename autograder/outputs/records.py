@@ -3,6 +3,7 @@
 A record is reused only when the notebook's bytes, the seed, the grader (version and source) and
 the limits are all the same; anything else is graded again.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -11,8 +12,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from autograder.outputs.files import write_atomic
 from autograder.model import CaseResult, Status, SubmissionResult
+from autograder.outputs.files import write_atomic
 
 RECORDS = "records"
 

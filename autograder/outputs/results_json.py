@@ -1,4 +1,5 @@
 """Gradescope's results.json for one submission: what `grade` writes per row and the zip's grader returns."""
+
 from __future__ import annotations
 
 import json
@@ -13,24 +14,31 @@ RESULTS = "results"
 
 def gradescope_dict(result: SubmissionResult) -> dict[str, Any]:
     """Gradescope's results.json: score, tests with name/score/max_score/output/visibility."""
-    tests = [{
-        "name": f"{case.question}: {case.title}",
-        "score": case.score,
-        "max_score": case.max_score,
-        "status": "passed" if case.score == case.max_score else "failed",
-        "output": case.message,
-        # Hidden cases reach the student once grades are published, with their feedback.
-        "visibility": "after_published" if case.hidden else "visible",
-    } for case in result.cases]
+    tests = [
+        {
+            "name": f"{case.question}: {case.title}",
+            "score": case.score,
+            "max_score": case.max_score,
+            "status": "passed" if case.score == case.max_score else "failed",
+            "output": case.message,
+            # Hidden cases reach the student once grades are published, with their feedback.
+            "visibility": "after_published" if case.hidden else "visible",
+        }
+        for case in result.cases
+    ]
     summary = result.message if result.status != Status.OK else (result.message or "Graded.")
     return {
         "score": result.score,
         "output": summary,
         "visibility": "visible",
         "tests": tests,
-        "extra_data": {"submission": result.submission, "assignment": result.assignment,
-                       "status": result.status, "seed": result.seed,
-                       "grader_version": result.grader_version},
+        "extra_data": {
+            "submission": result.submission,
+            "assignment": result.assignment,
+            "status": result.status,
+            "seed": result.seed,
+            "grader_version": result.grader_version,
+        },
     }
 
 

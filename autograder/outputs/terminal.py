@@ -1,10 +1,11 @@
 """A plain-text gradebook for the terminal."""
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
-from autograder.outputs.inert import printable, screen
 from autograder.model import SubmissionResult
+from autograder.outputs.inert import printable, screen
 
 
 def render(results: Sequence[SubmissionResult], questions: Sequence[str], width: int = 60) -> str:
@@ -12,8 +13,15 @@ def render(results: Sequence[SubmissionResult], questions: Sequence[str], width:
     rows = [header]
     for result in results:
         scores = result.question_scores()
-        rows.append([printable(result.submission), f"{result.score:g}/{result.max_score:g}", result.status,
-                     *(f"{scores.get(q, 0):g}" for q in questions), one_line(result.message, width)])
+        rows.append(
+            [
+                printable(result.submission),
+                f"{result.score:g}/{result.max_score:g}",
+                result.status,
+                *(f"{scores.get(q, 0):g}" for q in questions),
+                one_line(result.message, width),
+            ]
+        )
     # Cells are escaped before widths are measured, so a student's escape sequence cannot skew the columns.
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]

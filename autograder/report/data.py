@@ -1,11 +1,12 @@
 """What the class report shows, computed from graded results alone: summary, tallies, statuses; no I/O."""
+
 from __future__ import annotations
 
 import re
 import statistics
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from autograder.model import NOT_GRADED, CaseResult, Status, SubmissionResult, slowest
 
@@ -109,8 +110,7 @@ def failure_tallies(results: Sequence[SubmissionResult], question: str) -> list[
     messages: dict[str, set[str]] = defaultdict(set)
     for result in results:
         for case in result.cases:
-            if (case.question != question or case.mistake or not failed(case)
-                    or case.message.startswith(NOT_GRADED)):
+            if case.question != question or case.mistake or not failed(case) or case.message.startswith(NOT_GRADED):
                 continue
             key = _NUMBER.sub("#", case.message)
             who[key].add(result.submission)
@@ -120,30 +120,49 @@ def failure_tallies(results: Sequence[SubmissionResult], question: str) -> list[
 
 
 def question_stats(results: Sequence[SubmissionResult], question: str) -> QuestionStats:
-    max_score = max((round(sum(c.max_score for c in r.cases if c.question == question), 6) for r in results),
-                    default=0.0)
+    max_score = max(
+        (round(sum(c.max_score for c in r.cases if c.question == question), 6) for r in results), default=0.0
+    )
     scores = tuple(r.question_scores().get(question, 0.0) for r in results)
     mistakes, more_mistakes = _top(mistake_tallies(results, question))
     failures, more_failures = _top(failure_tallies(results, question))
-    return QuestionStats(question, max_score, scores, statistics.fmean(scores) if scores else 0.0,
-                         full_marks=sum(1 for s in scores if s >= max_score), zeros=sum(1 for s in scores if s <= 0),
-                         mistakes=mistakes, more_mistakes=more_mistakes, failures=failures, more_failures=more_failures)
+    return QuestionStats(
+        question,
+        max_score,
+        scores,
+        statistics.fmean(scores) if scores else 0.0,
+        full_marks=sum(1 for s in scores if s >= max_score),
+        zeros=sum(1 for s in scores if s <= 0),
+        mistakes=mistakes,
+        more_mistakes=more_mistakes,
+        failures=failures,
+        more_failures=more_failures,
+    )
 
 
 def summarize(run: RunInfo, results: Iterable[SubmissionResult]) -> ClassReport:
     ordered = tuple(sorted(results, key=lambda r: r.submission))
     totals = [r.score for r in ordered] or [0.0]
-    not_ok = tuple(StatusGroup(status, tuple((r.submission, r.message) for r in ordered if r.status == status))
-                   for status in tuple(Status) if status != Status.OK and any(r.status == status for r in ordered))
+    not_ok = tuple(
+        StatusGroup(status, tuple((r.submission, r.message) for r in ordered if r.status == status))
+        for status in tuple(Status)
+        if status != Status.OK and any(r.status == status for r in ordered)
+    )
     # Ties broken by name, so the same folder always gives the same page.
     slowest_rows = tuple(slowest(ordered))
     return ClassReport(
-        run=run, results=ordered,
+        run=run,
+        results=ordered,
         max_score=max((r.max_score for r in ordered), default=0.0),
-        mean=statistics.fmean(totals), median=statistics.median(totals), highest=max(totals), lowest=min(totals),
+        mean=statistics.fmean(totals),
+        median=statistics.median(totals),
+        highest=max(totals),
+        lowest=min(totals),
         status_counts=tuple((status, sum(1 for r in ordered if r.status == status)) for status in tuple(Status)),
         questions=tuple(question_stats(ordered, q) for q in question_names(ordered)),
-        not_ok=not_ok, slowest=slowest_rows)
+        not_ok=not_ok,
+        slowest=slowest_rows,
+    )
 
 
 __all__ = ["ClassReport", "QuestionStats", "RunInfo", "StatusGroup", "Tally", "summarize"]

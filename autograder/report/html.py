@@ -1,4 +1,5 @@
 """`cnngrade report`: a static HTML report of a graded folder, with plots and one feedback page per student."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,12 +9,12 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from autograder.errors import OutFolderError
+from autograder.model import SubmissionResult
 from autograder.outputs.files import write_atomic, write_bytes_atomic
 from autograder.outputs.folder import read_out
 from autograder.outputs.gradebook import GRADEBOOK
 from autograder.report.data import ClassReport, RunInfo, summarize
 from autograder.report.plots import PLOTS_MISSING, score_histogram
-from autograder.model import SubmissionResult
 
 REPORT = "report"
 INDEX = "index.html"
@@ -24,9 +25,14 @@ TOTAL_PLOT = "total.png"
 
 def _environment() -> Environment:
     # Autoescape everything: student messages, output and even file names are untrusted text.
-    environment = Environment(loader=PackageLoader("autograder.report", "templates"), autoescape=True,
-                              undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                              keep_trailing_newline=True)
+    environment = Environment(
+        loader=PackageLoader("autograder.report", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     environment.filters["num"] = lambda value: f"{value:g}"
     return environment
 
@@ -55,14 +61,17 @@ def _write_plots(report: ClassReport, into: Path) -> dict[str, str]:
     if PLOTS_MISSING:
         return {}
     links = {"": f"{PLOTS}/{TOTAL_PLOT}"}
-    write_bytes_atomic(into / links[""], score_histogram([r.score for r in report.results], report.max_score,
-                                                          f"Total score (max {report.max_score:g})"))
+    write_bytes_atomic(
+        into / links[""],
+        score_histogram([r.score for r in report.results], report.max_score, f"Total score (max {report.max_score:g})"),
+    )
     for number, question in enumerate(report.questions, 1):
         # Question names come from the course registry; numbered files keep them out of paths anyway.
         links[question.name] = f"{PLOTS}/question-{number}.png"
-        write_bytes_atomic(into / links[question.name],
-                           score_histogram(question.scores, question.max_score,
-                                           f"{question.name} (max {question.max_score:g})"))
+        write_bytes_atomic(
+            into / links[question.name],
+            score_histogram(question.scores, question.max_score, f"{question.name} (max {question.max_score:g})"),
+        )
     return links
 
 
@@ -85,15 +94,23 @@ def write_report(*, out: Path, into: Path | None = None) -> Path:
     for result in report.results:
         page = student_page(result.submission)
         pages.add(page)
-        write_atomic(into / STUDENTS / page, student.render(run=run, result=result, questions=report.questions,
-                                                            cases=_cases_by_question(result)))
+        write_atomic(
+            into / STUDENTS / page,
+            student.render(run=run, result=result, questions=report.questions, cases=_cases_by_question(result)),
+        )
     _remove_stale(into / STUDENTS, "*.html", pages)
     _remove_stale(into / PLOTS, "*.png", {Path(link).name for link in plots.values()})
     # The index last: once it exists, everything it links to does too.
     index = into / INDEX
-    write_atomic(index, environment.get_template("index.html").render(
-        report=report, plots={key: _href(link) for key, link in plots.items()}, plots_missing=PLOTS_MISSING,
-        pages={r.submission: _href(f"{STUDENTS}/{student_page(r.submission)}") for r in report.results}))
+    write_atomic(
+        index,
+        environment.get_template("index.html").render(
+            report=report,
+            plots={key: _href(link) for key, link in plots.items()},
+            plots_missing=PLOTS_MISSING,
+            pages={r.submission: _href(f"{STUDENTS}/{student_page(r.submission)}") for r in report.results},
+        ),
+    )
     return index
 
 

@@ -1,17 +1,23 @@
 """Score distribution plots for the class report: PNG bytes from matplotlib's Agg canvas.
 
 matplotlib is the `plots` extra: without it the report is written without plots and says how to get them."""
+
 from __future__ import annotations
 
 import io
 import math
+from collections.abc import Sequence
 from importlib.util import find_spec
-from typing import Sequence
 
 import numpy as np
 
-PLOTS_MISSING = "" if find_spec("matplotlib") else ("Plots need matplotlib, which is not installed: "
-                                                     "pip install 'cnngrade[plots]' and run `cnngrade report` again.")
+PLOTS_MISSING = (
+    ""
+    if find_spec("matplotlib")
+    else (
+        "Plots need matplotlib, which is not installed: pip install 'cnngrade[plots]' and run `cnngrade report` again."
+    )
+)
 
 BAR = "#4C72B0"
 MEAN = "#C44E52"

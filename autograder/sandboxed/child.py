@@ -6,6 +6,7 @@ watcher exits (and the grader hears of it) nothing of the submission is left. Th
 its job (cells, names, probe inputs) from its own socket only after the fork, so no process it
 descends from ever held another notebook, and answers go back on that socket as frames (wire.py).
 """
+
 from __future__ import annotations
 
 import json
@@ -41,9 +42,14 @@ def _limit(limits: Limits) -> None:
     # Hard limits as well as soft, and capabilities go next: student code cannot raise them again.
     # The private tmpfs folders hold memory that RLIMIT_AS does not see, so they come out of its share.
     address_space = max(limits.memory_bytes - limits.file_bytes - isolation.SHM_BYTES, limits.memory_bytes // 2)
-    caps = [(resource.RLIMIT_AS, address_space), (resource.RLIMIT_CORE, 0),
-            (resource.RLIMIT_CPU, math.ceil(limits.seconds) + 2), (resource.RLIMIT_FSIZE, limits.file_bytes),
-            (resource.RLIMIT_NPROC, limits.processes), (resource.RLIMIT_NOFILE, limits.files)]
+    caps = [
+        (resource.RLIMIT_AS, address_space),
+        (resource.RLIMIT_CORE, 0),
+        (resource.RLIMIT_CPU, math.ceil(limits.seconds) + 2),
+        (resource.RLIMIT_FSIZE, limits.file_bytes),
+        (resource.RLIMIT_NPROC, limits.processes),
+        (resource.RLIMIT_NOFILE, limits.files),
+    ]
     for kind, value in caps:
         try:
             resource.setrlimit(kind, (value, value))
@@ -132,8 +138,7 @@ def watcher_main(sock: socket.socket, limits: Limits, scratch: str | None) -> No
     _exit_like(status)
 
 
-def submission_main(sock: socket.socket, limits: Limits, folder: str, isolated: bool,
-                    watcher_alive: int) -> NoReturn:
+def submission_main(sock: socket.socket, limits: Limits, folder: str, isolated: bool, watcher_alive: int) -> NoReturn:
     isolation.die_with_parent()
     if select.select([watcher_alive], [], [], 0)[0]:
         os._exit(EXIT_INTERNAL)  # the watcher died before we could be tied to it

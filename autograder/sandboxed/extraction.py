@@ -1,9 +1,11 @@
 """Record a notebook's answers as JSON-able data: values by name, functions by their probe outputs."""
+
 from __future__ import annotations
 
 import signal
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from ..checks import codec
 from ..checks.answers import call_on_probe, take_function, take_value
@@ -30,14 +32,21 @@ def time_limit(seconds: float) -> Iterator[None]:
 
 
 def probe_from_json(data: dict[str, Any]) -> Probe:
-    return Probe(data["id"], tuple(codec.decode(arg) for arg in data["args"]),
-                 {key: codec.decode(value) for key, value in data["kwargs"].items()}, data["description"])
+    return Probe(
+        data["id"],
+        tuple(codec.decode(arg) for arg in data["args"]),
+        {key: codec.decode(value) for key, value in data["kwargs"].items()},
+        data["description"],
+    )
 
 
 def probe_to_json(probe: Probe) -> dict[str, Any]:
-    return {"id": probe.id, "args": [codec.encode(arg) for arg in probe.args],
-            "kwargs": {key: codec.encode(value) for key, value in probe.kwargs.items()},
-            "description": probe.description}
+    return {
+        "id": probe.id,
+        "args": [codec.encode(arg) for arg in probe.args],
+        "kwargs": {key: codec.encode(value) for key, value in probe.kwargs.items()},
+        "description": probe.description,
+    }
 
 
 def record_value(namespace: dict[str, Any], name: str) -> Any:
@@ -54,8 +63,9 @@ def record_call(function: Any, name: str, probe: Probe, seconds: float) -> Any:
     except CheckFailed as failure:
         return codec.error(str(failure))
     except ProbeTimeout:
-        return codec.error(f"`{name}` did not return within {seconds:g} s on {probe.description}: "
-                           "look for a loop that never ends.")
+        return codec.error(
+            f"`{name}` did not return within {seconds:g} s on {probe.description}: look for a loop that never ends."
+        )
     except RecursionError:
         return codec.error(f"`{name}` recursed without end on {probe.description}.")
 

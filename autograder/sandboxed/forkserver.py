@@ -14,6 +14,7 @@ each job straight to its child after the fork. So no submission can speak for an
 inherits memory that held another's work. When the control socket closes (the grader ended,
 however it ended) it kills every submission and exits.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,8 +26,9 @@ import resource
 import selectors
 import signal
 import socket
+from collections.abc import Sequence
 from dataclasses import asdict
-from typing import Any, Sequence
+from typing import Any
 
 from . import isolation
 from .child import Limits, watcher_main
@@ -62,8 +64,9 @@ class Server:
         child_end.close()
         self.children[pid] = request_id
         try:
-            socket.send_fds(self.control, [json.dumps({"started": request_id, "pid": pid}).encode()],
-                            [grader_end.fileno()])
+            socket.send_fds(
+                self.control, [json.dumps({"started": request_id, "pid": pid}).encode()], [grader_end.fileno()]
+            )
         except OSError:
             os.kill(pid, signal.SIGKILL)  # never started for the grader: its end is reported as usual
         finally:
@@ -164,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     gc.freeze()
     # Every submission runs as our uid: none may read this process's memory either.
     isolation.not_dumpable()
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # far above what a submission may hold
     Server(socket.socket(fileno=args.control), args.scratch).serve()
 

@@ -18,6 +18,7 @@ Three doors, one decision:
 Only for consistency: a determined notebook can undo this (it controls its own process); the
 sandbox, not this rule, is the security boundary.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -31,9 +32,10 @@ import site
 import sys
 import sysconfig
 import types
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import metadata
-from typing import Any, Callable
+from typing import Any
 
 from ..checks import environment
 
@@ -156,8 +158,11 @@ def dependencies() -> frozenset[str]:
         except metadata.PackageNotFoundError:
             continue
         # An extra is optional by definition; every other requirement counts, whatever its marker.
-        pending.extend(re.split(r"[\s;<>=!~\[(]", requirement, maxsplit=1)[0] for requirement in requirements
-                       if not re.search(r"\bextra\s*==", requirement))
+        pending.extend(
+            re.split(r"[\s;<>=!~\[(]", requirement, maxsplit=1)[0]
+            for requirement in requirements
+            if not re.search(r"\bextra\s*==", requirement)
+        )
     return frozenset(top for distribution in seen for top in top_levels.get(distribution, ())) | {_GRADER}
 
 

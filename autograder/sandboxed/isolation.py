@@ -12,6 +12,7 @@ Linux only. Where the kernel refuses namespaces (no sandbox, no unprivileged use
 each step says so and the caller falls back to a process group; the sandbox probe refuses such a
 machine unless the grader was told to run unsandboxed.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -20,7 +21,12 @@ import signal
 
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 1, 4, 38
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = (
-    0x00020000, 0x08000000, 0x10000000, 0x20000000, 0x40000000)
+    0x00020000,
+    0x08000000,
+    0x10000000,
+    0x20000000,
+    0x40000000,
+)
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x8, 0x4000, 0x40000
 SHM_BYTES = 16 * 1024 * 1024
 _CAPABILITY_V3 = 0x20080522
@@ -81,7 +87,9 @@ def private_mounts(scratch_size: int, folder: str) -> str:
     if _libc.unshare(CLONE_NEWNS) == 0:
         # Private first: no mount made here may propagate back to the host's namespace.
         _libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None)
-        _libc.mount(b"tmpfs", folder.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, f"size={scratch_size},mode=0700".encode())
+        _libc.mount(
+            b"tmpfs", folder.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, f"size={scratch_size},mode=0700".encode()
+        )
         if os.path.isdir("/dev/shm"):
             _libc.mount(b"tmpfs", b"/dev/shm", b"tmpfs", MS_NOSUID | MS_NODEV, f"size={SHM_BYTES},mode=1777".encode())
         # A /proc of this PID namespace: no other submission, nor the fork server, is listed,
@@ -107,8 +115,10 @@ def no_more_privileges() -> None:
 # seccomp, per machine: the audit architecture; setsid and socket; then what reaches into another
 # process of the same uid (ptrace, process_vm_readv/writev, pidfd_getfd). io_uring's three calls are
 # 425-427 everywhere: through io_uring a process can make a socket without socket().
-_SYSCALLS = {"x86_64": (0xC000003E, (112, 41, 101, 310, 311, 438)),
-             "aarch64": (0xC00000B7, (157, 198, 117, 270, 271, 438))}
+_SYSCALLS = {
+    "x86_64": (0xC000003E, (112, 41, 101, 310, 311, 438)),
+    "aarch64": (0xC00000B7, (157, 198, 117, 270, 271, 438)),
+}
 _IO_URING_FIRST, _IO_URING_LAST = 425, 427
 PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
 _ALLOW, _EPERM = 0x7FFF0000, 0x00050000 | 1

@@ -9,26 +9,53 @@ is this stand-in. `plt.subplots` returns axes shaped as matplotlib's (so `fig, (
 plt.subplots(1, 2)` and `axes[0, 1]` work); anything else returns a `Drawing`, which takes any
 call, attribute, index or `with`.
 """
+
 from __future__ import annotations
 
 import importlib.abc
 import importlib.machinery
 import sys
 import types
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 PACKAGE = "matplotlib"
-SUBMODULES = frozenset({"animation", "axes", "backends", "cm", "collections", "colorbar", "colors", "dates",
-                        "figure", "font_manager", "gridspec", "image", "legend", "lines", "markers", "patches",
-                        "path", "pyplot", "style", "table", "text", "ticker", "transforms", "widgets"})
+SUBMODULES = frozenset(
+    {
+        "animation",
+        "axes",
+        "backends",
+        "cm",
+        "collections",
+        "colorbar",
+        "colors",
+        "dates",
+        "figure",
+        "font_manager",
+        "gridspec",
+        "image",
+        "legend",
+        "lines",
+        "markers",
+        "patches",
+        "path",
+        "pyplot",
+        "style",
+        "table",
+        "text",
+        "ticker",
+        "transforms",
+        "widgets",
+    }
+)
 
 
 class Drawing:
     """What any plotting call returns when graded: it accepts everything and draws nothing."""
 
-    def __call__(self, *args: Any, **kwargs: Any) -> "Drawing":
+    def __call__(self, *args: Any, **kwargs: Any) -> Drawing:
         return self
 
     def __getattr__(self, name: str) -> Any:
@@ -36,7 +63,7 @@ class Drawing:
             raise AttributeError(name)  # copy, pickle and numpy probe dunders: answer as a plain object
         return self
 
-    def __getitem__(self, key: Any) -> "Drawing":
+    def __getitem__(self, key: Any) -> Drawing:
         return self
 
     def __setitem__(self, key: Any, value: Any) -> None:
@@ -45,7 +72,7 @@ class Drawing:
     def __iter__(self) -> Any:
         return iter(())
 
-    def __enter__(self) -> "Drawing":
+    def __enter__(self) -> Drawing:
         return self
 
     def __exit__(self, *exc: Any) -> bool:
@@ -77,9 +104,10 @@ def _module(name: str) -> types.ModuleType:
     def anything(attribute: str) -> Any:
         # A submodule is not an attribute until imported: `from matplotlib import pyplot` then
         # imports the stand-in module (whose subplots returns a figure and axes), not a Drawing.
-        if attribute.startswith("__") and attribute.endswith("__") or (name == PACKAGE and attribute in SUBMODULES):
+        if (attribute.startswith("__") and attribute.endswith("__")) or (name == PACKAGE and attribute in SUBMODULES):
             raise AttributeError(attribute)
         return drawing
+
     module.__getattr__ = anything  # type: ignore[attr-defined]  # PEP 562
     return module
 
@@ -102,8 +130,7 @@ class StandIns(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 def install() -> Callable[[], None]:
     """Serve matplotlib as the stand-in from now on; returns what undoes it (for a run in-process)."""
     finder = StandIns()
-    real = {name: module for name, module in sys.modules.items()
-            if name == PACKAGE or name.startswith(PACKAGE + ".")}
+    real = {name: module for name, module in sys.modules.items() if name == PACKAGE or name.startswith(PACKAGE + ".")}
     for name in real:
         del sys.modules[name]
     sys.meta_path.insert(0, finder)

@@ -6,6 +6,7 @@ some assignments need (pandas, 0.25 s to import) the server preloads only when a
 IPython's shell is made and warmed here, before any notebook, so every child forks it ready and
 none inherits anything of another notebook.
 """
+
 import os
 
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):

@@ -8,6 +8,7 @@ exits still gets the credit of what it defined before.
 Cells run through IPython's own shell (shell.py), prepared once in the fork server, so magics and
 `display` behave as in Jupyter; the course's import rule (imports.py) holds while they run.
 """
+
 from __future__ import annotations
 
 import io
@@ -15,7 +16,8 @@ import sys
 import tempfile
 import types
 import warnings
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from . import imports, plots
 from .extraction import Recorder, probe_from_json
@@ -70,9 +72,12 @@ def first_code_line(source: str) -> str:
     return lines[0][:80] if lines else ""
 
 
-def execute_cells(cells: list[str], shell: "GradingShell",
-                  before: Callable[[int], None] = lambda index: None,
-                  after: Callable[[int, list[dict[str, Any]]], None] = lambda index, errors: None) -> list[dict[str, Any]]:
+def execute_cells(
+    cells: list[str],
+    shell: GradingShell,
+    before: Callable[[int], None] = lambda index: None,
+    after: Callable[[int, list[dict[str, Any]]], None] = lambda index, errors: None,
+) -> list[dict[str, Any]]:
     """Run each cell in the shell's one namespace, as Jupyter does; a failing cell is recorded and
     the next one still runs. Each error, and each thing grading did not run, is one entry: cell,
     error, message, first line."""
@@ -85,7 +90,7 @@ def execute_cells(cells: list[str], shell: "GradingShell",
         try:
             result = shell.run_cell(source, store_history=True)
             shell.note_error(result.error_before_exec or result.error_in_exec)
-        except BaseException as exc:  # noqa: BLE001 - IPython catches the cell's own; this is anything else
+        except BaseException as exc:
             shell.note_error(exc)
         line = first_code_line(source)
         for kind, what in shell.cell_notes:
@@ -106,7 +111,7 @@ def _quiet_exit_reminder() -> None:
     warnings.filterwarnings("ignore", "To exit: use 'exit', 'quit', or Ctrl-D.", UserWarning)
 
 
-def fresh_shell() -> "GradingShell":
+def fresh_shell() -> GradingShell:
     """The prepared shell, with nothing in it from before (in a child, it is fresh from the server)."""
     from .shell import make
 
@@ -138,12 +143,23 @@ def warm() -> None:
     shell.used = False  # type: ignore[attr-defined]
 
 
-WARM_UP = ["x = 1\nx", "%time y = x\n!true\nx?", "%%capture\ndisplay(x)", "%timeit x", "%%time\nz = x",
-           "raise ValueError('warm')", "def f(:", "try:\n    import not_a_course_package\nexcept ImportError:\n    pass"]
+WARM_UP = [
+    "x = 1\nx",
+    "%time y = x\n!true\nx?",
+    "%%capture\ndisplay(x)",
+    "%timeit x",
+    "%%time\nz = x",
+    "raise ValueError('warm')",
+    "def f(:",
+    "try:\n    import not_a_course_package\nexcept ImportError:\n    pass",
+]
 
 
-def run(job: dict[str, Any], record: Callable[[dict[str, Any]], None] = lambda result: None,
-        progress: Callable[[int], None] = lambda index: None) -> dict[str, Any]:
+def run(
+    job: dict[str, Any],
+    record: Callable[[dict[str, Any]], None] = lambda result: None,
+    progress: Callable[[int], None] = lambda index: None,
+) -> dict[str, Any]:
     """Execute the job's cells, recording answers after each; returns the final, complete result."""
     shell = fresh_shell()
     namespace = shell.user_ns
@@ -153,8 +169,15 @@ def run(job: dict[str, Any], record: Callable[[dict[str, Any]], None] = lambda r
 
     def snapshot(index: int, errors: list[dict[str, Any]]) -> None:
         if recorder.update(namespace):
-            record({"complete": False, "cells_run": index, "cell_errors": errors, "output": output.text(),
-                    **recorder.answers()})
+            record(
+                {
+                    "complete": False,
+                    "cells_run": index,
+                    "cell_errors": errors,
+                    "output": output.text(),
+                    **recorder.answers(),
+                }
+            )
 
     saved_modules = {name: sys.modules.get(name) for name in ("otter", "__main__")}
     saved_streams = sys.stdout, sys.stderr
@@ -180,5 +203,10 @@ def run(job: dict[str, Any], record: Callable[[dict[str, Any]], None] = lambda r
                 sys.modules.pop(name, None)
             else:
                 sys.modules[name] = module
-    return {"complete": True, "cells_run": len(job["cells"]), "cell_errors": errors, "output": output.text(),
-            **recorder.answers()}
+    return {
+        "complete": True,
+        "cells_run": len(job["cells"]),
+        "cell_errors": errors,
+        "output": output.text(),
+        **recorder.answers(),
+    }

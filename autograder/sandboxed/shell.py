@@ -17,10 +17,12 @@ the row's message), never silently:
 graded, and auto-ranging costs over a second a call. Magics that write files (`%%writefile`,
 `%save`, `%logstart`) write in the notebook's private scratch folder, as any `open()` does.
 """
+
 from __future__ import annotations
 
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from IPython.core.extensions import BUILTINS_EXTS
 from IPython.core.interactiveshell import InteractiveShell
@@ -44,8 +46,10 @@ REFUSED_LINE_MAGICS = {
     "debug": "nobody can type into a debugger when a notebook is graded",
 }
 REFUSED_CELL_MAGICS = {
-    **{name: "cells in other languages do not run when a notebook is graded"
-       for name in ("bash", "sh", "script", "perl", "ruby", "python", "python2", "python3", "pypy")},
+    **{
+        name: "cells in other languages do not run when a notebook is graded"
+        for name in ("bash", "sh", "script", "perl", "ruby", "python", "python2", "python3", "pypy")
+    },
     "debug": "nobody can type into a debugger when a notebook is graded",
 }
 # What a note quotes of the command it is about.
@@ -62,13 +66,13 @@ def describe_error(error: BaseException) -> tuple[str, str]:
             where = f" (line {error.lineno})" if isinstance(error.lineno, int) else ""
             return name, f"{error.msg}{where}"[:500]
         return name, str(error)[:500]
-    except BaseException:  # noqa: BLE001
+    except BaseException:
         return name, "(its message could not be read)"
 
 
 def _quote(text: str) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= QUOTED else text[:QUOTED - 3] + "..."
+    return text if len(text) <= QUOTED else text[: QUOTED - 3] + "..."
 
 
 class GradingShell(InteractiveShell):
@@ -96,14 +100,16 @@ class GradingShell(InteractiveShell):
         # exit() or quit() in a cell: as a script's exit(), recorded, and the later cells still run.
         raise SystemExit("exit() in a cell")
 
-    def should_run_async(self, raw_cell: str, *, transformed_cell: str | None = None,
-                         preprocessing_exc_tuple: Any = None) -> bool:
+    def should_run_async(
+        self, raw_cell: str, *, transformed_cell: str | None = None, preprocessing_exc_tuple: Any = None
+    ) -> bool:
         # Only a cell with a top-level `await` or `async for/with` needs the coroutine runner: others
         # skip IPython's trial compile of every cell (a sixth of a cell's cost).
         if transformed_cell is not None and "await" not in transformed_cell and "async" not in transformed_cell:
             return False
-        return super().should_run_async(raw_cell, transformed_cell=transformed_cell,
-                                        preprocessing_exc_tuple=preprocessing_exc_tuple)
+        return super().should_run_async(
+            raw_cell, transformed_cell=transformed_cell, preprocessing_exc_tuple=preprocessing_exc_tuple
+        )
 
     def refuse(self, what: str, why: str) -> None:
         self.cell_notes.append(("refused", f"`{_quote(what)}` was not run: {why}."))
@@ -125,11 +131,17 @@ class GradingShell(InteractiveShell):
         name, message = describe_error(error)
         try:  # where Jupyter shows the traceback: one line, in the captured output
             print(f"{name}: {message}", file=sys.stderr)
-        except BaseException:  # noqa: BLE001 - the notebook may have replaced sys.stderr with anything
+        except BaseException:
             pass
 
-    def showtraceback(self, exc_tuple: Any = None, filename: str | None = None, tb_offset: int | None = None,
-                      exception_only: bool = False, running_compiled_code: bool = False) -> None:
+    def showtraceback(
+        self,
+        exc_tuple: Any = None,
+        filename: str | None = None,
+        tb_offset: int | None = None,
+        exception_only: bool = False,
+        running_compiled_code: bool = False,
+    ) -> None:
         try:
             _, value, _ = self._get_exc_info(exc_tuple)
         except ValueError:
@@ -152,6 +164,7 @@ def _print_page(shell: Any, data: Any, start: int = 0, screen_lines: int = 0) ->
 def _refusing(shell: GradingShell, kind: str, name: str, why: str) -> Callable[..., None]:
     def refused(line: str = "", cell: str | None = None) -> None:
         shell.refuse(f"{'%%' if kind == 'cell' else '%'}{name} {line}".rstrip(), why)
+
     return refused
 
 
@@ -182,6 +195,7 @@ def _extension_rule(shell: GradingShell, name: str) -> Callable[[str], Any]:
         if module and module not in BUILTINS_EXTS and not environment.allowed(module):
             raise RefusedImport(environment.refusal_message(module), name=environment.top_level(module))
         return original(module)
+
     return extension
 
 

@@ -7,14 +7,16 @@ at the first frame that breaks the rules (unknown kind, length over the cap) and
 
 Standard library only: both sides import it, and one of them runs beside student code.
 """
+
 from __future__ import annotations
 
 import json
 import socket
 import struct
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 HEADER = struct.Struct(">BI")
 JOB, PROGRESS, SNAPSHOT, FINAL, TOO_LARGE = 1, 2, 3, 4, 5
@@ -53,7 +55,7 @@ def _recv_exactly(sock: socket.socket, size: int, deadline: float | None = None)
         if deadline is not None:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise socket.timeout("deadline passed")
+                raise TimeoutError("deadline passed")
             sock.settimeout(remaining)
         count = sock.recv_into(view[got:])
         if count == 0:

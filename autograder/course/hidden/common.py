@@ -7,16 +7,19 @@ its role is there to catch. A mistake therefore loses the same cases on every gr
 autograder/course/hidden/mutants.py holds those mistakes as student code; tests/test_mutants.py grades
 them on hundreds of seeds.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
 from autograder.checks.compare import check_array
 from autograder.checks.core import Answers, Case, Probe, Tolerance
+
 # One float tolerance for public and hidden checks, defined once in checks/public.py: rtol=1e-5, atol=1e-4.
 # A correct float32 FFT convolution is off by at most 1.53e-5 on the hidden probes of 200 seeds (about
 # 7e-6 * (1 + |value|); tests/test_honest_variants.py grades it), under a sixth of atol. Probe values
@@ -117,8 +120,9 @@ def distinguishes(expected: np.ndarray, variants: Iterable[Any], tolerance: Tole
 def with_article(phrase: str) -> str:
     """'a 7x8 image', 'an 8x7 image', 'an 11x6 image', 'an 18x5 image'."""
     head = phrase.split("x", 1)[0].split(" ", 1)[0]
-    spoken_with_vowel = head.isdigit() and (head.startswith("8") or head in ("11", "18")
-                                            or (len(head) in (5, 6) and head[:2] in ("11", "18")))
+    spoken_with_vowel = head.isdigit() and (
+        head.startswith("8") or head in ("11", "18") or (len(head) in (5, 6) and head[:2] in ("11", "18"))
+    )
     return ("an " if spoken_with_vowel else "a ") + phrase
 
 
@@ -162,8 +166,9 @@ class Grid:
     def axis_sides(self, residue: int, high: int) -> tuple[int, ...]:
         """Sides from f to `high` with this residue and at least two outputs."""
         period = residue_period(self.s)
-        return tuple(n for n in range(self.f, high + 1)
-                     if (n + 2 * self.p - self.f) % period == residue and self.out(n) >= 2)
+        return tuple(
+            n for n in range(self.f, high + 1) if (n + 2 * self.p - self.f) % period == residue and self.out(n) >= 2
+        )
 
     def sides(self, high: int) -> tuple[tuple[int, int], ...]:
         """Every (n_H, n_W) up to `high` with the role's residues and orientation (never square)."""
@@ -196,15 +201,24 @@ class Grid:
 @lru_cache(maxsize=64)
 def _grid_sides(grid: Grid, high: int) -> tuple[tuple[int, int], ...]:
     rows, cols = (grid.axis_sides(r, high) for r in grid.residues)
-    return tuple((n_h, n_w) for n_h in rows for n_w in cols
-                 if grid.out(n_h) != grid.out(n_w) and (grid.out(n_h) > grid.out(n_w)) == grid.taller)
+    return tuple(
+        (n_h, n_w)
+        for n_h in rows
+        for n_w in cols
+        if grid.out(n_h) != grid.out(n_w) and (grid.out(n_h) > grid.out(n_w)) == grid.taller
+    )
 
 
 def grid_of(n_h: int, n_w: int, f: int, s: int = 1, p: int = 0) -> Grid:
     """The Grid a probe of these sides has: what tests compare across seeds."""
     period = residue_period(s)
-    return Grid(f, s, p, ((n_h + 2 * p - f) % period, (n_w + 2 * p - f) % period),
-                floor_size(n_h, f, p, s) > floor_size(n_w, f, p, s))
+    return Grid(
+        f,
+        s,
+        p,
+        ((n_h + 2 * p - f) % period, (n_w + 2 * p - f) % period),
+        floor_size(n_h, f, p, s) > floor_size(n_w, f, p, s),
+    )
 
 
 def short_loop_mistakes(expected: np.ndarray, grid: Grid, both_named_elsewhere: bool = False) -> dict[str, np.ndarray]:
@@ -222,8 +236,10 @@ def short_loop_mistakes(expected: np.ndarray, grid: Grid, both_named_elsewhere: 
     if cols:
         unfilled[:, -1] = 0
     axes = "last row and column" if rows and cols else "last row" if rows else "last column"
-    return {f"range(0, n + 2p - f, s) over the input positions stops one short (range's end is excluded: use "
-            f"n + 2p - f + 1), so the {axes} of the output is never filled": unfilled}
+    return {
+        f"range(0, n + 2p - f, s) over the input positions stops one short (range's end is excluded: use "
+        f"n + 2p - f + 1), so the {axes} of the output is never filled": unfilled
+    }
 
 
 @dataclass(frozen=True)
@@ -251,8 +267,12 @@ def finest_denominator(array: Any, limit: int = 1 << 12) -> int:
 
 def signature(array: Any) -> Signature:
     values = np.asarray(array, dtype=float)
-    return Signature(bool(np.any(values < 0)), bool(np.any(values > 0)), finest_denominator(values),
-                     bool(np.array_equal(values.astype(np.float16).astype(float), values)))
+    return Signature(
+        bool(np.any(values < 0)),
+        bool(np.any(values > 0)),
+        finest_denominator(values),
+        bool(np.array_equal(values.astype(np.float16).astype(float), values)),
+    )
 
 
 def value_mistakes(expected: np.ndarray, linear: bool) -> dict[str, np.ndarray]:
@@ -261,8 +281,9 @@ def value_mistakes(expected: np.ndarray, linear: bool) -> dict[str, np.ndarray]:
     a float16 cast (caught by an entry float16 cannot hold). Listed only where the output shows it."""
     mistakes = {}
     if linear and np.any(expected < 0):
-        mistakes["a ReLU is applied (np.maximum(out, 0)): this output is linear and keeps its negative values"] = \
+        mistakes["a ReLU is applied (np.maximum(out, 0)): this output is linear and keeps its negative values"] = (
             np.maximum(expected, 0)
+        )
         mistakes["np.abs is applied: this output keeps its negative values"] = np.abs(expected)
     if not np.array_equal(np.round(expected, 2), expected):
         mistakes["the values are rounded to 2 decimals: return them unrounded"] = np.round(expected, 2)
@@ -287,9 +308,16 @@ def asymmetric(kernel: Any) -> bool:
     k.T) on the draws that have it: such a mistake would lose points on some seeds only."""
     array = np.asarray(kernel, dtype=float)
     f = array.shape[0]
-    planes = array.reshape(f, f, -1).transpose(2, 0, 1)   # (slices, f, f)
-    images = (planes[:, ::-1], planes[:, :, ::-1], planes[:, ::-1, ::-1], planes.transpose(0, 2, 1),
-              planes[:, ::-1, ::-1].transpose(0, 2, 1), np.rot90(planes, axes=(1, 2)), np.rot90(planes, -1, axes=(1, 2)))
+    planes = array.reshape(f, f, -1).transpose(2, 0, 1)  # (slices, f, f)
+    images = (
+        planes[:, ::-1],
+        planes[:, :, ::-1],
+        planes[:, ::-1, ::-1],
+        planes.transpose(0, 2, 1),
+        planes[:, ::-1, ::-1].transpose(0, 2, 1),
+        np.rot90(planes, axes=(1, 2)),
+        np.rot90(planes, -1, axes=(1, 2)),
+    )
     if any(np.any(np.all(image == planes, axis=(1, 2))) for image in images):
         return False
     off_diagonal = ~np.eye(f, dtype=bool)
@@ -311,6 +339,7 @@ def cached_probes(generate: Callable[[int], ProbeSets]) -> Callable[[int], Probe
 
     The cached arrays are made read-only: a student's function gets a copy (answers.call_on_probe),
     and nothing on the staff side may change a probe another case will use."""
+
     # Enough for every seed tests/test_mutants.py grades: its cases and its structure test share the draws.
     @lru_cache(maxsize=256)
     def frozen(seed: int) -> ProbeSets:
@@ -324,25 +353,38 @@ def cached_probes(generate: Callable[[int], ProbeSets]) -> Callable[[int], Probe
 
     def probes_for(seed: int) -> ProbeSets:
         return dict(frozen(seed))
+
     probes_for.__doc__ = generate.__doc__
     return probes_for
 
 
-def probe_cases(question: str, function: str, probes: Sequence[Probe], points_each: float,
-                check: ProbeCheck) -> tuple[Case, ...]:
+def probe_cases(
+    question: str, function: str, probes: Sequence[Probe], points_each: float, check: ProbeCheck
+) -> tuple[Case, ...]:
     """One hidden case per probe: partial credit per input the function gets right."""
+
     def case_for(index: int, probe: Probe) -> Case:
         def run(answers: Answers) -> None:
             check(answers.call(function, probe), probe)
-        return Case(f"{question}.{function}-{index}", f"{function} on a hidden input ({probe.description})",
-                    points_each, hidden=True, check=run)
+
+        return Case(
+            f"{question}.{function}-{index}",
+            f"{function} on a hidden input ({probe.description})",
+            points_each,
+            hidden=True,
+            check=run,
+        )
 
     return tuple(case_for(i, probe) for i, probe in enumerate(probes, start=1))
 
 
-def array_probe_check(label: str, reference: Callable[..., np.ndarray],
-                      mistakes: Callable[[Probe], Mapping[str, np.ndarray]],
-                      shape_why: Callable[[Probe], str], tolerance: Tolerance = FLOAT) -> ProbeCheck:
+def array_probe_check(
+    label: str,
+    reference: Callable[..., np.ndarray],
+    mistakes: Callable[[Probe], Mapping[str, np.ndarray]],
+    shape_why: Callable[[Probe], str],
+    tolerance: Tolerance = FLOAT,
+) -> ProbeCheck:
     """Compare a function's output on a probe with the reference's, naming known mistakes.
 
     The reference side depends on the probe alone, so it is computed once per probe and reused for
@@ -351,11 +393,15 @@ def array_probe_check(label: str, reference: Callable[..., np.ndarray],
 
     def check(output: Any, probe: Probe) -> None:
         if probe.id not in expectations:
-            expectations[probe.id] = (reference(*probe.args, **probe.kwargs), VariantIndex(mistakes(probe), tolerance),
-                                      shape_why(probe))
+            expectations[probe.id] = (
+                reference(*probe.args, **probe.kwargs),
+                VariantIndex(mistakes(probe), tolerance),
+                shape_why(probe),
+            )
         expected, variants, why = expectations[probe.id]
         # check_array names the first mistake the output matches; only that one is handed over.
         check_array(output, label, expected, tolerance, variants.first_match(output), why, probe.description)
+
     return check
 
 

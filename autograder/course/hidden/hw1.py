@@ -1,24 +1,43 @@
 """Hidden checks for hw1: the four edge grids, conv2d on fresh inputs, stride and padding."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from solutions import hw1 as ref
-from solutions import lecture
-
 from autograder.checks.compare import check_array
 from autograder.checks.core import Answers, Case, Probe
 from autograder.checks.public import why_size
-from autograder.course.hidden.common import (EIGHTHS, FLOAT, Grid, Signature, array_probe_check, asymmetric, cached_probes, distinguishes, eighths,
-                     grid_of, has_fraction, probe_cases, redraw, rng_for, shape_mistakes, short_loop_mistakes, signature,
-                     value_case, value_mistakes, whole_numbers, with_article)
+from autograder.course.hidden.common import (
+    EIGHTHS,
+    FLOAT,
+    Grid,
+    Signature,
+    array_probe_check,
+    asymmetric,
+    cached_probes,
+    distinguishes,
+    eighths,
+    grid_of,
+    has_fraction,
+    probe_cases,
+    redraw,
+    rng_for,
+    shape_mistakes,
+    short_loop_mistakes,
+    signature,
+    value_case,
+    value_mistakes,
+    whole_numbers,
+    with_article,
+)
+from solutions import hw1 as ref
+from solutions import lecture
 
-VALUES = ("vertical_edges", "horizontal_edges", "sobel_edges", "scharr_edges", "strided_edges",
-          "flat_region_output")
+VALUES = ("vertical_edges", "horizontal_edges", "sobel_edges", "scharr_edges", "strided_edges", "flat_region_output")
 FUNCTIONS = ("conv2d",)
 MAX_SIDE = 12
 
@@ -28,8 +47,10 @@ def _flipped(kernel: np.ndarray) -> np.ndarray:
 
 
 FLIPPED = "the kernel is flipped (true convolution); the lecture's convolution is cross-correlation, no flip"
-TRUNCATED = ("the values are cut to whole numbers (an integer output array, such as np.zeros(..., dtype=int) "
-             "or np.zeros_like of an integer image): conv2d returns a float array")
+TRUNCATED = (
+    "the values are cut to whole numbers (an integer output array, such as np.zeros(..., dtype=int) "
+    "or np.zeros_like of an integer image): conv2d returns a float array"
+)
 
 
 @dataclass(frozen=True)
@@ -37,9 +58,9 @@ class Role:
     """What probe k always is; only the sides and the numbers are drawn."""
 
     grid: Grid
-    float16_shows: bool = False   # some output entry is one float16 cannot hold
-    whole_image: bool = False    # an integer-dtype image (as the lecture's), with a fractional kernel
-    keywords: bool = True        # pass stride and padding; False calls conv2d(x, k) on its defaults
+    float16_shows: bool = False  # some output entry is one float16 cannot hold
+    whole_image: bool = False  # an integer-dtype image (as the lecture's), with a fractional kernel
+    keywords: bool = True  # pass stride and padding; False calls conv2d(x, k) on its defaults
 
     def __post_init__(self) -> None:
         if self.grid.p and not self.grid.reaches_far_padding():
@@ -48,7 +69,7 @@ class Role:
     @property
     def signature(self) -> Signature:
         # Negative and positive entries; an odd number of eighths (integer image) or of 64ths.
-        return Signature(True, True, EIGHTHS if self.whole_image else EIGHTHS ** 2, not self.float16_shows)
+        return Signature(True, True, EIGHTHS if self.whole_image else EIGHTHS**2, not self.float16_shows)
 
 
 # Probe 1 is the lecture's setting (3x3 kernel, defaults) on an integer image; probe 2 pads at
@@ -72,11 +93,14 @@ CONV2D_PROBES = len(CONV2D_ROLES)
 
 def _grid_case(case_id: str, name: str, kernel: np.ndarray, points: float) -> Case:
     expected = ref.conv2d(lecture.IMAGE, kernel)
-    mistakes = {FLIPPED: ref.conv2d(lecture.IMAGE, _flipped(kernel)),
-                "the grid is transposed (rows and columns swapped)": expected.T}
+    mistakes = {
+        FLIPPED: ref.conv2d(lecture.IMAGE, _flipped(kernel)),
+        "the grid is transposed (rows and columns swapped)": expected.T,
+    }
 
     def check(answers: Answers) -> None:
         check_array(answers.value(name), name, expected, FLOAT, mistakes, why_size(6, 3))
+
     return value_case(case_id, f"{name} has the right values", points, check)
 
 
@@ -89,8 +113,12 @@ def _conv2d_probe(rng: np.random.Generator, index: int, role: Role) -> Probe:
         kwargs = {"stride": grid.s, "padding": grid.p} if role.keywords else {}
         shown = f", stride={grid.s}, padding={grid.p}" if role.keywords else ""
         kind = "integer image (int64)" if role.whole_image else "image"
-        return Probe(f"conv2d.hidden-{index}", (image, eighths(rng, (grid.f, grid.f))), kwargs,
-                     f"{with_article(f'{n_h}x{n_w} {kind}')}, a {grid.f}x{grid.f} kernel{shown}")
+        return Probe(
+            f"conv2d.hidden-{index}",
+            (image, eighths(rng, (grid.f, grid.f))),
+            kwargs,
+            f"{with_article(f'{n_h}x{n_w} {kind}')}, a {grid.f}x{grid.f} kernel{shown}",
+        )
 
     def accept(probe: Probe) -> bool:
         image, kernel = probe.args
@@ -109,16 +137,26 @@ def values_apart(image: np.ndarray, kernel: np.ndarray) -> bool:
     values, changes it; subtracting its mean changes it), and the image's mean is not 0 (subtracting
     it, or padding with it, changes the output)."""
     total = float(np.sum(kernel))
-    return (asymmetric(kernel) and bool(np.any(kernel < 0) and np.any(kernel > 0)) and abs(total) not in (0.0, 1.0)
-            and float(np.abs(kernel).sum()) != 1.0 and float(np.mean(image)) != 0.0)
+    return (
+        asymmetric(kernel)
+        and bool(np.any(kernel < 0) and np.any(kernel > 0))
+        and abs(total) not in (0.0, 1.0)
+        and float(np.abs(kernel).sum()) != 1.0
+        and float(np.mean(image)) != 0.0
+    )
 
 
 def probe_structure(function: str, probe: Probe) -> tuple:
     """What every seed's probe k has in common (tests/test_mutants.py compares it across seeds)."""
     image, kernel = probe.args
     stride, padding = probe.kwargs.get("stride", 1), probe.kwargs.get("padding", 0)
-    return (grid_of(*image.shape, kernel.shape[0], stride, padding), image.dtype.kind, tuple(sorted(probe.kwargs)),
-            signature(ref.conv2d(image, kernel, stride, padding)), values_apart(image, kernel))
+    return (
+        grid_of(*image.shape, kernel.shape[0], stride, padding),
+        image.dtype.kind,
+        tuple(sorted(probe.kwargs)),
+        signature(ref.conv2d(image, kernel, stride, padding)),
+        values_apart(image, kernel),
+    )
 
 
 def _hidden_probes(seed: int) -> dict[str, tuple[Probe, ...]]:
@@ -146,8 +184,9 @@ def _conv2d_mistakes(probe: Probe) -> dict[str, np.ndarray]:
     mistakes = {
         FLIPPED: with_kernel(_flipped(kernel)),
         "the kernel is transposed (k[b, a] instead of k[a, b])": with_kernel(kernel.T),
-        "the kernel is flipped upside down only (k[::-1] or np.flipud): the lecture's convolution flips nothing":
-            with_kernel(kernel[::-1]),
+        "the kernel is flipped upside down only (k[::-1] or np.flipud): the lecture's convolution flips nothing": with_kernel(
+            kernel[::-1]
+        ),
         "the kernel is flipped left to right only (k[:, ::-1] or np.fliplr): the lecture's convolution flips "
         "nothing": with_kernel(kernel[:, ::-1]),
         "the kernel is rotated a quarter turn (np.rot90)": with_kernel(np.rot90(kernel)),
@@ -163,12 +202,14 @@ def _conv2d_mistakes(probe: Probe) -> dict[str, np.ndarray]:
         "the kernel is converted to integers": with_kernel(np.trunc(kernel)),
         "the window and the kernel are matrix-multiplied (@ or np.dot) instead of multiplied element-wise "
         "and summed": np.einsum("ijab,bc->ij", windows, kernel),
-        "the loops stop one short, so the last row and column are never filled":
-            np.pad(expected[:-1, :-1], ((0, 1), (0, 1))),
+        "the loops stop one short, so the last row and column are never filled": np.pad(
+            expected[:-1, :-1], ((0, 1), (0, 1))
+        ),
         "the output is transposed (rows and columns swapped)": expected.T,
         **shape_mistakes(expected),
-        **short_loop_mistakes(expected, grid_of(*image.shape, kernel.shape[0], stride, padding),
-                              both_named_elsewhere=True),
+        **short_loop_mistakes(
+            expected, grid_of(*image.shape, kernel.shape[0], stride, padding), both_named_elsewhere=True
+        ),
         **value_mistakes(expected, linear=True),
     }
     if has_fraction(image):
@@ -180,18 +221,23 @@ def _conv2d_mistakes(probe: Probe) -> dict[str, np.ndarray]:
             # Of another shape it is the right answer cut short, as many other bugs give it: the
             # check then says which axis is short, and why.
             mistakes["padding is added on one side only (top and left)"] = one_sided
-        mistakes["the image sits in the top-left corner of the padded array (all the padding at the bottom "
-                 "and right)"] = ref.conv2d(np.pad(image, ((0, 2 * padding), (0, 2 * padding))), kernel, stride, 0)
+        mistakes[
+            "the image sits in the top-left corner of the padded array (all the padding at the bottom and right)"
+        ] = ref.conv2d(np.pad(image, ((0, 2 * padding), (0, 2 * padding))), kernel, stride, 0)
         mistakes["the padding repeats the edge values; padding is zeros"] = ref.conv2d(
-            np.pad(image, padding, mode="edge"), kernel, stride, 0)
+            np.pad(image, padding, mode="edge"), kernel, stride, 0
+        )
         mistakes["the padding is doubled"] = ref.conv2d(image, kernel, stride, 2 * padding)
         mistakes["the padding is the image's mean; padding is zeros"] = ref.conv2d(
-            np.pad(image, padding, constant_values=image.mean()), kernel, stride, 0)
+            np.pad(image, padding, constant_values=image.mean()), kernel, stride, 0
+        )
         mistakes["the padding is ones; padding is zeros"] = ref.conv2d(
-            np.pad(image, padding, constant_values=1), kernel, stride, 0)
+            np.pad(image, padding, constant_values=1), kernel, stride, 0
+        )
         for mode in ("reflect", "symmetric", "wrap"):
             mistakes[f"np.pad(..., mode={mode!r}) repeats the image into the border; padding is zeros"] = ref.conv2d(
-                np.pad(image, padding, mode=mode), kernel, stride, 0)
+                np.pad(image, padding, mode=mode), kernel, stride, 0
+            )
     if stride > 1:
         unstrided = ref.conv2d(image, kernel, 1, padding)
         mistakes["stride is ignored (every position is visited)"] = unstrided
@@ -215,13 +261,20 @@ STRIDED_MISTAKES = {
 
 
 def _strided_check(answers: Answers) -> None:
-    check_array(answers.value("strided_edges"), "strided_edges", ref.strided_edges, FLOAT, STRIDED_MISTAKES,
-                why_size(6, 3, 1, 2))
+    check_array(
+        answers.value("strided_edges"),
+        "strided_edges",
+        ref.strided_edges,
+        FLOAT,
+        STRIDED_MISTAKES,
+        why_size(6, 3, 1, 2),
+    )
 
 
 def _flat_check(answers: Answers) -> None:
-    check_array(answers.value("flat_region_output"), "flat_region_output", ref.flat_region_output, FLOAT,
-                {}, why_size(6, 3))
+    check_array(
+        answers.value("flat_region_output"), "flat_region_output", ref.flat_region_output, FLOAT, {}, why_size(6, 3)
+    )
 
 
 def hidden_cases(seed: int) -> tuple[Case, ...]:

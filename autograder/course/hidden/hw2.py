@@ -1,4 +1,5 @@
 """Hidden checks for hw2: the size formula and same padding on fresh inputs, and the 3.5 question."""
+
 from __future__ import annotations
 
 import math
@@ -7,12 +8,19 @@ from typing import Any
 
 import numpy as np
 
-from solutions import hw2 as ref
-
 from autograder.checks.coerce import as_choice
 from autograder.checks.compare import check_count
 from autograder.checks.core import Answers, Case, CheckFailed, Probe
-from autograder.course.hidden.common import cached_probes, merged_counts, probe_cases, redraw, residue_period, rng_for, value_case
+from autograder.course.hidden.common import (
+    cached_probes,
+    merged_counts,
+    probe_cases,
+    redraw,
+    residue_period,
+    rng_for,
+    value_case,
+)
+from solutions import hw2 as ref
 
 VALUES = ("hw2_rounding", "hw2_padding", "hw2_output_other_rounding")
 FUNCTIONS = ("output_size", "same_padding")
@@ -57,19 +65,24 @@ def _size_mistakes(n: int, f: int, p: int, s: int) -> dict[str, int]:
     return {
         "the +1 of the formula is left out": ref.output_size(n, f, p, s) - 1,
         "the division is rounded up instead of down (the formula floors)": math.ceil((n + 2 * p - f) / s) + 1,
-        "the division is rounded to the nearest integer (round); the formula floors":
-            round((n + 2 * p - f) / s) + 1,
+        "the division is rounded to the nearest integer (round); the formula floors": round((n + 2 * p - f) / s) + 1,
         "the size is rounded to the nearest integer (round); the formula floors": round((n + 2 * p - f) / s + 1),
         ONE_SIDED_MISTAKE: (n + p - f) // s + 1,
         "the padding is ignored": (n - f) // s + 1,
         STRIDE_IGNORED: n + 2 * p - f + 1,
         PRECEDENCE: n + 2 * p - f // s + 1,
         SWAPPED: (n + 2 * s - f) // p + 1 if p else -1,
-        "the number of positions n + 2p - f + 1 is divided by s; the formula divides n + 2p - f, then adds 1":
-            (n + 2 * p - f + 1) // s,
+        "the number of positions n + 2p - f + 1 is divided by s; the formula divides n + 2p - f, then adds 1": (
+            n + 2 * p - f + 1
+        )
+        // s,
         "only n is divided by s (n // s + 2p - f + 1): divide the whole n + 2p - f": n // s + 2 * p - f + 1,
-        "n + 2p and f are divided by s separately ((n + 2p) // s - f // s + 1): divide n + 2p - f as a whole":
-            (n + 2 * p) // s - f // s + 1,
+        "n + 2p and f are divided by s separately ((n + 2p) // s - f // s + 1): divide n + 2p - f as a whole": (
+            n + 2 * p
+        )
+        // s
+        - f // s
+        + 1,
     }
 
 
@@ -104,10 +117,14 @@ def _padding_mistakes(n: int, f: int, s: int) -> dict[str, int]:
 
 
 # Probe 1 (stride 1, odd f: p is whole) catches only these; the others catch the rest of the list.
-WHOLE_P_MISTAKES = ("the - s of p = (ns - n + f - s) / 2 is left out",
-                    "1 is added to p rounded down: that is one too many when p is already whole")
-STRIDE_1_MISTAKES = ("the stride is ignored (p = (f - 1) / 2 is the stride-1 answer)",
-                     "the stride is ignored (p = (f - 1) / 2, rounded up, is the stride-1 answer)")
+WHOLE_P_MISTAKES = (
+    "the - s of p = (ns - n + f - s) / 2 is left out",
+    "1 is added to p rounded down: that is one too many when p is already whole",
+)
+STRIDE_1_MISTAKES = (
+    "the stride is ignored (p = (f - 1) / 2 is the stride-1 answer)",
+    "the stride is ignored (p = (f - 1) / 2, rounded up, is the stride-1 answer)",
+)
 
 
 @dataclass(frozen=True)
@@ -162,32 +179,50 @@ hidden_probes = cached_probes(_hidden_probes)
 
 def _size_check(output: Any, probe: Probe) -> None:
     n, f, p, s = probe.args
-    check_count(output, "output_size(...)", ref.output_size(n, f, p, s), merged_counts(_size_mistakes(n, f, p, s)),
-                probe.description)
+    check_count(
+        output,
+        "output_size(...)",
+        ref.output_size(n, f, p, s),
+        merged_counts(_size_mistakes(n, f, p, s)),
+        probe.description,
+    )
 
 
 def _padding_check(output: Any, probe: Probe) -> None:
     n, f, s = probe.args
-    check_count(output, "same_padding(...)", ref.same_padding(n, f, s), merged_counts(_padding_mistakes(n, f, s)),
-                probe.description)
+    check_count(
+        output,
+        "same_padding(...)",
+        ref.same_padding(n, f, s),
+        merged_counts(_padding_mistakes(n, f, s)),
+        probe.description,
+    )
 
 
 def _rounding_check(answers: Answers) -> None:
     word = as_choice(answers.value("hw2_rounding"), "hw2_rounding", ("floor", "ceil"))
     if word != ref.hw2_rounding:
-        raise CheckFailed(f"`hw2_rounding` is {word!r}: with that rounding p = 3.5 gives an output of "
-                          f"{ref.output_size(6, 3, getattr(math, word)(3.5), 2)}, not 6. Check the "
-                          "output size with each rounding.", mistake=f"{word} instead of {ref.hw2_rounding}")
+        raise CheckFailed(
+            f"`hw2_rounding` is {word!r}: with that rounding p = 3.5 gives an output of "
+            f"{ref.output_size(6, 3, getattr(math, word)(3.5), 2)}, not 6. Check the "
+            "output size with each rounding.",
+            mistake=f"{word} instead of {ref.hw2_rounding}",
+        )
 
 
 def _padding_value(answers: Answers) -> None:
-    check_count(answers.value("hw2_padding"), "hw2_padding", ref.hw2_padding,
-                {"p = 3.5 is rounded down": math.floor(3.5)})
+    check_count(
+        answers.value("hw2_padding"), "hw2_padding", ref.hw2_padding, {"p = 3.5 is rounded down": math.floor(3.5)}
+    )
 
 
 def _floor_output(answers: Answers) -> None:
-    check_count(answers.value("hw2_output_other_rounding"), "hw2_output_other_rounding", ref.hw2_output_other_rounding,
-                {"the rounded-down padding is assumed to keep the size: compute output_size(6, 3, p, 2) with that p": 6})
+    check_count(
+        answers.value("hw2_output_other_rounding"),
+        "hw2_output_other_rounding",
+        ref.hw2_output_other_rounding,
+        {"the rounded-down padding is assumed to keep the size: compute output_size(6, 3, p, 2) with that p": 6},
+    )
 
 
 def hidden_cases(seed: int) -> tuple[Case, ...]:
@@ -197,5 +232,7 @@ def hidden_cases(seed: int) -> tuple[Case, ...]:
         *probe_cases("hw2.q2", "same_padding", probes["same_padding"], 1, _padding_check),
         value_case("hw2.q3.value", "hw2_rounding is the rounding that keeps 6x6", 1, _rounding_check),
         value_case("hw2.q4.padding", "hw2_padding is the same padding for n=6, f=3, s=2", 1, _padding_value),
-        value_case("hw2.q4.other-rounding", "hw2_output_other_rounding is the size the other rounding gives", 1, _floor_output),
+        value_case(
+            "hw2.q4.other-rounding", "hw2_output_other_rounding is the size the other rounding gives", 1, _floor_output
+        ),
     )

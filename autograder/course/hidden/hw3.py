@@ -1,4 +1,5 @@
 """Hidden checks for hw3: each of the 24 cells of the LeNet table, and the two count functions."""
+
 from __future__ import annotations
 
 import math
@@ -6,13 +7,12 @@ from typing import Any
 
 import numpy as np
 
-from solutions import hw3 as ref
-
 from autograder.checks.coerce import same_vector_shape
 from autograder.checks.compare import check_count
 from autograder.checks.core import Answers, Case, CheckFailed, Probe
 from autograder.checks.tables import COLUMNS, read_cell
 from autograder.course.hidden.common import cached_probes, merged_counts, probe_cases, redraw, rng_for, value_case
+from solutions import hw3 as ref
 
 VALUES = ("lenet_table",)
 # Students build the table with pandas: the fork server imports it once for the whole class.
@@ -21,14 +21,20 @@ FUNCTIONS = ("conv_params", "fc_params")
 PROBES_EACH = 3
 CELL_POINTS = 0.5
 
-CHANNEL_MISTAKE = ("each filter is counted as if its input had one channel, as the lecture's "
-                   "printed table does: a filter spans every channel of its input (f x f x n_C_prev)")
-SINGLE_BIAS_MISTAKE = ("the layer gets a single bias, as the lecture's printed table does: every "
-                       "unit has its own bias (n_in x n_out + n_out)")
+CHANNEL_MISTAKE = (
+    "each filter is counted as if its input had one channel, as the lecture's "
+    "printed table does: a filter spans every channel of its input (f x f x n_C_prev)"
+)
+SINGLE_BIAS_MISTAKE = (
+    "the layer gets a single bias, as the lecture's printed table does: every "
+    "unit has its own bias (n_in x n_out + n_out)"
+)
 NO_BIAS_MISTAKE = "the biases are left out: every filter or unit has one bias"
 POOL_PARAMS_MISTAKE = "a pooling layer is given parameters"
-NO_PARAMS_MISTAKE = ("the row is given no parameters: it is a dense layer ({n_in} → {units}, weights and one "
-                     "bias per unit); the softmax after the last one adds none")
+NO_PARAMS_MISTAKE = (
+    "the row is given no parameters: it is a dense layer ({n_in} → {units}, weights and one "
+    "bias per unit); the softmax after the last one adds none"
+)
 
 
 def _params_mistakes(row: str) -> dict[str, int]:
@@ -39,8 +45,11 @@ def _params_mistakes(row: str) -> dict[str, int]:
         return {CHANNEL_MISTAKE: printed, NO_BIAS_MISTAKE: expected - layer.filters}
     if isinstance(layer, ref.Dense):
         n_in = (expected - layer.units) // layer.units
-        return {SINGLE_BIAS_MISTAKE: printed, NO_BIAS_MISTAKE: expected - layer.units,
-                NO_PARAMS_MISTAKE.format(n_in=n_in, units=layer.units): 0}
+        return {
+            SINGLE_BIAS_MISTAKE: printed,
+            NO_BIAS_MISTAKE: expected - layer.units,
+            NO_PARAMS_MISTAKE.format(n_in=n_in, units=layer.units): 0,
+        }
     return {}
 
 
@@ -52,12 +61,16 @@ def _cell_case(row: str, column: str) -> Case:
         got = read_cell(answers.value("lenet_table"), row, column, "lenet_table")
         if column == "shape":
             if not same_vector_shape(got, expected):
-                raise CheckFailed(f"{label} is {got}; that is not the shape of this row's output. "
-                                  "Apply floor((n + 2p - f) / s + 1) to each side of the row before.")
+                raise CheckFailed(
+                    f"{label} is {got}; that is not the shape of this row's output. "
+                    "Apply floor((n + 2p - f) / s + 1) to each side of the row before."
+                )
             return
         if column == "params" and isinstance(dict(ref.LENET)[row], ref.Pool) and got != expected:
-            raise CheckFailed(f"{label} is {got:,}: a pooling layer has no parameters to learn "
-                              "(f and s are hyperparameters).", mistake=POOL_PARAMS_MISTAKE)
+            raise CheckFailed(
+                f"{label} is {got:,}: a pooling layer has no parameters to learn (f and s are hyperparameters).",
+                mistake=POOL_PARAMS_MISTAKE,
+            )
         mistakes = _params_mistakes(row) if column == "params" else {}
         check_count(got, label, expected, mistakes)
         if column == "size" and got != expected:
@@ -67,22 +80,27 @@ def _cell_case(row: str, column: str) -> Case:
 
 
 def _conv_mistakes(f: int, c: int, n: int) -> dict[str, int]:
-    return {CHANNEL_MISTAKE: ref.conv_params(f, 1, n), NO_BIAS_MISTAKE: f * f * c * n,
-            "n_c_prev and n_filters are swapped: the parameters are conv_params(f, n_c_prev, n_filters)":
-                ref.conv_params(f, n, c),
-            "a bias is counted per input channel (+ n_c_prev): each filter has one bias (+ n_filters)":
-                f * f * c * n + c,
-            "the layer gets a single bias: every filter has its own": f * f * c * n + 1,
-            "the filter's side is counted once (f x n_C_prev): a filter has f x f x n_C_prev weights":
-                (f * c + 1) * n,
-            "each input channel gets a bias: a filter has one bias, whatever its depth": (f * f + 1) * c * n,
-            "only one filter is counted: multiply by n_filters": ref.conv_params(f, c, 1)}
+    return {
+        CHANNEL_MISTAKE: ref.conv_params(f, 1, n),
+        NO_BIAS_MISTAKE: f * f * c * n,
+        "n_c_prev and n_filters are swapped: the parameters are conv_params(f, n_c_prev, n_filters)": ref.conv_params(
+            f, n, c
+        ),
+        "a bias is counted per input channel (+ n_c_prev): each filter has one bias (+ n_filters)": f * f * c * n + c,
+        "the layer gets a single bias: every filter has its own": f * f * c * n + 1,
+        "the filter's side is counted once (f x n_C_prev): a filter has f x f x n_C_prev weights": (f * c + 1) * n,
+        "each input channel gets a bias: a filter has one bias, whatever its depth": (f * f + 1) * c * n,
+        "only one filter is counted: multiply by n_filters": ref.conv_params(f, c, 1),
+    }
 
 
 def _fc_mistakes(n_in: int, n_out: int) -> dict[str, int]:
-    return {SINGLE_BIAS_MISTAKE: n_in * n_out + 1, NO_BIAS_MISTAKE: n_in * n_out,
-            "each input gets a bias instead of each unit (n_in x n_out + n_out)": n_in * n_out + n_in,
-            "both the inputs and the units get biases; only the units do": n_in * n_out + n_in + n_out}
+    return {
+        SINGLE_BIAS_MISTAKE: n_in * n_out + 1,
+        NO_BIAS_MISTAKE: n_in * n_out,
+        "each input gets a bias instead of each unit (n_in x n_out + n_out)": n_in * n_out + n_in,
+        "both the inputs and the units get biases; only the units do": n_in * n_out + n_in + n_out,
+    }
 
 
 # The order of (f, n_c_prev, n_filters) in each conv_params probe, smallest first, and whether n_in
@@ -96,11 +114,17 @@ FC_WIDER_INPUT = (True, True, False)
 def _conv_probe(rng: np.random.Generator, index: int, order: tuple[str, ...]) -> Probe:
     def accept(drawn: tuple[int, int, int]) -> bool:
         values = dict(zip("fcn", drawn, strict=True))
-        return ([values[name] for name in order] == sorted(drawn) and len(set(drawn)) == 3
-                and ref.conv_params(*drawn) not in _conv_mistakes(*drawn).values())
+        return (
+            [values[name] for name in order] == sorted(drawn)
+            and len(set(drawn)) == 3
+            and ref.conv_params(*drawn) not in _conv_mistakes(*drawn).values()
+        )
 
-    f, c, n = redraw(lambda: (int(rng.integers(2, 8)), int(rng.integers(2, 65)), int(rng.integers(2, 129))),
-                     accept, f"conv_params probe {index}")
+    f, c, n = redraw(
+        lambda: (int(rng.integers(2, 8)), int(rng.integers(2, 65)), int(rng.integers(2, 129))),
+        accept,
+        f"conv_params probe {index}",
+    )
     return Probe(f"conv_params.hidden-{index}", (f, c, n), {}, f"f={f}, n_c_prev={c}, n_filters={n}")
 
 
@@ -139,13 +163,23 @@ hidden_probes = cached_probes(_hidden_probes)
 
 
 def _conv_check(output: Any, probe: Probe) -> None:
-    check_count(output, "conv_params(...)", ref.conv_params(*probe.args), merged_counts(_conv_mistakes(*probe.args)),
-                probe.description)
+    check_count(
+        output,
+        "conv_params(...)",
+        ref.conv_params(*probe.args),
+        merged_counts(_conv_mistakes(*probe.args)),
+        probe.description,
+    )
 
 
 def _fc_check(output: Any, probe: Probe) -> None:
-    check_count(output, "fc_params(...)", ref.fc_params(*probe.args), merged_counts(_fc_mistakes(*probe.args)),
-                probe.description)
+    check_count(
+        output,
+        "fc_params(...)",
+        ref.fc_params(*probe.args),
+        merged_counts(_fc_mistakes(*probe.args)),
+        probe.description,
+    )
 
 
 def hidden_cases(seed: int) -> tuple[Case, ...]:

@@ -1,18 +1,25 @@
 """Hidden checks for hw4: the parameter counts of "why convolution" and the VGG-16 shapes."""
+
 from __future__ import annotations
 
 from typing import Any
-
-from solutions import hw3, hw4 as ref
 
 from autograder.checks.coerce import as_int, as_shape, same_vector_shape
 from autograder.checks.compare import check_count
 from autograder.checks.core import Answers, Case, CheckFailed, Probe
 from autograder.checks.public import VGG16_ROW_COUNT
 from autograder.course.hidden.common import value_case
+from solutions import hw3
+from solutions import hw4 as ref
 
-VALUES = ("params_10_filters_3x3x3", "fc_weights_hr", "fc_weights_lenet_conv1", "conv_params_lenet_conv1",
-          "pool_params", "vgg16_shapes")
+VALUES = (
+    "params_10_filters_3x3x3",
+    "fc_weights_hr",
+    "fc_weights_lenet_conv1",
+    "conv_params_lenet_conv1",
+    "pool_params",
+    "vgg16_shapes",
+)
 FUNCTIONS: tuple[str, ...] = ()
 NO_BIAS = "the biases are left out: each filter has one bias too"
 VGG_GROUPS = (("the input and blocks 1-2", 0, 7), ("blocks 3-5", 7, 19), ("the FC and softmax rows", 19, 22))
@@ -25,14 +32,17 @@ def hidden_probes(seed: int) -> dict[str, tuple[Probe, ...]]:
 def _count_case(case_id: str, name: str, expected: int, mistakes: dict[str, int], points: float = 1) -> Case:
     def check(answers: Answers) -> None:
         check_count(answers.value(name), name, expected, mistakes)
+
     return value_case(case_id, f"{name} has the right count", points, check)
 
 
 def _pool_check(answers: Answers) -> None:
     got = as_int(answers.value("pool_params"), "pool_params")
     if got != ref.pool_params:
-        raise CheckFailed(f"`pool_params` is {got:,}: pooling learns nothing; f and s are "
-                          "hyperparameters, not parameters.", mistake="a pooling layer is given parameters")
+        raise CheckFailed(
+            f"`pool_params` is {got:,}: pooling learns nothing; f and s are hyperparameters, not parameters.",
+            mistake="a pooling layer is given parameters",
+        )
 
 
 def _vgg_group(title: str, start: int, stop: int) -> Case:
@@ -43,25 +53,42 @@ def _vgg_group(title: str, start: int, stop: int) -> Case:
         for row in range(start, stop):
             got, expected = as_shape(shapes[row], f"vgg16_shapes[{row}]"), ref.vgg16_shapes[row]
             if not same_vector_shape(got, expected):
-                raise CheckFailed(f"`vgg16_shapes[{row}]` ({ref.VGG16_ROWS[row]}) is {got}; a 3x3 same "
-                                  "convolution keeps height and width, and a 2x2 pool of stride 2 halves them.")
+                raise CheckFailed(
+                    f"`vgg16_shapes[{row}]` ({ref.VGG16_ROWS[row]}) is {got}; a 3x3 same "
+                    "convolution keeps height and width, and a 2x2 pool of stride 2 halves them."
+                )
+
     return value_case(f"hw4.q5.rows-{start}-{stop - 1}", f"vgg16_shapes: {title}", 1, check)
 
 
 def hidden_cases(seed: int) -> tuple[Case, ...]:
     conv_weights = ref.conv_params_lenet_conv1 - 6
     return (
-        _count_case("hw4.q1.value", "params_10_filters_3x3x3", ref.params_10_filters_3x3x3,
-                    {NO_BIAS: ref.params_10_filters_3x3x3 - 10,
-                     "each filter is counted with one channel": hw3.conv_params(3, 1, 10)}),
-        _count_case("hw4.q2.value", "fc_weights_hr", ref.fc_weights_hr,
-                    {"the 1,000 biases are counted too; the question asks for weights only":
-                     ref.fc_weights_hr + 1000}),
-        _count_case("hw4.q3.fc", "fc_weights_lenet_conv1", ref.fc_weights_lenet_conv1,
-                    {"the biases are counted too; the question asks for weights only":
-                     ref.fc_weights_lenet_conv1 + 28 * 28 * 6}),
-        _count_case("hw4.q3.conv", "conv_params_lenet_conv1", ref.conv_params_lenet_conv1,
-                    {NO_BIAS: conv_weights}),
+        _count_case(
+            "hw4.q1.value",
+            "params_10_filters_3x3x3",
+            ref.params_10_filters_3x3x3,
+            {
+                NO_BIAS: ref.params_10_filters_3x3x3 - 10,
+                "each filter is counted with one channel": hw3.conv_params(3, 1, 10),
+            },
+        ),
+        _count_case(
+            "hw4.q2.value",
+            "fc_weights_hr",
+            ref.fc_weights_hr,
+            {"the 1,000 biases are counted too; the question asks for weights only": ref.fc_weights_hr + 1000},
+        ),
+        _count_case(
+            "hw4.q3.fc",
+            "fc_weights_lenet_conv1",
+            ref.fc_weights_lenet_conv1,
+            {
+                "the biases are counted too; the question asks for weights only": ref.fc_weights_lenet_conv1
+                + 28 * 28 * 6
+            },
+        ),
+        _count_case("hw4.q3.conv", "conv_params_lenet_conv1", ref.conv_params_lenet_conv1, {NO_BIAS: conv_weights}),
         value_case("hw4.q4.value", "pool_params is right", 1, _pool_check),
         *(_vgg_group(title, start, stop) for title, start, stop in VGG_GROUPS),
     )

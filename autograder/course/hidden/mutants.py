@@ -8,11 +8,13 @@ on every seed (`python -m tests.test_mutants` prints the matrix).
 
 Nothing here is an expected value: the checks compare with solutions/, never with these.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -28,8 +30,16 @@ class Mutant:
     implementation: Callable[..., Any]
 
 
-ASSIGNMENT_OF = {"conv2d": "hw1", "output_size": "hw2", "same_padding": "hw2", "conv_params": "hw3",
-                 "fc_params": "hw3", "conv_volume": "hw5", "conv_layer_forward": "hw5", "pool_forward": "hw5"}
+ASSIGNMENT_OF = {
+    "conv2d": "hw1",
+    "output_size": "hw2",
+    "same_padding": "hw2",
+    "conv_params": "hw3",
+    "fc_params": "hw3",
+    "conv_volume": "hw5",
+    "conv_layer_forward": "hw5",
+    "pool_forward": "hw5",
+}
 _REGISTRY: dict[str, list[Mutant]] = {function: [] for function in ASSIGNMENT_OF}
 
 
@@ -39,6 +49,7 @@ def mutant(function: str, name: str, mistake: str) -> Callable[[Callable[..., An
             raise ValueError(f"two {function} mutants named {name!r}")
         _REGISTRY[function].append(Mutant(function, name, mistake, implementation))
         return implementation
+
     return register
 
 
@@ -53,12 +64,13 @@ def all_mutants() -> tuple[Mutant, ...]:
 # --- hw1 conv2d -----------------------------------------------------------------------------------
 # Two styles, as students write it: a double loop over the output, or every window at once.
 
+
 def _zero_pad(x: np.ndarray, p: int) -> np.ndarray:
     """np.pad(x, p) on the first two axes, as a student pads (written out: it runs thousands of times in tests)."""
     if not p:
         return x
     padded = np.zeros((x.shape[0] + 2 * p, x.shape[1] + 2 * p, *x.shape[2:]), dtype=x.dtype)
-    padded[p:p + x.shape[0], p:p + x.shape[1]] = x
+    padded[p : p + x.shape[0], p : p + x.shape[1]] = x
     return padded
 
 
@@ -66,8 +78,18 @@ def _windows2d(x: np.ndarray, f: int, stride: int) -> np.ndarray:
     return sliding_window_view(x, (f, f))[::stride, ::stride]
 
 
-def _conv2d_windows(x, k, stride=1, padding=0, *, pad: Callable[[np.ndarray, int], np.ndarray] | None = None,
-                    contract: str = "ijab,ab->ij", rows: bool = True, cols: bool = True, out: Any = None):
+def _conv2d_windows(
+    x,
+    k,
+    stride=1,
+    padding=0,
+    *,
+    pad: Callable[[np.ndarray, int], np.ndarray] | None = None,
+    contract: str = "ijab,ab->ij",
+    rows: bool = True,
+    cols: bool = True,
+    out: Any = None,
+):
     """The vectorised student: pad, take every window, contract with the kernel."""
     x = np.asarray(x, dtype=float)
     k = np.asarray(k, dtype=float)
@@ -75,7 +97,7 @@ def _conv2d_windows(x, k, stride=1, padding=0, *, pad: Callable[[np.ndarray, int
     n_H = (x.shape[0] + 2 * padding - f) // stride + 1
     n_W = (x.shape[1] + 2 * padding - f) // stride + 1
     x = pad(x, padding) if pad else _zero_pad(x, padding)
-    windows = sliding_window_view(x, (f, f))[::stride if rows else 1, ::stride if cols else 1][:n_H, :n_W]
+    windows = sliding_window_view(x, (f, f))[:: stride if rows else 1, :: stride if cols else 1][:n_H, :n_W]
     result = np.einsum(contract, windows, k)
     if out is None:
         return result
@@ -83,8 +105,18 @@ def _conv2d_windows(x, k, stride=1, padding=0, *, pad: Callable[[np.ndarray, int
     return out
 
 
-def _conv2d_loop(x, k, stride=1, padding=0, *, n_H: int | None = None, n_W: int | None = None, f: int | None = None,
-                 dtype: Any = float, stop_short: int = 0):
+def _conv2d_loop(
+    x,
+    k,
+    stride=1,
+    padding=0,
+    *,
+    n_H: int | None = None,
+    n_W: int | None = None,
+    f: int | None = None,
+    dtype: Any = float,
+    stop_short: int = 0,
+):
     """The looping student: pad, size the output, fill it cell by cell."""
     x = _zero_pad(np.asarray(x, dtype=float), padding)
     k = np.asarray(k, dtype=float)
@@ -94,7 +126,7 @@ def _conv2d_loop(x, k, stride=1, padding=0, *, n_H: int | None = None, n_W: int 
     out = np.zeros((n_H, n_W), dtype=dtype)
     for i in range(n_H - stop_short):
         for j in range(n_W - stop_short):
-            out[i, j] = np.sum(x[i*stride:i*stride+f, j*stride:j*stride+f] * k)
+            out[i, j] = np.sum(x[i * stride : i * stride + f, j * stride : j * stride + f] * k)
     return out
 
 
@@ -144,8 +176,9 @@ def _conv2d_pad_one_side(x, k, stride=1, padding=0):
 def _conv2d_pad_corner(x, k, stride=1, padding=0):
     def corner(image: np.ndarray, p: int) -> np.ndarray:
         padded = np.zeros((image.shape[0] + 2 * p, image.shape[1] + 2 * p))
-        padded[:image.shape[0], :image.shape[1]] = image
+        padded[: image.shape[0], : image.shape[1]] = image
         return padded
+
     return _conv2d_windows(x, k, stride, padding, pad=corner)
 
 
@@ -170,19 +203,25 @@ def _conv2d_size_unpadded(x, k, stride=1, padding=0):
 def _conv2d_sized(size: Callable[[int, int, int, int], int]) -> Callable[..., Any]:
     def conv2d(x, k, stride=1, padding=0):
         x, f = np.asarray(x), len(k)
-        return _conv2d_loop(x, k, stride, padding, n_H=size(x.shape[0], f, padding, stride),
-                            n_W=size(x.shape[1], f, padding, stride))
+        return _conv2d_loop(
+            x, k, stride, padding, n_H=size(x.shape[0], f, padding, stride), n_W=size(x.shape[1], f, padding, stride)
+        )
+
     return conv2d
 
 
 mutant("conv2d", "size-round", "int(round((n + 2p - f) / s)) + 1")(
-    _conv2d_sized(lambda n, f, p, s: int(round((n + 2 * p - f) / s)) + 1))
+    _conv2d_sized(lambda n, f, p, s: int(round((n + 2 * p - f) / s)) + 1)
+)
 mutant("conv2d", "size-round-whole", "round((n + 2p - f) / s + 1)")(
-    _conv2d_sized(lambda n, f, p, s: round((n + 2 * p - f) / s + 1)))
+    _conv2d_sized(lambda n, f, p, s: round((n + 2 * p - f) / s + 1))
+)
 mutant("conv2d", "size-ceil", "math.ceil((n + 2p - f) / s) + 1")(
-    _conv2d_sized(lambda n, f, p, s: math.ceil((n + 2 * p - f) / s) + 1))
+    _conv2d_sized(lambda n, f, p, s: math.ceil((n + 2 * p - f) / s) + 1)
+)
 mutant("conv2d", "size-no-plus-one", "(n + 2p - f) // s, without the + 1")(
-    _conv2d_sized(lambda n, f, p, s: (n + 2 * p - f) // s))
+    _conv2d_sized(lambda n, f, p, s: (n + 2 * p - f) // s)
+)
 
 
 @mutant("conv2d", "int-output-buffer", "out = np.zeros((n_H, n_W), dtype=int): every value cut to an int")
@@ -238,8 +277,12 @@ def _conv2d_one_short(x, k, stride=1, padding=0):
     return _conv2d_loop(x, k, stride, padding, stop_short=1)
 
 
-@mutant("conv2d", "input-range-one-short", "for i in range(0, H - f, stride): the input positions one short, "
-        "into an output sized by the formula (its last row/column stays 0 where the last window ends on the edge)")
+@mutant(
+    "conv2d",
+    "input-range-one-short",
+    "for i in range(0, H - f, stride): the input positions one short, "
+    "into an output sized by the formula (its last row/column stays 0 where the last window ends on the edge)",
+)
 def _conv2d_input_range_short(x, k, stride=1, padding=0):
     x = np.pad(np.asarray(x, dtype=float), padding)
     k = np.asarray(k, dtype=float)
@@ -248,7 +291,7 @@ def _conv2d_input_range_short(x, k, stride=1, padding=0):
     out = np.zeros(((H - f) // stride + 1, (W - f) // stride + 1))
     for i in range(0, H - f, stride):
         for j in range(0, W - f, stride):
-            out[i // stride, j // stride] = np.sum(x[i:i + f, j:j + f] * k)
+            out[i // stride, j // stride] = np.sum(x[i : i + f, j : j + f] * k)
     return out
 
 
@@ -258,8 +301,9 @@ def _conv2d_input_range_short_append(x, k, stride=1, padding=0):
     k = np.asarray(k, dtype=float)
     f = k.shape[0]
     H, W = x.shape
-    return np.array([[np.sum(x[i:i + f, j:j + f] * k) for j in range(0, W - f, stride)]
-                     for i in range(0, H - f, stride)])
+    return np.array(
+        [[np.sum(x[i : i + f, j : j + f] * k) for j in range(0, W - f, stride)] for i in range(0, H - f, stride)]
+    )
 
 
 @mutant("conv2d", "kernel-centred", "windows centred on (i, j): x[i - f//2 : i + f//2 + 1], right for odd f only")
@@ -269,12 +313,17 @@ def _conv2d_centred(x, k, stride=1, padding=0):
     f = k.shape[0]
     r = f // 2
     H, W = x.shape
-    return np.array([[np.sum(x[i - r:i + r + 1, j - r:j + r + 1] * k) for j in range(r, W - (f - 1 - r), stride)]
-                     for i in range(r, H - (f - 1 - r), stride)])
+    return np.array(
+        [
+            [np.sum(x[i - r : i + r + 1, j - r : j + r + 1] * k) for j in range(r, W - (f - 1 - r), stride)]
+            for i in range(r, H - (f - 1 - r), stride)
+        ]
+    )
 
 
 mutant("conv2d", "size-positions-over-stride", "(n + 2p - f + 1) // s: the number of positions divided by s")(
-    _conv2d_sized(lambda n, f, p, s: (n + 2 * p - f + 1) // s))
+    _conv2d_sized(lambda n, f, p, s: (n + 2 * p - f + 1) // s)
+)
 
 
 @mutant("conv2d", "uneven-padding", "np.pad(x, ((p, p - 1), (p, p - 1))): one row and column of padding short")
@@ -310,6 +359,7 @@ def _conv2d_float16(x, k, stride=1, padding=0):
 def _conv2d_kernel_as(transform: Callable[[np.ndarray], np.ndarray]) -> Callable[..., Any]:
     def conv2d(x, k, stride=1, padding=0):
         return _conv2d_loop(x, transform(np.asarray(k, dtype=float)), stride, padding)
+
     return conv2d
 
 
@@ -317,14 +367,20 @@ _CONV2D_KERNELS: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray]]] = {
     "flipud-kernel": ("np.flipud(k): the kernel flipped upside down only", np.flipud),
     "fliplr-kernel": ("k[:, ::-1]: the kernel flipped left to right only", lambda k: k[:, ::-1]),
     "rot90-kernel": ("np.rot90(k): the kernel rotated a quarter turn", np.rot90),
-    "rot90-clockwise-kernel": ("np.rot90(k, -1): the kernel rotated a quarter turn clockwise",
-                               lambda k: np.rot90(k, -1)),
-    "anti-transposed-kernel": ("np.rot90(k, 2).T: the kernel transposed along its other diagonal",
-                               lambda k: np.rot90(k, 2).T),
+    "rot90-clockwise-kernel": (
+        "np.rot90(k, -1): the kernel rotated a quarter turn clockwise",
+        lambda k: np.rot90(k, -1),
+    ),
+    "anti-transposed-kernel": (
+        "np.rot90(k, 2).T: the kernel transposed along its other diagonal",
+        lambda k: np.rot90(k, 2).T,
+    ),
     "abs-kernel": ("np.abs(k): the kernel's signs dropped", np.abs),
     "kernel-normalised": ("k / k.sum(): the kernel normalised to sum 1", lambda k: k / k.sum() if k.sum() else k),
-    "kernel-normalised-abs": ("k / np.abs(k).sum(): the kernel normalised by its absolute sum",
-                              lambda k: k / np.abs(k).sum()),
+    "kernel-normalised-abs": (
+        "k / np.abs(k).sum(): the kernel normalised by its absolute sum",
+        lambda k: k / np.abs(k).sum(),
+    ),
     "kernel-mean-subtracted": ("k - k.mean(): the kernel centred", lambda k: k - k.mean()),
 }
 for _name, (_mistake, _transform) in _CONV2D_KERNELS.items():
@@ -359,10 +415,14 @@ _OUTPUT_SIZE = {
     "padding-ignored": ("(n - f) // s + 1", lambda n, f, p=0, s=1: (n - f) // s + 1),
     "stride-ignored": ("n + 2p - f + 1", lambda n, f, p=0, s=1: n + 2 * p - f + 1),
     "precedence": ("n + 2*p - f // s + 1: only f divided by s", lambda n, f, p=0, s=1: n + 2 * p - f // s + 1),
-    "p-s-swapped": ("def output_size(n, f, s=1, p=0): the parameters in the wrong order",
-                    lambda n, f, s=1, p=0: (n + 2 * p - f) // s + 1),
-    "positions-over-stride": ("(n + 2p - f + 1) // s: the number of positions divided by s",
-                              lambda n, f, p=0, s=1: (n + 2 * p - f + 1) // s),
+    "p-s-swapped": (
+        "def output_size(n, f, s=1, p=0): the parameters in the wrong order",
+        lambda n, f, s=1, p=0: (n + 2 * p - f) // s + 1,
+    ),
+    "positions-over-stride": (
+        "(n + 2p - f + 1) // s: the number of positions divided by s",
+        lambda n, f, p=0, s=1: (n + 2 * p - f + 1) // s,
+    ),
     "stride-on-n-only": ("n // s + 2p - f + 1", lambda n, f, p=0, s=1: n // s + 2 * p - f + 1),
     "divided-separately": ("(n + 2p) // s - f // s + 1", lambda n, f, p=0, s=1: (n + 2 * p) // s - f // s + 1),
 }
@@ -374,13 +434,20 @@ _SAME_PADDING = {
     "stride-ignored": ("(f - 1) // 2, the stride-1 answer", lambda n, f, s=1: (f - 1) // 2),
     "stride-ignored-ceil": ("math.ceil((f - 1) / 2)", lambda n, f, s=1: math.ceil((f - 1) / 2)),
     "round": ("round(p): to the nearest (even) integer", lambda n, f, s=1: round((n * s - n + f - s) / 2)),
-    "plus-one": ("(ns - n + f - s) // 2 + 1: 'rounding up' by adding 1",
-                 lambda n, f, s=1: (n * s - n + f - s) // 2 + 1),
+    "plus-one": (
+        "(ns - n + f - s) // 2 + 1: 'rounding up' by adding 1",
+        lambda n, f, s=1: (n * s - n + f - s) // 2 + 1,
+    ),
     "minus-s-forgotten": ("ceil((ns - n + f) / 2): the - s left out", lambda n, f, s=1: math.ceil((n * s - n + f) / 2)),
     "no-rounding": ("(ns - n + f - s) / 2, not rounded: a float", lambda n, f, s=1: (n * s - n + f - s) / 2),
-    "largest": ("the largest padding that keeps n, not the smallest",
-                lambda n, f, s=1: max(p for p in range(n * s + f) if (n + 2 * p - f) // s + 1 == n)),
-    "floor-plus-half-stride": ("(ns - n + f - s) // 2 + (s - 1) // 2", lambda n, f, s=1: (n * s - n + f - s) // 2 + (s - 1) // 2),
+    "largest": (
+        "the largest padding that keeps n, not the smallest",
+        lambda n, f, s=1: max(p for p in range(n * s + f) if (n + 2 * p - f) // s + 1 == n),
+    ),
+    "floor-plus-half-stride": (
+        "(ns - n + f - s) // 2 + (s - 1) // 2",
+        lambda n, f, s=1: (n * s - n + f - s) // 2 + (s - 1) // 2,
+    ),
 }
 for _name, (_mistake, _function) in _SAME_PADDING.items():
     mutant("same_padding", _name, _mistake)(_function)
@@ -390,19 +457,28 @@ for _name, (_mistake, _function) in _SAME_PADDING.items():
 
 _CONV_PARAMS = {
     "no-bias": ("the biases left out", lambda f, n_c_prev, n_filters: f * f * n_c_prev * n_filters),
-    "channels-ignored": ("n_c_prev ignored (the lecture's printed table)",
-                         lambda f, n_c_prev, n_filters: (f * f + 1) * n_filters),
-    "one-bias-per-layer": ("a single bias for the layer",
-                           lambda f, n_c_prev, n_filters: f * f * n_c_prev * n_filters + 1),
-    "f-once": ("f * n_c_prev: the filter's side counted once",
-               lambda f, n_c_prev, n_filters: (f * n_c_prev + 1) * n_filters),
-    "bias-per-channel": ("a bias per input channel",
-                         lambda f, n_c_prev, n_filters: (f * f + 1) * n_c_prev * n_filters),
+    "channels-ignored": (
+        "n_c_prev ignored (the lecture's printed table)",
+        lambda f, n_c_prev, n_filters: (f * f + 1) * n_filters,
+    ),
+    "one-bias-per-layer": (
+        "a single bias for the layer",
+        lambda f, n_c_prev, n_filters: f * f * n_c_prev * n_filters + 1,
+    ),
+    "f-once": (
+        "f * n_c_prev: the filter's side counted once",
+        lambda f, n_c_prev, n_filters: (f * n_c_prev + 1) * n_filters,
+    ),
+    "bias-per-channel": ("a bias per input channel", lambda f, n_c_prev, n_filters: (f * f + 1) * n_c_prev * n_filters),
     "one-filter": ("n_filters ignored: one filter's parameters", lambda f, n_c_prev, n_filters: f * f * n_c_prev + 1),
-    "arguments-swapped": ("def conv_params(f, n_filters, n_c_prev): the parameters in the wrong order",
-                          lambda f, n_filters, n_c_prev: (f * f * n_c_prev + 1) * n_filters),
-    "bias-per-input-channel": ("+ n_c_prev biases instead of + n_filters",
-                               lambda f, n_c_prev, n_filters: f * f * n_c_prev * n_filters + n_c_prev),
+    "arguments-swapped": (
+        "def conv_params(f, n_filters, n_c_prev): the parameters in the wrong order",
+        lambda f, n_filters, n_c_prev: (f * f * n_c_prev + 1) * n_filters,
+    ),
+    "bias-per-input-channel": (
+        "+ n_c_prev biases instead of + n_filters",
+        lambda f, n_c_prev, n_filters: f * f * n_c_prev * n_filters + n_c_prev,
+    ),
 }
 for _name, (_mistake, _function) in _CONV_PARAMS.items():
     mutant("conv_params", _name, _mistake)(_function)
@@ -418,6 +494,7 @@ for _name, (_mistake, _function) in _FC_PARAMS.items():
 
 
 # --- hw5 conv_volume --------------------------------------------------------------------------------
+
 
 def _volume(x, w, *, mean: bool = False, dtype: Any = float, f: int | None = None, square: bool = False):
     """The student who sizes an output array, then fills it from every window at once."""
@@ -437,7 +514,7 @@ def _volume_loop(x, w):
     out = np.zeros((n_H, n_W))
     for i in range(n_H):
         for j in range(n_W):
-            out[i, j] = np.sum(x[i:i+f, j:j+f, :] * w)
+            out[i, j] = np.sum(x[i : i + f, j : j + f, :] * w)
     return out
 
 
@@ -483,7 +560,7 @@ def _volume_square(x, w):
 def _volume_no_plus_one(x, w):
     x, w = np.asarray(x, dtype=float), np.asarray(w, dtype=float)
     f = w.shape[0]
-    windows = sliding_window_view(x, (f, f), axis=(0, 1))[:x.shape[0] - f, :x.shape[1] - f]
+    windows = sliding_window_view(x, (f, f), axis=(0, 1))[: x.shape[0] - f, : x.shape[1] - f]
     return np.einsum("ijcab,abc->ij", windows, w)
 
 
@@ -527,7 +604,7 @@ def _volume_channels_first(x, w):
     out = np.zeros((n_H - f + 1, n_W - f + 1))
     for i in range(n_H - f + 1):
         for j in range(n_W - f + 1):
-            out[i, j] = np.sum(x[:, i:i+f, j:j+f] * w)
+            out[i, j] = np.sum(x[:, i : i + f, j : j + f] * w)
     return out
 
 
@@ -544,7 +621,7 @@ def _volume_abs(x, w):
 @mutant("conv_volume", "last-channel-dropped", "for c in range(n_C - 1): the last channel never added")
 def _volume_last_channel(x, w):
     x, w = np.asarray(x, dtype=float), np.asarray(w, dtype=float)
-    return sum(_volume_loop(x[:, :, c:c + 1], w[:, :, c:c + 1]) for c in range(x.shape[2] - 1))
+    return sum(_volume_loop(x[:, :, c : c + 1], w[:, :, c : c + 1]) for c in range(x.shape[2] - 1))
 
 
 @mutant("conv_volume", "last-channel-dropped-when-deep", "the last channel dropped only beyond two channels")
@@ -567,6 +644,7 @@ def _volume_float16(x, w):
 def _volume_filter_as(transform: Callable[[np.ndarray], np.ndarray]) -> Callable[..., Any]:
     def conv_volume(x, w):
         return _volume_loop(np.asarray(x, dtype=float), transform(np.asarray(w, dtype=float)))
+
     return conv_volume
 
 
@@ -583,12 +661,27 @@ for _name, (_mistake, _transform) in _VOLUME_FILTERS.items():
 
 # --- hw5 conv_layer_forward --------------------------------------------------------------------------
 
-def _layer(x, W, b, stride=1, padding=0, *, pad: Any = "both", flip: Callable[[np.ndarray], np.ndarray] | None = None,
-           size: Callable[[int, int, int, int], int] | None = None, dtype: Any = float, f: int | None = None,
-           square: bool = False, rows: bool = True, cols: bool = True, relu: str = "after",
-           bias: Callable[[np.ndarray, int], float] | None = None,
-           weights: Callable[[np.ndarray, int], np.ndarray] | None = None,
-           loop_short: bool = False):
+
+def _layer(
+    x,
+    W,
+    b,
+    stride=1,
+    padding=0,
+    *,
+    pad: Any = "both",
+    flip: Callable[[np.ndarray], np.ndarray] | None = None,
+    size: Callable[[int, int, int, int], int] | None = None,
+    dtype: Any = float,
+    f: int | None = None,
+    square: bool = False,
+    rows: bool = True,
+    cols: bool = True,
+    relu: str = "after",
+    bias: Callable[[np.ndarray, int], float] | None = None,
+    weights: Callable[[np.ndarray, int], np.ndarray] | None = None,
+    loop_short: bool = False,
+):
     """A student who sizes Z, then fills it from every window at once; one knob per mistake (each
     mutant turns exactly one). Z of the wrong size raises, as the student's loop would."""
     x0 = np.asarray(x, dtype=float) if dtype is float else np.asarray(x)
@@ -610,7 +703,7 @@ def _layer(x, W, b, stride=1, padding=0, *, pad: Any = "both", flip: Callable[[n
     kernels = np.stack([weights(W, c) for c in range(n_C)], axis=-1) if weights else W
     biases = np.array([bias(b, c) for c in range(n_C)]) if bias else b
     windows = sliding_window_view(np.asarray(x, dtype=float), (f, f), axis=(0, 1))
-    windows = windows[::stride if rows else 1, ::stride if cols else 1][:n_H, :n_W]
+    windows = windows[:: stride if rows else 1, :: stride if cols else 1][:n_H, :n_W]
     z = np.einsum("ijcab,abcn->ijn", windows, kernels)
     Z = np.zeros((n_H, n_W, n_C), dtype=dtype)
     last_h, last_w = n_H - loop_short, n_W - loop_short
@@ -627,10 +720,14 @@ _LAYER_KNOBS: dict[str, tuple[str, dict[str, Any]]] = {
     "stride-rows-only": ("the stride applied down the rows only", {"cols": False}),
     "stride-cols-only": ("the stride applied across the columns only", {"rows": False}),
     "padding-ignored": ("never pads", {"pad": "none", "size": lambda n, f, p, s: (n - f) // s + 1}),
-    "padding-one-side": ("pads the top and left only", {
-        "pad": lambda x, p: np.pad(x, ((p, 0), (p, 0), (0, 0))), "size": lambda n, f, p, s: (n + p - f) // s + 1}),
-    "padding-in-corner": ("the input copied into the top-left corner of the padded array", {
-        "pad": lambda x, p: np.pad(x, ((0, 2 * p), (0, 2 * p), (0, 0)))}),
+    "padding-one-side": (
+        "pads the top and left only",
+        {"pad": lambda x, p: np.pad(x, ((p, 0), (p, 0), (0, 0))), "size": lambda n, f, p, s: (n + p - f) // s + 1},
+    ),
+    "padding-in-corner": (
+        "the input copied into the top-left corner of the padded array",
+        {"pad": lambda x, p: np.pad(x, ((0, 2 * p), (0, 2 * p), (0, 0)))},
+    ),
     "pads-channels-too": ("np.pad(x, padding) pads the channel axis too", {"pad": lambda x, p: np.pad(x, p)}),
     "size-round": ("round() in the output size", {"size": lambda n, f, p, s: int(round((n + 2 * p - f) / s)) + 1}),
     "size-ceil": ("math.ceil in the output size", {"size": lambda n, f, p, s: math.ceil((n + 2 * p - f) / s) + 1}),
@@ -643,8 +740,10 @@ _LAYER_KNOBS: dict[str, tuple[str, dict[str, Any]]] = {
     "bias-forgotten": ("never adds b", {"bias": lambda b, c: 0.0}),
     "bias-after-relu": ("ReLU(W * x) + b", {"relu": "before-bias"}),
     "first-bias-only": ("b[0] for every filter", {"bias": lambda b, c: b[0]}),
-    "filter-axes-swapped": ("W[:, :, c] (an input channel) instead of W[..., c] (a filter)",
-                            {"weights": lambda W, c: W[:, :, c]}),
+    "filter-axes-swapped": (
+        "W[:, :, c] (an input channel) instead of W[..., c] (a filter)",
+        {"weights": lambda W, c: W[:, :, c]},
+    ),
     "loop-one-short": ("range(n_H - 1): the last row and column stay 0", {"loop_short": True}),
 }
 
@@ -679,8 +778,11 @@ def _layer_channels_first(x, W, b, stride=1, padding=0):
     return np.moveaxis(_layer(x, W, b, stride, padding), -1, 0)
 
 
-@mutant("conv_layer_forward", "input-range-one-short", "for i in range(0, H - f, stride): one position short, "
-        "into a Z sized by the formula")
+@mutant(
+    "conv_layer_forward",
+    "input-range-one-short",
+    "for i in range(0, H - f, stride): one position short, into a Z sized by the formula",
+)
 def _layer_input_range_short(x, W, b, stride=1, padding=0):
     x = np.pad(np.asarray(x, dtype=float), ((padding, padding), (padding, padding), (0, 0)))
     f = W.shape[0]
@@ -689,16 +791,22 @@ def _layer_input_range_short(x, W, b, stride=1, padding=0):
     for i in range(0, H - f, stride):
         for j in range(0, Wd - f, stride):
             for c in range(W.shape[3]):
-                Z[i // stride, j // stride, c] = np.sum(x[i:i + f, j:j + f] * W[..., c]) + b[c]
+                Z[i // stride, j // stride, c] = np.sum(x[i : i + f, j : j + f] * W[..., c]) + b[c]
     return np.maximum(Z, 0)
 
 
 _LAYER_EXTRA: dict[str, tuple[str, dict[str, Any]]] = {
-    "size-positions-over-stride": ("(n + 2p - f + 1) // s in the output size",
-                                   {"size": lambda n, f, p, s: (n + 2 * p - f + 1) // s}),
-    "uneven-padding": ("np.pad with (p, p - 1) on each axis", {
-        "pad": lambda x, p: np.pad(x, ((p, max(p - 1, 0)), (p, max(p - 1, 0)), (0, 0))),
-        "size": lambda n, f, p, s: (n + 2 * p - 1 - f) // s + 1 if p else (n - f) // s + 1}),
+    "size-positions-over-stride": (
+        "(n + 2p - f + 1) // s in the output size",
+        {"size": lambda n, f, p, s: (n + 2 * p - f + 1) // s},
+    ),
+    "uneven-padding": (
+        "np.pad with (p, p - 1) on each axis",
+        {
+            "pad": lambda x, p: np.pad(x, ((p, max(p - 1, 0)), (p, max(p - 1, 0)), (0, 0))),
+            "size": lambda n, f, p, s: (n + 2 * p - 1 - f) // s + 1 if p else (n - f) // s + 1,
+        },
+    ),
     "bias-sum": ("Z + np.sum(b): every filter gets the sum of the biases", {"bias": lambda b, c: b.sum()}),
 }
 for _name, (_mistake, _knobs) in _LAYER_EXTRA.items():
@@ -721,8 +829,13 @@ def _layer_centred(x, W, b, stride=1, padding=0):
     f = W.shape[0]
     r = f // 2
     H, Wd = x.shape[:2]
-    Z = [[[np.sum(x[i - r:i + r + 1, j - r:j + r + 1] * W[..., c]) + b[c] for c in range(W.shape[3])]
-          for j in range(r, Wd - (f - 1 - r), stride)] for i in range(r, H - (f - 1 - r), stride)]
+    Z = [
+        [
+            [np.sum(x[i - r : i + r + 1, j - r : j + r + 1] * W[..., c]) + b[c] for c in range(W.shape[3])]
+            for j in range(r, Wd - (f - 1 - r), stride)
+        ]
+        for i in range(r, H - (f - 1 - r), stride)
+    ]
     return np.maximum(np.array(Z), 0)
 
 
@@ -739,7 +852,10 @@ def _layer_float16(x, W, b, stride=1, padding=0):
 _LAYER_MORE: dict[str, tuple[str, dict[str, Any]]] = {
     "flipud-filters": ("W[::-1]: the filters flipped upside down only", {"flip": lambda W: W[::-1]}),
     "fliplr-filters": ("W[:, ::-1]: the filters flipped left to right only", {"flip": lambda W: W[:, ::-1]}),
-    "transposed-filters": ("W.transpose(1, 0, 2, 3): each slice transposed", {"flip": lambda W: W.transpose(1, 0, 2, 3)}),
+    "transposed-filters": (
+        "W.transpose(1, 0, 2, 3): each slice transposed",
+        {"flip": lambda W: W.transpose(1, 0, 2, 3)},
+    ),
     "filters-reversed": ("W[..., ::-1]: the filters in reverse order", {"flip": lambda W: W[..., ::-1]}),
     "channels-reversed": ("W[:, :, ::-1]: the filters' channels in reverse order", {"flip": lambda W: W[:, :, ::-1]}),
     "last-bias-only": ("b[-1] for every filter (the loop variable of an earlier loop)", {"bias": lambda b, c: b[-1]}),
@@ -762,7 +878,7 @@ def _layer_last_filter(x, W, b, stride=1, padding=0):
     for i in range(n_H):
         for j in range(n_W):
             for c in range(n_C - 1):
-                Z[i, j, c] = np.sum(x[i * stride:i * stride + f, j * stride:j * stride + f] * W[..., c]) + b[c]
+                Z[i, j, c] = np.sum(x[i * stride : i * stride + f, j * stride : j * stride + f] * W[..., c]) + b[c]
     return np.maximum(Z, 0)
 
 
@@ -785,9 +901,21 @@ def _layer_leaky(x, W, b, stride=1, padding=0):
 
 # --- hw5 pool_forward ----------------------------------------------------------------------------------
 
-def _pool(x, f, s, mode="max", *, reducers: dict[str, Callable[..., Any]] | None = None,
-          size: Callable[[int, int, int], int] | None = None, dtype: Any = float, square: bool = False,
-          rows: bool = True, cols: bool = True, across_channels: tuple[str, ...] = ()):
+
+def _pool(
+    x,
+    f,
+    s,
+    mode="max",
+    *,
+    reducers: dict[str, Callable[..., Any]] | None = None,
+    size: Callable[[int, int, int], int] | None = None,
+    dtype: Any = float,
+    square: bool = False,
+    rows: bool = True,
+    cols: bool = True,
+    across_channels: tuple[str, ...] = (),
+):
     """A student who sizes the output, then pools every window at once; one knob per mistake (each
     mutant turns exactly one). An output of the wrong size raises, as the student's loop would."""
     x0 = np.asarray(x)
@@ -798,7 +926,7 @@ def _pool(x, f, s, mode="max", *, reducers: dict[str, Callable[..., Any]] | None
     n_C = x0.shape[2]
     out = np.zeros((n_H, n_W, n_C), dtype=dtype)
     windows = sliding_window_view(np.asarray(x0, dtype=float), (f, f), axis=(0, 1))
-    windows = windows[::s if rows else 1, ::s if cols else 1][:n_H, :n_W]
+    windows = windows[:: s if rows else 1, :: s if cols else 1][:n_H, :n_W]
     if mode in across_channels:
         out[...] = reducers[mode](windows, axis=(2, 3, 4))[:, :, None]
     elif mode in reducers:
@@ -818,10 +946,14 @@ _POOL_KNOBS: dict[str, tuple[str, dict[str, Any]]] = {
     "int-output-buffer": ("np.zeros(..., dtype=int)", {"dtype": int}),
     "square-only": ("n_H used for both axes", {"square": True}),
     "max-over-channels": ("max pooling takes the max over every channel of the window", {"across_channels": ("max",)}),
-    "average-over-channels": ("average pooling averages over every channel of the window",
-                              {"across_channels": ("average",)}),
-    "average-divides-by-f": ("the sum divided by f, not f * f", {"reducers": {
-        "max": np.max, "average": lambda v, axis: np.sum(v, axis=axis) / v.shape[-1]}}),
+    "average-over-channels": (
+        "average pooling averages over every channel of the window",
+        {"across_channels": ("average",)},
+    ),
+    "average-divides-by-f": (
+        "the sum divided by f, not f * f",
+        {"reducers": {"max": np.max, "average": lambda v, axis: np.sum(v, axis=axis) / v.shape[-1]}},
+    ),
     "average-is-sum": ("the window summed, never divided", {"reducers": {"max": np.max, "average": np.sum}}),
 }
 
@@ -829,6 +961,7 @@ _POOL_KNOBS: dict[str, tuple[str, dict[str, Any]]] = {
 def _pool_mutant(knobs: dict[str, Any]) -> Callable[..., Any]:
     def pool_forward(x, f, s, mode="max"):
         return _pool(x, f, s, mode, **knobs)
+
     return pool_forward
 
 
@@ -868,6 +1001,7 @@ def _pool_transposed(x, f, s, mode="max"):
 
 def _max_from(start: Callable[[np.ndarray, int], float]) -> Callable[..., Any]:
     """The looping student whose running max starts at `start(x, channel)`, not at the window's first value."""
+
     def pool_forward(x, f, s, mode="max"):
         x = np.asarray(x, dtype=float)
         H, W, C = x.shape
@@ -875,7 +1009,7 @@ def _max_from(start: Callable[[np.ndarray, int], float]) -> Callable[..., Any]:
         for i in range(out.shape[0]):
             for j in range(out.shape[1]):
                 for c in range(C):
-                    window = x[i * s:i * s + f, j * s:j * s + f, c]
+                    window = x[i * s : i * s + f, j * s : j * s + f, c]
                     if mode == "max":
                         best = start(x, c)
                         for value in window.ravel():
@@ -885,13 +1019,17 @@ def _max_from(start: Callable[[np.ndarray, int], float]) -> Callable[..., Any]:
                     else:
                         out[i, j, c] = window.mean()
         return out
+
     return pool_forward
 
 
-mutant("pool_forward", "max-starts-at-0", "best = 0, then best = max(best, v) over the window")(_max_from(lambda x, c: 0))
+mutant("pool_forward", "max-starts-at-0", "best = 0, then best = max(best, v) over the window")(
+    _max_from(lambda x, c: 0)
+)
 mutant("pool_forward", "max-starts-at-minus-1", "best = -1 as the running max's start")(_max_from(lambda x, c: -1))
 mutant("pool_forward", "max-starts-at-first-input", "best = x[0, 0, c]: the input's first value, not the window's")(
-    _max_from(lambda x, c: x[0, 0, c]))
+    _max_from(lambda x, c: x[0, 0, c])
+)
 
 
 @mutant("pool_forward", "max-initial-0", "np.max(window, initial=0)")
@@ -899,8 +1037,11 @@ def _pool_initial_0(x, f, s, mode="max"):
     return _pool(x, f, s, mode, reducers={"max": lambda v, axis: np.max(v, axis=axis, initial=0), "average": np.mean})
 
 
-@mutant("pool_forward", "input-range-one-short", "for i in range(0, H - f, s): one position short, "
-        "into an output sized by the formula")
+@mutant(
+    "pool_forward",
+    "input-range-one-short",
+    "for i in range(0, H - f, s): one position short, into an output sized by the formula",
+)
 def _pool_input_range_short(x, f, s, mode="max"):
     x = np.asarray(x, dtype=float)
     H, W, C = x.shape
@@ -908,7 +1049,7 @@ def _pool_input_range_short(x, f, s, mode="max"):
     reduce = np.max if mode == "max" else np.mean
     for i in range(0, H - f, s):
         for j in range(0, W - f, s):
-            out[i // s, j // s] = reduce(x[i:i + f, j:j + f], axis=(0, 1))
+            out[i // s, j // s] = reduce(x[i : i + f, j : j + f], axis=(0, 1))
     return out
 
 
@@ -917,12 +1058,14 @@ def _pool_input_range_short_rows(x, f, s, mode="max"):
     x = np.asarray(x, dtype=float)
     H, W, _ = x.shape
     reduce = np.max if mode == "max" else np.mean
-    return np.array([[reduce(x[i:i + f, j:j + f], axis=(0, 1)) for j in range(0, W - f + 1, s)]
-                     for i in range(0, H - f, s)])
+    return np.array(
+        [[reduce(x[i : i + f, j : j + f], axis=(0, 1)) for j in range(0, W - f + 1, s)] for i in range(0, H - f, s)]
+    )
 
 
 mutant("pool_forward", "size-positions-over-stride", "(n - f + 1) // s in the output size")(
-    _pool_mutant({"size": lambda n, f, s: (n - f + 1) // s}))
+    _pool_mutant({"size": lambda n, f, s: (n - f + 1) // s})
+)
 
 
 @mutant("pool_forward", "float16-output", "np.zeros(..., dtype=np.float16)")
@@ -932,6 +1075,7 @@ def _pool_float16(x, f, s, mode="max"):
 
 def _max_started(start: Callable[[np.ndarray, int, int, int, int], float]) -> Callable[..., Any]:
     """The looping student whose running max starts at start(x, i, j, c, s)."""
+
     def pool_forward(x, f, s, mode="max"):
         x = np.asarray(x, dtype=float)
         H, W, C = x.shape
@@ -939,7 +1083,7 @@ def _max_started(start: Callable[[np.ndarray, int, int, int, int], float]) -> Ca
         for i in range(out.shape[0]):
             for j in range(out.shape[1]):
                 for c in range(C):
-                    window = x[i * s:i * s + f, j * s:j * s + f, c]
+                    window = x[i * s : i * s + f, j * s : j * s + f, c]
                     if mode != "max":
                         out[i, j, c] = window.mean()
                         continue
@@ -948,20 +1092,27 @@ def _max_started(start: Callable[[np.ndarray, int, int, int, int], float]) -> Ca
                         best = max(best, value)
                     out[i, j, c] = best
         return out
+
     return pool_forward
 
 
 mutant("pool_forward", "max-starts-at-minus-2", "best = -2 as the running max's start")(
-    _max_started(lambda x, i, j, c, s: -2))
+    _max_started(lambda x, i, j, c, s: -2)
+)
 mutant("pool_forward", "max-starts-at-channel-0", "best = x[i*s, j*s, 0]: the window's first value in channel 0")(
-    _max_started(lambda x, i, j, c, s: x[i * s, j * s, 0]))
+    _max_started(lambda x, i, j, c, s: x[i * s, j * s, 0])
+)
 mutant("pool_forward", "max-starts-at-row-start", "best = x[i*s, 0, c]: the first value of the window's rows")(
-    _max_started(lambda x, i, j, c, s: x[i * s, 0, c]))
+    _max_started(lambda x, i, j, c, s: x[i * s, 0, c])
+)
 mutant("pool_forward", "max-starts-at-column-start", "best = x[0, j*s, c]: the first value of the window's columns")(
-    _max_started(lambda x, i, j, c, s: x[0, j * s, c]))
+    _max_started(lambda x, i, j, c, s: x[0, j * s, c])
+)
 
 
-@mutant("pool_forward", "max-not-reset", "best set once per channel, before the loops: each window starts from the last")
+@mutant(
+    "pool_forward", "max-not-reset", "best set once per channel, before the loops: each window starts from the last"
+)
 def _pool_not_reset(x, f, s, mode="max"):
     x = np.asarray(x, dtype=float)
     H, W, C = x.shape
@@ -970,7 +1121,7 @@ def _pool_not_reset(x, f, s, mode="max"):
         best = -np.inf
         for i in range(out.shape[0]):
             for j in range(out.shape[1]):
-                window = x[i * s:i * s + f, j * s:j * s + f, c]
+                window = x[i * s : i * s + f, j * s : j * s + f, c]
                 if mode == "max":
                     best = max(best, window.max())
                     out[i, j, c] = best
@@ -981,21 +1132,29 @@ def _pool_not_reset(x, f, s, mode="max"):
 
 def _max_over(cells: Callable[[np.ndarray], np.ndarray]) -> Callable[..., Any]:
     """Max pooling over some of each window's cells: cells(windows (..., f, f)) -> (..., k)."""
+
     def pool_forward(x, f, s, mode="max"):
         windows = sliding_window_view(np.asarray(x, dtype=float), (f, f), axis=(0, 1))[::s, ::s]
         if mode == "max":
             return cells(windows).max(axis=-1)
         return windows.mean(axis=(3, 4))
+
     return pool_forward
 
 
 _POOL_WINDOWS: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray]]] = {
-    "max-misses-last-column": ("x[i*s:i*s+f, j*s:j*s+f-1]: the max window one column short",
-                               lambda w: w[..., :, :-1].reshape(*w.shape[:3], -1)),
-    "max-misses-last-row": ("x[i*s:i*s+f-1, j*s:j*s+f]: the max window one row short",
-                            lambda w: w[..., :-1, :].reshape(*w.shape[:3], -1)),
-    "max-skips-first-element": ("for v in window.ravel()[1:] with best = -inf: the first value skipped",
-                                lambda w: w.reshape(*w.shape[:3], -1)[..., 1:]),
+    "max-misses-last-column": (
+        "x[i*s:i*s+f, j*s:j*s+f-1]: the max window one column short",
+        lambda w: w[..., :, :-1].reshape(*w.shape[:3], -1),
+    ),
+    "max-misses-last-row": (
+        "x[i*s:i*s+f-1, j*s:j*s+f]: the max window one row short",
+        lambda w: w[..., :-1, :].reshape(*w.shape[:3], -1),
+    ),
+    "max-skips-first-element": (
+        "for v in window.ravel()[1:] with best = -inf: the first value skipped",
+        lambda w: w.reshape(*w.shape[:3], -1)[..., 1:],
+    ),
     "max-window-f-minus-1": ("an (f - 1) x (f - 1) max window", lambda w: w[..., :-1, :-1].reshape(*w.shape[:3], -1)),
     "max-first-row-only": ("np.max(window[0]): only the window's first row", lambda w: w[..., 0, :]),
     "max-of-abs": ("np.max(np.abs(window))", lambda w: np.abs(w).reshape(*w.shape[:3], -1)),

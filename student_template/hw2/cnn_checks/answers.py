@@ -3,12 +3,14 @@
 The same checks run on both, so the notebook's `grader.check`, the Otter autograder and the
 bulk grader give the same verdict for the same answers.
 """
+
 from __future__ import annotations
 
 import copy
 import difflib
 import os
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -23,8 +25,10 @@ def missing_message(name: str, defined: Iterable[str] = ()) -> str:
     candidates = [n for n in defined if not n.startswith("_") and n not in NEVER_SUGGESTED]
     close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.75)
     hint = f" You defined `{close[0]}`: rename it to `{name}`." if close else ""
-    return (f"`{name}` is not defined. Run the cell that defines it, and keep the name exactly "
-            f"`{name}`: the grader looks answers up by name.{hint}")
+    return (
+        f"`{name}` is not defined. Run the cell that defines it, and keep the name exactly "
+        f"`{name}`: the grader looks answers up by name.{hint}"
+    )
 
 
 def unfilled_message(name: str) -> str:
@@ -44,13 +48,11 @@ def take_value(namespace: Mapping[str, Any], name: str) -> Any:
     """The plain value of `name` in a namespace, or CheckFailed saying why not."""
     value = _answer(namespace, name)
     if callable(value) and not isinstance(value, np.ndarray):
-        raise CheckFailed(f"`{name}` is a function; this question wants its value. "
-                          "Did you mean to call it?")
+        raise CheckFailed(f"`{name}` is a function; this question wants its value. Did you mean to call it?")
     try:
         return to_plain(value)
     except NotPlainData as exc:
-        raise CheckFailed(f"`{name}` is {exc}; expected numbers, strings, lists, dicts or "
-                          "numpy arrays.") from None
+        raise CheckFailed(f"`{name}` is {exc}; expected numbers, strings, lists, dicts or numpy arrays.") from None
 
 
 def take_function(namespace: Mapping[str, Any], name: str) -> Any:
@@ -69,15 +71,16 @@ def call_on_probe(function: Any, name: str, probe: Probe) -> Any:
         output = function(*args, **kwargs)
     except CheckFailed:
         raise
-    except Exception as exc:  # noqa: BLE001 - any student error becomes feedback, never a crash
+    except Exception as exc:
         raise CheckFailed(f"`{name}` raised {type(exc).__name__}: {exc} — on {probe.description}.") from None
     if output is None:
         raise CheckFailed(f"`{name}` returned None on {probe.description}: did you forget `return`?")
     try:
         return to_plain(output)
     except NotPlainData as exc:
-        raise CheckFailed(f"`{name}` returned {exc} on {probe.description}; expected a number "
-                          "or a numpy array.") from None
+        raise CheckFailed(
+            f"`{name}` returned {exc} on {probe.description}; expected a number or a numpy array."
+        ) from None
 
 
 class LiveAnswers:
@@ -119,8 +122,10 @@ class RecordedAnswers:
 
     def __init__(self, values: Mapping[str, Any], calls: Mapping[str, Mapping[str, Any]]):
         self._values = {name: _Recorded.from_json(encoded) for name, encoded in _mapping(values).items()}
-        self._calls = {name: {probe: _Recorded.from_json(encoded) for probe, encoded in _mapping(outputs).items()}
-                       for name, outputs in _mapping(calls).items()}
+        self._calls = {
+            name: {probe: _Recorded.from_json(encoded) for probe, encoded in _mapping(outputs).items()}
+            for name, outputs in _mapping(calls).items()
+        }
 
     def value(self, name: str) -> Any:
         recorded = self._values.get(name)
@@ -151,7 +156,7 @@ class _Recorded:
         self._value, self._failure = value, failure
 
     @classmethod
-    def from_json(cls, encoded: Any) -> "_Recorded":
+    def from_json(cls, encoded: Any) -> _Recorded:
         message = codec.error_message(encoded)
         if message is not None:
             return cls(None, message)

@@ -1,8 +1,10 @@
 """Read a plain answer as the type a check needs, or say exactly what is wrong with it."""
+
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -29,21 +31,26 @@ def describe(value: Any) -> str:
 def as_float_array(value: Any, name: str) -> np.ndarray:
     """A numeric array from an ndarray, nested lists or tuples, or a number; finite only."""
     if isinstance(value, (str, dict)) or value is None or isinstance(value, bool):
-        raise CheckFailed(f"`{name}` is {describe(value)}; expected an array of numbers "
-                          "(a numpy array or nested lists).")
+        raise CheckFailed(
+            f"`{name}` is {describe(value)}; expected an array of numbers (a numpy array or nested lists)."
+        )
     try:
         array = np.array(value, dtype=float)
     except (TypeError, ValueError):
-        raise CheckFailed(f"`{name}` could not be read as an array of numbers: its rows have "
-                          "different lengths or it holds something that is not a number.") from None
+        raise CheckFailed(
+            f"`{name}` could not be read as an array of numbers: its rows have "
+            "different lengths or it holds something that is not a number."
+        ) from None
     if array.ndim == 0 and not np.isfinite(array):
         raise CheckFailed(f"`{name}` is {array.item()}; expected a finite number.")
     bad = np.argwhere(~np.isfinite(array))
     if bad.size:
         where = tuple(int(i) for i in bad[0])
-        raise CheckFailed(f"`{name}` contains {array[where]} at index {list(where)}; every entry "
-                          "must be a finite number (did a division by zero or an unfilled cell "
-                          "slip in?).")
+        raise CheckFailed(
+            f"`{name}` contains {array[where]} at index {list(where)}; every entry "
+            "must be a finite number (did a division by zero or an unfilled cell "
+            "slip in?)."
+        )
     return array
 
 
@@ -77,8 +84,10 @@ def as_int(value: Any, name: str) -> int:
         if not math.isfinite(value):
             raise CheckFailed(f"`{name}` is {value}; expected a finite whole number.")
         if value != int(value):
-            raise CheckFailed(f"`{name}` is {value}, which is not a whole number; counts and sizes "
-                              "are integers (did you forget to round, or use / instead of //?).")
+            raise CheckFailed(
+                f"`{name}` is {value}, which is not a whole number; counts and sizes "
+                "are integers (did you forget to round, or use / instead of //?)."
+            )
         return int(value)
     return value
 
@@ -86,12 +95,12 @@ def as_int(value: Any, name: str) -> int:
 def as_choice(value: Any, name: str, choices: Sequence[str]) -> str:
     """One of a few words, ignoring case and surrounding spaces."""
     if not isinstance(value, str):
-        raise CheckFailed(f"`{name}` is {describe(value)}; expected one of "
-                          + ", ".join(repr(c) for c in choices) + " (a string).")
+        raise CheckFailed(
+            f"`{name}` is {describe(value)}; expected one of " + ", ".join(repr(c) for c in choices) + " (a string)."
+        )
     word = value.strip().lower()
     if word not in choices:
-        raise CheckFailed(f"`{name}` is {value!r}; expected one of "
-                          + ", ".join(repr(c) for c in choices) + ".")
+        raise CheckFailed(f"`{name}` is {value!r}; expected one of " + ", ".join(repr(c) for c in choices) + ".")
     return word
 
 
@@ -108,6 +117,7 @@ def as_shape(value: Any, name: str) -> tuple[int, ...]:
 
 def same_vector_shape(got: tuple[int, ...], want: tuple[int, ...]) -> bool:
     """(120,), (120, 1) and (1, 120) all describe a vector of 120 units."""
+
     def units(shape: tuple[int, ...]) -> tuple[int, ...]:
         return tuple(n for n in shape if n != 1) or (1,)
 

@@ -7,10 +7,12 @@ a DataFrame takes are read here too, when their labels leave no doubt about the 
 - the row names in a column of their own (a "layer" column) under the default index 0, 1, 2, ...
   (pd.DataFrame(records), or the records themselves as a list of dicts).
 """
+
 from __future__ import annotations
 
 import re
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from .coerce import as_int, as_shape, describe
 from .core import CheckFailed
@@ -36,8 +38,10 @@ def _transposed(table: dict[str, Any]) -> dict[str, Any] | None:
     folded = {_fold(key) for key in table}
     if not folded >= set(COLUMNS) or not all(isinstance(cells, (dict, list)) for cells in table.values()):
         return None
-    columns = {key: (cells if isinstance(cells, dict) else {str(i): v for i, v in enumerate(cells)})
-               for key, cells in table.items()}
+    columns = {
+        key: (cells if isinstance(cells, dict) else {str(i): v for i, v in enumerate(cells)})
+        for key, cells in table.items()
+    }
     labels = list(next(iter(columns.values())))
     if folded != set(COLUMNS) and not _is_default_index(labels):
         return None
@@ -51,9 +55,11 @@ def _transposed(table: dict[str, Any]) -> dict[str, Any] | None:
 def _label_columns(rows: list[dict[str, Any]]) -> list[str]:
     """Columns other than shape, size and params that hold a distinct string in every row."""
     keys = [key for key in rows[0] if _fold(key) not in COLUMNS and all(key in row for row in rows)]
-    return [key for key in keys
-            if all(isinstance(row[key], str) for row in rows)
-            and len({_fold(row[key]) for row in rows}) == len(rows)]
+    return [
+        key
+        for key in keys
+        if all(isinstance(row[key], str) for row in rows) and len({_fold(row[key]) for row in rows}) == len(rows)
+    ]
 
 
 def _relabelled(table: dict[str, Any], row: str) -> dict[str, Any]:
@@ -86,41 +92,54 @@ def _find_row(table: dict[str, Any], row: str, name: str) -> Any:
         return folded[row.lower()]
     hint = ""
     if any(_fold(key) in COLUMNS for key in table):
-        hint = (" Its rows look like the columns: a table holds one row per layer, with columns shape, size "
-                "and params (every one of the three; transpose a DataFrame built the other way with .T).")
+        hint = (
+            " Its rows look like the columns: a table holds one row per layer, with columns shape, size "
+            "and params (every one of the three; transpose a DataFrame built the other way with .T)."
+        )
     elif _is_default_index(list(table)):
-        hint = (" Its rows are numbered, not named: name them (df.set_index('layer'), or index=[...]), "
-                "or keep the names in a column of their own.")
-    raise CheckFailed(f"`{name}` has no row {row!r}; its rows are {list(table)}. Use the row "
-                      f"names of the lecture's table exactly.{hint}")
+        hint = (
+            " Its rows are numbered, not named: name them (df.set_index('layer'), or index=[...]), "
+            "or keep the names in a column of their own."
+        )
+    raise CheckFailed(
+        f"`{name}` has no row {row!r}; its rows are {list(table)}. Use the row "
+        f"names of the lecture's table exactly.{hint}"
+    )
 
 
 def read_row(table: Any, row: str, name: str) -> dict[str, Any]:
     """The three cells of one row, still as given: {"shape": .., "size": .., "params": ..}."""
     table = _normalised(table, row)
     if not isinstance(table, dict):
-        raise CheckFailed(f"`{name}` is {describe(table)}; expected a dict {{row: (shape, size, "
-                          "params)}} or a pandas DataFrame with columns shape, size, params.")
+        raise CheckFailed(
+            f"`{name}` is {describe(table)}; expected a dict {{row: (shape, size, "
+            "params)}} or a pandas DataFrame with columns shape, size, params."
+        )
     cells = _find_row(table, row, name)
     if isinstance(cells, dict):
         by_column = {_fold(key): value for key, value in cells.items()}
         missing = [column for column in COLUMNS if column not in by_column]
         if missing:
-            raise CheckFailed(f"Row {row!r} of `{name}` has no {', '.join(missing)}; the columns "
-                              "are shape, size and params.")
+            raise CheckFailed(
+                f"Row {row!r} of `{name}` has no {', '.join(missing)}; the columns are shape, size and params."
+            )
         return {column: by_column[column] for column in COLUMNS}
     if isinstance(cells, (list, tuple)) and len(cells) == 3:
         return dict(zip(COLUMNS, cells))
-    raise CheckFailed(f"Row {row!r} of `{name}` is {describe(cells)}; expected "
-                      "(shape, size, params), for example ((n_H, n_W, n_C), size, params).")
+    raise CheckFailed(
+        f"Row {row!r} of `{name}` is {describe(cells)}; expected "
+        "(shape, size, params), for example ((n_H, n_W, n_C), size, params)."
+    )
 
 
 def _shape(value: Any, label: str) -> tuple[int, ...]:
     if isinstance(value, str):
         match = _SHAPE_TEXT.fullmatch(value)
         if not match:
-            raise CheckFailed(f"`{label}` is the string {value!r}; expected a shape such as (28, 28, 8) "
-                              "or (120,): a tuple of whole numbers.")
+            raise CheckFailed(
+                f"`{label}` is the string {value!r}; expected a shape such as (28, 28, 8) "
+                "or (120,): a tuple of whole numbers."
+            )
         return tuple(int(n) for n in re.split(r"\s*[,x×*]\s*", match.group(1)))
     return as_shape(value, label)
 

@@ -3,6 +3,7 @@
 This is how answers cross the process boundary: the parent never unpickles or imports what a
 student's process wrote; it accepts only these shapes of JSON.
 """
+
 from __future__ import annotations
 
 import math
@@ -68,12 +69,18 @@ def decode(data: Any, depth: int = 0) -> Any:
 
 
 def _decode_array(data: dict[str, Any]) -> np.ndarray:
-    if set(data) != {ARRAY_TAG, "dtype", "shape"} or type(data["dtype"]) is not str \
-            or data["dtype"] not in PORTABLE_DTYPES:
+    if (
+        set(data) != {ARRAY_TAG, "dtype", "shape"}
+        or type(data["dtype"]) is not str
+        or data["dtype"] not in PORTABLE_DTYPES
+    ):
         raise MalformedData("array record with unexpected fields or dtype")
     shape = data["shape"]
-    if type(shape) is not list or len(shape) > MAX_DEPTH or \
-            not all(type(n) is int and 0 <= n <= MAX_ELEMENTS for n in shape):
+    if (
+        type(shape) is not list
+        or len(shape) > MAX_DEPTH
+        or not all(type(n) is int and 0 <= n <= MAX_ELEMENTS for n in shape)
+    ):
         raise MalformedData("array record with a bad shape")
     if math.prod(shape) > MAX_ELEMENTS:
         raise MalformedData("array too large")
@@ -81,14 +88,14 @@ def _decode_array(data: dict[str, Any]) -> np.ndarray:
         # [] carries no trailing axes: an empty array's shape comes from the record alone.
         try:
             empty = np.array(data[ARRAY_TAG], dtype=float).size == 0
-        except Exception:  # noqa: BLE001 - whatever numpy makes of forged values, they are not an empty array
+        except Exception:
             empty = False
         if not empty:
             raise MalformedData("an empty array record with values")
         return np.empty(shape, dtype=data["dtype"])
     try:
         array = np.array(data[ARRAY_TAG], dtype=data["dtype"])
-    except Exception as exc:  # noqa: BLE001 - ValueError, OverflowError, RecursionError: all forged data
+    except Exception as exc:
         raise MalformedData(f"array values do not fit ({type(exc).__name__})") from None
     if list(array.shape) != shape:
         raise MalformedData("array values do not match the shape")

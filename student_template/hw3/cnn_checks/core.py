@@ -1,8 +1,10 @@
 """The vocabulary every check shares: the failure a student sees, tolerances, and cases."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 
 class CheckFailed(AssertionError):

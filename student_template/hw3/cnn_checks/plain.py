@@ -3,6 +3,7 @@
 Only exact, known types pass: an ndarray subclass, an object with its own __eq__ or a generator
 is refused, so nothing a student wrote can run inside a check.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -14,8 +15,9 @@ MAX_DEPTH = 8
 # No question's answer comes near these; beyond them a value only costs the grader time and memory.
 MAX_STRING = 10_000
 MAX_INT = 2**64
-PORTABLE_DTYPES = frozenset({"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-                             "float16", "float32", "float64"})
+PORTABLE_DTYPES = frozenset(
+    {"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float16", "float32", "float64"}
+)
 _WIDEST = {"b": "bool", "i": "int64", "u": "uint64", "f": "float64"}
 
 
@@ -58,8 +60,9 @@ def to_plain(value: Any, depth: int = 0) -> Any:
     if _is_pandas(value, "DataFrame"):
         if not value.index.is_unique:
             raise NotPlainData("a DataFrame with repeated row labels")
-        return {_plain_key(row): to_plain(dict(cells), depth + 1)
-                for row, cells in value.to_dict(orient="index").items()}
+        return {
+            _plain_key(row): to_plain(dict(cells), depth + 1) for row, cells in value.to_dict(orient="index").items()
+        }
     if _is_pandas(value, "Series"):
         return to_plain(value.to_list(), depth + 1)
     raise NotPlainData(f"an object of type {kind.__name__}")

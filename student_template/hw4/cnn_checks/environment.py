@@ -15,13 +15,15 @@ Two places apply this rule and both read it from here:
 Standard library only, and no import of the rest of this package: the student bundle ships this
 file as `cnn_checks/environment.py`, and the sandboxed runner imports it beside student code.
 """
+
 from __future__ import annotations
 
 import dis
 import functools
 import sys
 import types
-from typing import Any, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 #: Packages a graded notebook may import besides the standard library.
 ALLOWED_PACKAGES = frozenset({"numpy", "pandas", "matplotlib"})
@@ -66,7 +68,7 @@ def _module_of(value: Any) -> str | None:
             name = value.__name__
         else:
             name = getattr(value, "__module__", None)
-    except Exception:  # noqa: BLE001 - a student's object may raise on any attribute
+    except Exception:
         return None
     return name if isinstance(name, str) and name else None
 
@@ -85,14 +87,21 @@ def _imports_in(code: types.CodeType) -> Iterator[str]:
             if instruction.opcode == _IMPORT_NAME:
                 # The import's level is the constant loaded two instructions before: 0 means absolute.
                 level = previous[-2] if len(previous) >= 2 else None
-                relative = (level is not None and level.opname in _LEVEL_LOADERS
-                            and isinstance(level.argval, int) and level.argval > 0)
+                relative = (
+                    level is not None
+                    and level.opname in _LEVEL_LOADERS
+                    and isinstance(level.argval, int)
+                    and level.argval > 0
+                )
                 if not relative and isinstance(instruction.argval, str):
                     yield instruction.argval
             elif instruction.argval in _DYNAMIC_IMPORTERS and instruction.opname.startswith("LOAD_"):
                 importer_seen = index
-            elif (instruction.opname == "LOAD_CONST" and isinstance(instruction.argval, str)
-                  and 0 <= index - importer_seen <= 3):
+            elif (
+                instruction.opname == "LOAD_CONST"
+                and isinstance(instruction.argval, str)
+                and 0 <= index - importer_seen <= 3
+            ):
                 yield instruction.argval  # the first argument, a few instructions after the callee
                 importer_seen = -1
             previous = (previous + [instruction])[-2:]
@@ -101,7 +110,7 @@ def _imports_in(code: types.CodeType) -> Iterator[str]:
 def _code_of(value: Any) -> types.CodeType | None:
     try:
         code = getattr(value, "__code__", None)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return None
     return code if isinstance(code, types.CodeType) else None
 
@@ -110,7 +119,7 @@ def _members(value: Any) -> Iterable[Any]:
     """What a class defined in the notebook holds: its methods, static and class methods, properties."""
     try:
         members = list(vars(value).values())
-    except Exception:  # noqa: BLE001
+    except Exception:
         return []
     found = []
     for member in members:
@@ -126,8 +135,11 @@ def _members(value: Any) -> Iterable[Any]:
 def _scanned_names(namespace: Mapping[str, Any], names: Iterable[str] | None) -> list[str]:
     if names is not None:
         return [name for name in names if name in namespace]
-    return [name for name in list(namespace) if isinstance(name, str) and not name.startswith("_")
-            and name not in INFRASTRUCTURE_NAMES]
+    return [
+        name
+        for name in list(namespace)
+        if isinstance(name, str) and not name.startswith("_") and name not in INFRASTRUCTURE_NAMES
+    ]
 
 
 def refused_imports(namespace: Mapping[str, Any], names: Iterable[str] | None = None) -> list[str]:
@@ -152,13 +164,14 @@ def refused_imports(namespace: Mapping[str, Any], names: Iterable[str] | None = 
         seen.add(id(value))
         try:
             pending.extend(_scan(value, namespace, own_modules, refused, follow_globals=names is not None))
-        except Exception:  # noqa: BLE001 - a student's object may raise on anything we ask of it
+        except Exception:
             continue
     return sorted(refused)
 
 
-def _scan(value: Any, namespace: Mapping[str, Any], own_modules: frozenset[str], refused: set[str],
-          follow_globals: bool) -> list[Any]:
+def _scan(
+    value: Any, namespace: Mapping[str, Any], own_modules: frozenset[str], refused: set[str], follow_globals: bool
+) -> list[Any]:
     """Note what one value uses against the rule; return what else it leads to."""
     if isinstance(value, functools.partial):  # `conv2d = partial(_conv, ...)`: what it calls, with what
         return [value.func, *value.args, *value.keywords.values()]
@@ -182,14 +195,17 @@ def _scan(value: Any, namespace: Mapping[str, Any], own_modules: frozenset[str],
     more.extend(cell.cell_contents for cell in closure if _filled(cell))
     refused.update(top_level(name) for name in _imports_in(code) if not allowed(name))
     if follow_globals:
-        more.extend(namespace[name] for name in _global_names(code) if name in namespace
-                    and not name.startswith("__") and name not in INFRASTRUCTURE_NAMES)
+        more.extend(
+            namespace[name]
+            for name in _global_names(code)
+            if name in namespace and not name.startswith("__") and name not in INFRASTRUCTURE_NAMES
+        )
     return more
 
 
 def _filled(cell: Any) -> bool:
     try:
-        cell.cell_contents
+        _ = cell.cell_contents
     except ValueError:  # a closure variable not yet bound
         return False
     return True
@@ -203,8 +219,11 @@ def _global_names(code: types.CodeType) -> set[str]:
     while pending:
         current = pending.pop()
         pending.extend(const for const in current.co_consts if isinstance(const, types.CodeType))
-        names.update(instruction.argval for instruction in dis.get_instructions(current)
-                     if instruction.opname in _GLOBAL_LOADS and isinstance(instruction.argval, str))
+        names.update(
+            instruction.argval
+            for instruction in dis.get_instructions(current)
+            if instruction.opname in _GLOBAL_LOADS and isinstance(instruction.argval, str)
+        )
     return names
 
 

@@ -3,6 +3,7 @@
 They are never an answer, so a missing answer is never told to "rename" one of them: a student who
 has not yet written `horizontal_edges` has not misspelt it as the given filter `horizontal`.
 """
+
 from __future__ import annotations
 
 GIVEN_NAMES: dict[str, tuple[str, ...]] = {
