@@ -1,5 +1,7 @@
 """Homework 5: convolution over volumes, one convolutional layer (ReLU(W * x + b)) and pooling."""
 
+from collections.abc import Callable
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -43,7 +45,7 @@ def conv_layer_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray, stride: int 
 
 def pool_forward(x: np.ndarray, f: int, s: int, mode: str = "max") -> np.ndarray:
     """Max or average pooling of (n_H, n_W, n_C), per channel, no padding: floor((n - f) / s + 1) per axis."""
-    reducers = {"max": np.max, "average": np.mean}
+    reducers: dict[str, Callable[..., np.ndarray]] = {"max": np.max, "average": np.mean}
     if mode not in reducers:
         raise ValueError(f"mode must be 'max' or 'average', got {mode!r}")
     x = np.asarray(x, dtype=np.float64)

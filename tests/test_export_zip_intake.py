@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import shutil
 import stat
 import zipfile
@@ -31,8 +32,14 @@ def otter_export(notebook: Path, work: Path) -> bytes:
     shutil.copy(notebook, work / NB)
     (work / "tests").mkdir()
     (work / ".OTTER_LOG").write_bytes(b"")  # what grader.check() leaves for export to pack
-    with contextlib.chdir(work), contextlib.redirect_stdout(io.StringIO()):
-        Notebook(tests_dir="tests").export(NB, export_path="hw1_export.zip", pdf=False, run_tests=False)
+    # Otter exports from the working folder (os.chdir, not contextlib.chdir: that is Python 3.11+).
+    home = Path.cwd()
+    os.chdir(work)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            Notebook(tests_dir="tests").export(NB, export_path="hw1_export.zip", pdf=False, run_tests=False)
+    finally:
+        os.chdir(home)
     data = (work / "hw1_export.zip").read_bytes()
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert {NB, ".OTTER_LOG", "__zip_filename__"} <= set(archive.namelist())

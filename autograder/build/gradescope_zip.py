@@ -42,7 +42,7 @@ EXECUTABLE, READABLE = 0o755, 0o644
 
 def pinned_requirements(roots: tuple[str, ...] = GRADING_DISTRIBUTIONS) -> list[str]:
     """`name==version` for each root and everything it requires on this Python, as installed here."""
-    environment = default_environment()
+    environment = {key: str(value) for key, value in default_environment().items()}
     pins: dict[str, str] = {}
     pending = list(roots)
     while pending:

@@ -119,10 +119,10 @@ def fill_from_registry(notebook: nbformat.NotebookNode, homework: Assignment) ->
             )
         elif cell.cell_type == "raw" and source.startswith("# END QUESTION"):
             cells.extend(_tests_block(by_question[current]))
-        elif cell.cell_type == "markdown" and QUESTION_HEADING.match(source):
-            question = f"q{QUESTION_HEADING.match(source).group(1)}"
+        elif cell.cell_type == "markdown" and (found := QUESTION_HEADING.match(source)):
+            question = f"q{found.group(1)}"
             if question in by_question:
-                heading = QUESTION_HEADING.match(source).group(0)
+                heading = found.group(0)
                 cell.source = f"{heading} {points_sentence(by_question[question])}{source[len(heading) :]}"
         cells.append(cell)
     missing = [question for question in by_question if question not in in_master]

@@ -67,7 +67,7 @@ def _module_of(value: Any) -> str | None:
         if isinstance(value, types.ModuleType):
             name = value.__name__
         else:
-            name = getattr(value, "__module__", None)
+            name = str(getattr(value, "__module__", None) or "")
     except Exception:
         return None
     return name if isinstance(name, str) and name else None

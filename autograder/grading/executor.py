@@ -51,7 +51,7 @@ class Job:
 class Phase1Outcome:
     """How the run went, and the JSON it recorded (complete, or as of its last good cell)."""
 
-    status: str
+    status: Status
     message: str
     data: dict[str, Any] | None
     seconds: float

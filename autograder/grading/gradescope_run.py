@@ -289,9 +289,9 @@ def grade_upload(root: Path, config: dict[str, Any], uid: int) -> tuple[dict[str
             "course staff.",
             extra,
         ), False
-    path, problem = find_upload(root / "submission", homework.name)
+    path, unusable = find_upload(root / "submission", homework.name)
     if path is None:
-        result = invalid_result("submission", homework, seed, homework.cases(seed), problem)
+        result = invalid_result("submission", homework, seed, homework.cases(seed), unusable)
     else:
         memory = int(config["memory_bytes"])
         available = container_memory()

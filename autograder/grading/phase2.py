@@ -86,7 +86,7 @@ def _cell_error_notes(data: dict[str, Any]) -> tuple[list[str], bool, bool]:
     return notes, any(e.get("error") == "MemoryError" for e in errors), only_refusals
 
 
-def _row_status(outcome: Phase1Outcome) -> tuple[str, str]:
+def _row_status(outcome: Phase1Outcome) -> tuple[Status, str]:
     if outcome.status != Status.OK or outcome.data is None:
         return outcome.status, outcome.message
     notes, out_of_memory, only_refusals = _cell_error_notes(outcome.data)

@@ -177,8 +177,8 @@ def bwrap_arguments(uid: int = SANDBOX_UID) -> list[str]:
     for file in SYSTEM_FILES:
         arguments += ["--ro-bind-try", file, file]
     visible = _visible_dirs()
-    for directory in visible:
-        arguments += ["--ro-bind", str(directory), str(directory)]
+    for folder in visible:
+        arguments += ["--ro-bind", str(folder), str(folder)]
     for secret in package_copies():
         if any(secret == d or d in secret.parents for d in visible):
             arguments += ["--tmpfs", str(secret), "--remount-ro", str(secret)]

@@ -268,9 +268,9 @@ def export_canvas(*, out: Path, roster: Path, assignment_column: str | None, int
     id_index = header.index("ID")
     # Roster text (names a student may set) is echoed back inert by `inert_csv`, for the spreadsheet a TA may open
     # the file in; Canvas matches rows by ID, digits, which stay as they are. Scores, numbers, stay plain.
-    table: list[list[str | float]] = [[header[i] for i in info] + [column]]
+    table: list[list[str | float]] = [[*(header[i] for i in info), column]]
     if points:
-        table.append([points[i] for i in info] + [points_cell])
+        table.append([*(points[i] for i in info), points_cell])
     scored: list[RosterStudent] = []
     no_submission: list[RosterStudent] = []
     not_graded: list[RosterStudent] = []
@@ -285,7 +285,7 @@ def export_canvas(*, out: Path, roster: Path, assignment_column: str | None, int
         else:
             scored.append(student)
             cell = round(result.score, 2)
-        table.append([row[i] for i in info] + [cell])
+        table.append([*(row[i] for i in info), cell])
     ids = {row[id_index].strip() for row in rows}
     unmatched = tuple(sorted(stem for stem in graded.results if stem not in ids))
     if graded.results and len(unmatched) == len(graded.results):

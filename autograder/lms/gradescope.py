@@ -96,7 +96,7 @@ def _untagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
         return loader.construct_mapping(node, deep=True)
     if isinstance(node, yaml.SequenceNode):
         return loader.construct_sequence(node, deep=True)
-    value = loader.construct_scalar(node)
+    value = loader.construct_scalar(node)  # type: ignore[arg-type]  # neither mapping nor sequence: a scalar
     if suffix == "binary":  # Ruby's way of writing a string that is not valid UTF-8
         try:
             return base64.b64decode(value).decode("utf-8", "replace")
@@ -152,8 +152,8 @@ def _read_metadata(entry: Entry, budget: Budget) -> dict[str, tuple[Submitter, .
     except (yaml.YAMLError, RecursionError, ValueError) as error:
         mark = getattr(error, "problem_mark", None)
         at = f" (line {mark.line + 1})" if mark is not None else ""
-        problem = getattr(error, "problem", "") or error
-        raise GradescopeError(f"{where} is not the YAML Gradescope writes{at}: {problem}; {_EXPORT_AGAIN}.") from None
+        why = getattr(error, "problem", "") or error
+        raise GradescopeError(f"{where} is not the YAML Gradescope writes{at}: {why}; {_EXPORT_AGAIN}.") from None
     if not isinstance(metadata, dict) or not metadata:
         raise GradescopeError(
             f"{where} is YAML but not Gradescope's metadata (a mapping from each submission's "

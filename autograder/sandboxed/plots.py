@@ -75,8 +75,8 @@ class Drawing:
     def __enter__(self) -> Drawing:
         return self
 
-    def __exit__(self, *exc: Any) -> bool:
-        return False
+    def __exit__(self, *exc: Any) -> None:
+        return None
 
     def __repr__(self) -> str:
         return "<matplotlib stand-in: plots are not drawn when a notebook is graded>"
@@ -87,7 +87,7 @@ class Drawing:
 
 def subplots(nrows: int = 1, ncols: int = 1, *, squeeze: bool = True, **kwargs: Any) -> tuple[Drawing, Any]:
     """(figure, axes) with matplotlib's shapes: one Axes, a 1-D or a 2-D array of them."""
-    axes = np.empty((int(nrows), int(ncols)), dtype=object)
+    axes: Any = np.empty((int(nrows), int(ncols)), dtype=object)
     for index in np.ndindex(axes.shape):
         axes[index] = Drawing()
     if squeeze:
@@ -97,7 +97,7 @@ def subplots(nrows: int = 1, ncols: int = 1, *, squeeze: bool = True, **kwargs: 
 
 def _module(name: str) -> types.ModuleType:
     module = types.ModuleType(name, "A stand-in: plots are not drawn when a notebook is graded.")
-    module.__path__ = []  # type: ignore[attr-defined]  # a package: every submodule is a stand-in too
+    module.__path__ = []  # a package: every submodule is a stand-in too
     module.subplots = subplots  # type: ignore[attr-defined]
     drawing = Drawing()
 
@@ -108,7 +108,7 @@ def _module(name: str) -> types.ModuleType:
             raise AttributeError(attribute)
         return drawing
 
-    module.__getattr__ = anything  # type: ignore[attr-defined]  # PEP 562
+    module.__getattr__ = anything  # type: ignore[method-assign]  # PEP 562
     return module
 
 

@@ -213,7 +213,8 @@ def make() -> GradingShell:
     if GradingShell.initialized():
         return GradingShell.instance()
     # ipython_dir '' and an empty ProfileDir: IPython then creates no folder and reads no profile.
-    shell = GradingShell.instance(config=configuration(), ipython_dir="", profile_dir=ProfileDir())
+    # Any: IPython's annotations of its hooks and magic registry do not cover replacing them, as done here.
+    shell: Any = GradingShell.instance(config=configuration(), ipython_dir="", profile_dir=ProfileDir())
     import atexit
 
     atexit.unregister(shell.atexit_operations)  # nothing of it runs at exit: no history, no files

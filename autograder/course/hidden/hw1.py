@@ -151,7 +151,7 @@ def probe_structure(function: str, probe: Probe) -> tuple:
     image, kernel = probe.args
     stride, padding = probe.kwargs.get("stride", 1), probe.kwargs.get("padding", 0)
     return (
-        grid_of(*image.shape, kernel.shape[0], stride, padding),
+        grid_of(image.shape[0], image.shape[1], kernel.shape[0], stride, padding),
         image.dtype.kind,
         tuple(sorted(probe.kwargs)),
         signature(ref.conv2d(image, kernel, stride, padding)),
@@ -208,7 +208,9 @@ def _conv2d_mistakes(probe: Probe) -> dict[str, np.ndarray]:
         "the output is transposed (rows and columns swapped)": expected.T,
         **shape_mistakes(expected),
         **short_loop_mistakes(
-            expected, grid_of(*image.shape, kernel.shape[0], stride, padding), both_named_elsewhere=True
+            expected,
+            grid_of(image.shape[0], image.shape[1], kernel.shape[0], stride, padding),
+            both_named_elsewhere=True,
         ),
         **value_mistakes(expected, linear=True),
     }

@@ -54,7 +54,7 @@ def _params_mistakes(row: str) -> dict[str, int]:
 
 
 def _cell_case(row: str, column: str) -> Case:
-    expected = ref.lenet_table()[row][COLUMNS.index(column)]
+    expected: Any = ref.lenet_table()[row][COLUMNS.index(column)]  # a shape, a size or a count, by column
     label = f"lenet_table[{row!r}] {column}"
 
     def check(answers: Answers) -> None:

@@ -436,7 +436,7 @@ def _max_pool_input(rng: np.random.Generator, n_h: int, n_w: int, channels: int,
     return x
 
 
-def _pool_probe(rng: np.random.Generator, index: int, role: PoolRole) -> Probe | None:
+def _pool_probe(rng: np.random.Generator, index: int, role: PoolRole) -> Probe:
     grid, c = role.grid, role.channels
 
     def draw() -> Probe | None:
@@ -461,7 +461,10 @@ def _pool_probe(rng: np.random.Generator, index: int, role: PoolRole) -> Probe |
         expected = ref.pool_forward(*probe.args, **probe.kwargs)
         return signature(expected) == role.signature and distinguishes(expected, _pool_mistakes(probe).values())
 
-    return redraw(draw, accept, f"pool_forward probe {index}")
+    probe = redraw(draw, accept, f"pool_forward probe {index}")
+    if probe is None:  # accept() refuses None, so redraw never returns it
+        raise AssertionError(f"pool_forward probe {index}: no probe drawn")
+    return probe
 
 
 def max_pool_structure(x: np.ndarray, f: int, s: int) -> tuple:

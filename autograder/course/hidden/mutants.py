@@ -429,7 +429,7 @@ _OUTPUT_SIZE = {
 for _name, (_mistake, _function) in _OUTPUT_SIZE.items():
     mutant("output_size", _name, _mistake)(_function)
 
-_SAME_PADDING = {
+_SAME_PADDING: dict[str, tuple[str, Callable[..., int]]] = {
     "floor": ("p rounded down", lambda n, f, s=1: math.floor((n * s - n + f - s) / 2)),
     "stride-ignored": ("(f - 1) // 2, the stride-1 answer", lambda n, f, s=1: (f - 1) // 2),
     "stride-ignored-ceil": ("math.ceil((f - 1) / 2)", lambda n, f, s=1: math.ceil((f - 1) / 2)),
@@ -455,7 +455,7 @@ for _name, (_mistake, _function) in _SAME_PADDING.items():
 
 # --- hw3 conv_params and fc_params ------------------------------------------------------------------
 
-_CONV_PARAMS = {
+_CONV_PARAMS: dict[str, tuple[str, Callable[..., int]]] = {
     "no-bias": ("the biases left out", lambda f, n_c_prev, n_filters: f * f * n_c_prev * n_filters),
     "channels-ignored": (
         "n_c_prev ignored (the lecture's printed table)",
@@ -483,7 +483,7 @@ _CONV_PARAMS = {
 for _name, (_mistake, _function) in _CONV_PARAMS.items():
     mutant("conv_params", _name, _mistake)(_function)
 
-_FC_PARAMS = {
+_FC_PARAMS: dict[str, tuple[str, Callable[..., int]]] = {
     "no-bias": ("the biases left out", lambda n_in, n_out: n_in * n_out),
     "single-bias": ("one bias for the layer (the lecture's printed table)", lambda n_in, n_out: n_in * n_out + 1),
     "bias-per-input": ("a bias per input instead of per unit", lambda n_in, n_out: n_in * n_out + n_in),
