@@ -72,7 +72,7 @@ def add_stride_for(project: Path) -> None:
     with (project / "solutions" / "hw2.py").open("a") as reference:
         reference.write(REFERENCE)
     # 2. The hidden checks: the name, its probes, its cases.
-    hidden = project / "autograder" / "hidden" / "hw2.py"
+    hidden = project / "autograder" / "course" / "hidden" / "hw2.py"
     edit(
         hidden,
         'FUNCTIONS = ("output_size", "same_padding")',
@@ -81,8 +81,9 @@ def add_stride_for(project: Path) -> None:
     edit(hidden, '\n    return {"output_size": sizes, "same_padding": paddings}', HIDDEN_PROBES)
     edit(
         hidden,
-        "\n    )\n",
-        '\n        *probe_cases("hw2.q5", "stride_for", probes["stride_for"], 1, _stride_check),\n    )\n',
+        "_floor_output\n        ),\n    )\n",  # the end of hidden_cases' tuple
+        '_floor_output\n        ),\n        *probe_cases("hw2.q5", "stride_for", probes["stride_for"], 1, _stride_check),\n'
+        "    )\n",
     )
     with hidden.open("a") as checks:
         checks.write(HIDDEN_CHECK)

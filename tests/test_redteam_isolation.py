@@ -286,7 +286,7 @@ ATTACKS: dict[str, list[str] | bytes] = {
     "answers_built_to_break_phase2": [ANSWERS_BUILT_TO_BREAK_PHASE2],
     "write_what_root_owns": [
         Template(WRITE_WHAT_ROOT_OWNS).substitute(
-            hidden=Path(__file__).resolve().parent.parent / "autograder" / "hidden"
+            hidden=Path(__file__).resolve().parent.parent / "autograder" / "course" / "hidden"
         )
     ],
     "starve_the_cpu": [STARVE_THE_CPU, "import time\ntime.sleep(30)"],

@@ -47,7 +47,7 @@ def test_inside_the_sandbox_the_secrets_are_out_of_sight(sandbox: Sandbox) -> No
             # On the path itself: asking the import system would only meet the import rule.
             "        'solutions': any(os.path.exists(os.path.join(folder, 'solutions')) for folder in sys.path),\n"
             f"        'repo': sorted(os.listdir({str(ROOT)!r})) if os.path.isdir({str(ROOT)!r}) else [],\n"
-            f"        'package': [p for p in sys.path if os.path.isdir(os.path.join(p, 'autograder', 'hidden'))],\n"
+            f"        'package': [p for p in sys.path if os.path.isdir(os.path.join(p, 'autograder', 'course', 'hidden'))],\n"
             "        'etc': sorted(os.listdir('/etc')), 'cwd': os.getcwd(), 'tmpdir': tempfile.gettempdir(),\n"
             "        'writable': [p for p in ('/', '/tmp', '/etc', '/usr') if os.access(p, os.W_OK)],\n"
             "        'env': sorted(os.environ)}"
