@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from autograder.errors import CnnGradeError
+from autograder.errors import BuildError, CnnGradeError
 from autograder.grading.limits import DEFAULT_MEMORY, DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
@@ -27,8 +27,17 @@ def parse_size(text: str) -> int:
     return int(number * {"B": 1, "K": 1024, "M": 1024**2, "G": 1024**3}[unit])
 
 
+def _needs_the_build_extra(error: ImportError) -> BuildError:
+    return BuildError(
+        f"building needs the build extra ({error.name or error} is not installed): pip install 'cnngrade[build]'"
+    )
+
+
 def _build(args: argparse.Namespace) -> int:
-    from autograder.build import build
+    try:
+        from autograder.build import build
+    except ImportError as error:
+        raise _needs_the_build_extra(error) from None
 
     for built in build(assignments=args.assignments or None, root=args.root):
         print(f"built {built.name}: {built.student_dir} and {built.zip_path}")
@@ -125,7 +134,10 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _try_zip(args: argparse.Namespace) -> int:
-    from autograder.build.try_zip import render, try_zip
+    try:
+        from autograder.build.try_zip import render, try_zip
+    except ImportError as error:
+        raise _needs_the_build_extra(error) from None
 
     runs = try_zip(args.zip, args.notebooks, args.out, seed=args.seed, kind=args.container, timeout=args.timeout)
     for run in runs:

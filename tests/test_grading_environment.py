@@ -136,6 +136,10 @@ def test_the_scanner_finds_each_way_a_notebook_uses_a_refused_package(source: st
             id="infrastructure-names",
         ),
         pytest.param("def relative():\n    from . import sibling", id="relative-import"),
+        # A string that names a package is no import: only a constant passed to __import__ or import_module is.
+        pytest.param('def conv2d(x):\n    name = "scipy"\n    return x', id="a-string-first-in-a-function"),
+        pytest.param('def outer():\n    def inner():\n        return "scipy"\n    return inner', id="a-nested-string"),
+        pytest.param('LIBRARY = "torch"\ndef conv2d(x):\n    return x', id="a-module-string"),
     ],
 )
 def test_the_scanner_ignores_what_the_rule_allows(source: str) -> None:

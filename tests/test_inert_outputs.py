@@ -28,7 +28,7 @@ from autograder.model import CaseResult, Status, SubmissionResult
 from autograder.outputs import records
 from autograder.outputs.folder import RUN_FILE, read_out
 from autograder.outputs.gradebook import gradebook_csv, gradebook_rows, write_gradebook
-from autograder.outputs.inert import from_inert_cell, inert_cell, inert_csv, printable, read_inert_csv
+from autograder.outputs.inert import CSV_NUL, from_inert_cell, inert_cell, inert_csv, printable, read_inert_csv
 from autograder.outputs.terminal import render
 
 SETTINGS = settings(database=None, deadline=None, max_examples=300)
@@ -129,7 +129,7 @@ def test_any_text_round_trips_through_a_cell_that_cannot_start_a_formula(text: s
 )
 def test_a_csv_of_any_cells_reads_back_cell_for_cell(rows: list[list[str | float]], delimiter: str) -> None:
     text = inert_csv(rows, delimiter)
-    expected = [[cell if isinstance(cell, str) else f"{cell:g}" for cell in row] for row in rows]
+    expected = [[cell.replace("\0", CSV_NUL) if isinstance(cell, str) else f"{cell:g}" for cell in row] for row in rows]
     assert read_inert_csv(io.StringIO(text, newline=""), delimiter) == expected
     assert_no_formula(text, delimiter)
 

@@ -64,6 +64,11 @@ def test_a_function_that_loops_on_some_probes_is_stopped_per_probe() -> None:
     assert len(messages) < len(result["calls"]["conv2d"])  # the probes without padding still ran
 
 
+@pytest.mark.skipif(
+    sys.version_info < (3, 11),
+    reason="Python 3.10 does not act on SIGALRM in `while True: try: ... except Exception`: such a function "
+    "runs until the notebook's own timeout (README, 'Python 3.10')",
+)
 def test_a_function_that_catches_everything_still_times_out() -> None:
     stubborn = (
         "def conv2d(x, k, stride=1, padding=0):\n    while True:\n        try:\n            pass\n"

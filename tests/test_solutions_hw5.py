@@ -5,10 +5,11 @@ import itertools
 import numpy as np
 import pytest
 import scipy.signal
-import torch
-import torch.nn.functional as F
 
 from solutions import hw5
+
+torch = pytest.importorskip("torch")  # an independent reference; see the Makefile for its CPU build
+F = torch.nn.functional
 
 RTOL = 1e-12
 ATOL = 1e-12

@@ -82,7 +82,7 @@ def _imports_in(code: types.CodeType) -> Iterator[str]:
         current = pending.pop()
         pending.extend(const for const in current.co_consts if isinstance(const, types.CodeType))
         previous: list[dis.Instruction] = []
-        importer_seen = -1
+        importer_seen: int | None = None  # where the last __import__/import_module was loaded
         for index, instruction in enumerate(dis.get_instructions(current)):
             if instruction.opcode == _IMPORT_NAME:
                 # The import's level is the constant loaded two instructions before: 0 means absolute.
@@ -100,10 +100,11 @@ def _imports_in(code: types.CodeType) -> Iterator[str]:
             elif (
                 instruction.opname == "LOAD_CONST"
                 and isinstance(instruction.argval, str)
-                and 0 <= index - importer_seen <= 3
+                and importer_seen is not None
+                and index - importer_seen <= 3
             ):
                 yield instruction.argval  # the first argument, a few instructions after the callee
-                importer_seen = -1
+                importer_seen = None
             previous = (previous + [instruction])[-2:]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import sys
 from collections.abc import Iterable, Sequence
 
 # OWASP's CSV injection list (=, +, -, @, tab, carriage return), plus line feed and NUL (ASVS 1.2.10):
@@ -29,6 +30,10 @@ def from_inert_cell(cell: str) -> str:
     return cell[1:] if cell.startswith(_QUOTE) and _needs_quote(cell[1:]) else cell
 
 
+# What a NUL in a cell becomes: itself, except on Python 3.10, whose csv module can neither write nor read it.
+CSV_NUL = "\0" if sys.version_info >= (3, 11) else "\ufffd"
+
+
 def inert_csv(rows: Iterable[Sequence[str | float]], delimiter: str = ",") -> str:
     """ROWS as CSV for a spreadsheet: str cells through `inert_cell`; numbers, always ours, plain (`:g`).
 
@@ -38,7 +43,9 @@ def inert_csv(rows: Iterable[Sequence[str | float]], delimiter: str = ",") -> st
     # break is in the terminator: with "\n" alone, a student's "\r" would split a row in two.
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
     for row in rows:
-        writer.writerow([inert_cell(cell) if isinstance(cell, str) else f"{cell:g}" for cell in row])
+        writer.writerow(
+            [inert_cell(cell).replace("\0", CSV_NUL) if isinstance(cell, str) else f"{cell:g}" for cell in row]
+        )
     return buffer.getvalue()
 
 
