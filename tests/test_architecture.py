@@ -18,10 +18,10 @@ import autograder
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "autograder"
-importlinter_cli = pytest.importorskip("importlinter.cli")
 
 
 def lint_imports(project: Path) -> subprocess.CompletedProcess[str]:
+    pytest.importorskip("importlinter.cli")
     return subprocess.run(
         [
             sys.executable,
@@ -53,6 +53,8 @@ def test_the_import_contracts_are_kept() -> None:
         pytest.param("autograder/sandboxed/wire.py", "from autograder import model", id="sandboxed-imports-trusted"),
         pytest.param("autograder/checks/coerce.py", "import autograder.errors", id="student-checks-import-project"),
         pytest.param("autograder/grading/executor.py", "import otter", id="grading-needs-otter"),
+        pytest.param("autograder/grading/phase2.py", "import solutions.hw1", id="grading-reads-the-reference"),
+        pytest.param("autograder/cli.py", "def f():\n    import solutions", id="cli-reads-the-reference"),
         pytest.param(
             "autograder/model.py",
             "def later():\n    from autograder.outputs import gradebook",
@@ -182,3 +184,19 @@ def test_each_folder_says_what_it_is_for() -> None:
         docstring = ast.get_docstring(ast.parse(init.read_text()))
         assert docstring, f"{init.relative_to(ROOT)} has no docstring"
     assert (PACKAGE / "py.typed").is_file()
+
+
+def test_no_module_imports_through_the_lazy_public_api() -> None:
+    """`autograder/__init__.py` imports its names on first use, where import-linter cannot follow: inside the
+    package, `from autograder import grade` or `autograder.grade` would hide an import against the layers."""
+    offending = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path == PACKAGE / "__init__.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            through_the_api = (
+                isinstance(node, ast.ImportFrom) and node.module == "autograder" and node.level == 0
+            ) or (isinstance(node, ast.Import) and any(alias.name == "autograder" for alias in node.names))
+            if through_the_api:
+                offending.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offending == []

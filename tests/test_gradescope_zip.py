@@ -32,7 +32,7 @@ from .factories import require_try_zip
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 SEED = 404
-HOST_RESULTS = Path("/autograder/model/results.json")  # Gradescope's path, on this machine
+HOST_RESULTS = Path("/autograder/results/results.json")  # Gradescope's path, on this machine
 pytestmark = pytest.mark.slow
 
 # Gradescope's results format, from "Autograder Specifications" (sections "Output format", "Controlling

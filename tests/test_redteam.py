@@ -104,7 +104,7 @@ import json, os
 fake = {"score": 1000, "tests": [{"name": "q1", "score": 1000, "max_score": 1, "output": "ok"}],
         "values": {}, "calls": {}, "complete": True}
 for path in ("results.json", "../result.json", "/tmp/result.json", "$out/gradebook.csv",
-             "$out/results/attack.json", "$out/records/attack.json", "/autograder/model/results.json",
+             "$out/results/attack.json", "$out/records/attack.json", "/autograder/results/results.json",
              "$canary"):
     try:
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)

@@ -55,18 +55,18 @@ builtins.__import__ = lambda name, *a, **k: fake if name.startswith("otter") els
     "tamper_with_the_zip_and_results": """
 import json, os
 fake = json.dumps({"score": 1000, "tests": [{"name": "q1", "score": 1000, "max_score": 1}]})
-for path in ("/autograder/model/results.json", "/autograder/run_autograder", "/autograder/source/run_autograder",
+for path in ("/autograder/results/results.json", "/autograder/run_autograder", "/autograder/source/run_autograder",
              "/autograder/source/run_cnngrade.py", "/autograder/source/setup.sh", "/autograder/source/cnngrade.json",
              "/autograder/source/lib/autograder/grading/gradescope_run.py",
-             "/autograder/source/lib/autograder/outputs/gradebook.py", "/autograder/model/stdout"):
+             "/autograder/source/lib/autograder/outputs/results_json.py", "/autograder/results/stdout"):
     for mode in ("w", "a"):
         try:
             with open(path, mode) as handle:
-                handle.write(fake if path.endswith(".json") else "\\necho '" + fake + "' > /autograder/model/results.json\\n")
+                handle.write(fake if path.endswith(".json") else "\\necho '" + fake + "' > /autograder/results/results.json\\n")
         except Exception:
             pass
 try:
-    os.symlink("/tmp/fake.json", "/autograder/model/results.json")
+    os.symlink("/tmp/fake.json", "/autograder/results/results.json")
 except Exception:
     pass
 """,
@@ -75,7 +75,7 @@ import os, sys, subprocess
 writer = '''
 import json, time, os
 for _ in range(6000):
-    for path in ("/autograder/model/results.json", "/proc/1/root/autograder/model/results.json"):
+    for path in ("/autograder/results/results.json", "/proc/1/root/autograder/results/results.json"):
         try:
             with open(path, "w") as handle:
                 handle.write(json.dumps({"score": 1000}))

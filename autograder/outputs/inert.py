@@ -44,7 +44,7 @@ def inert_csv(rows: Iterable[Sequence[str | float]], delimiter: str = ",") -> st
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
     for row in rows:
         writer.writerow(
-            [inert_cell(cell).replace("\0", CSV_NUL) if isinstance(cell, str) else f"{cell:g}" for cell in row]
+            [inert_cell(cell.replace("\0", CSV_NUL)) if isinstance(cell, str) else f"{cell:g}" for cell in row]
         )
     return buffer.getvalue()
 

@@ -67,7 +67,8 @@ def _module_of(value: Any) -> str | None:
         if isinstance(value, types.ModuleType):
             name = value.__name__
         else:
-            name = str(getattr(value, "__module__", None) or "")
+            module = getattr(value, "__module__", None)
+            name = module if isinstance(module, str) else ""  # never str() of a student's object
     except Exception:
         return None
     return name if isinstance(name, str) and name else None
