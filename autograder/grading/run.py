@@ -118,6 +118,20 @@ def _fingerprint(path: Path, seed: int, timeout: float, memory_bytes: int) -> re
         return None  # unreadable: graded (as unreadable) every time, never reused
 
 
+def _job_maker(
+    homework: Assignment, seed: int, timeout: float, memory_bytes: int, probe_seconds: float
+) -> Callable[[str], Callable[[list[str]], Job]]:
+    """For a submission's name, what turns its code cells into its phase-1 job (probes drawn once per seed)."""
+    probes = {name: [probe_to_json(p) for p in items] for name, items in homework.probes(seed).items()}
+
+    def job_for(name: str) -> Callable[[list[str]], Job]:
+        return lambda cells: Job(
+            name, tuple(cells), homework.values, probes, timeout, memory_bytes, probe_seconds, homework.preload
+        )
+
+    return job_for
+
+
 def grade(
     *,
     assignment: str,
@@ -157,7 +171,7 @@ def grade(
         + "\n",
     )
     cases = homework.cases(seed)
-    probes = {name: [probe_to_json(p) for p in items] for name, items in homework.probes(seed).items()}
+    job_for = _job_maker(homework, seed, timeout, memory_bytes, probe_seconds)
     results: dict[str, SubmissionResult] = {}
     fingerprints: dict[str, records.Fingerprint | None] = {}
 
@@ -178,11 +192,6 @@ def grade(
         results[result.submission] = result
         if on_result:
             on_result(result)
-
-    def job_for(name: str) -> Callable[[list[str]], Job]:
-        return lambda cells: Job(
-            name, tuple(cells), homework.values, probes, timeout, memory_bytes, probe_seconds, homework.preload
-        )
 
     jobs = []
     for name, path in notebooks.items():
@@ -223,16 +232,8 @@ def grade_notebook(
     Where the grader failed the notebook (not the notebook itself), it is graded once more after
     `before_retry`, as a rerun of `grade` would; without `before_retry`, not."""
     cases = homework.cases(seed)
-    probes = {key: [probe_to_json(p) for p in items] for key, items in homework.probes(seed).items()}
     job = _read_job(
-        name,
-        path,
-        homework,
-        seed,
-        cases,
-        lambda cells: Job(
-            name, tuple(cells), homework.values, probes, timeout, memory_bytes, probe_seconds, homework.preload
-        ),
+        name, path, homework, seed, cases, _job_maker(homework, seed, timeout, memory_bytes, probe_seconds)(name)
     )
     if isinstance(job, SubmissionResult):
         return job
