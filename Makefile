@@ -19,22 +19,33 @@ python_for = $(firstword $(filter-out %t/bin/python,$(wildcard $(PYENV_ROOT)/ver
 
 .PHONY: demo test build clean test-pythons $(OTHER_PYTHONS:%=test-fast-%)
 
+# Nothing in the output that the user need not act on: no "a new release of pip is available", and a
+# command's output (pip's, and the build backend's banners: setuptools warns at every editable install)
+# only when it fails.
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+QUIETLY = sh -c 'output=$$("$$@" 2>&1) || { status=$$?; printf "%s\n" "$$output" >&2; exit $$status; }' quietly
+
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	@echo "setting up $(VENV)/ (first time only)"
+	@$(PYTHON) -m venv $(VENV)
+	@$(QUIETLY) $(BIN)/python -m pip install --quiet --upgrade pip
 
 # Building the course (otter assign) and the report's plots.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[build,plots]'
-	touch $@
+	@echo "installing cnngrade and its build and plots extras into $(VENV)/ (a minute or two; again only when pyproject.toml changes)"
+	@$(QUIETLY) $(BIN)/python -m pip install --quiet -e '.[build,plots]'
+	@touch $@
 
 # Everything but torch from the usual indexes, then torch from its CPU index: only torch and what it needs
 # are looked up there.
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e '.[test-base]'
-	$(BIN)/python -m pip install --quiet --extra-index-url $(TORCH_INDEX) -e '.[test]'
-	touch $@
+	@echo "installing the test extras into $(VENV)/ (torch from $(TORCH_INDEX))"
+	@$(QUIETLY) $(BIN)/python -m pip install --quiet -e '.[test-base]'
+	@$(QUIETLY) $(BIN)/python -m pip install --quiet --extra-index-url $(TORCH_INDEX) -e '.[test]'
+	@touch $@
 
+# cnngrade build rebuilds only the assignments whose inputs or outputs changed (--force: all of them).
+# Grading below resumes the same way: a second `make demo` regrades nothing that did not change.
 build: $(VENV)/.installed
 	$(BIN)/cnngrade build
 

@@ -3,17 +3,38 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import math
+import os
 import re
+import select
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+import traceback
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
-from autograder.errors import BuildError, CnnGradeError
+from autograder.errors import (
+    EXIT_BUG,
+    EXIT_CLOSED_PIPE,
+    EXIT_FILES,
+    EXIT_INTERRUPTED,
+    EXIT_MEMORY,
+    EXIT_USAGE,
+    BuildError,
+    CnnGradeError,
+    Interrupted,
+    UnknownAssignment,
+)
 from autograder.grading.limits import DEFAULT_MEMORY, DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
+    from autograder.build import Built
     from autograder.grading.dask_executor import DaskExecutor
+    from autograder.grading.run import GradeRun
 
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*([KMG]i?B?|B)?$", re.IGNORECASE)
 
@@ -25,6 +46,63 @@ def parse_size(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a size: {text!r} (try 2GiB or 512MiB)")
     number, unit = float(match.group(1)), (match.group(2) or "B").upper()[:1]
     return int(number * {"B": 1, "K": 1024, "M": 1024**2, "G": 1024**3}[unit])
+
+
+MIN_MEMORY = 64 * 1024**2  # below this, Python and numpy alone do not start
+MAX_MEMORY = 2**50  # beyond any machine, and still a valid resource limit
+MAX_SECONDS = 24 * 3600.0
+MAX_SEED = 2**32 - 1  # what a fresh seed (and Gradescope's CNNGRADE_SEED) draws from
+
+
+def memory_size(text: str) -> int:
+    """A --memory: a size a notebook can run in."""
+    size = parse_size(text)
+    if not MIN_MEMORY <= size <= MAX_MEMORY:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a memory cap a notebook can run in (from 64MiB, e.g. 2GiB)")
+    return size
+
+
+def seconds(text: str) -> float:
+    """A --timeout: more than nothing, at most a day."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not (math.isfinite(value) and 0 < value <= MAX_SECONDS):
+        raise argparse.ArgumentTypeError(f"{text!r} seconds: give more than 0 and at most {MAX_SECONDS:g} (a day)")
+    return value
+
+
+def worker_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: at least 1 is needed")
+    return value
+
+
+def seed_number(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"{text!r}: a seed is a whole number from 0 to {MAX_SEED}")
+    return value
+
+
+def course_assignment(text: str) -> str:
+    """The course's name for `text`: itself, or the one it matches whatever the case (HW1 is hw1)."""
+    from autograder.course import ASSIGNMENTS
+
+    if text in ASSIGNMENTS:
+        return text
+    same = [name for name in ASSIGNMENTS if name.casefold() == text.casefold()]
+    if len(same) == 1:
+        return same[0]
+    raise UnknownAssignment(text, tuple(ASSIGNMENTS))
 
 
 def _needs_the_build_extra(error: ImportError) -> BuildError:
@@ -39,9 +117,30 @@ def _build(args: argparse.Namespace) -> int:
     except ImportError as error:
         raise _needs_the_build_extra(error) from None
 
-    for built in build(assignments=args.assignments or None, root=args.root):
-        print(f"built {built.name}: {built.student_dir} and {built.zip_path}")
+    names = [course_assignment(name) for name in args.assignments]
+    build(assignments=names or None, root=args.root, force=args.force, on_done=_say_built)
     return 0
+
+
+def _say_built(built: Built) -> None:
+    state = "up to date" if built.up_to_date else f"built ({built.why})"
+    print(f"{built.name} {state}: {built.student_dir} and {built.zip_path}", flush=True)
+
+
+@contextmanager
+def _ctrl_c_left_to_this_process() -> Iterator[None]:
+    """Processes started meanwhile ignore Ctrl-C, so that only this one reports it (and closes them).
+
+    A Python that starts with SIGINT ignored keeps it ignored (and asyncio then leaves it so), as do
+    the processes it starts: a local Dask cluster's workers would each print a traceback otherwise."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _dask_executor(args: argparse.Namespace) -> DaskExecutor:
@@ -52,20 +151,67 @@ def _dask_executor(args: argparse.Namespace) -> DaskExecutor:
     except ImportError as error:
         raise DaskUnavailable(f"--executor dask needs Dask ({error}): pip install 'cnngrade[dask]'") from error
     try:
-        return DaskExecutor(args.scheduler, args.workers)
+        with _ctrl_c_left_to_this_process():
+            return DaskExecutor(args.scheduler, args.workers)
     except OSError as error:  # no scheduler there, or no workers in time (TimeoutError is an OSError)
         raise DaskUnavailable(f"no Dask cluster to grade on: {error}") from error
 
 
+class _Tally:
+    """How far a grading run got, told by its progress callbacks: what an interrupted run kept."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.total: int | None = None
+        self.kept = 0
+
+    def start(self, total: int, reused: int) -> None:
+        self.total, self.kept = total, reused
+
+    def advance(self) -> None:
+        self.kept += 1
+
+    def interrupted(self) -> Interrupted:
+        # Each result is saved as its submission finishes, and a rerun reuses what is saved (grading/run.py).
+        if self.total is None:
+            return Interrupted("interrupted before grading began; run the same command again to grade.")
+        if self.kept >= self.total:
+            return Interrupted(
+                f"interrupted; all {self.total} submissions are graded in {self.out} and kept; "
+                "run the same command again to write the gradebook."
+            )
+        return Interrupted(
+            f"interrupted; {self.kept} of {self.total} submissions are graded in {self.out} and kept; "
+            "run the same command again to grade the rest."
+        )
+
+
 def _grade(args: argparse.Namespace) -> int:
+    from autograder.grading.progress import summary
+    from autograder.outputs.terminal import render
+
+    assignment = course_assignment(args.assignment)
+    tally = _Tally(args.out)
+    try:
+        run = _grade_with(args, assignment, tally)
+    except KeyboardInterrupt:
+        raise tally.interrupted() from None
+    if not args.quiet:
+        print(render(run.results, run.questions))
+        print()
+    print(summary(run))
+    return 0
+
+
+def _grade_with(args: argparse.Namespace, assignment: str, tally: _Tally) -> GradeRun:
     from contextlib import ExitStack
 
     from autograder.errors import SandboxRequired
     from autograder.grading.executor import Executor, LocalExecutor
-    from autograder.grading.progress import Progress, summary
+    from autograder.grading.progress import Progress
     from autograder.grading.run import grade
     from autograder.grading.sandbox import detect
-    from autograder.outputs.terminal import render
+    from autograder.model import SubmissionResult
 
     with ExitStack() as stack:
         executor: Executor
@@ -77,8 +223,17 @@ def _grade(args: argparse.Namespace) -> int:
         if executor.warning and not args.unsandboxed:
             raise SandboxRequired(executor.warning)
         with Progress(enabled=sys.stderr.isatty() and not args.quiet) as progress:
-            run = grade(
-                assignment=args.assignment,
+
+            def start(total: int, reused: int) -> None:
+                tally.start(total, reused)
+                progress.start(total, reused)
+
+            def advance(result: SubmissionResult) -> None:
+                tally.advance()
+                progress.advance(result)
+
+            return grade(
+                assignment=assignment,
                 submissions=args.submissions,
                 out=args.out,
                 seed=args.seed,
@@ -87,20 +242,15 @@ def _grade(args: argparse.Namespace) -> int:
                 force=args.force,
                 executor=executor,
                 unsandboxed=args.unsandboxed,
-                on_start=progress.start,
-                on_result=progress.advance,
+                on_start=start,
+                on_result=advance,
             )
-    if not args.quiet:
-        print(render(run.results, run.questions))
-        print()
-    print(summary(run))
-    return 0
 
 
 def _report(args: argparse.Namespace) -> int:
     from autograder.report.html import write_report
 
-    index = write_report(out=args.out, into=args.into)
+    index = write_report(out=args.out, into=args.into, roster=args.roster)
     print(f"report: {index.resolve().as_uri()}")
     return 0
 
@@ -145,36 +295,87 @@ def _try_zip(args: argparse.Namespace) -> int:
     return 0 if all(run.exit_code == 0 for run in runs) else 1
 
 
+EXIT_CODES_HELP = f"""exit codes:
+  0    done
+  1    try-zip: a notebook's run failed
+  2    wrong usage or input (the message says what to change)
+  {BuildError.exit_code}    build failed
+  {EXIT_FILES}    a file or folder could not be read or written
+  {EXIT_MEMORY}    cnngrade itself ran out of memory
+  {EXIT_BUG}   a bug in cnngrade (a traceback follows: please report it)
+  {EXIT_INTERRUPTED}  interrupted (Ctrl-C); grade keeps what it graded
+  {EXIT_CLOSED_PIPE}  the output's reader stopped reading (e.g. | head)"""
+
+
+def package_version() -> str:
+    """The installed distribution's version; in a source checkout that was never installed, pyproject's."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("cnngrade")
+    except PackageNotFoundError:
+        pass
+    try:
+        project = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text(encoding="utf-8")
+    except OSError:
+        return "unknown (not installed)"
+    found = re.search(r'^version\s*=\s*"([^"]+)"', project, re.MULTILINE)
+    return f"{found.group(1)} (source checkout, not installed)" if found else "unknown (not installed)"
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line, like every other error, with where to read more."""
+
+    def error(self, message: str) -> NoReturn:
+        verb = self.prog.removeprefix("cnngrade").strip()
+        self.exit(EXIT_USAGE, f"cnngrade: {verb + ': ' if verb else ''}{message} (see `{self.prog} --help`)\n")
+
+
 def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="cnngrade", description="Auto-graded CNN homework: build, grade, report, collect, export, diff."
+    parser = _Parser(
+        prog="cnngrade",
+        description="Auto-graded CNN homework: build, grade, report, collect, export, diff.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    verbs = parser.add_subparsers(dest="verb", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="COMMAND", help="what to do")
 
     build = verbs.add_parser("build", help="run otter assign on each master; write student_template/ and dist/")
     build.add_argument("assignments", nargs="*", metavar="HW", help="assignments to build (default: all)")
     build.add_argument("--root", type=Path, default=Path.cwd(), help="the course repository (default: .)")
+    build.add_argument(
+        "--force", action="store_true", help="build even the assignments whose inputs and outputs have not changed"
+    )
     build.set_defaults(handler=_build)
 
     grade = verbs.add_parser("grade", help="grade a folder of submitted notebooks")
-    grade.add_argument("assignment", metavar="HW")
-    grade.add_argument("submissions", type=Path, metavar="SUBMISSIONS_DIR")
+    grade.add_argument("assignment", metavar="HW", help="the assignment, e.g. hw1")
+    grade.add_argument(
+        "submissions", type=Path, metavar="SUBMISSIONS_DIR", help="the folder of notebooks (as collect writes it)"
+    )
     grade.add_argument("--out", type=Path, required=True, help="where gradebook.csv and results/ go")
     grade.add_argument(
-        "--seed", type=int, default=None, help="probe seed (default: the one OUT was graded with, else a fresh one)"
+        "--seed",
+        type=seed_number,
+        default=None,
+        help=f"probe seed, 0 to {MAX_SEED} (default: the one OUT was graded with, else a fresh one)",
     )
     grade.add_argument(
-        "--timeout", type=float, default=DEFAULT_TIMEOUT, help=f"seconds per submission (default {DEFAULT_TIMEOUT:g})"
+        "--timeout",
+        type=seconds,
+        default=DEFAULT_TIMEOUT,
+        help=f"seconds per submission, more than 0 (default {DEFAULT_TIMEOUT:g})",
     )
     grade.add_argument(
         "--memory",
-        type=parse_size,
+        type=memory_size,
         default=DEFAULT_MEMORY,
-        help=f"memory cap per submission (default {DEFAULT_MEMORY / 2**30:g}GiB)",
+        help=f"memory cap per submission, at least 64MiB (default {DEFAULT_MEMORY / 2**30:g}GiB)",
     )
     grade.add_argument(
         "--workers",
-        type=int,
+        type=worker_count,
         default=None,
         help="parallel submissions (default: all cores); with --scheduler, how many Dask workers "
         "to wait for before grading (default 1)",
@@ -209,10 +410,17 @@ def make_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--into", type=Path, default=None, metavar="DIR", help="where the report goes (default: OUT/report)"
     )
+    report.add_argument(
+        "--roster",
+        type=Path,
+        default=None,
+        metavar="ROSTER.csv",
+        help="Canvas's gradebook export: shows each student's name beside the user id a collected notebook is named by",
+    )
     report.set_defaults(handler=_report)
 
     collect = verbs.add_parser("collect", help="turn an LMS download into a folder to grade")
-    collect_from = collect.add_subparsers(dest="lms", required=True, metavar="LMS")
+    collect_from = collect.add_subparsers(dest="lms", required=True, metavar="LMS", help="where the download is from")
     collect_canvas = collect_from.add_parser(
         "canvas", help="one notebook per student from Canvas's Download Submissions, named by Canvas user id"
     )
@@ -244,7 +452,7 @@ def make_parser() -> argparse.ArgumentParser:
     collect_gradescope.set_defaults(handler=_collect_gradescope)
 
     export = verbs.add_parser("export", help="write a graded folder's scores for an LMS")
-    export_to = export.add_subparsers(dest="lms", required=True, metavar="LMS")
+    export_to = export.add_subparsers(dest="lms", required=True, metavar="LMS", help="the LMS to write a file for")
     export_canvas = export_to.add_parser("canvas", help="a gradebook import CSV for Canvas")
     export_canvas.add_argument("out", type=Path, metavar="OUT", help="a folder `cnngrade grade --out OUT` wrote")
     export_canvas.add_argument(
@@ -267,8 +475,8 @@ def make_parser() -> argparse.ArgumentParser:
     export_canvas.set_defaults(handler=_export_canvas)
 
     diff = verbs.add_parser("diff", help="compare two graded folders per student: what changed and why")
-    diff.add_argument("old", type=Path, metavar="OLD_OUT")
-    diff.add_argument("new", type=Path, metavar="NEW_OUT")
+    diff.add_argument("old", type=Path, metavar="OLD_OUT", help="the earlier graded folder (a `grade --out`)")
+    diff.add_argument("new", type=Path, metavar="NEW_OUT", help="the later graded folder, of the same assignment")
     diff.set_defaults(handler=_diff)
 
     try_zip = verbs.add_parser("try-zip", help="run an autograder zip on notebooks as Gradescope would (as root)")
@@ -289,7 +497,7 @@ def make_parser() -> argparse.ArgumentParser:
     )
     try_zip.add_argument(
         "--seed",
-        type=int,
+        type=seed_number,
         default=None,
         help="probe seed, to compare with `cnngrade grade --seed` (default: fresh, as on Gradescope)",
     )
@@ -302,7 +510,7 @@ def make_parser() -> argparse.ArgumentParser:
     )
     try_zip.add_argument(
         "--timeout",
-        type=float,
+        type=seconds,
         default=None,
         metavar="SECONDS",
         help="each notebook's time limit (default: the zip's, as on Gradescope)",
@@ -312,18 +520,125 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = make_parser()
-    args = parser.parse_args(argv)
-    if getattr(args, "scheduler", None) and args.executor == "local":
-        parser.error("--scheduler needs --executor dask")
+    """The command; every failure a user can cause ends as one line `cnngrade: ...` and an exit code."""
+    _never_fail_to_print()
     try:
-        return args.handler(args)
+        return _run(argv)
     except CnnGradeError as error:
-        from autograder.outputs.inert import screen
+        return _fail(str(error), error.exit_code)
+    except KeyboardInterrupt:
+        return _fail("interrupted; run the same command again to finish.", EXIT_INTERRUPTED)
+    except BrokenPipeError as error:
+        if not _stdout_closed():
+            return _fail(cannot_access(error), EXIT_FILES)
+        # Python's recipe (library/signal.html, "Note on SIGPIPE"): nothing more is written to the pipe,
+        # and the flush at exit finds nowhere to fail.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_CLOSED_PIPE
+    except OSError as error:
+        return _fail(cannot_access(error), EXIT_FILES)
+    except MemoryError:
+        return _fail(
+            "out of memory: cnngrade itself (not a submission) needed more than this machine gave; "
+            "close other programs, or grade with fewer --workers.",
+            EXIT_MEMORY,
+        )
+    except Exception as error:
+        # A bug: its traceback is the bug report, but a person is told so first.
+        _fail(
+            f"internal error ({type(error).__name__}), a bug in cnngrade and not in what you gave it; "
+            "please report it with the traceback below.",
+            EXIT_BUG,
+        )
+        traceback.print_exc()
+        return EXIT_BUG
 
-        # A message may quote a student's file name: shown escaped, like every report.
-        print("cnngrade: " + screen(str(error).splitlines()), file=sys.stderr)
-        return error.exit_code
+
+def _run(argv: Sequence[str] | None) -> int:
+    try:
+        parser = make_parser()
+        args = parser.parse_args(argv)
+        if getattr(args, "scheduler", None) and args.executor == "local":
+            parser.error("--scheduler needs --executor dask")
+        code: int = args.handler(args)
+        return code
+    finally:
+        # Here, not at exit (--help too ends by SystemExit), so that a closed pipe is seen by main().
+        sys.stdout.flush()
+
+
+def _fail(message: str, code: int) -> int:
+    from autograder.outputs.inert import screen
+
+    # A message may quote a student's file name: shown escaped, like every report.
+    print("cnngrade: " + screen(message.splitlines()), file=sys.stderr)
+    return code
+
+
+def _never_fail_to_print() -> None:
+    """A student's name that this terminal's encoding lacks is shown escaped (\\xe9), never an error."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and getattr(stream, "errors", "") == "strict":
+            reconfigure(errors="backslashreplace")
+
+
+def _stdout_closed() -> bool:
+    """Whether the reader of standard output is gone (a pipe whose other end closed)."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+# What the innermost call that failed was doing, by its name.
+_WRITING = frozenset(
+    {"mkdir", "makedirs", "mkstemp", "_mkstemp_inner", "mkdtemp", "write_bytes_atomic", "write_atomic"}
+    | {"write_text", "write_bytes", "copyfile", "copy", "copy2", "copytree", "replace", "rename", "unlink"}
+    | {"rmtree", "rmdir", "touch", "chmod", "savefig", "write", "writestr"}
+)
+_READING = frozenset(
+    {"read_text", "read_bytes", "iterdir", "scandir", "listdir", "read", "readline", "load", "loads", "glob"}
+    | {"rglob", "walk", "ZipFile", "is_zipfile", "stat", "lstat", "is_dir", "is_file", "exists"}
+)
+_WRITE_ONLY_ERRORS = {errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EEXIST, errno.EISDIR}
+
+
+def _doing(error: OSError) -> str:
+    frames = traceback.extract_tb(error.__traceback__)
+    for frame in reversed(frames):
+        if frame.name in _WRITING:
+            return "write"
+        if frame.name in _READING:
+            return "read"
+    return "write" if error.errno in _WRITE_ONLY_ERRORS else "open"
+
+
+def _file_in_the_way(path: Path) -> Path | None:
+    """The nearest of `path` and its parents that exists and is not a folder."""
+    for each in (path, *path.parents):
+        if os.path.lexists(each):
+            return None if each.is_dir() else each
+    return None
+
+
+def cannot_access(error: OSError) -> str:
+    """`cannot write PATH: why`, for an OSError from any file operation."""
+    if error.filename is None:
+        return f"cannot read or write a file: {error.strerror or error}"
+    path = Path(os.fsdecode(error.filename))
+    why = error.strerror or str(error)
+    if error.errno in (errno.EEXIST, errno.ENOTDIR):
+        blocker = _file_in_the_way(path)
+        if blocker is not None:
+            why = f"{blocker} is a file, not a folder" if blocker != path else "it is a file, not a folder"
+    elif error.errno == errno.EISDIR:
+        why = "it is a folder, not a file"
+    elif error.errno in (errno.EACCES, errno.EPERM):
+        why = f"{why} (check the folder's owner and permissions)"
+    return f"cannot {_doing(error)} {path}: {why}"
 
 
 if __name__ == "__main__":

@@ -3,25 +3,78 @@
 from __future__ import annotations
 
 import difflib
+import re
+
+# Exit codes of `cnngrade` (the README's table): 0 done; 1 try-zip: a notebook's run failed;
+EXIT_USAGE = 2  # a wrong command line or input the user can fix (argparse uses 2 too)
+EXIT_BUILD = 3  # otter assign or the packaging around it failed
+EXIT_FILES = 4  # a file or folder could not be read or written (permissions, a file in the way, disk full)
+EXIT_MEMORY = 5  # the grader itself ran out of memory
+EXIT_BUG = 70  # an error inside cnngrade (sysexits' EX_SOFTWARE): a traceback follows, for a bug report
+EXIT_INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as a shell reports it
+EXIT_CLOSED_PIPE = 141  # whoever read the output stopped reading (`| head`): 128 + SIGPIPE
 
 
 class CnnGradeError(Exception):
     """Something the user can fix; the message says how."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
 
 class UnknownAssignment(CnnGradeError):
     def __init__(self, name: str, known: tuple[str, ...]):
-        hint = difflib.get_close_matches(name, known, n=1)
-        did_you_mean = f" Did you mean {hint[0]!r}?" if hint else ""
-        super().__init__(f"No assignment {name!r}; the course has {', '.join(known)}.{did_you_mean}")
+        hints = close_names(name, known)
+        spelled = [repr(hint) for hint in hints]
+        either = ", ".join(spelled[:-1]) + " or " + spelled[-1] if len(spelled) > 1 else "".join(spelled)
+        # Many alike (hw for hw1..hw5): the list before says them all.
+        did_you_mean = f"; did you mean {either if len(hints) <= 3 else 'one of those'}?" if hints else ""
+        super().__init__(f"no assignment {name!r} (the course has {_span(known)}){did_you_mean}")
+
+
+def close_names(name: str, known: tuple[str, ...]) -> list[str]:
+    """What `name` may have meant: the one with its number (HW-01, homework1), else those spelled alike."""
+    digits = re.findall(r"\d+", name)
+    if digits:
+        same_number = [each for each in known if re.findall(r"\d+", each) and _number(each) == int(digits[-1])]
+        if same_number:
+            return same_number
+    folded = {each.casefold(): each for each in known}
+    close = {
+        folded[match] for match in difflib.get_close_matches(name.casefold(), list(folded), n=len(known), cutoff=0.75)
+    }
+    return [each for each in known if each in close]
+
+
+def _number(name: str) -> int:
+    return int(re.findall(r"\d+", name)[-1])
+
+
+def _span(known: tuple[str, ...]) -> str:
+    """hw1..hw5 where the names run on, else each name."""
+    parts = [re.fullmatch(r"(\D*)(\d+)", each) for each in known]
+    if len(known) > 2 and all(parts) and len({part.group(1) for part in parts if part}) == 1:
+        numbers = [int(part.group(2)) for part in parts if part]
+        if numbers == list(range(numbers[0], numbers[0] + len(numbers))):
+            return f"{known[0]}..{known[-1]}"
+    return ", ".join(known)
 
 
 class BuildError(CnnGradeError):
     """otter assign or the packaging around it failed."""
 
-    exit_code = 3
+    exit_code = EXIT_BUILD
+
+
+class Interrupted(CnnGradeError):
+    """Ctrl-C: the message says what was kept and how to go on."""
+
+    exit_code = EXIT_INTERRUPTED
+
+
+class CannotAccess(CnnGradeError):
+    """A file or folder the command must read or write, and the system says no: the message names it."""
+
+    exit_code = EXIT_FILES
 
 
 class SubmissionsNotFound(CnnGradeError):
@@ -33,13 +86,13 @@ class SandboxRequired(CnnGradeError):
 
     def __init__(self, why: str):
         super().__init__(
-            f"refusing to run student code without a sandbox: {why}\n"
+            f"nothing was graded: refusing to run student code without a sandbox, and {why}.\n"
             "Unsandboxed, a notebook can read the reference solutions and hidden tests (and so earn full "
             "marks), read and change other students' submissions and the grading output, write into the "
             "Python environment the grader itself runs from, and leave processes running after the run.\n"
             "Get the sandbox: apt-get install bubblewrap (Debian/Ubuntu; dnf install bubblewrap on Fedora), on "
-            "a kernel that allows unprivileged user namespaces. Or, for notebooks you trust (your own sample "
-            "class), pass --unsandboxed."
+            "a kernel that allows unprivileged user namespaces, and run the same command again. Or, for "
+            "notebooks you trust (your own sample class), add --unsandboxed."
         )
 
 

@@ -98,10 +98,10 @@ def test_every_submission_is_one_row(run: GradeRun) -> None:
         pytest.param("prints_a_lot", Status.OK, "", id="huge-output"),
         pytest.param("syntax_error", Status.OK, "SyntaxError", id="syntax-error"),
         pytest.param("empty_notebook", Status.OK, "", id="no-cells"),
-        pytest.param("png_renamed", "invalid", "not text", id="png"),
+        pytest.param("png_renamed", "invalid", "the file is a PNG image", id="png"),
         pytest.param("truncated_json", "invalid", "truncated", id="truncated"),
         pytest.param("nbformat_3", "invalid", "nbformat 3", id="nbformat-3"),
-        pytest.param("empty_file", "invalid", "not valid notebook JSON", id="empty-file"),
+        pytest.param("empty_file", "invalid", "the file is empty (0 bytes)", id="empty-file"),
     ],
 )
 def test_status_and_message(run: GradeRun, name: str, status: str, phrase: str) -> None:

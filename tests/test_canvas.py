@@ -21,9 +21,10 @@ from hypothesis import strategies as st
 import autograder.lms.canvas_zip as canvas_zip
 from autograder.course import assignment
 from autograder.grading.run import grade
+from autograder.intake.collected import NOTES, CollectedNote, read_notes
+from autograder.intake.roster import POINTS_POSSIBLE
 from autograder.lms.canvas import (
     INFO_COLUMNS,
-    POINTS_POSSIBLE,
     CanvasError,
     CanvasFile,
     collect_canvas_submissions,
@@ -177,8 +178,10 @@ def test_each_student_gets_one_notebook_named_by_user_id(tmp_path: Path, as_zip:
     source = zip_folder(download, tmp_path / "submissions.zip") if as_zip else download
     collection = collect_canvas_submissions(source=source, into=tmp_path / "into")
 
-    written = sorted(path.name for path in (tmp_path / "into").iterdir())
+    written = sorted(path.name for path in (tmp_path / "into").iterdir() if path.name != NOTES)
     assert written == sorted(f"{s.user_id}.ipynb" for s in SUBMITTED)
+    # Beside them, for `grade`'s late column and the report: late as Canvas's file name says, and who.
+    assert read_notes(tmp_path / "into") == {s.user_id: CollectedNote(s.late, s.login) for s in SUBMITTED}
     for student in SUBMITTED:
         assert (tmp_path / "into" / f"{student.user_id}.ipynb").read_bytes() == (
             EXAMPLES / f"{student.sample}.ipynb"
@@ -243,11 +246,74 @@ def test_a_zip_the_student_uploaded_is_opened(tmp_path: Path, inner: dict[str, s
     assert any("notebook" in skip.reason for skip in collection.skipped) is not collected
 
 
-def test_collecting_again_replaces_what_the_last_collect_wrote(tmp_path: Path) -> None:
+def test_collecting_again_says_what_it_replaces(tmp_path: Path) -> None:
     into = tmp_path / "into"
-    collect_canvas_submissions(source=make_download(tmp_path / "first"), into=into)
-    collect_canvas_submissions(source=make_download(tmp_path / "second", SUBMITTED[:1]), into=into)
-    assert [path.name for path in into.iterdir()] == [f"{SUBMITTED[0].user_id}.ipynb"]
+    first = collect_canvas_submissions(source=make_download(tmp_path / "first"), into=into)
+    assert (first.changed, first.unchanged, first.removed) == ((), (), ())
+    # The second download: the first two students again, one of them with another notebook; the rest gone.
+    again = (SUBMITTED[0], Student(SUBMITTED[1].sortable_name, SUBMITTED[1].user_id, "blank"))
+    before = {path.name: path.read_bytes() for path in into.glob("*.ipynb")}
+    second = collect_canvas_submissions(source=make_download(tmp_path / "second", again), into=into)
+
+    assert sorted(path.name for path in into.glob("*.ipynb")) == sorted(f"{s.user_id}.ipynb" for s in again)
+    after = {path.name: path.read_bytes() for path in into.glob("*.ipynb")}
+    assert second.changed == tuple(sorted(name for name in after if before[name] != after[name]))
+    assert second.unchanged == tuple(sorted(name for name in after if before[name] == after[name]))
+    assert second.removed == tuple(sorted(set(before) - set(after)))
+    assert len(second.changed) == len(second.unchanged) == 1 and len(second.removed) == len(SUBMITTED) - 2
+    assert (
+        f"replaced 2 notebooks an earlier collect wrote (1 changed, 1 the same); removed {len(second.removed)} "
+        f"no longer in the download: {', '.join(second.removed)}"
+    ) in render_collection(second)
+    # The notes are rewritten for this download: nobody removed is still noted.
+    assert set(read_notes(into)) == {s.user_id for s in again}
+
+
+def test_collecting_again_with_only_removals_says_so(tmp_path: Path) -> None:
+    into = tmp_path / "into"
+    collect_canvas_submissions(source=make_download(tmp_path / "first", SUBMITTED[:1]), into=into)
+    newcomer = Student("Shannon, Claude", "107", "passes_all")
+    second = collect_canvas_submissions(source=make_download(tmp_path / "second", (newcomer,)), into=into)
+    printed = render_collection(second)
+    assert f"removed 1 notebook an earlier collect wrote, no longer in the download: {SUBMITTED[0].user_id}.ipynb" in (
+        printed
+    )
+    assert "replaced" not in printed
+
+
+def test_a_first_collect_says_nothing_of_replacing(tmp_path: Path) -> None:
+    printed = render_collection(collect_canvas_submissions(source=make_download(tmp_path / "d"), into=tmp_path / "i"))
+    assert "replaced" not in printed and "removed" not in printed
+
+
+@pytest.mark.parametrize("count", [1, 2, len(SUBMITTED)])
+def test_the_count_of_notebooks_reads_right(tmp_path: Path, count: int) -> None:
+    collection = collect_canvas_submissions(
+        source=make_download(tmp_path / "d", SUBMITTED[:count]), into=tmp_path / "i"
+    )
+    first_line = render_collection(collection).splitlines()[0]
+    assert first_line.startswith(f"collected {count} {'notebook' if count == 1 else 'notebooks'} into ")
+
+
+def test_late_students_are_named_and_noted(tmp_path: Path) -> None:
+    late = tuple(Student(f"Late, Student{n}", str(300 + n), "passes_all", late=True) for n in range(2))
+    students = (*SUBMITTED, *late)
+    collection = collect_canvas_submissions(source=make_download(tmp_path / "d", students), into=tmp_path / "i")
+    lines = render_collection(collection).splitlines()
+    expected = [s for s in students if s.late]
+    assert f"({len(expected)} late)" in lines[0]
+    (named,) = [line for line in lines if line.startswith("late: ")]
+    assert sorted(named.removeprefix("late: ").split("; ")) == sorted(f"{s.login} ({s.user_id})" for s in expected)
+    notes = read_notes(tmp_path / "i")
+    assert {user_id for user_id, note in notes.items() if note.late} == {s.user_id for s in expected}
+    assert all(notes[s.user_id].who == s.login for s in students)
+
+
+def test_no_late_line_when_nobody_is_late(tmp_path: Path) -> None:
+    on_time = tuple(s for s in SUBMITTED if not s.late)
+    collection = collect_canvas_submissions(source=make_download(tmp_path / "d", on_time), into=tmp_path / "i")
+    assert not [line for line in render_collection(collection).splitlines() if line.startswith("late")]
+    assert not any(note.late for note in read_notes(tmp_path / "i").values())
 
 
 def into_holds_other_files(tmp: Path) -> None:
@@ -282,10 +348,15 @@ def download_zip_has_a_name_falsely_marked_utf8(tmp: Path) -> None:
     (tmp / "download").write_bytes(forged(data.replace(b"xREADME.md", name), name, flags=0x800))
 
 
+def into_holds_a_folder_named_like_the_notes(tmp: Path) -> None:
+    (tmp / "into" / NOTES).mkdir(parents=True)
+
+
 @pytest.mark.parametrize(
     ("setup", "message"),
     [
         pytest.param(into_holds_other_files, "other files", id="into-holds-other-files"),
+        pytest.param(into_holds_a_folder_named_like_the_notes, "other files", id="into-holds-a-notes-folder"),
         pytest.param(lambda tmp: shutil.rmtree(tmp / "download"), "No Canvas download", id="no-download"),
         pytest.param(download_is_a_text_file, "not a zip", id="not-a-zip"),
         pytest.param(download_is_a_zip_cut_short, "not a zip, or a damaged one", id="zip-cut-short"),
@@ -651,6 +722,21 @@ def written(name: str, content: bytes) -> Callable[[Path], Path]:
 
 
 @pytest.mark.parametrize(
+    ("into", "message"),
+    [
+        pytest.param(lambda tmp: tmp, "is a folder", id="into-is-a-folder"),
+        pytest.param(lambda tmp: written("f.txt", b"x")(tmp) / "canvas.csv", "cannot write", id="parent-is-a-file"),
+    ],
+)
+def test_an_into_that_cannot_be_written_is_a_message(
+    out: Path, tmp_path: Path, into: Callable[[Path], Path], message: str
+) -> None:
+    roster = write_roster(tmp_path / "roster.csv")
+    with pytest.raises(CanvasError, match=message):
+        export_canvas(out=out, roster=roster, assignment_column=None, into=into(tmp_path))
+
+
+@pytest.mark.parametrize(
     ("roster", "into", "message"),
     [
         pytest.param(roster_without_our_ids, "canvas.csv", "is a roster ID", id="no-id-matches"),
@@ -662,6 +748,7 @@ def written(name: str, content: bytes) -> Callable[[Path], Path]:
             id="not-a-gradebook-export",
         ),
         pytest.param(written("r.csv", b"Student,ID,Section\n\xe9,1,A\n"), "canvas.csv", "not UTF-8", id="not-utf8"),
+        pytest.param(lambda tmp: tmp, "canvas.csv", "is a folder", id="roster-is-a-folder"),
     ],
 )
 def test_unusable_rosters_are_refused(

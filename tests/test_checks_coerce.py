@@ -8,7 +8,15 @@ from typing import Any
 import numpy as np
 import pytest
 
-from autograder.checks.coerce import as_choice, as_float_array, as_int, as_shape, require_shape, same_vector_shape
+from autograder.checks.coerce import (
+    as_choice,
+    as_count,
+    as_float_array,
+    as_int,
+    as_shape,
+    require_shape,
+    same_vector_shape,
+)
 from autograder.checks.core import CheckFailed
 from autograder.checks.plain import to_plain
 
@@ -118,16 +126,29 @@ def test_require_shape_names_the_axis_and_the_reason(got: tuple[int, ...], want:
 
 
 @pytest.mark.parametrize(
-    ("got", "want"),
+    ("got", "want", "said"),
     [
-        pytest.param((16,), (4, 4), id="flattened"),
-        pytest.param((1, 4, 4), (4, 4), id="extra-axis"),
+        pytest.param((16,), (4, 4), "the right number of entries", id="flattened"),
+        pytest.param((1, 4, 4), (4, 4), "only axes of length 1 differ", id="extra-axis"),
+        pytest.param((14, 14), (14, 14, 8), "1 axis missing", id="channel-axis-missing"),
+        pytest.param((3, 4, 4), (4, 4), "1 axis too many", id="an-axis-too-many"),
     ],
 )
-def test_require_shape_counts_axes_when_their_number_differs(got: tuple[int, ...], want: tuple[int, ...]) -> None:
+def test_require_shape_counts_axes_when_their_number_differs(
+    got: tuple[int, ...], want: tuple[int, ...], said: str
+) -> None:
     message = _message(lambda: require_shape(np.zeros(got), "edges", want))
-    assert f"({len(got)} axes instead of {len(want)})" in message
-    assert message.endswith(").")  # no reason given, so none is appended
+    assert f"`edges` has shape {got}; expected {want}, with {len(want)} axes and not {len(got)}: {said}" in message
+    assert "axis 0 has" not in message  # no axis is compared with an axis of another meaning
+
+
+@pytest.mark.parametrize("number", [pytest.param(3, id="int"), pytest.param(2.5, id="float")])
+def test_require_shape_calls_a_single_number_one(number: float) -> None:
+    why = "a side of 6 with f=3 gives 4"
+    message = _message(lambda: require_shape(as_float_array(number, "edges"), "edges", (4, 4), why))
+    assert message.startswith(f"`edges` is a single number ({number}), not an array; expected an array of shape (4, 4)")
+    assert "shape ()" not in message and "0 axes" not in message
+    assert message.endswith(f"{why}.")
 
 
 # --- as_int -----------------------------------------------------------------------------------
@@ -289,3 +310,25 @@ def test_as_shape_refuses_with_the_variable_name(value: Any, said: str) -> None:
 )
 def test_same_vector_shape(got: tuple[int, ...], want: tuple[int, ...], same: bool) -> None:
     assert same_vector_shape(got, want) is same
+
+
+@pytest.mark.parametrize("short_row", range(len(GRID)))
+def test_a_ragged_grid_is_told_the_length_of_each_row(short_row: int) -> None:
+    rows = [list(row) if index != short_row else list(row[:-1]) for index, row in enumerate(GRID)]
+    message = _message(lambda: as_float_array(rows, "my_grid"))
+    assert f"its rows have different lengths ({', '.join(str(len(row)) for row in rows)})" in message
+
+
+@pytest.mark.parametrize(
+    "form", [pytest.param(int, id="int"), pytest.param(float, id="float"), pytest.param(np.int64, id="np-int64")]
+)
+def test_as_count_takes_zero_and_refuses_every_negative_form(form: Callable[[int], Any]) -> None:
+    assert as_count(to_plain(form(0)), "pool_params") == 0
+    message = _message(lambda: as_count(to_plain(form(-WHOLE)), "pool_params"))
+    assert f"`pool_params` is {-WHOLE:,}; a count or a size is never negative." == message
+
+
+@pytest.mark.parametrize("side", [0, -1])
+def test_as_shape_refuses_a_side_below_one(side: int) -> None:
+    message = _message(lambda: as_shape((28, side, 8), "vgg16_shapes[3]"))
+    assert f"`vgg16_shapes[3]` is (28, {side}, 8)" in message and "at least 1" in message

@@ -166,9 +166,9 @@ def test_a_malformed_row_is_named(cells: Any, said: str) -> None:
         pytest.param("size", TABLE["CONV1"][1] + 0.5, "not a whole number", id="fractional-size"),
         pytest.param("params", str(TABLE["CONV1"][2]), "expected a whole number", id="params-as-str"),
         pytest.param(
-            "shape", "twenty-eight by twenty-eight", "expected a shape such as (28, 28, 8)", id="shape-as-words"
+            "shape", "twenty-eight by twenty-eight", "expected a shape such as (n_H, n_W, n_C)", id="shape-as-words"
         ),
-        pytest.param("shape", "(28, 28.5, 8)", "expected a shape such as (28, 28, 8)", id="shape-text-not-whole"),
+        pytest.param("shape", "(28, 28.5, 8)", "expected a shape such as (n_H, n_W, n_C)", id="shape-text-not-whole"),
     ],
 )
 def test_a_bad_cell_is_named_by_row_and_column(column: str, cell: Any, said: str) -> None:

@@ -39,7 +39,7 @@ def test_sizes(text: str, expected: int) -> None:
 def test_unknown_assignment_suggests_the_close_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["grade", "hw11", str(EXAMPLES / "hw1"), "--out", str(tmp_path)])
     assert code == 2
-    assert "Did you mean 'hw1'" in capsys.readouterr().err
+    assert "did you mean 'hw1'?" in capsys.readouterr().err
 
 
 def test_missing_submissions_folder_is_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -54,11 +54,12 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def run(exports: dict[str, bytes], tmp_path_factory: pytest.TempPathFactory) -> GradeRun:
-    """One folder holding each sample twice, as the notebook and as its export zip, plus zips that are not gradable."""
+    """One folder holding each sample twice, as the notebook and as its export zip (a student of another name, since a
+    zip beside its own notebook is not graded again), plus zips that are not gradable."""
     folder = tmp_path_factory.mktemp("submissions")
     for sample in SAMPLES:
         shutil.copy(EXAMPLES / f"{sample}.ipynb", folder / f"{sample}.ipynb")
-        (folder / f"{sample}.zip").write_bytes(exports[sample])
+        (folder / f"{sample}_export.zip").write_bytes(exports[sample])
     (folder / "two_notebooks.zip").write_bytes(zip_of({NB: NOTEBOOK, "scratch.ipynb": NOTEBOOK}))
     (folder / "not_a_zip.zip").write_bytes(b"PK\x03\x04 but nothing else")
     return grade(
@@ -74,9 +75,9 @@ def test_the_export_zip_reads_as_the_notebook_in_it(exports: dict[str, bytes], t
 
 def test_a_notebook_and_its_export_zip_get_a_row_each_and_the_same_score(run: GradeRun) -> None:
     rows = {result.submission: result for result in run.results}
-    assert set(rows) == {*SAMPLES, *(f"{sample}~2" for sample in SAMPLES), "two_notebooks", "not_a_zip"}
+    assert set(rows) == {*SAMPLES, *(f"{sample}_export" for sample in SAMPLES), "two_notebooks", "not_a_zip"}
     for sample in SAMPLES:
-        notebook, export = rows[sample], rows[f"{sample}~2"]
+        notebook, export = rows[sample], rows[f"{sample}_export"]
         assert (export.status, export.score) == (notebook.status, notebook.score)
         assert [(case.id, case.score) for case in export.cases] == [(case.id, case.score) for case in notebook.cases]
     assert len({rows[sample].score for sample in SAMPLES}) > 1, "the samples should not all score alike"
@@ -94,16 +95,17 @@ def test_a_zip_that_is_not_one_notebook_is_a_row_saying_why(run: GradeRun, name:
     assert row.status == Status.INVALID and phrase in row.message and row.score == 0
 
 
-def test_zips_are_listed_beside_notebooks_at_the_top_only(tmp_path: Path) -> None:
-    for name in ("a.ipynb", "a.zip", "b.zip", "notes.pdf", "c.ZIP.txt", "sub/d.zip", "sub/e.ipynb"):
+def test_zips_are_listed_beside_notebooks_at_any_depth_and_in_any_case(tmp_path: Path) -> None:
+    for name in ("a.ipynb", "b.zip", "notes.pdf", "c.ZIP.txt", "sub/d.Zip", "sub/e.ipynb"):
         (tmp_path / name).parent.mkdir(exist_ok=True)
         (tmp_path / name).write_bytes(b"")
     (tmp_path / "folder.zip").mkdir()  # gets a row saying it is not a file, as a folder named .ipynb does
-    assert {name: path.name for name, path in find_submissions(tmp_path).items()} == {
+    assert {name: path.relative_to(tmp_path).as_posix() for name, path in find_submissions(tmp_path).items()} == {
         "a": "a.ipynb",
-        "a~2": "a.zip",
         "b": "b.zip",
         "folder": "folder.zip",
+        "sub--d": "sub/d.Zip",
+        "sub--e": "sub/e.ipynb",
     }
 
 

@@ -43,8 +43,8 @@ def test_every_notebook_gets_exactly_one_row(runs: dict[str, GradeRun], name: st
     with runs[name].gradebook.open() as handle:
         rows = list(csv.DictReader(handle))
     assert [row["submission"] for row in rows] == stems
-    assert list(rows[0])[:5] == ["submission", "score", "max_score", "status", "message"]
-    assert list(rows[0])[5:] == list(assignment(name).questions())
+    assert list(rows[0])[:6] == ["submission", "score", "max_score", "status", "message", "late"]
+    assert list(rows[0])[6:] == list(assignment(name).questions())
     assert sorted(p.stem for p in (runs[name].gradebook.parent / "results").glob("*.json")) == stems
 
 

@@ -204,7 +204,15 @@ def test_printable_leaves_nothing_that_steers_and_changes_nothing_else(text: str
 def test_the_gradebook_table_and_summary_show_any_names_inertly(pairs: list[tuple[str, str]]) -> None:
     results = tuple(result(name, message) for name, message in pairs)
     assert_inert_on_screen(render(results, ("q1", "q2")), lines=len(results) + 2)
-    run = SimpleNamespace(results=results, reused=0, seed=7, gradebook=Path("out/gradebook.csv"), sandbox_warning="")
+    run = SimpleNamespace(
+        results=results,
+        reused=0,
+        seed=7,
+        gradebook=Path("out/gradebook.csv"),
+        sandbox_warning="",
+        skipped=(),
+        late=frozenset(),
+    )
     assert_inert_on_screen(summary(run), lines=4)  # type: ignore[arg-type]
 
 

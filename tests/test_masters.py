@@ -18,7 +18,7 @@ from autograder.errors import BuildError
 from solutions import lecture
 
 ROOT = Path(__file__).resolve().parent.parent
-CASE_CALL = re.compile(r'run_(?:public|case)\("([^"]+)", env\)')
+CASE_CALL = re.compile(r'(?:run_case|public_check)\("([^"]+)"')
 TEST_CONFIG = re.compile(r'""" # BEGIN TEST CONFIG\n(.*?)""" # END TEST CONFIG', re.S)
 
 
@@ -105,8 +105,8 @@ def test_a_master_question_the_registry_lacks_is_refused() -> None:
 @pytest.mark.parametrize("name", sorted(ASSIGNMENTS))
 def test_public_tests_import_only_the_student_bundle(name: str) -> None:
     for cell in master(name).cells:
-        if "run_public(" in cell.source:
-            assert "hidden: false" in cell.source and "from cnn_checks import run_public" in cell.source
+        if "public_check(" in cell.source:
+            assert "hidden: false" in cell.source and "from cnn_checks.student import public_check" in cell.source
         if "run_case(" in cell.source:
             assert "hidden: true" in cell.source
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -16,13 +17,17 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 import autograder.report.html as report_module
-from autograder.errors import CnnGradeError, OutFolderError
+from autograder.cli import main
+from autograder.errors import CanvasError, CnnGradeError, OutFolderError
 from autograder.grading.run import grade
+from autograder.intake.collected import CollectedNote, write_notes
 from autograder.model import CaseResult, Status, SubmissionResult
 from autograder.outputs import records
 from autograder.outputs.gradebook import write_gradebook
 from autograder.report.data import RunInfo, Tally, summarize
 from autograder.report.html import write_report
+
+from .test_canvas import CLASS, Student, write_roster
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SEED, VERSION = 7, "9.9.9+test"
@@ -173,7 +178,7 @@ def test_the_index_shows_the_class_summary_and_the_mistakes(tmp_path: Path) -> N
     assert index == tmp_path / "out" / "report" / "index.html"
     text = index.read_text()
     assert f'<td class="num">{SEED}</td>' in text and VERSION in text
-    assert "without the bubblewrap sandbox" in text
+    assert "Graded without the sandbox" in text
     row = re.search(
         rf"<tr><td class=\"message\">{CONV}</td><td class=\"num\">(\d) of 3</td>\s*"
         r"<td class=\"num\">(\d)</td>",
@@ -303,6 +308,150 @@ def test_report_on_graded_samples_names_the_lectures_mistake(tmp_path: Path) -> 
     assert [(t.students, t.cases) for t in conv] == [(("lecture_values", "one_channel_filters"), 4)]
     text = write_report(out=tmp_path / "out").read_text()
     assert CONV in text and "2 of 3" in text
+
+
+# --- warnings, names, rosters ----------------------------------------------------------------------------------
+
+
+def elements(text: str, tag: str, **attrs: str) -> list[str]:
+    """The text of each TAG element whose attributes include ATTRS (its own text and its children's)."""
+
+    class Texts(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.found: list[str] = []
+            self.depth = 0
+
+        def handle_starttag(self, name: str, found: list[tuple[str, str | None]]) -> None:
+            if self.depth:
+                self.depth += name == tag
+            elif name == tag and all(dict(found).get(k) == v for k, v in attrs.items()):
+                self.depth = 1
+                self.found.append("")
+
+        def handle_endtag(self, name: str) -> None:
+            if self.depth and name == tag:
+                self.depth -= 1
+
+        def handle_data(self, data: str) -> None:
+            if self.depth:
+                self.found[-1] += data
+
+    parser = Texts()
+    parser.feed(text)
+    return parser.found
+
+
+@pytest.mark.parametrize("sandboxed", [True, False])
+def test_an_unsandboxed_run_is_a_warning_at_the_top_of_every_page(tmp_path: Path, sandboxed: bool) -> None:
+    into = tmp_path / "report"
+    write_report(out=write_out(tmp_path / "out", *class_of_three(), sandboxed=sandboxed), into=into)
+    for page in pages(into):
+        text = page.read_text()
+        warnings = elements(text, "div", id="unsandboxed")
+        assert len(warnings) == (0 if sandboxed else 1), page.name
+        if not sandboxed:
+            # Above everything else the page says, and saying what it means, not only that it happened.
+            assert text.index('id="unsandboxed"') < text.index("<table")
+            assert "reference solutions" in warnings[0] and "bubblewrap" in warnings[0]
+    index = (into / "index.html").read_text()
+    (sandbox_cell,) = re.findall(r"<th>Sandboxed</th><td[^>]*>(.*?)</td>", index)
+    assert ("yes" in sandbox_cell) is sandboxed and sandbox_cell != "no"
+
+
+# Names a list joined with ", " would split, and names that differ only in case.
+NAMES = ("mistakes, forgot plus one", "bob", "Ann", "ann", "Zoë, the second", "zed")
+
+
+def class_of_names(names: tuple[str, ...] = NAMES) -> tuple[SubmissionResult, ...]:
+    return tuple(submission(name, case("q1", "CONV1", 0, mistake=CONV, message=CONV)) for name in names)
+
+
+def assert_in_name_order(shown: list[str]) -> None:
+    """Case-insensitive order, ties broken by the exact name: the same list gives the same page every time."""
+    for first, second in itertools.pairwise(shown):
+        assert (first.casefold(), first) < (second.casefold(), second), (first, second)
+
+
+def test_who_lists_each_name_as_its_own_item_in_name_order(tmp_path: Path) -> None:
+    index = write_report(out=write_out(tmp_path / "out", *class_of_names()))
+    text = index.read_text()
+    (who,) = [cell for cell in elements(text, "td", **{"class": "names"})]
+    items = [item for item in elements(text, "li") if item in NAMES]
+    assert sorted(items) == sorted(NAMES)  # every name whole: none split at its comma
+    assert_in_name_order(items)
+    assert "".join(items) == who  # nothing but the names: no separator text to confuse with a name's own
+    assert_in_name_order(
+        [r.submission for r in summarize(RunInfo("hw3", SEED, VERSION, True), class_of_names()).results]
+    )
+
+
+def test_a_roster_names_the_students_by_user_id(tmp_path: Path) -> None:
+    submitted = CLASS[:3]
+    results = [*class_of_names(tuple(s.user_id for s in submitted)), *class_of_names(("999",))]
+    out = write_out(tmp_path / "out", *results)
+    index = write_report(out=out, roster=write_roster(tmp_path / "roster.csv"))
+    text = index.read_text()
+    expected = {s.user_id: f"{s.sortable_name} ({s.user_id})" for s in submitted} | {"999": "999"}
+    items = [item for item in elements(text, "li")]
+    assert sorted(item for item in items if item in expected.values()) == sorted(expected.values())
+    assert_in_name_order([item for item in items if item in expected.values()])
+    for user_id, label in expected.items():
+        page = (index.parent / "students" / f"{user_id}.html").read_text()
+        assert elements(page, "h1") == [label]
+
+
+def test_roster_names_are_escaped_and_inert(tmp_path: Path) -> None:
+    evil = (Student("<script>alert(1)</script>", "101", None), Student("Ada\u202eevil, Lovelace", "102", None))
+    out = write_out(tmp_path / "out", *class_of_names(("101", "102")))
+    text = write_report(out=out, roster=write_roster(tmp_path / "roster.csv", students=evil)).read_text()
+    assert "<script>alert(1)" not in text and "&lt;script&gt;alert(1)&lt;/script&gt; (101)" in text
+    assert "\u202e" not in text and "Ada\\u202eevil" in text
+
+
+def test_a_collects_notes_name_the_students_where_run_json_points_at_them(tmp_path: Path) -> None:
+    out = write_out(tmp_path / "out", *class_of_names(("101", "102", "103")))
+    collected = tmp_path / "collected"
+    collected.mkdir()
+    write_notes(collected, {"101": CollectedNote(False, "lovelaceada"), "102": CollectedNote(True, "hoppergrace")})
+    run = json.loads((out / "run.json").read_text())
+    (out / "run.json").write_text(json.dumps(run | {"submissions": str(collected)}))
+    roster = write_roster(tmp_path / "roster.csv", students=(Student("Hopper, Grace", "102", None),))
+    text = write_report(out=out, roster=roster).read_text()
+    items = elements(text, "li")
+    # The roster wins where it names the student; the notes name the rest; a submission neither names stays as it is.
+    assert {"lovelaceada (101)", "Hopper, Grace (102)", "103"} <= set(items)
+    assert "hoppergrace (102)" not in items
+
+
+def test_a_row_without_a_status_message_shows_none(tmp_path: Path) -> None:
+    into = tmp_path / "report"
+    crashed = submission("dan", case("q1", "CONV1", 0), status=Status.CRASH, message="the kernel died")
+    write_report(out=write_out(tmp_path / "out", *class_of_three(), crashed), into=into)
+    for result in (*class_of_three(), crashed):
+        text = (into / "students" / f"{result.submission}.html").read_text()
+        rows = re.findall(r"<tr><th>Status message</th><td[^>]*>(.*?)</td></tr>", text)
+        assert rows == ([result.message] if result.message else [])
+
+
+def test_report_into_a_file_is_a_message(tmp_path: Path) -> None:
+    out = write_out(tmp_path / "out", *class_of_three())
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OutFolderError, match="is a file"):
+        write_report(out=out, into=tmp_path / "file")
+    with pytest.raises(OutFolderError, match="cannot write the report"):
+        write_report(out=out, into=tmp_path / "file" / "report")
+
+
+def test_the_cli_takes_a_roster(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = write_out(tmp_path / "out", *class_of_names((CLASS[0].user_id,)))
+    assert main(["report", str(out), "--roster", str(write_roster(tmp_path / "roster.csv"))]) == 0
+    assert f"{CLASS[0].sortable_name} ({CLASS[0].user_id})" in elements(
+        (out / "report" / "index.html").read_text(), "li"
+    )
+    (tmp_path / "bad.csv").write_text("Name,Email\n")
+    assert main(["report", str(out), "--roster", str(tmp_path / "bad.csv")]) == CanvasError.exit_code
+    assert capsys.readouterr().err.startswith("cnngrade: ")
 
 
 def chromium() -> str:

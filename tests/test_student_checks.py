@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import re
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
 import otter
 import pytest
 
+from autograder.checks import PUBLIC_CASES
 from autograder.checks.environment import RULE
+from autograder.checks.student import WIDTH, failure_text
+from autograder.checks.time_limit import PROBE_SECONDS
 
 ROOT = Path(__file__).resolve().parent.parent
+HW1_CASES = [case for case in PUBLIC_CASES if case.assignment == "hw1"]
 
 
 @pytest.fixture
@@ -22,16 +28,21 @@ def grader(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     return otter.Notebook("hw1.ipynb", tests_dir="tests")
 
 
+def said(result) -> str:
+    """What the check said, as one line: wrapping puts line breaks and indents between its words."""
+    return " ".join(repr(result).split())
+
+
 def test_wrong_shape_shows_the_formula(grader) -> None:
     result = grader.check("q1", global_env={"vertical_edges": np.zeros((3, 3))})
-    text = repr(result)
     assert not result.passed_all
-    assert "`vertical_edges` has shape (3, 3); expected (4, 4)" in text and "floor((6 + 2*0 - 3) / 1 + 1)" in text
-    assert "Traceback" not in text
+    assert "`vertical_edges` has shape (3, 3); expected (4, 4)" in said(result)
+    assert "floor((6 + 2*0 - 3) / 1 + 1)" in said(result)
+    assert "Traceback" not in repr(result)
 
 
 def test_missing_name_suggests_the_typo(grader) -> None:
-    text = repr(grader.check("q1", global_env={"vertical_edge": np.zeros((4, 4))}))
+    text = said(grader.check("q1", global_env={"vertical_edge": np.zeros((4, 4))}))
     assert "`vertical_edges` is not defined" in text and "rename it" in text
 
 
@@ -43,8 +54,7 @@ def test_public_function_checks_run_on_the_students_function(grader) -> None:
     notebook = {"__name__": "__main__", "np": np}  # defined in a cell, as a notebook defines it
     exec("def conv2d(x, k, stride=1, padding=0):\n    return np.zeros((2, 2))", notebook)
 
-    text = repr(grader.check("q3", global_env=notebook))
-    assert "conv2d(...)` has shape (2, 2)" in text
+    assert "conv2d(...)` has shape (2, 2)" in said(grader.check("q3", global_env=notebook))
 
 
 def test_a_function_using_a_package_the_course_does_not_allow_is_told_so_before_submission(grader) -> None:
@@ -56,4 +66,41 @@ def test_a_function_using_a_package_the_course_does_not_allow_is_told_so_before_
     )
     result = grader.check("q3", global_env=notebook)
     assert not result.passed_all
-    assert f"`pytest` cannot be used: {RULE}" in repr(result)
+    assert f"`pytest` cannot be used: {RULE}" in said(result)
+
+
+@pytest.mark.parametrize("question", sorted({case.question for case in HW1_CASES}))
+def test_a_failed_check_shows_each_cases_title_and_wrapped_message_without_its_id(grader, question: str) -> None:
+    # An empty notebook fails every public case of the question: each failure reads as the student should see it.
+    result = grader.check(question, global_env={"__name__": "__main__"})
+    cases = [case for case in HW1_CASES if case.question == question]
+    for shown in (repr(result), result._repr_html_()):
+        for case in cases:
+            assert f"CheckFailed: {case.title}\n" in shown
+            assert case.id not in shown
+        assert "is not defined" in shown
+    message_lines = [line for line in repr(result).splitlines() if line.startswith(" " * 10)]
+    assert message_lines and all(len(line.strip()) <= WIDTH for line in message_lines)
+
+
+def test_long_messages_wrap_within_the_width_and_keep_every_word() -> None:
+    message = "`conv2d(...)` has shape (2, 2); expected (3, 4) " * 6 + "see /a/very/long/path/" * 6 + " 'ceil'"
+    text = failure_text("conv2d gives the output size of the formula", message)
+    title, *lines = text.splitlines()
+    assert title == "conv2d gives the output size of the formula"
+    assert len(lines) > 3 and all(line.startswith("  ") for line in lines)
+    assert all(len(line) <= WIDTH for line in lines if " " in line.strip())  # an unbreakable word may run on
+    assert " ".join(text.split()[len(title.split()) :]) == " ".join(message.split()) + "."
+    assert re.search(r"'ceil'\.$", text)  # Otter strips the quotes at the ends; the period keeps ours
+
+
+@pytest.mark.slow
+def test_a_function_that_never_returns_is_stopped_and_said_to(grader) -> None:
+    notebook = {"__name__": "__main__"}
+    exec("def conv2d(x, k, stride=1, padding=0):\n    while True:\n        pass", notebook)
+    started = time.monotonic()
+    result = grader.check("q3", global_env=notebook)
+    assert time.monotonic() - started < 3 * PROBE_SECONDS * 2  # two cases, each stopped after PROBE_SECONDS
+    assert not result.passed_all
+    assert f"`conv2d` did not return within {PROBE_SECONDS:g} s on" in said(result)
+    assert "look for a loop that never ends" in said(result)

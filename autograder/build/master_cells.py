@@ -15,6 +15,7 @@ import nbformat
 import yaml
 from nbformat.v4 import new_code_cell, new_raw_cell
 
+from autograder.build.setup_cell import setup_cell
 from autograder.checks.core import Case
 from autograder.course import Assignment
 from autograder.errors import BuildError
@@ -57,13 +58,14 @@ def _test_name(case: Case, taken: set[str]) -> str:
 
 
 def case_cell_source(case: Case, function_name: str) -> str:
-    # Public cases import the student bundle only; hidden ones the grader, which the bundle lacks.
-    module, runner = ("autograder.course", "run_case") if case.hidden else ("cnn_checks", "run_public")
-    return (
-        f'""" # BEGIN TEST CONFIG\npoints: {number(case.points)}\nhidden: {str(case.hidden).lower()}\n'
-        f'""" # END TEST CONFIG\ndef {function_name}(env):\n    from {module} import {runner}\n'
-        f'    {runner}("{case.id}", env)'
-    )
+    config = f'""" # BEGIN TEST CONFIG\npoints: {number(case.points)}\nhidden: {str(case.hidden).lower()}\n'
+    if case.hidden:  # the grader's registry, which no student bundle holds
+        body = f'    from autograder.course import run_case\n    run_case("{case.id}", env)'
+    else:
+        # The student bundle only. Otter quotes the line a failed test raised on, so the case id
+        # stays off it: a failure reads "check(env)", then the case's title and message.
+        body = f'    from cnn_checks.student import public_check\n    check = public_check("{case.id}")\n    check(env)'
+    return f'{config}""" # END TEST CONFIG\ndef {function_name}(env):\n{body}'
 
 
 def _tests_block(cases: Iterable[Case]) -> list[nbformat.NotebookNode]:
@@ -77,7 +79,7 @@ def _config(source: str, header: str) -> dict:
 
 
 def fill_from_registry(notebook: nbformat.NotebookNode, homework: Assignment) -> None:
-    """Write the registry's points and test cells into a master, in place.
+    """Write the registry's points and test cells, and the set-up cell, into a master, in place.
 
     Raises BuildError when the master and the registry disagree on which questions exist, or when
     the master carries facts that belong to the registry (test cells, points)."""
@@ -96,8 +98,17 @@ def fill_from_registry(notebook: nbformat.NotebookNode, homework: Assignment) ->
                     f"{homework.name}: remove `points_possible` from the master's ASSIGNMENT "
                     "CONFIG; build sets it to the registry's total"
                 )
+            if "init_cell" in config:
+                raise BuildError(
+                    f"{homework.name}: remove `init_cell` from the master's ASSIGNMENT CONFIG; build writes "
+                    "the notebook's first cell (autograder/build/setup_cell.py)"
+                )
             config.setdefault("generate", {})["points_possible"] = _yaml_points(sum(homework.points().values()))
+            # Otter's own first cell is replaced by one that says what is wrong with a student's set-up.
+            config["init_cell"] = False
             cell.source = "# ASSIGNMENT CONFIG\n" + yaml.safe_dump(config, sort_keys=False, width=1000)
+            cells.extend([cell, setup_cell(homework)])
+            continue
         elif cell.cell_type == "raw" and source.startswith("# BEGIN QUESTION"):
             config = _config(source, "# BEGIN QUESTION")
             current = str(config.get("name", ""))

@@ -28,19 +28,43 @@ def describe(value: Any) -> str:
     return f"the {type(value).__name__} {value!r}"
 
 
+def _holds_bool(value: Any) -> bool:
+    """True when an array or nested list holds True/False: a comparison's result, never a number."""
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind == "b" or (value.dtype.kind == "O" and _holds_bool(value.tolist()))
+    if isinstance(value, (list, tuple)):
+        return any(isinstance(item, (bool, np.bool_)) or _holds_bool(item) for item in value)
+    return False
+
+
+def _unreadable(value: Any) -> str:
+    """Why nested lists are no array: rows of different lengths (named), or an entry that is no number."""
+    if isinstance(value, (list, tuple)) and value and all(isinstance(row, (list, tuple, np.ndarray)) for row in value):
+        lengths = [len(row) for row in value]
+        if len(set(lengths)) > 1:
+            return f"its rows have different lengths ({', '.join(map(str, lengths))})"
+    return "its rows have different lengths or it holds something that is not a number"
+
+
 def as_float_array(value: Any, name: str) -> np.ndarray:
     """A numeric array from an ndarray, nested lists or tuples, or a number; finite only."""
     if isinstance(value, (str, dict)) or value is None or isinstance(value, bool):
         raise CheckFailed(
             f"`{name}` is {describe(value)}; expected an array of numbers (a numpy array or nested lists)."
         )
+    if _holds_bool(value):
+        # np.array(..., dtype=float) would quietly read True as 1.0.
+        kind = (
+            f"a boolean array of shape {tuple(value.shape)}" if isinstance(value, np.ndarray) else "True/False values"
+        )
+        raise CheckFailed(
+            f"`{name}` holds {kind}; expected numbers (floats or ints). A comparison such as "
+            "`out > 0` or `out == k` gives booleans: return the computed values themselves."
+        )
     try:
         array = np.array(value, dtype=float)
     except (TypeError, ValueError):
-        raise CheckFailed(
-            f"`{name}` could not be read as an array of numbers: its rows have "
-            "different lengths or it holds something that is not a number."
-        ) from None
+        raise CheckFailed(f"`{name}` could not be read as an array of numbers: {_unreadable(value)}.") from None
     if array.ndim == 0 and not np.isfinite(array):
         raise CheckFailed(f"`{name}` is {array.item()}; expected a finite number.")
     bad = np.argwhere(~np.isfinite(array))
@@ -54,19 +78,41 @@ def as_float_array(value: Any, name: str) -> np.ndarray:
     return array
 
 
+def axes_count(count: int) -> str:
+    """Say "1 axis" or "3 axes"."""
+    return f"{count} axis" if count == 1 else f"{count} axes"
+
+
 def require_shape(array: np.ndarray, name: str, expected: Sequence[int], why: str = "") -> None:
-    """Fail with the axis that differs and, when given, the lecture's reason for the size."""
+    """Fail with the axis that differs and, when given, the lecture's reason for the size.
+
+    A wrong number of axes is named as such (a single number, an axis missing, extra axes of
+    length 1, a flattened array) before any reason about sizes, which would point elsewhere."""
     expected = tuple(int(n) for n in expected)
     if array.shape == expected:
         return
-    message = f"`{name}` has shape {array.shape}; expected {expected}"
-    if array.ndim == len(expected):
+    wanted = f"an array of shape {expected} ({axes_count(len(expected))})"
+    if array.ndim == 0:
+        message = f"`{name}` is a single number ({array.item():g}), not an array; expected {wanted}"
+    elif array.ndim == len(expected):
         axis = next(i for i, (got, want) in enumerate(zip(array.shape, expected)) if got != want)
+        message = f"`{name}` has shape {array.shape}; expected {expected}"
         message += f" (axis {axis} has {array.shape[axis]}, not {expected[axis]})"
     else:
-        message += f" ({array.ndim} axes instead of {len(expected)})"
+        message = (
+            f"`{name}` has shape {array.shape}; expected {expected}, with {axes_count(len(expected))} "
+            f"and not {array.ndim}"
+        )
+        if tuple(n for n in array.shape if n != 1) == tuple(n for n in expected if n != 1):
+            message += ": only axes of length 1 differ (np.squeeze drops them, x[..., None] adds one)"
+        elif array.size == math.prod(expected):
+            message += ": the right number of entries, on the wrong number of axes (reshape it)"
+        elif array.ndim < len(expected):
+            message += f": {axes_count(len(expected) - array.ndim)} missing"
+        else:
+            message += f": {axes_count(array.ndim - len(expected))} too many"
     if why:
-        message += f": {why}"
+        message += f"; {why}" if array.ndim != len(expected) else f": {why}"
     raise CheckFailed(message + ".")
 
 
@@ -92,6 +138,14 @@ def as_int(value: Any, name: str) -> int:
     return value
 
 
+def as_count(value: Any, name: str) -> int:
+    """A whole number that counts something (parameters, entries, a padding): never negative."""
+    count = as_int(value, name)
+    if count < 0:
+        raise CheckFailed(f"`{name}` is {count:,}; a count or a size is never negative.")
+    return count
+
+
 def as_choice(value: Any, name: str, choices: Sequence[str]) -> str:
     """One of a few words, ignoring case and surrounding spaces."""
     if not isinstance(value, str):
@@ -109,10 +163,13 @@ def as_shape(value: Any, name: str) -> tuple[int, ...]:
     if isinstance(value, np.ndarray):
         value = value.tolist()
     if isinstance(value, (int, float, np.integer)) and not isinstance(value, bool):
-        return (as_int(value, name),)
+        value = [value]
     if not isinstance(value, (list, tuple)) or not value:
         raise CheckFailed(f"`{name}` is {describe(value)}; expected a shape such as (n_H, n_W, n_C) or (units,).")
-    return tuple(as_int(n, name) for n in value)
+    shape = tuple(as_int(n, name) for n in value)
+    if any(n < 1 for n in shape):
+        raise CheckFailed(f"`{name}` is {shape}; every axis of a shape has a length of at least 1.")
+    return shape
 
 
 def same_vector_shape(got: tuple[int, ...], want: tuple[int, ...]) -> bool:

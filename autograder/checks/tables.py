@@ -10,11 +10,13 @@ a DataFrame takes are read here too, when their labels leave no doubt about the 
 
 from __future__ import annotations
 
+import difflib
+import math
 import re
 from collections.abc import Sequence
 from typing import Any
 
-from .coerce import as_int, as_shape, describe
+from .coerce import as_count, as_shape, axes_count, describe
 from .core import CheckFailed
 
 COLUMNS = ("shape", "size", "params")
@@ -112,17 +114,15 @@ def read_row(table: Any, row: str, name: str) -> dict[str, Any]:
     table = _normalised(table, row)
     if not isinstance(table, dict):
         raise CheckFailed(
-            f"`{name}` is {describe(table)}; expected a dict {{row: (shape, size, "
-            "params)}} or a pandas DataFrame with columns shape, size, params."
+            f"`{name}` is {describe(table)}; expected a dict {{row: (shape, size, params)}} "
+            "or a pandas DataFrame with columns shape, size, params."
         )
     cells = _find_row(table, row, name)
     if isinstance(cells, dict):
         by_column = {_fold(key): value for key, value in cells.items()}
         missing = [column for column in COLUMNS if column not in by_column]
         if missing:
-            raise CheckFailed(
-                f"Row {row!r} of `{name}` has no {', '.join(missing)}; the columns are shape, size and params."
-            )
+            raise CheckFailed(_missing_columns(row, name, list(cells), missing))
         return {column: by_column[column] for column in COLUMNS}
     if isinstance(cells, (list, tuple)) and len(cells) == 3:
         return dict(zip(COLUMNS, cells))
@@ -132,15 +132,33 @@ def read_row(table: Any, row: str, name: str) -> dict[str, Any]:
     )
 
 
+def _missing_columns(row: str, name: str, has: list[Any], missing: list[str]) -> str:
+    """Which columns a row lacks and which it has, with the one each missing column was likely meant as."""
+    spare = [key for key in has if _fold(key) not in COLUMNS]
+    renames = []
+    for column in missing:
+        folded = {str(_fold(key)): key for key in spare}
+        close = [key for key in folded if column in key or key in column]
+        close = close or difflib.get_close_matches(column, list(folded), n=1, cutoff=0.6)
+        if close:
+            renames.append(f"{folded[close[0]]!r} to {column!r}")
+    hint = f" Rename {', '.join(renames)}." if renames else ""
+    return (
+        f"Row {row!r} of `{name}` has no {', '.join(missing)}: its columns are "
+        f"{', '.join(repr(key) for key in has) or 'none'}, and the table needs shape, size and params "
+        f"(in any case).{hint}"
+    )
+
+
 def _shape(value: Any, label: str) -> tuple[int, ...]:
     if isinstance(value, str):
         match = _SHAPE_TEXT.fullmatch(value)
         if not match:
             raise CheckFailed(
-                f"`{label}` is the string {value!r}; expected a shape such as (28, 28, 8) "
-                "or (120,): a tuple of whole numbers."
+                f"`{label}` is the string {value!r}; expected a shape such as (n_H, n_W, n_C) "
+                "or (units,): a tuple of whole numbers."
             )
-        return tuple(int(n) for n in re.split(r"\s*[,x×*]\s*", match.group(1)))
+        value = [int(n) for n in re.split(r"\s*[,x×*]\s*", match.group(1))]
     return as_shape(value, label)
 
 
@@ -148,7 +166,38 @@ def read_cell(table: Any, row: str, column: str, name: str) -> Any:
     """One cell as a shape tuple or a whole number."""
     value = read_row(table, row, name)[column]
     label = f"{name}[{row!r}] {column}"
-    return _shape(value, label) if column == "shape" else as_int(value, label)
+    return _shape(value, label) if column == "shape" else as_count(value, label)
+
+
+def is_vector_shape(shape: tuple[int, ...]) -> bool:
+    """(units,), (units, 1) or (1, units): the forms a dense layer's output is accepted in."""
+    return len(shape) == 1 or (len(shape) == 2 and 1 in shape)
+
+
+def require_layer_axes(shape: tuple[int, ...], label: str, volume: bool) -> None:
+    """A volume row has 3 axes (n_H, n_W, n_C), a dense row is a vector; the lecture states both."""
+    if volume and len(shape) != 3:
+        missing = " (the channel axis n_C is missing?)" if len(shape) == 2 else ""
+        raise CheckFailed(
+            f"`{label}` is {shape}, with {axes_count(len(shape))}; the input and "
+            f"the output of a conv or pooling layer are volumes of 3 axes, (n_H, n_W, n_C){missing}."
+        )
+    if not volume and not is_vector_shape(shape):
+        flattened = " (a volume is flattened before the first dense layer)" if len(shape) > 2 else ""
+        raise CheckFailed(
+            f"`{label}` is {shape}; a dense layer's output is a vector, one entry per unit: "
+            f"(units,) or (units, 1){flattened}."
+        )
+
+
+def require_size_of_shape(shape: tuple[int, ...], size: int, label: str) -> None:
+    """The size of an activation is the product of its shape's entries, whatever either should be."""
+    entries = math.prod(shape)
+    if size != entries:
+        raise CheckFailed(
+            f"`{label}` is {size:,}, but this row's shape {shape} has {entries:,} entries: "
+            "the size is the product of the shape's entries."
+        )
 
 
 def read_table(table: Any, rows: Sequence[str], name: str) -> dict[str, tuple[Any, ...]]:

@@ -11,6 +11,10 @@ from autograder.grading.run import GradeRun
 from autograder.model import SubmissionResult, slowest
 from autograder.outputs.inert import screen
 
+# How many skipped files (and late submissions) the summary names; the rest are counted. All of them are in
+# OUT/skipped.csv (and the gradebook's late column).
+SHOWN = 10
+
 
 class Progress:
     """A bar with count, rate and ETA on a terminal; nothing at all otherwise."""
@@ -47,6 +51,25 @@ def summary(run: GradeRun) -> str:
         "slowest: " + ", ".join(f"{r.submission} ({r.seconds:.1f} s)" for r in slowest(results)),
         f"seed {run.seed}; gradebook {run.gradebook}",
     ]
+    if run.late:
+        late = sorted(run.late)
+        more = f" and {len(late) - SHOWN} more" if len(late) > SHOWN else ""
+        lines.append(f"{len(late)} late, as collected (the gradebook's late column): {', '.join(late[:SHOWN])}{more}")
+    lines.extend(_skipped_lines(run))
     if run.sandbox_warning:
         lines.append(f"WARNING: {run.sandbox_warning}")
     return screen(lines)  # submission names are the students' file names
+
+
+def _skipped_lines(run: GradeRun) -> list[str]:
+    """One line per file of the submissions folder that was not graded, with why (the first few)."""
+    if not run.skipped:
+        return []
+    count = len(run.skipped)
+    lines = [
+        f"{count} file{'s' if count != 1 else ''} in the submissions folder not graded (listed in {run.skipped_file}):"
+    ]
+    lines += [f"  skipped: {item.reason}: {item.name}" for item in run.skipped[:SHOWN]]
+    if count > SHOWN:
+        lines.append(f"  and {count - SHOWN} more")
+    return lines

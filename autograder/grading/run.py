@@ -15,20 +15,23 @@ from pathlib import Path
 from autograder.checks.core import Case
 from autograder.course import Assignment
 from autograder.course import assignment as find_assignment
-from autograder.errors import SandboxRequired, SubmissionsNotFound
+from autograder.errors import SandboxRequired
 from autograder.grading import sandbox
 from autograder.grading.executor import Executor, Job, LocalExecutor
 from autograder.grading.limits import DEFAULT_MEMORY, DEFAULT_TIMEOUT, PROBE_SECONDS
 from autograder.grading.phase2 import grade_outcome, invalid_result, shorten_message
 from autograder.grading.version import grader_version
+from autograder.intake.collected import read_notes
+from autograder.intake.folder import survey
 from autograder.intake.notebook import InvalidNotebook, read_code_cells
+from autograder.intake.uploads import Skipped
 from autograder.model import Status, SubmissionResult
 from autograder.outputs import records
 from autograder.outputs.files import write_atomic
 from autograder.outputs.folder import RUN_FILE
 from autograder.outputs.gradebook import GRADEBOOK, write_gradebook
-from autograder.outputs.inert import printable
 from autograder.outputs.results_json import RESULTS, write_result_json
+from autograder.outputs.skipped import write_skipped
 from autograder.sandboxed.extraction import probe_to_json
 
 
@@ -43,29 +46,15 @@ class GradeRun:
     gradebook: Path
     reused: int
     sandbox_warning: str = ""
+    skipped: tuple[Skipped, ...] = ()  # what the submissions folder holds that was not graded, and why
+    skipped_file: Path | None = None  # OUT/skipped.csv, when something was skipped
+    late: frozenset[str] = frozenset()  # the submissions a collect found late (the gradebook's late column)
 
 
 def find_submissions(folder: Path) -> dict[str, Path]:
-    """Each notebook in `folder` (a .ipynb, or the .zip its export cell makes) under the name its row gets, in order;
-    names are unique and valid text."""
-    if not folder.is_dir():
-        raise SubmissionsNotFound(f"No submissions folder at {folder}.")
-    # Not only regular files: a folder or a pipe named *.ipynb or *.zip gets a row saying what it is.
-    notebooks = sorted(path for path in folder.iterdir() if path.suffix in (".ipynb", ".zip"))
-    if not notebooks:
-        raise SubmissionsNotFound(f"No .ipynb files (or .zip files from a notebook's export cell) in {folder}.")
-    named: dict[str, Path] = {}
-    for path in notebooks:
-        # A name is shown with undecodable bytes and control characters escaped (it reaches CSV files
-        # and terminals); should that (or anything, such as x.ipynb beside x.zip) make two names one, the
-        # later file gets a suffix: every file keeps a row of its own.
-        name = base = printable(path.stem.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"))
-        copy = 1
-        while name in named:
-            copy += 1
-            name = f"{base}~{copy}"
-        named[name] = path
-    return named
+    """Each submission in `folder` (a .ipynb, or the .zip its export cell makes, at any depth) under the name its
+    row gets, in order; names are unique, printable and safe as file names (see `autograder.intake.folder`)."""
+    return survey(folder).submissions
 
 
 def resolve_seed(out: Path, assignment: str, seed: int | None) -> int:
@@ -110,7 +99,7 @@ def _read_job(
 
 
 def _fingerprint(path: Path, seed: int, timeout: float, memory_bytes: int) -> records.Fingerprint | None:
-    if not path.is_file():
+    if path.is_symlink() or not path.is_file():
         return None  # reading a pipe could wait forever; it is graded (as unreadable) every time
     try:
         return records.Fingerprint(records.content_hash(path), seed, grader_version(), timeout, memory_bytes)
@@ -152,7 +141,9 @@ def grade(
     Student code runs only in a sandbox, unless `unsandboxed` says to run it without one where
     there is none (SandboxRequired otherwise)."""
     homework = find_assignment(assignment)
-    notebooks = find_submissions(submissions)
+    # An OUT inside the submissions folder is ours, not a student's.
+    found = survey(submissions, exclude=[out])
+    notebooks = found.submissions
     executor = executor or LocalExecutor(sandbox=sandbox.detect())
     if executor.warning and not unsandboxed:
         raise SandboxRequired(executor.warning)
@@ -165,11 +156,15 @@ def grade(
                 "seed": seed,
                 "grader_version": grader_version(),
                 "sandboxed": not executor.warning,
+                # Where the report finds the notes a collect left beside the notebooks (who each student is).
+                "submissions": str(submissions.resolve()),
             },
             indent=2,
         )
         + "\n",
     )
+    # Written before grading, so that even a run stopped midway leaves no list from an earlier folder.
+    skipped_file = write_skipped(out, [(item.name, item.reason) for item in found.skipped])
     cases = homework.cases(seed)
     job_for = _job_maker(homework, seed, timeout, memory_bytes, probe_seconds)
     results: dict[str, SubmissionResult] = {}
@@ -211,8 +206,20 @@ def grade(
         # A row the grader itself failed (not the notebook) is not kept for reuse: a rerun grades it again.
         finish(grade_outcome(job.submission, homework, seed, cases, outcome), reusable=not outcome.graders_fault)
     ordered = tuple(results[name] for name in notebooks)
-    gradebook = write_gradebook(out / GRADEBOOK, ordered, homework.questions())
-    return GradeRun(homework.name, seed, ordered, homework.questions(), gradebook, reused, executor.warning)
+    late = frozenset(name for name, note in read_notes(submissions).items() if note.late and name in notebooks)
+    gradebook = write_gradebook(out / GRADEBOOK, ordered, homework.questions(), late)
+    return GradeRun(
+        homework.name,
+        seed,
+        ordered,
+        homework.questions(),
+        gradebook,
+        reused,
+        executor.warning,
+        found.skipped,
+        skipped_file,
+        late,
+    )
 
 
 def grade_notebook(

@@ -272,8 +272,8 @@ def detect() -> Sandbox:
     if shutil.which("bwrap") is None:
         return Sandbox(
             SandboxKind.NONE,
-            "bubblewrap (bwrap) is not installed, so submissions run with resource limits "
-            "only, NOT sandboxed (they can read files and the network)",
+            "bubblewrap (bwrap) is not installed, so submissions cannot be sandboxed here, only given "
+            "resource limits (unsandboxed, they can read files and the network)",
         )
     # Inside it, each submission must also get namespaces of its own (isolation.py): try that too.
     probe = _run_probe(sandboxed([sys.executable, "-c", NAMESPACE_PROBE]))
@@ -281,8 +281,8 @@ def detect() -> Sandbox:
         return Sandbox(
             SandboxKind.NONE,
             "bubblewrap could not start a sandbox here "
-            f"({probe.stderr.strip()[:200]}), so submissions run with resource limits only, "
-            "NOT sandboxed",
+            f"({probe.stderr.strip()[:200]}), so submissions cannot be sandboxed here, only given "
+            "resource limits",
         )
     return Sandbox(SandboxKind.BUBBLEWRAP)
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import warnings
 import zipfile
 from pathlib import Path
 
 import nbformat
+from nbformat.warnings import MissingIDFieldWarning
 
 from autograder.intake.uploads import (
     MAX_NOTEBOOK_BYTES,
@@ -27,8 +29,32 @@ class InvalidNotebook(ValueError):
     """The file is not a notebook we can run; the message is for the student."""
 
 
+_SUBMIT_IPYNB = "Submit the .ipynb file itself (in Jupyter: File > Download, or Download as > Notebook)"
+# What a file that is not a notebook most often is, by its first bytes; no notebook's JSON starts with any of them.
+_MAGIC = (
+    (b"%PDF", "a PDF, not a Jupyter notebook"),
+    (b"PK\x03\x04", "a zip archive (or a Word or Excel file, which is one), not a Jupyter notebook"),
+    (b"\x89PNG", "a PNG image, not a Jupyter notebook"),
+    (b"\xff\xd8\xff", "a JPEG image, not a Jupyter notebook"),
+    (b"GIF8", "a GIF image, not a Jupyter notebook"),
+    (b"\xd0\xcf\x11\xe0", "an old Microsoft Office file (.doc, .xls), not a Jupyter notebook"),
+    (b"{\\rtf", "an RTF document, not a Jupyter notebook"),
+    (b"\x1f\x8b", "a gzip archive, not a Jupyter notebook"),
+    (b"Rar!", "a RAR archive, not a Jupyter notebook"),
+    (b"7z\xbc\xaf", "a 7-Zip archive, not a Jupyter notebook"),
+)
+# Where a notebook is not UTF-8 (an editor on Windows saved it), what it was most likely saved as.
+_LEGACY_ENCODINGS = ("cp1252", "latin-1")
+
+
 def read_code_cells(path: Path) -> list[str]:
     """The source of each code cell, in order, from a valid nbformat-4 notebook or the zip its export cell makes."""
+    if path.is_symlink():
+        # It may name any file of the TA's (the solutions, another student's notebook): never followed.
+        raise InvalidNotebook(
+            "it is a symbolic link, not a file. Submit the notebook file itself, downloaded from Jupyter "
+            "(File > Download)."
+        )
     if not path.is_file():
         raise InvalidNotebook(
             "it is not a file (a folder, a link to nothing, a device or a pipe). Submit the "
@@ -84,15 +110,7 @@ def _not_one_notebook(problem: NotOneNotebook) -> str:
 
 
 def _code_cells(raw: bytes) -> list[str]:
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise InvalidNotebook(f"the file is not text: it is not a Jupyter notebook (.ipynb). {_DOWNLOAD}.") from None
-    except json.JSONDecodeError as exc:
-        raise InvalidNotebook(
-            f"the file is not valid notebook JSON ({exc.msg} at line {exc.lineno}); "
-            "it may be truncated or edited by hand. Re-download it from Jupyter."
-        ) from None
+    data = _json(raw)
     if not isinstance(data, dict) or ("cells" not in data and "worksheets" not in data):
         raise InvalidNotebook("the file is JSON but not a Jupyter notebook (no cells).")
     version = data.get("nbformat")
@@ -102,7 +120,10 @@ def _code_cells(raw: bytes) -> list[str]:
         )
     try:
         notebook = nbformat.from_dict(data)
-        nbformat.validate(notebook)
+        with warnings.catch_warnings():
+            # A notebook without cell ids (another editor saved it) grades the same: no warning for the TA.
+            warnings.filterwarnings("ignore", category=MissingIDFieldWarning)
+            nbformat.validate(notebook)
     except nbformat.ValidationError as exc:
         raise InvalidNotebook(f"the notebook does not follow the notebook format: {exc.message}") from None
     # On disk a cell's source may be one string or a list of lines.
@@ -111,3 +132,44 @@ def _code_cells(raw: bytes) -> list[str]:
         for cell in notebook.cells
         if cell.cell_type == "code"
     ]
+
+
+def _json(raw: bytes) -> object:
+    """The file's JSON, or InvalidNotebook saying what the file is instead."""
+    if not raw.strip():
+        size = "0 bytes" if not raw else "only blank space"
+        raise InvalidNotebook(
+            f"the file is empty ({size}): it was not saved, or the upload did not finish. Save the notebook in "
+            "Jupyter, download it again (File > Download) and resubmit it."
+        )
+    for magic, what in _MAGIC:
+        if raw.startswith(magic):
+            raise InvalidNotebook(f"the file is {what}. {_SUBMIT_IPYNB}.")
+    try:
+        text = raw.decode("utf-16" if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig")
+    except UnicodeDecodeError:
+        legacy = _legacy_notebook(raw)
+        if legacy is None:
+            raise InvalidNotebook(
+                f"the file is not text: it is not a Jupyter notebook (.ipynb). {_DOWNLOAD}."
+            ) from None
+        return legacy
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidNotebook(
+            f"the file is not valid notebook JSON ({exc.msg} at line {exc.lineno}); "
+            "it may be truncated or edited by hand. Re-download it from Jupyter."
+        ) from None
+
+
+def _legacy_notebook(raw: bytes) -> object | None:
+    """The JSON of a notebook saved in a Windows or Latin-1 encoding, if that is what the bytes are; else None."""
+    for encoding in _LEGACY_ENCODINGS:
+        try:
+            data = json.loads(raw.decode(encoding))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            continue
+        if isinstance(data, dict) and "cells" in data:
+            return data
+    return None

@@ -147,6 +147,34 @@ def _link_problem(info: zipfile.ZipInfo) -> str:
     return ""
 
 
+# General purpose bit 11: the entry's name (and comment) is UTF-8; without it the zip standard says CP437.
+_UTF8_NAME = 0x800
+
+
+def _decode_name(info: zipfile.ZipInfo) -> None:
+    """Give an entry whose name is not flagged UTF-8 its UTF-8 name, where its bytes are valid UTF-8.
+
+    Canvas's zipper, macOS's Archive Utility and many others write UTF-8 names without the flag, which
+    zipfile then reads as CP437 ("g├╢del" for "gödel"). Bytes that are not UTF-8 stay CP437, as the standard
+    says; a CP437 name whose bytes happen to be valid UTF-8 too (rare: it takes pairs such as "├╢") reads
+    as UTF-8. Only `filename` changes: zipfile checks each local header against `orig_filename`."""
+    if info.flag_bits & _UTF8_NAME:
+        return
+    try:
+        name = info.orig_filename.encode("cp437").decode("utf-8")  # CP437 maps every byte: the bytes come back
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return
+    info.filename = name.split("\0", 1)[0]  # as zipfile cuts a name at NUL
+
+
+def members(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """The entries of a zip, each under its name in the encoding it was written in (see `_decode_name`)."""
+    infos = archive.infolist()
+    for info in infos:
+        _decode_name(info)
+    return infos
+
+
 def entries(source: Path, stack: ExitStack) -> Iterator[Entry]:
     """The files of a download folder or zip, clutter left out; raises UnreadableArchive if the zip cannot be opened."""
     if source.is_dir():
@@ -161,7 +189,7 @@ def entries(source: Path, stack: ExitStack) -> Iterator[Entry]:
         ) from None
     except ZIP_ERRORS as exc:
         raise UnreadableArchive(f"{source} is not a zip, or a damaged one ({type(exc).__name__}: {exc})") from None
-    for info in archive.infolist():
+    for info in members(archive):
         path = PurePosixPath(info.filename)
         if info.is_dir() or is_junk(path):
             continue
@@ -272,7 +300,7 @@ def notebook_in_zip(archive: zipfile.ZipFile, budget: Budget, limit: Limit = NOT
     """The one notebook in a zip a student made (the export cell's: notebook, `.OTTER_LOG`, `__zip_filename__`).
 
     A zip inside it is not opened: one level only."""
-    infos = [info for info in archive.infolist() if not info.is_dir() and not is_junk(PurePosixPath(info.filename))]
+    infos = [info for info in members(archive) if not info.is_dir() and not is_junk(PurePosixPath(info.filename))]
     notebooks = [info for info in infos if info.filename.lower().endswith(".ipynb")]
     if len(notebooks) != 1:
         nested = not notebooks and any(info.filename.lower().endswith(".zip") for info in infos)

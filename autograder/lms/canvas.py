@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 import re
+import unicodedata
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from autograder.errors import CanvasError
+from autograder.intake.collected import NOTES, CollectedNote, write_notes
+from autograder.intake.roster import read_roster
 from autograder.intake.uploads import Entry, Skipped, Unusable, notebook_text
 from autograder.lms.canvas_zip import Budget, entries
 from autograder.model import Status
-from autograder.outputs.files import write_atomic
+from autograder.outputs.files import write_atomic, write_bytes_atomic
 from autograder.outputs.folder import read_out
 from autograder.outputs.inert import inert_csv, printable, screen
 
@@ -24,9 +25,12 @@ from autograder.outputs.inert import inert_csv, printable, screen
 # squeezed out, so the first "_<digits>_<digits>_" is the two ids: Canvas reads its own names back
 # the same way. <filename> is what the student uploaded, "-1" added by Canvas to a repeated name.
 # The ids are ASCII digits only (\d would take any script's digits, and a user id names the file collect writes).
-_CANVAS_NAME = re.compile(r"(?P<name>\w*?)(?P<late>_LATE)?_(?P<user>[0-9]+)_(?P<attachment>[0-9]+)_(?P<filename>.+)")
+# The name is matched loosely and then checked (`_is_word`): the earliest split whose name is all word characters,
+# as a lazy \w*? would find, because no later split can drop a character that is not one.
+_CANVAS_NAME = re.compile(r"(?P<name>.*?)(?P<late>_LATE)?_(?P<user>[0-9]+)_(?P<attachment>[0-9]+)_(?P<filename>.+)")
 # With anonymous grading the id is "anon_<5 characters>", which can be all digits: never a user id.
 _ANONYMOUS = re.compile(r"(LATE_)?anon_")
+_WORD_CATEGORIES = frozenset({"Mn", "Mc", "Me", "Pc"})
 _COLLECTED = re.compile(r"[0-9]+\.ipynb")
 _GRADABLE = (".ipynb", ".zip")  # a .zip: the notebook's own export cell (Otter) makes one for upload
 
@@ -47,8 +51,6 @@ _TOTALS = re.compile(
     "Current Score|Current Points|Current Grade|Final Score|Final Points|Final Grade|"
     "Override Score|Override Grade|Override Status"
 )
-_POSTING_ROW = re.compile(r"\s*(Muted|Manual Posting.*)?\s*", re.IGNORECASE)
-POINTS_POSSIBLE = "Points Possible"
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,11 @@ class CanvasCollection:
     collected: tuple[CanvasFile, ...]
     superseded: tuple[CanvasFile, ...]  # a student's older files, not graded
     skipped: tuple[Skipped, ...]  # not notebooks, bad or unparsable names, files that yield no notebook
+    # What an earlier collect had written into INTO, by file name: rewritten with other bytes, with the same
+    # bytes, and removed (that student has no notebook in this download).
+    changed: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,52 +101,89 @@ class CanvasExport:
     warnings: tuple[str, ...]
 
 
+def _is_word(text: str) -> bool:
+    """Whether every character is one Canvas keeps in a name: Ruby's [[:word:]], letters, marks, digits and connector
+    punctuation. Python's \\w leaves out the marks, and Devanagari, Bengali or Thai names are written with them."""
+    return all(char.isalnum() or unicodedata.category(char) in _WORD_CATEGORIES for char in text)
+
+
 def parse_canvas_name(name: str) -> CanvasFile | None:
     """The parts of a Canvas download's file name, or None when it is not one (or has no user id)."""
     match = None if _ANONYMOUS.match(name) else _CANVAS_NAME.fullmatch(name)
-    if match is None:
+    if match is None or not _is_word(match["name"]):
         return None
     return CanvasFile(
         name, match["name"], bool(match["late"]), match["user"], int(match["attachment"]), match["filename"]
     )
 
 
-def _check_into(into: Path, source: Path) -> None:
+def _check_into(into: Path, source: Path) -> list[str]:
+    """The notebooks an earlier collect wrote into INTO, which this one replaces; raises if INTO holds anything
+    else (the notes file, `intake.collected.NOTES`, is an earlier collect's too)."""
     if source.is_dir() and into.resolve().is_relative_to(source.resolve()):
         raise CanvasError(f"{into} is inside the download {source}; collect into a folder outside it.")
-    if into.exists():
-        if not into.is_dir():
-            raise CanvasError(f"{into} is a file; give a folder to collect into.")
-        # Only ever replace what an earlier collect wrote, so no file of the TA's is lost or graded.
-        others = sorted(path.name for path in into.iterdir() if not _COLLECTED.fullmatch(path.name))
-        if others:
-            raise CanvasError(
-                f"{into} holds other files ({', '.join(others[:3])}); collect into an empty or new folder."
-            )
+    if not into.exists():
+        return []
+    if not into.is_dir():
+        raise CanvasError(f"{into} is a file; give a folder to collect into.")
+    # Only ever replace what an earlier collect wrote, so no file of the TA's is lost or graded.
+    others = sorted(
+        path.name
+        for path in into.iterdir()
+        if not _COLLECTED.fullmatch(path.name) and not (path.name == NOTES and not path.is_dir())
+    )
+    if others:
+        raise CanvasError(
+            f"{into} holds other files ({', '.join(printable(name) for name in others[:3])}); collect into an "
+            "empty or new folder, or one an earlier `collect canvas` wrote."
+        )
+    return sorted(path.name for path in into.iterdir() if _COLLECTED.fullmatch(path.name))
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    """Whether PATH, a notebook an earlier collect wrote, holds exactly DATA (read one file at a time)."""
+    try:
+        return (
+            path.is_file() and not path.is_symlink() and path.stat().st_size == len(data) and path.read_bytes() == data
+        )
+    except OSError:
+        return False
 
 
 def collect_canvas_submissions(*, source: Path, into: Path) -> CanvasCollection:
-    """Copy each student's latest notebook from a Canvas download (zip or folder) to INTO/<user id>.ipynb."""
+    """Copy each student's latest notebook from a Canvas download (zip or folder) to INTO/<user id>.ipynb, and note
+    beside them who each is and whether Canvas marked the file late (`intake.collected`)."""
     if not source.exists():
         raise CanvasError(f"No Canvas download at {source}.")
-    _check_into(into, source)
+    previous = _check_into(into, source)
     with ExitStack() as stack:
         notebooks, superseded, skipped = _gather(entries(source, stack))
     if not notebooks:
         reasons = printable("; ".join(f"{s.name}: {s.reason}" for s in skipped[:3])) or "it is empty"
         raise CanvasError(f"No student notebook in {source} ({reasons}).")
-    if into.exists():
-        for old in into.iterdir():
-            if old.stem not in notebooks:
-                old.unlink()
-    for user_id, (_, text) in notebooks.items():
-        write_atomic(into / f"{user_id}.ipynb", text)
+    texts = {f"{user_id}.ipynb": text for user_id, (_, text) in notebooks.items()}
+    removed = tuple(name for name in previous if name not in texts)
+    for name in removed:
+        (into / name).unlink()
+    changed: list[str] = []
+    unchanged: list[str] = []
+    for name, text in sorted(texts.items()):
+        data = text.encode("utf-8")
+        if name in previous:
+            (unchanged if _holds(into / name, data) else changed).append(name)
+        write_bytes_atomic(into / name, data)
+    write_notes(
+        into, {user_id: CollectedNote(parsed.late, parsed.student) for user_id, (parsed, _) in notebooks.items()}
+    )
     collected = sorted((parsed for parsed, _ in notebooks.values()), key=lambda f: f.name)
     return CanvasCollection(
         into,
         tuple(collected),
         tuple(sorted(superseded, key=lambda f: f.name)),
         tuple(sorted(skipped, key=lambda s: s.name)),
+        changed=tuple(changed),
+        unchanged=tuple(unchanged),
+        removed=removed,
     )
 
 
@@ -179,41 +223,6 @@ def _gather(files: Iterator[Entry]) -> tuple[dict[str, tuple[CanvasFile, str]], 
     return notebooks, superseded, skipped
 
 
-def _read_roster(path: Path) -> tuple[list[str], str, list[str] | None, list[list[str]]]:
-    """Header, delimiter, the Points Possible row if any, and the student rows of a Canvas gradebook export."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")  # Canvas may start the file with a byte-order mark
-    except FileNotFoundError:
-        raise CanvasError(f"No roster at {path}.") from None
-    except UnicodeDecodeError:
-        raise CanvasError(
-            f'{path} is not UTF-8 text; export the gradebook from Canvas again (or save it as "CSV UTF-8").'
-        ) from None
-    first = text.splitlines()[0] if text else ""
-    # Canvas writes ";" for users whose locale has decimal commas; its importer reads either.
-    delimiter = max((",", ";"), key=lambda d: len(next(csv.reader([first], delimiter=d), [])))
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    header = [cell.strip() for cell in rows[0]] if rows else []
-    missing = [column for column in ("ID", "Section") if column not in header]
-    if "Student" not in header and not {"LastName", "FirstName"} <= set(header):
-        missing.insert(0, "Student")
-    if missing:
-        raise CanvasError(
-            f"{path} is not a Canvas gradebook export: its header has no {', '.join(missing)} "
-            "column. In Canvas: Grades > Export > Export Entire Gradebook."
-        )
-    points, students = None, []
-    for row in rows[1:]:
-        row = (row + [""] * len(header))[: len(header)]
-        if not any(cell.strip() for cell in row) or all(_POSTING_ROW.fullmatch(cell) for cell in row):
-            continue  # Canvas's importer skips these too
-        if POINTS_POSSIBLE in row[0]:
-            points = row
-        else:
-            students.append(row)
-    return header, delimiter, points, students
-
-
 def _choose_column(header: list[str], assignment: str, wanted: str | None) -> int | None:
     """The index of the column to fill: the one asked for, else the one named after the assignment."""
     candidates = {name: i for i, name in enumerate(header) if name not in INFO_COLUMNS and not _TOTALS.search(name)}
@@ -233,20 +242,34 @@ def _choose_column(header: list[str], assignment: str, wanted: str | None) -> in
     return candidates[matching[0]] if matching else None
 
 
+def _check_export_into(into: Path) -> None:
+    if into.is_dir():
+        raise CanvasError(
+            f"--into {into} is a folder; give the CSV file to write, e.g. --into {into / 'canvas-import.csv'}."
+        )
+
+
+def _write_export(into: Path, text: str) -> None:
+    try:
+        write_atomic(into, text)
+    except OSError as exc:
+        # A read-only folder, a parent that is a file, a full disk: the TA's to fix, in one line.
+        raise CanvasError(
+            f"cannot write {into} ({exc.strerror or type(exc).__name__}); give --into a file in a folder you can write to."
+        ) from None
+
+
 def export_canvas(*, out: Path, roster: Path, assignment_column: str | None, into: Path) -> CanvasExport:
     """Write INTO, a Canvas gradebook import: the roster's student columns and the assignment's scores from OUT."""
     graded = read_out(out)
+    _check_export_into(into)
     if into.resolve() == roster.resolve():
         raise CanvasError(f"--into {into} is the roster itself; write the import to another file.")
-    header, delimiter, points, rows = _read_roster(roster)
+    read = read_roster(roster)
+    header, delimiter, points, rows = read.header, read.delimiter, read.points, read.rows
     index = _choose_column(header, graded.assignment, assignment_column)
     column = header[index] if index is not None else graded.assignment
     info = [i for i, name in enumerate(header) if name in INFO_COLUMNS]
-    name_of = (
-        (lambda row: row[header.index("Student")])
-        if "Student" in header
-        else (lambda row: f"{row[header.index('LastName')]}, {row[header.index('FirstName')]}")
-    )
     max_score = max((result.max_score for result in graded.results.values()), default=0.0)
     warnings: list[str] = []
     if index is None:
@@ -265,7 +288,6 @@ def export_canvas(*, out: Path, roster: Path, assignment_column: str | None, int
     except ValueError:
         warnings.append(f"the Points Possible of {column!r} is {points_cell!r}, not a number")
 
-    id_index = header.index("ID")
     # Roster text (names a student may set) is echoed back inert by `inert_csv`, for the spreadsheet a TA may open
     # the file in; Canvas matches rows by ID, digits, which stay as they are. Scores, numbers, stay plain.
     table: list[list[str | float]] = [[*(header[i] for i in info), column]]
@@ -275,7 +297,7 @@ def export_canvas(*, out: Path, roster: Path, assignment_column: str | None, int
     no_submission: list[RosterStudent] = []
     not_graded: list[RosterStudent] = []
     for row in rows:
-        student = RosterStudent(name_of(row), row[id_index].strip())
+        student = RosterStudent(read.name(row), read.user_id(row))
         result = graded.results.get(student.id)
         cell: str | float = ""
         if result is None:
@@ -286,7 +308,7 @@ def export_canvas(*, out: Path, roster: Path, assignment_column: str | None, int
             scored.append(student)
             cell = round(result.score, 2)
         table.append([*(row[i] for i in info), cell])
-    ids = {row[id_index].strip() for row in rows}
+    ids = {read.user_id(row) for row in rows}
     unmatched = tuple(sorted(stem for stem in graded.results if stem not in ids))
     if graded.results and len(unmatched) == len(graded.results):
         raise CanvasError(
@@ -294,7 +316,7 @@ def export_canvas(*, out: Path, roster: Path, assignment_column: str | None, int
             f"{unmatched[0]!r}); grade the folder `cnngrade collect canvas` wrote, "
             "named by Canvas user id."
         )
-    write_atomic(into, inert_csv(table, delimiter))
+    _write_export(into, inert_csv(table, delimiter))
     return CanvasExport(
         into,
         graded.assignment,
@@ -312,12 +334,36 @@ def _students(students: tuple[RosterStudent, ...]) -> str:
     return "; ".join(f"{student.name} ({student.id})" for student in students)
 
 
+def _count(number: int, thing: str) -> str:
+    return f"{number} {thing}{'s' * (number != 1)}"
+
+
+def _replacements(collection: CanvasCollection) -> list[str]:
+    """What this collect did to the notebooks an earlier one wrote into the same folder: never silent."""
+    replaced = len(collection.changed) + len(collection.unchanged)
+    removed = collection.removed
+    parts = []
+    if replaced:
+        parts.append(
+            f"replaced {_count(replaced, 'notebook')} an earlier collect wrote "
+            f"({len(collection.changed)} changed, {len(collection.unchanged)} the same)"
+        )
+    if removed:
+        what = str(len(removed)) if replaced else f"{_count(len(removed), 'notebook')} an earlier collect wrote,"
+        parts.append(f"removed {what} no longer in the download: {', '.join(removed)}")
+    return ["; ".join(parts)] if parts else []
+
+
 def render_collection(collection: CanvasCollection) -> str:
-    late = sum(file.late for file in collection.collected)
+    late = [file for file in collection.collected if file.late]
     lines = [
-        f"collected {len(collection.collected)} notebooks into {collection.into}, one per student, "
-        f"named by Canvas user id ({late} late)"
+        f"collected {_count(len(collection.collected), 'notebook')} into {collection.into}, one per student, "
+        f"named by Canvas user id ({len(late)} late)"
     ]
+    if late:
+        # The name as Canvas's file name gives it (lowercased, punctuation dropped), then the user id.
+        lines.append("late: " + "; ".join(f"{file.student or '(no name)'} ({file.user_id})" for file in late))
+    lines.extend(_replacements(collection))
     if collection.superseded:
         lines.append("older files of the same student, not graded:")
         lines.extend(f"  {file.name}" for file in collection.superseded)
@@ -345,6 +391,7 @@ def render_export(export: CanvasExport) -> str:
 
 
 __all__ = [
+    "INFO_COLUMNS",
     "CanvasCollection",
     "CanvasExport",
     "CanvasFile",

@@ -8,7 +8,6 @@ per submission with the files uploaded. Every file in it is read as hostile inpu
 from __future__ import annotations
 
 import base64
-import os
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
@@ -345,8 +344,7 @@ def _check_into(into: Path, source: Path) -> set[str]:
 
 
 def _write_readable(path: Path, text: str) -> None:
-    write_atomic(path, text)
-    os.chmod(path, 0o644)  # the TA's graders and report readers, not only this account, open these
+    write_atomic(path, text)  # with the mode the umask gives, as every output: co-TAs and report readers open these
 
 
 def _write(into: Path, previous: set[str], texts: dict[str, str]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 
 from autograder.model import SubmissionResult
@@ -10,13 +10,17 @@ from autograder.outputs.files import write_atomic
 from autograder.outputs.inert import inert_csv, read_inert_csv
 
 GRADEBOOK = "gradebook.csv"
-GRADEBOOK_FIXED = ("submission", "score", "max_score", "status", "message")
+GRADEBOOK_FIXED = ("submission", "score", "max_score", "status", "message", "late")
+LATE = "yes"  # the late column's value for a late submission; empty otherwise (and where no collect said)
 
 
-def gradebook_csv(results: Iterable[SubmissionResult], questions: Sequence[str]) -> str:
-    """submission, score, max_score, status, message, then one column per question; sorted by name.
+def gradebook_csv(
+    results: Iterable[SubmissionResult], questions: Sequence[str], late: Collection[str] = frozenset()
+) -> str:
+    """submission, score, max_score, status, message, late, then one column per question; sorted by name.
 
-    Text is made inert for the spreadsheet a TA opens it in (`gradebook_rows` undoes that); numbers stay plain."""
+    `late` names the submissions a collect found late. Text is made inert for the spreadsheet a TA opens it in
+    (`gradebook_rows` undoes that); numbers stay plain."""
     rows: list[list[str | float]] = [[*GRADEBOOK_FIXED, *questions]]
     for result in sorted(results, key=lambda r: r.submission):
         per_question = result.question_scores()
@@ -27,14 +31,17 @@ def gradebook_csv(results: Iterable[SubmissionResult], questions: Sequence[str])
                 result.max_score,
                 result.status,
                 result.message,
+                LATE if result.submission in late else "",
                 *(per_question.get(q, 0.0) for q in questions),
             ]
         )
     return inert_csv(rows)
 
 
-def write_gradebook(path: Path, results: Iterable[SubmissionResult], questions: Sequence[str]) -> Path:
-    write_atomic(path, gradebook_csv(results, questions))
+def write_gradebook(
+    path: Path, results: Iterable[SubmissionResult], questions: Sequence[str], late: Collection[str] = frozenset()
+) -> Path:
+    write_atomic(path, gradebook_csv(results, questions, late))
     return path
 
 
@@ -44,4 +51,4 @@ def gradebook_rows(lines: Iterable[str]) -> list[dict[str, str]]:
     return [dict(zip(header, row)) for row in rows]
 
 
-__all__ = ["GRADEBOOK", "GRADEBOOK_FIXED", "gradebook_csv", "gradebook_rows", "write_gradebook"]
+__all__ = ["GRADEBOOK", "GRADEBOOK_FIXED", "LATE", "gradebook_csv", "gradebook_rows", "write_gradebook"]

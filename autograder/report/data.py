@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from autograder.model import NOT_GRADED, CaseResult, Status, SubmissionResult, slowest
 
@@ -71,6 +71,17 @@ class ClassReport:
     questions: tuple[QuestionStats, ...]
     not_ok: tuple[StatusGroup, ...]  # only the statuses some submission has, other than ok
     slowest: tuple[SubmissionResult, ...]
+    # Who each submission is, where a roster or a collect said ("Lovelace, Ada (101)"); else its own name.
+    names: Mapping[str, str] = field(default_factory=dict)
+
+    def shown(self, submission: str) -> str:
+        return self.names.get(submission, submission)
+
+
+def name_key(name: str) -> tuple[str, str]:
+    """Names in the order a person expects (case-insensitive), then exactly: a total order, so the same folder
+    always gives the same page."""
+    return (name.casefold(), name)
 
 
 def question_names(results: Iterable[SubmissionResult]) -> tuple[str, ...]:
@@ -91,7 +102,9 @@ def _top(tallies: list[Tally]) -> tuple[tuple[Tally, ...], int]:
     return tuple(ordered[:TALLIES_SHOWN]), max(0, len(ordered) - TALLIES_SHOWN)
 
 
-def mistake_tallies(results: Sequence[SubmissionResult], question: str) -> list[Tally]:
+def mistake_tallies(
+    results: Sequence[SubmissionResult], question: str, order: Callable[[str], tuple[str, str]] = name_key
+) -> list[Tally]:
     """How many students matched each known wrong variant in this question, most frequent first."""
     who: dict[str, set[str]] = defaultdict(set)
     cases: dict[str, int] = defaultdict(int)
@@ -100,10 +113,12 @@ def mistake_tallies(results: Sequence[SubmissionResult], question: str) -> list[
             if case.question == question and case.mistake and failed(case):
                 who[case.mistake].add(result.submission)
                 cases[case.mistake] += 1
-    return [Tally(mistake, tuple(sorted(who[mistake])), cases[mistake]) for mistake in who]
+    return [Tally(mistake, tuple(sorted(who[mistake], key=lambda s: (order(s), s))), cases[mistake]) for mistake in who]
 
 
-def failure_tallies(results: Sequence[SubmissionResult], question: str) -> list[Tally]:
+def failure_tallies(
+    results: Sequence[SubmissionResult], question: str, order: Callable[[str], tuple[str, str]] = name_key
+) -> list[Tally]:
     """Failed cases with no named mistake, grouped by their message with the numbers taken out."""
     who: dict[str, set[str]] = defaultdict(set)
     cases: dict[str, int] = defaultdict(int)
@@ -116,16 +131,21 @@ def failure_tallies(results: Sequence[SubmissionResult], question: str) -> list[
             who[key].add(result.submission)
             cases[key] += 1
             messages[key].add(case.message)
-    return [Tally(min(messages[key]), tuple(sorted(who[key])), cases[key], len(messages[key])) for key in who]
+    return [
+        Tally(min(messages[key]), tuple(sorted(who[key], key=lambda s: (order(s), s))), cases[key], len(messages[key]))
+        for key in who
+    ]
 
 
-def question_stats(results: Sequence[SubmissionResult], question: str) -> QuestionStats:
+def question_stats(
+    results: Sequence[SubmissionResult], question: str, order: Callable[[str], tuple[str, str]] = name_key
+) -> QuestionStats:
     max_score = max(
         (round(sum(c.max_score for c in r.cases if c.question == question), 6) for r in results), default=0.0
     )
     scores = tuple(r.question_scores().get(question, 0.0) for r in results)
-    mistakes, more_mistakes = _top(mistake_tallies(results, question))
-    failures, more_failures = _top(failure_tallies(results, question))
+    mistakes, more_mistakes = _top(mistake_tallies(results, question, order))
+    failures, more_failures = _top(failure_tallies(results, question, order))
     return QuestionStats(
         question,
         max_score,
@@ -140,8 +160,14 @@ def question_stats(results: Sequence[SubmissionResult], question: str) -> Questi
     )
 
 
-def summarize(run: RunInfo, results: Iterable[SubmissionResult]) -> ClassReport:
-    ordered = tuple(sorted(results, key=lambda r: r.submission))
+def summarize(run: RunInfo, results: Iterable[SubmissionResult], names: Mapping[str, str] | None = None) -> ClassReport:
+    """The report's numbers; NAMES, who each submission is, orders every list of students by what it shows."""
+    names = dict(names or {})
+
+    def order(submission: str) -> tuple[str, str]:
+        return name_key(names.get(submission, submission))
+
+    ordered = tuple(sorted(results, key=lambda r: (order(r.submission), r.submission)))
     totals = [r.score for r in ordered] or [0.0]
     not_ok = tuple(
         StatusGroup(status, tuple((r.submission, r.message) for r in ordered if r.status == status))
@@ -159,10 +185,11 @@ def summarize(run: RunInfo, results: Iterable[SubmissionResult]) -> ClassReport:
         highest=max(totals),
         lowest=min(totals),
         status_counts=tuple((status, sum(1 for r in ordered if r.status == status)) for status in tuple(Status)),
-        questions=tuple(question_stats(ordered, q) for q in question_names(ordered)),
+        questions=tuple(question_stats(ordered, q, order) for q in question_names(ordered)),
         not_ok=not_ok,
         slowest=slowest_rows,
+        names=names,
     )
 
 
-__all__ = ["ClassReport", "QuestionStats", "RunInfo", "StatusGroup", "Tally", "summarize"]
+__all__ = ["ClassReport", "QuestionStats", "RunInfo", "StatusGroup", "Tally", "name_key", "summarize"]

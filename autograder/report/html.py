@@ -14,6 +14,7 @@ from autograder.outputs.files import write_atomic, write_bytes_atomic
 from autograder.outputs.folder import read_out
 from autograder.outputs.gradebook import GRADEBOOK
 from autograder.report.data import ClassReport, RunInfo, summarize
+from autograder.report.names import submission_names
 from autograder.report.plots import PLOTS_MISSING, score_histogram
 
 REPORT = "report"
@@ -82,11 +83,28 @@ def _remove_stale(folder: Path, pattern: str, keep: set[str]) -> None:
             path.unlink()
 
 
-def write_report(*, out: Path, into: Path | None = None) -> Path:
-    """Write the class report for the graded folder OUT into INTO (default OUT/report/); return index.html."""
+def write_report(*, out: Path, into: Path | None = None, roster: Path | None = None) -> Path:
+    """Write the class report for the graded folder OUT into INTO (default OUT/report/); return index.html.
+
+    ROSTER, Canvas's gradebook export, names the students whose submissions are named by Canvas user id."""
     run, results = load_run(out)
     into = into if into is not None else out / REPORT
-    report = summarize(run, results)
+    if into.exists() and not into.is_dir():
+        raise OutFolderError(f"{into} is a file; give --into a folder for the report (its index.html and pages).")
+    names = submission_names((result.submission for result in results), roster=roster, out=out)
+    report = summarize(run, results, names)
+    try:
+        return _write_pages(report, into)
+    except OSError as exc:
+        # A read-only folder, a parent that is a file, a full disk: the TA's to fix, in one line.
+        raise OutFolderError(
+            f"cannot write the report into {into} ({exc.strerror or type(exc).__name__}); "
+            "give --into a folder you can write to."
+        ) from None
+
+
+def _write_pages(report: ClassReport, into: Path) -> Path:
+    run = report.run
     environment = _environment()
     plots = _write_plots(report, into)
     student = environment.get_template("student.html")
@@ -96,7 +114,13 @@ def write_report(*, out: Path, into: Path | None = None) -> Path:
         pages.add(page)
         write_atomic(
             into / STUDENTS / page,
-            student.render(run=run, result=result, questions=report.questions, cases=_cases_by_question(result)),
+            student.render(
+                run=run,
+                result=result,
+                shown=report.shown(result.submission),
+                questions=report.questions,
+                cases=_cases_by_question(result),
+            ),
         )
     _remove_stale(into / STUDENTS, "*.html", pages)
     _remove_stale(into / PLOTS, "*.png", {Path(link).name for link in plots.values()})

@@ -10,7 +10,7 @@ import numpy as np
 from autograder.checks.coerce import same_vector_shape
 from autograder.checks.compare import check_count
 from autograder.checks.core import Answers, Case, CheckFailed, Probe
-from autograder.checks.tables import COLUMNS, read_cell
+from autograder.checks.tables import COLUMNS, read_cell, require_layer_axes, require_size_of_shape
 from autograder.course.hidden.common import cached_probes, merged_counts, probe_cases, redraw, rng_for, value_case
 from solutions import hw3 as ref
 
@@ -53,28 +53,53 @@ def _params_mistakes(row: str) -> dict[str, int]:
     return {}
 
 
+def shape_hint(layer: ref.Layer, got: tuple[int, ...], expected: tuple[int, ...]) -> str:
+    """Why a shape with the right number of axes is wrong, from the kind of layer and the axis that differs."""
+    if isinstance(layer, ref.Input):
+        return "the Input row is the network's input, as the question gives it (n_H x n_W x n_C)"
+    if isinstance(layer, ref.Dense):
+        return "a dense layer's output has one entry per unit"
+    if got[:2] != expected[:2]:
+        return "apply floor((n + 2p - f) / s + 1) to each side (n_H and n_W) of the row before"
+    if isinstance(layer, ref.Conv):
+        return "a conv layer's output has one channel per filter"
+    return "pooling works channel by channel: it keeps the channels of the row before"
+
+
+def _size_hint(table: Any, row: str, got: int) -> str:
+    """A wrong size: the product of a wrong shape, or not the product of the row's own shape."""
+    try:
+        shape = read_cell(table, row, "shape", "lenet_table")
+    except CheckFailed:
+        return "the size is the product of the shape's entries"
+    require_size_of_shape(shape, got, f"lenet_table[{row!r}] size")
+    return f"it is the product of this row's shape {shape}, which is wrong too: fix the shape"
+
+
 def _cell_case(row: str, column: str) -> Case:
     expected: Any = ref.lenet_table()[row][COLUMNS.index(column)]  # a shape, a size or a count, by column
     label = f"lenet_table[{row!r}] {column}"
+    layer = dict(ref.LENET)[row]
 
     def check(answers: Answers) -> None:
-        got = read_cell(answers.value("lenet_table"), row, column, "lenet_table")
+        table = answers.value("lenet_table")
+        got = read_cell(table, row, column, "lenet_table")
         if column == "shape":
+            # The number of axes first: a missing channel axis is not a side the formula got wrong.
+            require_layer_axes(got, label, volume=not isinstance(layer, ref.Dense))
             if not same_vector_shape(got, expected):
                 raise CheckFailed(
-                    f"{label} is {got}; that is not the shape of this row's output. "
-                    "Apply floor((n + 2p - f) / s + 1) to each side of the row before."
+                    f"`{label}` is {got}; that is not the shape of this row's output: {shape_hint(layer, got, expected)}."
                 )
             return
+        if column == "size" and got != expected:
+            raise CheckFailed(f"`{label}` is {got:,}; {_size_hint(table, row, got)}.")
         if column == "params" and isinstance(dict(ref.LENET)[row], ref.Pool) and got != expected:
             raise CheckFailed(
-                f"{label} is {got:,}: a pooling layer has no parameters to learn (f and s are hyperparameters).",
+                f"`{label}` is {got:,}: a pooling layer has no parameters to learn (f and s are hyperparameters).",
                 mistake=POOL_PARAMS_MISTAKE,
             )
-        mistakes = _params_mistakes(row) if column == "params" else {}
-        check_count(got, label, expected, mistakes)
-        if column == "size" and got != expected:
-            raise CheckFailed(f"{label} is wrong: the size is the product of the shape's entries.")
+        check_count(got, label, expected, _params_mistakes(row) if column == "params" else {})
 
     return value_case(f"hw3.q1.{row}.{column}", f"LeNet table, {row} {column}", CELL_POINTS, check)
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from autograder.checks.coerce import as_int, as_shape, same_vector_shape
+from autograder.checks.coerce import as_int, as_shape, describe, same_vector_shape
 from autograder.checks.compare import check_count
 from autograder.checks.core import Answers, Case, CheckFailed, Probe
 from autograder.checks.public import VGG16_ROW_COUNT
+from autograder.checks.tables import require_layer_axes
 from autograder.course.hidden.common import value_case
+from autograder.course.hidden.hw3 import shape_hint
 from solutions import hw3
 from solutions import hw4 as ref
 
@@ -45,18 +47,26 @@ def _pool_check(answers: Answers) -> None:
         )
 
 
+def _vgg_hint(layer: hw3.Layer, got: tuple[int, ...], expected: tuple[int, ...]) -> str:
+    if isinstance(layer, (hw3.Conv, hw3.Pool)) and got[:2] != expected[:2]:
+        return "a 3x3 same convolution keeps height and width, and a 2x2 pool of stride 2 halves them"
+    return shape_hint(layer, got, expected)
+
+
 def _vgg_group(title: str, start: int, stop: int) -> Case:
     def check(answers: Answers) -> None:
         shapes: Any = answers.value("vgg16_shapes")
         if not isinstance(shapes, list) or len(shapes) != VGG16_ROW_COUNT:
-            raise CheckFailed(f"`vgg16_shapes` needs {VGG16_ROW_COUNT} shapes, one per row of the table.")
+            raise CheckFailed(
+                f"`vgg16_shapes` is {describe(shapes)}; it needs a list of {VGG16_ROW_COUNT} shapes, one per row "
+                "of the table."
+            )
         for row in range(start, stop):
-            got, expected = as_shape(shapes[row], f"vgg16_shapes[{row}]"), ref.vgg16_shapes[row]
+            label, (name, layer) = f"vgg16_shapes[{row}]", ref.VGG16[row]
+            got, expected = as_shape(shapes[row], label), ref.vgg16_shapes[row]
+            require_layer_axes(got, label, volume=not isinstance(layer, hw3.Dense))
             if not same_vector_shape(got, expected):
-                raise CheckFailed(
-                    f"`vgg16_shapes[{row}]` ({ref.VGG16_ROWS[row]}) is {got}; a 3x3 same "
-                    "convolution keeps height and width, and a 2x2 pool of stride 2 halves them."
-                )
+                raise CheckFailed(f"`{label}` ({name}) is {got}; {_vgg_hint(layer, got, expected)}.")
 
     return value_case(f"hw4.q5.rows-{start}-{stop - 1}", f"vgg16_shapes: {title}", 1, check)
 

@@ -7,11 +7,13 @@ points = 8
 
 @test_case(points=1, hidden=False)
 def test_shape(env):
-    from cnn_checks import run_public
-    run_public('hw1.q3.shape', env)
+    from cnn_checks.student import public_check
+    check = public_check('hw1.q3.shape')
+    check(env)
 
 @test_case(points=1, hidden=False)
 def test_identity(env):
-    from cnn_checks import run_public
-    run_public('hw1.q3.identity', env)
+    from cnn_checks.student import public_check
+    check = public_check('hw1.q3.identity')
+    check(env)
 

@@ -7,6 +7,7 @@ points = 3
 
 @test_case(points=1, hidden=False)
 def test_form(env):
-    from cnn_checks import run_public
-    run_public('hw1.q4.form', env)
+    from cnn_checks.student import public_check
+    check = public_check('hw1.q4.form')
+    check(env)
 

@@ -7,6 +7,7 @@ points = 1.5
 
 @test_case(points=0.5, hidden=False)
 def test_form(env):
-    from cnn_checks import run_public
-    run_public('hw1.q5.form', env)
+    from cnn_checks.student import public_check
+    check = public_check('hw1.q5.form')
+    check(env)
 

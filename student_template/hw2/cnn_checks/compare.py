@@ -56,4 +56,6 @@ def check_count(value: Any, name: str, expected: int, mistakes: Mapping[str, int
     for mistake, variant in mistakes.items():
         if got == variant:
             raise CheckFailed(f"`{name}`{suffix} is {got:,}, which is what you get when {mistake}.", mistake=mistake)
+    if got < 0 <= expected:
+        raise CheckFailed(f"`{name}`{suffix} is {got:,}; a count or a size is never negative.")
     raise CheckFailed(f"`{name}`{suffix} is {got:,}; that is not the expected count.")

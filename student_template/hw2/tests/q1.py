@@ -7,6 +7,7 @@ points = 5
 
 @test_case(points=1, hidden=False)
 def test_lecture(env):
-    from cnn_checks import run_public
-    run_public('hw2.q1.lecture', env)
+    from cnn_checks.student import public_check
+    check = public_check('hw2.q1.lecture')
+    check(env)
 

@@ -7,6 +7,7 @@ points = 13
 
 @test_case(points=1, hidden=False)
 def test_form(env):
-    from cnn_checks import run_public
-    run_public('hw3.q1.form', env)
+    from cnn_checks.student import public_check
+    check = public_check('hw3.q1.form')
+    check(env)
 

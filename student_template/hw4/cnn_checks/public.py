@@ -13,16 +13,20 @@ from typing import Any
 import numpy as np
 
 from .answers import LiveAnswers
-from .coerce import as_choice, as_float_array, as_int, as_shape, describe, require_shape
+from .coerce import as_choice, as_count, as_float_array, as_shape, describe, require_shape
 from .compare import check_array, check_count
 from .core import Answers, Case, CheckFailed, Probe, Tolerance
-from .tables import read_table
+from .tables import read_table, require_layer_axes, require_size_of_shape
 
 # The one float tolerance of the course, for public and hidden checks alike: loose enough for a
 # correct float32 implementation (an FFT one included), tight enough for every known mistake to fail.
 FLOAT = Tolerance(rtol=1e-5, atol=1e-4)
 LENET_ROWS = ("Input", "CONV1", "POOL1", "CONV2", "POOL2", "FC3", "FC4", "Softmax")
+# The dense rows (FC layers and softmax), whose outputs are vectors; the others are volumes (n_H, n_W, n_C).
+# The questions list the rows, so which kind each is is public.
+LENET_DENSE_ROWS = ("FC3", "FC4", "Softmax")
 VGG16_ROW_COUNT = 22
+VGG16_DENSE_ROWS = 3  # the last three: FC 4096, FC 4096, Softmax 1000
 
 
 def size_formula(n: int, f: int, p: int = 0, s: int = 1) -> int:
@@ -53,7 +57,7 @@ def _grid_form(name: str, shape: tuple[int, int], why: str) -> Callable[[Answers
 def _whole_numbers(*names: str) -> Callable[[Answers], None]:
     def check(answers: Answers) -> None:
         for name in names:
-            as_int(answers.value(name), name)
+            as_count(answers.value(name), name)
 
     return check
 
@@ -134,12 +138,15 @@ def _rounding_word(answers: Answers) -> None:
 
 
 def _lenet_form(answers: Answers) -> None:
-    read_table(answers.value("lenet_table"), LENET_ROWS, "lenet_table")
+    cells = read_table(answers.value("lenet_table"), LENET_ROWS, "lenet_table")
+    for row, (shape, size, _) in cells.items():
+        require_layer_axes(shape, f"lenet_table[{row!r}] shape", volume=row not in LENET_DENSE_ROWS)
+        require_size_of_shape(shape, size, f"lenet_table[{row!r}] size")
 
 
 def _count_functions(answers: Answers) -> None:
-    as_int(answers.call("conv_params", CONV_PARAMS_SMALL), "conv_params(1, 1, 1)")
-    as_int(answers.call("fc_params", FC_PARAMS_SMALL), "fc_params(1, 1)")
+    as_count(answers.call("conv_params", CONV_PARAMS_SMALL), "conv_params(1, 1, 1)")
+    as_count(answers.call("fc_params", FC_PARAMS_SMALL), "fc_params(1, 1)")
 
 
 def _vgg_form(answers: Answers) -> None:
@@ -150,7 +157,8 @@ def _vgg_form(answers: Answers) -> None:
             f"{VGG16_ROW_COUNT} shapes, one per row of VGG-16 (the question lists them)."
         )
     for row, shape in enumerate(shapes):
-        as_shape(shape, f"vgg16_shapes[{row}]")
+        label = f"vgg16_shapes[{row}]"
+        require_layer_axes(as_shape(shape, label), label, volume=row < VGG16_ROW_COUNT - VGG16_DENSE_ROWS)
 
 
 def _volume_shape(answers: Answers) -> None:
@@ -231,7 +239,12 @@ PUBLIC_CASES: tuple[Case, ...] = (
         0.5,
         _whole_numbers("hw2_padding", "hw2_output_other_rounding"),
     ),
-    _case("hw3.q1.form", "lenet_table has the 8 rows, each with shape, size, params", 1, _lenet_form),
+    _case(
+        "hw3.q1.form",
+        "lenet_table has the 8 rows, each with shape, size, params; volumes have 3 axes; sizes match shapes",
+        1,
+        _lenet_form,
+    ),
     _case(
         "hw3.q2.form",
         "conv_params and fc_params return whole numbers",
@@ -248,7 +261,7 @@ PUBLIC_CASES: tuple[Case, ...] = (
         _whole_numbers("fc_weights_lenet_conv1", "conv_params_lenet_conv1"),
     ),
     _case("hw4.q4.form", "pool_params is a whole number", 0.5, _whole_numbers("pool_params")),
-    _case("hw4.q5.form", "vgg16_shapes lists 22 shapes", 1, _vgg_form),
+    _case("hw4.q5.form", "vgg16_shapes lists 22 shapes: volumes (n_H, n_W, n_C), then vectors", 1, _vgg_form),
     _case("hw5.q1.shape", "conv_volume gives one 2-D map", 1, _volume_shape, (CONV_VOLUME_SHAPE,)),
     _case("hw5.q2.shape", "conv_layer_forward gives (n_H, n_W, n_C) and applies ReLU", 1, _layer_shape, (LAYER_SHAPE,)),
     _case(
@@ -278,8 +291,12 @@ PUBLIC_PROBES: Mapping[str, Mapping[str, tuple[Probe, ...]]] = _probes_by_functi
 
 
 def run_public(case_id: str, env: Mapping[str, Any]) -> None:
-    """Run one public check on a notebook's namespace; raise CheckFailed with the student's message."""
-    _BY_ID[case_id].check(LiveAnswers(env, course_rule=True))
+    """Run one public check on a notebook's namespace; raise CheckFailed with the student's message.
+
+    A student's function that runs past the grading limit on a probe is stopped and said to."""
+    from .time_limit import TimedAnswers
+
+    _BY_ID[case_id].check(TimedAnswers(LiveAnswers(env, course_rule=True)))
 
 
 __all__ = ["PUBLIC_CASES", "PUBLIC_PROBES", "run_public"]

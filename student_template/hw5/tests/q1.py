@@ -7,6 +7,7 @@ points = 4
 
 @test_case(points=1, hidden=False)
 def test_shape(env):
-    from cnn_checks import run_public
-    run_public('hw5.q1.shape', env)
+    from cnn_checks.student import public_check
+    check = public_check('hw5.q1.shape')
+    check(env)
 

@@ -1,0 +1,237 @@
+"""What `cnngrade grade` takes from a submissions folder: each student's notebook (at any depth, `.ipynb` or the
+`.zip` the export cell makes, any case) under the name its row gets, and every other file with why it is left out.
+
+Only names and file types are looked at here; no file is opened (reading is `intake/notebook.py`'s job).
+
+Row names: a top-level `123.ipynb` (or `123.zip`) is `123`, as Canvas's collect writes it; a nested
+`sec1/alice/hw1.ipynb` is `sec1--alice--hw1` (the folders, then the stem, joined by `--`); an export zip is named
+after its notebook (`hw1_2024_01_31T09_30_00_123456.zip` is `hw1`), so that exporting again keeps the name. Names are made printable,
+unique (also when compared regardless of case, so that OUT/results/<name>.json files never clash on a
+case-insensitive disk; a later duplicate gets `~2`, `~3`: top-level files first, then by path), at most
+`_MAX_NAME_BYTES` long (a longer one is cut and ends in a hash of its path), and never start with a dot: the same
+folder gives the same names on every run, which is what resuming relies on.
+
+One row per student: in one folder, a zip beside a notebook of the same stem (`x.zip`, or Otter's export name
+`x_2024_01_31T09_30_00_123456.zip`, beside `x.ipynb`) is that notebook's export, and the notebook is graded;
+of several exports of one notebook with no notebook beside them, the newest (by Otter's time stamp) is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from autograder.errors import SubmissionsNotFound
+from autograder.intake.uploads import Skipped
+from autograder.outputs.inert import printable
+
+NOTEBOOK, ZIP = ".ipynb", ".zip"
+# Never a submission, so never listed: Jupyter's autosaves, macOS's zip clutter, cnngrade's own notes and manifests.
+_NEVER = frozenset({".ipynb_checkpoints", "__MACOSX"})
+_OURS = ".cnngrade"
+SEPARATOR = "--"
+_MAX_NAME_BYTES = 200
+# What `grader.export()` appends to the notebook's stem: `%Y_%m_%dT%H_%M_%S_%f`, which sorts by time.
+_OTTER_STAMP = re.compile(r"(?P<stem>.+)_\d{4}_\d{2}_\d{2}T\d{2}_\d{2}_\d{2}_\d{6}")
+# What a folder holds instead of notebooks, counted by kind (singular); the plurals "+s" does not make.
+_PLURAL = {
+    "folder that cannot be opened": "folders that cannot be opened",
+    "link to a folder": "links to folders",
+    "file without an extension": "files without an extension",
+    "entry that is not a file": "entries that are not files",
+}
+_WHAT_TO_SUBMIT = "grade needs the .ipynb files (or the .zip the notebook's export cell makes)"
+
+
+@dataclass(frozen=True)
+class Survey:
+    """A submissions folder as `grade` sees it."""
+
+    submissions: dict[str, Path]  # row name -> the file graded, in the order names were given
+    skipped: tuple[Skipped, ...]  # path in the folder (printable, "/"-separated) and why it is not graded
+
+
+@dataclass(frozen=True)
+class _Found:
+    relative: PurePosixPath  # as on disk (undecodable bytes as surrogates)
+    path: Path
+
+
+def survey(folder: Path, exclude: Iterable[Path] = ()) -> Survey:
+    """Every submission in FOLDER and every file left out; EXCLUDE (the output folder, when inside it) is passed over.
+
+    Raises SubmissionsNotFound, saying what the folder holds instead, when there is nothing to grade."""
+    if not folder.is_dir():
+        if folder.exists():
+            raise SubmissionsNotFound(
+                f"{folder} is a file, not a folder of submissions: give the folder that holds the notebooks "
+                "(an LMS's download goes through `cnngrade collect canvas` or `collect gradescope` first)."
+            )
+        raise SubmissionsNotFound(f"No submissions folder at {folder}.")
+    passed_over = {_identity(path) for path in exclude} - {None}
+    skipped: list[Skipped] = []
+    held: Counter[str] = Counter()
+    found = list(_walk(folder, passed_over, skipped, held))
+    graded = _one_per_student(found, skipped)
+    if not graded:
+        raise SubmissionsNotFound(f"No notebooks in {folder}: it {_holdings(held)}; {_WHAT_TO_SUBMIT}.")
+    names = _names([item.relative for item in graded])
+    submissions = {name: item.path for name, item in zip(names, graded)}
+    return Survey(submissions, tuple(sorted(skipped, key=lambda entry: entry.name)))
+
+
+def _shown(relative: PurePosixPath) -> str:
+    return printable(str(relative).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"))
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """Which folder PATH is, however it is spelt (links, `..`); None where there is none."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
+
+
+def _walk(
+    folder: Path, passed_over: set[tuple[int, int] | None], skipped: list[Skipped], held: Counter[str]
+) -> Iterator[_Found]:
+    """Candidate submissions under FOLDER; what is left out goes into SKIPPED. A loop, not recursion: a tree
+    unzipped from an upload may be nested deeper than Python's call stack."""
+    pending = [(folder, PurePosixPath())]
+    while pending:
+        directory, relative = pending.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as error:
+            reason = "permission denied" if isinstance(error, PermissionError) else type(error).__name__
+            skipped.append(Skipped(_shown(relative), f"a folder that cannot be opened ({reason})"))
+            held["folder that cannot be opened"] += 1
+            continue
+        for entry in entries:
+            name, path, here = entry.name, Path(entry.path), relative / entry.name
+            if name in _NEVER or name.startswith(_OURS):
+                continue
+            is_dir = entry.is_dir(follow_symlinks=False)
+            if is_dir and passed_over and _identity(path) in passed_over:
+                continue
+            if name.startswith("."):
+                kind = "folder (not looked into)" if is_dir else "file"
+                skipped.append(Skipped(_shown(here), f"a hidden {kind}: its name starts with '.'"))
+                held[f"hidden {kind.split()[0]}"] += 1
+                continue
+            suffix = PurePosixPath(name).suffix.lower()
+            if suffix in (NOTEBOOK, ZIP):
+                # Whatever it is (a folder, a pipe, a link to nothing), it gets a row saying so.
+                yield _Found(here, path)
+            elif entry.is_symlink() and entry.is_dir():
+                # Followed, it could climb out of the folder or loop.
+                skipped.append(Skipped(_shown(here), "a link to a folder: not followed"))
+                held["link to a folder"] += 1
+            elif is_dir:
+                pending.append((path, here))
+            elif entry.is_file():
+                shown = suffix if suffix else "no extension"
+                skipped.append(Skipped(_shown(here), f"not a notebook ({printable(shown)})"))
+                held[f"{printable(suffix)} file" if suffix else "file without an extension"] += 1
+            else:
+                skipped.append(Skipped(_shown(here), "not a file (a link to nothing, a pipe, a socket or a device)"))
+                held["entry that is not a file"] += 1
+
+
+def _holdings(held: Counter[str]) -> str:
+    if not held:
+        return "is empty"
+    parts = [
+        f"{count} {kind if count == 1 else _PLURAL.get(kind, kind + 's')}"
+        for kind, count in sorted(held.items(), key=lambda item: (-item[1], item[0]))
+    ]
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"holds {listed}"
+
+
+def _export_of(stem: str) -> str:
+    """The stem of the notebook a zip of this stem was exported from (Otter adds a time stamp to it)."""
+    stamped = _OTTER_STAMP.fullmatch(stem)
+    return stamped["stem"] if stamped else stem
+
+
+def _one_per_student(found: list[_Found], skipped: list[Skipped]) -> list[_Found]:
+    """FOUND less each notebook's other copies (its export zips, older exports), which go into SKIPPED.
+
+    Top-level files come first, then nested ones, each in path order."""
+    folders: dict[PurePosixPath, list[_Found]] = {}
+    for item in found:
+        folders.setdefault(item.relative.parent, []).append(item)
+    graded: list[_Found] = []
+    for parent in sorted(folders, key=lambda parent: (parent != PurePosixPath(), parent)):
+        items = folders[parent]
+        notebooks = {item.relative.stem.casefold(): item for item in items if item.relative.suffix.lower() == NOTEBOOK}
+        exports: dict[str, list[_Found]] = {}
+        for item in items:
+            if item.relative.suffix.lower() == NOTEBOOK:
+                graded.append(item)
+                continue
+            stem, base = item.relative.stem.casefold(), _export_of(item.relative.stem).casefold()
+            notebook = notebooks.get(stem) or notebooks.get(base)
+            if notebook is not None:
+                skipped.append(
+                    Skipped(
+                        _shown(item.relative),
+                        f"the export of {_shown(PurePosixPath(notebook.relative.name))} beside it, which is graded",
+                    )
+                )
+            else:
+                exports.setdefault(base, []).append(item)
+        for copies in exports.values():
+            # Otter's time stamps sort by time; an unstamped x.zip sorts before them.
+            newest = max(copies, key=lambda item: (bool(_OTTER_STAMP.fullmatch(item.relative.stem)), item.relative))
+            graded.append(newest)
+            for item in copies:
+                if item is not newest:
+                    skipped.append(
+                        Skipped(
+                            _shown(item.relative),
+                            f"an older export of the same notebook: {_shown(PurePosixPath(newest.relative.name))} "
+                            "is graded",
+                        )
+                    )
+    top = [item for item in graded if item.relative.parent == PurePosixPath()]
+    return sorted(top, key=lambda item: item.relative) + sorted(
+        (item for item in graded if item.relative.parent != PurePosixPath()), key=lambda item: item.relative
+    )
+
+
+def _names(paths: list[PurePosixPath]) -> list[str]:
+    taken: set[str] = set()
+    names = []
+    for relative in paths:
+        # An export is named after its notebook, so that exporting again keeps the row's name.
+        stem = _export_of(relative.stem) if relative.suffix.lower() == ZIP else relative.stem
+        parts = (*relative.parent.parts, stem)
+        name = base = _fitted(SEPARATOR.join(_shown(PurePosixPath(part)) for part in parts), relative)
+        copy = 1
+        while name.casefold() in taken:
+            copy += 1
+            name = f"{base}~{copy}"
+        taken.add(name.casefold())
+        names.append(name)
+    return names
+
+
+def _fitted(name: str, relative: PurePosixPath) -> str:
+    """NAME cut to fit a file name with room for a suffix, ending in a hash of the path where it was cut."""
+    if len(name.encode("utf-8")) <= _MAX_NAME_BYTES:
+        return name
+    digest = hashlib.sha256(str(relative).encode("utf-8", "surrogateescape")).hexdigest()[:10]
+    cut = name.encode("utf-8")[: _MAX_NAME_BYTES - len(digest) - 1].decode("utf-8", "ignore")
+    return f"{cut}~{digest}"
+
+
+__all__ = ["NOTEBOOK", "SEPARATOR", "ZIP", "Survey", "survey"]

@@ -1,0 +1,558 @@
+"""What a TA's wrong usage or environment gives: one line `cnngrade: ...` and a documented exit code, never a traceback.
+
+Mostly through the installed entry point, as a TA runs it; where the process must lack the
+power to write a read-only folder and the tests run as root, it runs with that power dropped."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import importlib.metadata
+import json
+import os
+import re
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+import autograder.cli as cli
+import autograder.errors as errors
+from autograder.course import ASSIGNMENTS
+from autograder.grading.sandbox import detect
+from autograder.outputs.files import write_atomic
+
+from .test_canvas import SUBMITTED, make_download, write_roster
+from .test_collect_gradescope import ADA, ROOT, make_export
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples"
+CNNGRADE = Path(sys.executable).with_name("cnngrade")
+# Root writes into a mode-555 folder anyway: these capabilities are what let it.
+POWERLESS = (
+    ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
+    if os.geteuid() == 0 and shutil.which("setpriv")
+    else []
+)
+DOCUMENTED = {
+    0,
+    1,
+    errors.EXIT_USAGE,
+    errors.EXIT_BUILD,
+    errors.EXIT_FILES,
+    errors.EXIT_MEMORY,
+    errors.EXIT_BUG,
+    errors.EXIT_INTERRUPTED,
+    errors.EXIT_CLOSED_PIPE,
+}
+
+
+def cnngrade(*args: str | Path, cwd: Path | None = None, **options: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*POWERLESS, str(CNNGRADE), *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+        **options,  # type: ignore[call-overload]
+    )
+
+
+def one_line(stderr: str) -> str:
+    """The one message line, and that there is only it."""
+    assert "Traceback" not in stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("cnngrade: ")
+    return lines[0]
+
+
+def hw2_folder(path: Path, *names: str) -> Path:
+    path.mkdir(parents=True)
+    for name in names or ("passes_all",):
+        shutil.copy(EXAMPLES / "hw2" / f"{name}.ipynb", path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A graded folder and each input a verb reads, plus the three kinds of place nothing can be written."""
+    world = tmp_path_factory.mktemp("world")
+    make_download(world / "download", SUBMITTED[:1])
+    # Named by Canvas user id, as export canvas needs.
+    assert cli.main(["collect", "canvas", str(world / "download"), "--into", str(world / "subs")]) == 0
+    assert cli.main(["grade", "hw2", str(world / "subs"), "--out", str(world / "good"), "--seed", "3", "--quiet"]) == 0
+    write_roster(world / "roster.csv")
+    make_export(world / "gradescope", (ADA,))
+    (world / "a_file").write_text("not a folder\n")
+    (world / "read_only").mkdir()
+    (world / "read_only").chmod(0o555)
+    (world / "unreadable").mkdir()
+    (world / "unreadable" / "run.json").write_text("{}")
+    (world / "unreadable").chmod(0)
+    (world / "unreadable_file").write_text("Student,ID\n")
+    (world / "unreadable_file").chmod(0)
+    return world
+
+
+# Where a verb writes, each way a TA gets it wrong: a file where the folder goes, a folder it may not write, ...
+BAD_OUT_FOLDERS = ("a_file", "a_file/inside", "read_only", "read_only/new")
+BAD_OUT_FILES = ("a_file/inside.csv", "read_only/canvas.csv", "read_only")
+BAD_IN = ("a_file", "missing/nothing", "unreadable")
+BAD_IN_FILES = ("missing.csv", "unreadable_file", "read_only")
+
+# (verb's arguments with {slot} to fill, the good value of every slot, the bad values of this one)
+USAGES = [
+    ("grade hw2 {subs} --out {out}", {"subs": "subs", "out": "new_out"}, "out", BAD_OUT_FOLDERS),
+    ("grade hw2 {subs} --out {out}", {"subs": "subs", "out": "new_out"}, "subs", BAD_IN),
+    ("report {out} --into {into}", {"out": "good", "into": "new_report"}, "into", BAD_OUT_FOLDERS),
+    ("report {out} --into {into}", {"out": "good", "into": "new_report"}, "out", BAD_IN),
+    ("collect canvas {download} --into {into}", {"download": "download", "into": "new_c"}, "into", BAD_OUT_FOLDERS),
+    ("collect canvas {download} --into {into}", {"download": "download", "into": "new_c"}, "download", BAD_IN),
+    (
+        "collect gradescope {export} --into {into}",
+        {"export": f"gradescope/{ROOT}", "into": "new_g"},
+        "into",
+        BAD_OUT_FOLDERS,
+    ),
+    ("collect gradescope {export} --into {into}", {"export": f"gradescope/{ROOT}", "into": "new_g"}, "export", BAD_IN),
+    (
+        "export canvas {out} --roster {roster} --into {into}",
+        {"out": "good", "roster": "roster.csv", "into": "new.csv"},
+        "into",
+        BAD_OUT_FILES,
+    ),
+    (
+        "export canvas {out} --roster {roster} --into {into}",
+        {"out": "good", "roster": "roster.csv", "into": "new.csv"},
+        "roster",
+        BAD_IN_FILES,
+    ),
+    (
+        "export canvas {out} --roster {roster} --into {into}",
+        {"out": "good", "roster": "roster.csv", "into": "new.csv"},
+        "out",
+        BAD_IN,
+    ),
+    ("diff {old} {new}", {"old": "good", "new": "good"}, "old", BAD_IN),
+    ("diff {old} {new}", {"old": "good", "new": "good"}, "new", BAD_IN),
+]
+CASES = [
+    pytest.param(template, {**good, slot: bad}, bad, id=f"{template.split(' {')[0]}-{slot}={bad}")
+    for template, good, slot, bads in USAGES
+    for bad in bads
+]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() == 0 and not POWERLESS, reason="as root, only setpriv makes a folder read-only")
+@pytest.mark.parametrize(("template", "values", "bad"), CASES)
+def test_every_path_a_verb_cannot_use_is_one_line_naming_it(
+    world: Path, template: str, values: dict[str, str], bad: str
+) -> None:
+    try:
+        done = cnngrade(*template.format(**values).split(), cwd=world)
+    finally:
+        for leftover in ("new_out", "new_report", "new_c", "new_g", "new.csv"):
+            shutil.rmtree(world / leftover, ignore_errors=True)
+    line = one_line(done.stderr)
+    assert done.returncode in (errors.EXIT_USAGE, errors.EXIT_FILES), line
+    assert any(part in line for part in Path(bad).parts if part != "inside"), line
+
+
+OS_ERRORS = [
+    pytest.param(errno.EACCES, "write_atomic", "cannot write", id="permission-writing"),
+    pytest.param(errno.EROFS, "anything", "cannot write", id="read-only-filesystem"),
+    pytest.param(errno.ENOSPC, "anything", "cannot write", id="disk-full"),
+    pytest.param(errno.EACCES, "read_text", "cannot read", id="permission-reading"),
+    pytest.param(errno.EISDIR, "read_bytes", "it is a folder, not a file", id="is-a-folder"),
+    pytest.param(errno.ENOENT, "anything", "cannot open", id="missing"),
+]
+
+
+@pytest.mark.parametrize(("number", "function", "said"), OS_ERRORS)
+def test_any_os_error_out_of_a_verb_is_one_line_with_its_own_code(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    number: int,
+    function: str,
+    said: str,
+) -> None:
+    # A failing call named like the file operation it stands for: the line says what was being done.
+    namespace: dict[str, Callable[..., None]] = {}
+    error = OSError(number, os.strerror(number), str(tmp_path / "gradebook.csv"))
+    exec(f"def {function}(**_):\n    raise error", {"error": error}, namespace)
+    monkeypatch.setattr("autograder.diff.diff_runs", namespace[function])
+    assert cli.main(["diff", str(tmp_path), str(tmp_path)]) == errors.EXIT_FILES
+    line = one_line(capsys.readouterr().err)
+    assert said in line and str(tmp_path / "gradebook.csv") in line
+
+
+@pytest.mark.parametrize(
+    ("raised", "code", "said"),
+    [
+        pytest.param(MemoryError(), errors.EXIT_MEMORY, "out of memory", id="memory"),
+        pytest.param(KeyboardInterrupt(), errors.EXIT_INTERRUPTED, "interrupted", id="ctrl-c"),
+    ],
+)
+def test_the_process_running_short_is_one_line(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    raised: BaseException,
+    code: int,
+    said: str,
+) -> None:
+    def failing(**_: object) -> None:
+        raise raised
+
+    monkeypatch.setattr("autograder.diff.diff_runs", failing)
+    assert cli.main(["diff", str(tmp_path), str(tmp_path)]) == code
+    assert said in one_line(capsys.readouterr().err)
+
+
+def test_a_bug_says_so_in_one_line_then_shows_its_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def buggy(**_: object) -> None:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr("autograder.diff.diff_runs", buggy)
+    assert cli.main(["diff", str(tmp_path), str(tmp_path)]) == errors.EXIT_BUG
+    first, *rest = capsys.readouterr().err.splitlines()
+    assert first.startswith("cnngrade: internal error (ZeroDivisionError)") and "report" in first
+    assert rest[0].startswith("Traceback") and rest[-1] == "ZeroDivisionError: a bug"
+
+
+def test_an_output_that_cannot_be_written_is_named_not_its_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "gradebook.csv"
+
+    def no_space(*_: object, **__: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "replace", no_space)
+    with pytest.raises(OSError) as raised:
+        write_atomic(target, "x")
+    assert raised.value.errno == errno.ENOSPC
+    assert os.listdir(tmp_path) == []  # no temporary left behind
+    assert cli.cannot_access(raised.value).startswith("cannot write")
+
+
+# --- Ctrl-C
+
+
+@pytest.fixture(params=["sandboxed", "unsandboxed", "dask"])
+def sandboxing(request: pytest.FixtureRequest) -> list[str]:
+    if request.param != "unsandboxed" and detect().warning:
+        pytest.skip(f"no sandbox here: {detect().warning}")
+    if request.param == "dask":
+        pytest.importorskip("distributed")
+    return {"sandboxed": [], "unsandboxed": ["--unsandboxed"], "dask": ["--executor", "dask"]}[request.param]
+
+
+def wait_for(condition: Callable[[], bool], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+@pytest.mark.slow
+def test_ctrl_c_says_what_was_kept_and_a_rerun_resumes(tmp_path: Path, sandboxing: list[str]) -> None:
+    out = tmp_path / "out"
+    command = [str(CNNGRADE), "grade", "hw1", str(EXAMPLES / "hw1"), "--out", str(out), "--workers", "2"]
+    command += ["--timeout", "8", *sandboxing]
+    # A process group of its own, signalled as a whole, as a terminal's Ctrl-C is: the fork servers get it too.
+    grader = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        wait_for(lambda: len(list((out / "records").glob("*"))) >= 2, 120)
+        os.killpg(grader.pid, signal.SIGINT)
+        stdout, stderr = grader.communicate(timeout=60)
+    finally:
+        if grader.poll() is None:
+            os.killpg(grader.pid, signal.SIGKILL)
+    assert grader.returncode == errors.EXIT_INTERRUPTED
+    assert stdout == b""
+    if "dask" in sandboxing:
+        # Dask's workers log the task cancelled as the cluster closes; no traceback, and the last line is ours.
+        assert b"Traceback" not in stderr
+        line = stderr.decode().strip().splitlines()[-1]
+    else:
+        line = one_line(stderr.decode())
+    found = re.fullmatch(
+        r"cnngrade: interrupted; (\d+) of (\d+) submissions are graded in (.+) and kept; "
+        r"run the same command again to grade the rest\.",
+        line,
+    )
+    assert found, line
+    kept, total = int(found.group(1)), int(found.group(2))
+    assert total == len(list((EXAMPLES / "hw1").glob("*.ipynb")))
+    assert Path(found.group(3)) == out
+    records = len(list((out / "records").glob("*")))
+    # One record may be saved in the instant between its save and its count: the line never claims more.
+    assert records - 1 <= kept <= records < total
+    for result in (out / "results").glob("*.json"):
+        assert "KeyboardInterrupt" not in result.read_text()  # no row made of the interrupt itself
+
+    graded_by = json.loads((out / "run.json").read_text())["grader_version"]
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    if json.loads((out / "run.json").read_text())["grader_version"] != graded_by:
+        pytest.skip("the grader's source changed between the two runs (someone edited it): nothing is reused then")
+    assert f"{total - records} graded now, {records} unchanged since the last run" in rerun.stdout, rerun.stdout[-600:]
+
+
+# --- a closed pipe
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    reader, writer = os.pipe()
+    os.close(reader)  # as `| head -1` after its line
+    try:
+        done = subprocess.run(
+            [str(CNNGRADE), "grade", "hw2", str(hw2_folder(tmp_path / "in")), "--out", str(tmp_path / "out")],
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        os.close(writer)
+    assert done.stderr == ""
+    assert done.returncode == errors.EXIT_CLOSED_PIPE
+    assert (tmp_path / "out" / "gradebook.csv").is_file()  # the work was done; only its printing was cut
+
+
+def test_a_name_the_terminal_cannot_show_is_escaped(tmp_path: Path) -> None:
+    submissions = hw2_folder(tmp_path / "in")
+    (submissions / "passes_all.ipynb").rename(submissions / "élève.ipynb")
+    done = subprocess.run(
+        [str(CNNGRADE), "grade", "hw2", str(submissions), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": "ascii"},
+        timeout=300,
+    )
+    assert done.returncode == 0 and b"Traceback" not in done.stderr
+    assert "élève".encode("ascii", "backslashreplace") in done.stdout
+
+
+# --- numbers checked as the command line is read
+
+
+NUMBERS = [
+    ("grade hw2 SUBS --out OUT", "--timeout", ("0", "-1", "nan", "inf", "1e9", "soon")),
+    ("grade hw2 SUBS --out OUT", "--memory", ("0", "1MiB", "63MiB", "lots", "-5")),
+    ("grade hw2 SUBS --out OUT", "--workers", ("0", "-2", "1.5", "all")),
+    ("grade hw2 SUBS --out OUT", "--seed", ("-1", str(2**32), "x")),
+    ("try-zip ZIP NB", "--timeout", ("0", "-3", "nan")),
+    ("try-zip ZIP NB", "--seed", ("-1", str(2**32))),
+]
+
+
+@pytest.mark.parametrize(
+    ("command", "option", "value"),
+    [
+        pytest.param(command, option, value, id=f"{command.split()[0]}{option}={value}")
+        for command, option, values in NUMBERS
+        for value in values
+    ],
+)
+def test_a_number_out_of_range_is_refused_before_anything_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str, option: str, value: str
+) -> None:
+    args = command.replace("OUT", str(tmp_path / "out")).split() + [f"{option}={value}"]
+    with pytest.raises(SystemExit) as exited:
+        cli.main(args)
+    assert exited.value.code == errors.EXIT_USAGE
+    line = one_line(capsys.readouterr().err)
+    assert option in line and repr(value) in line and f"cnngrade {command.split()[0]} --help" in line
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("parse", "text", "value"),
+    [
+        (cli.seconds, "0.5", 0.5),
+        (cli.seconds, "86400", 86400.0),
+        (cli.memory_size, "64MiB", 64 * 2**20),
+        (cli.worker_count, "1", 1),
+        (cli.seed_number, "0", 0),
+        (cli.seed_number, str(2**32 - 1), 2**32 - 1),
+    ],
+)
+def test_the_edges_of_each_range_are_accepted(parse: Callable[[str], object], text: str, value: object) -> None:
+    assert parse(text) == value
+
+
+def test_the_smallest_memory_allowed_still_grades_a_notebook(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["grade", "hw2", str(hw2_folder(tmp_path / "in")), "--out", str(tmp_path / "out"), "--quiet"]
+    assert cli.main([*args, "--memory", f"{cli.MIN_MEMORY // 2**20}MiB"]) == 0
+    assert "(1 ok)" in capsys.readouterr().out
+
+
+# --- --version, help
+
+
+def test_version_is_the_installed_distributions() -> None:
+    done = subprocess.run([str(CNNGRADE), "--version"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"cnngrade {importlib.metadata.version('cnngrade')}"
+
+
+def test_version_in_a_checkout_never_installed_is_pyprojects(monkeypatch: pytest.MonkeyPatch) -> None:
+    def not_installed(name: str) -> str:
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", not_installed)
+    tomllib = pytest.importorskip("tomllib")
+    expected = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    assert cli.package_version().split()[0] == expected
+
+
+def actions(parser: argparse.ArgumentParser, path: str = "cnngrade") -> Iterator[tuple[str, argparse.Action]]:
+    for action in parser._actions:
+        yield path, action
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action._choices_actions:
+                yield path, choice
+            for name, sub in action.choices.items():
+                yield from actions(sub, f"{path} {name}")
+
+
+def test_every_argument_has_help() -> None:
+    found = list(actions(cli.make_parser()))
+    assert len(found) > 40  # every verb was walked
+    missing = [f"{path}: {action.dest}" for path, action in found if not action.help]
+    assert missing == []
+
+
+def test_help_lists_every_exit_code() -> None:
+    done = subprocess.run([str(CNNGRADE), "--help"], capture_output=True, text=True, timeout=60)
+    table = done.stdout.split("exit codes:")[1]
+    assert {int(line.split()[0]) for line in table.strip().splitlines()} == DOCUMENTED
+
+
+def test_the_readme_lists_every_exit_code() -> None:
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("### Exit codes")[1].split("\n#")[0]
+    assert {int(code) for code in re.findall(r"^\| `?(\d+)`? \|", section, re.MULTILINE)} == DOCUMENTED
+
+
+# --- assignment names
+
+
+def test_an_assignment_in_another_case_is_the_same_assignment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["grade", "HW2", str(hw2_folder(tmp_path / "in")), "--out", str(tmp_path / "out"), "--quiet"]
+    assert cli.main(args) == 0
+    assert json.loads((tmp_path / "out" / "run.json").read_text())["assignment"] == "hw2"
+
+
+def test_build_takes_names_in_any_case(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    build = pytest.importorskip("autograder.build")
+    asked: list[object] = []
+    monkeypatch.setattr(build, "build", lambda assignments, **_: asked.append(assignments) or [])
+    assert cli.main(["build", "Hw3", "HW1", "--root", str(tmp_path)]) == 0
+    assert asked == [["hw3", "hw1"]]
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        pytest.param("hw6", None, id="no-such-number"),
+        pytest.param("hw11", "'hw1'", id="typo"),
+        pytest.param("homework2", "'hw2'", id="spelled-out"),
+        pytest.param("HW-03", "'hw3'", id="dash-and-zero"),
+        pytest.param("hw", "one of those", id="prefix"),
+        pytest.param("lab1", "'hw1'", id="other-word"),
+    ],
+)
+@pytest.mark.parametrize("verb", ["grade", "build"])
+def test_an_unknown_assignment_lists_the_course_and_suggests(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], verb: str, typed: str, meant: str | None
+) -> None:
+    pytest.importorskip("autograder.build")
+    args = {"grade": ["grade", typed, str(tmp_path), "--out", str(tmp_path / "out")], "build": ["build", typed]}[verb]
+    assert cli.main(args) == errors.EXIT_USAGE
+    line = one_line(capsys.readouterr().err)
+    names = sorted(ASSIGNMENTS)
+    assert f"no assignment {typed!r} (the course has {names[0]}..{names[-1]})" in line
+    assert (f"did you mean {meant}?" in line) if meant else ("did you mean" not in line)
+
+
+# --- a sandbox required and missing
+
+
+def test_without_bubblewrap_the_refusal_says_nothing_was_graded(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [str(CNNGRADE), "grade", "hw2", str(hw2_folder(tmp_path / "in")), "--out", str(out), "--require-sandbox"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PATH": str(tmp_path / "no-programs-here")},
+        timeout=120,
+    )
+    assert done.returncode == errors.EXIT_USAGE and done.stdout == ""
+    first, *rest = done.stderr.splitlines()
+    assert first.startswith("cnngrade: nothing was graded: ") and "bubblewrap" in first
+    assert "submissions run" not in done.stderr and "--unsandboxed" in rest[-1]
+    assert not out.exists()
+
+
+# --- files as the umask says
+
+
+def plain_modes(folder: Path, umask: int) -> tuple[int, int]:
+    """What `touch` and `mkdir` make under this umask."""
+    subprocess.run(["touch", str(folder / "touched")], check=True, preexec_fn=lambda: os.umask(umask))
+    subprocess.run(["mkdir", str(folder / "made")], check=True, preexec_fn=lambda: os.umask(umask))
+    return stat.S_IMODE((folder / "touched").stat().st_mode), stat.S_IMODE((folder / "made").stat().st_mode)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("umask", [0o022, 0o002], ids=["022", "002"])
+def test_every_output_has_the_mode_a_plain_file_would(tmp_path: Path, umask: int) -> None:
+    file_mode, folder_mode = plain_modes(tmp_path, umask)
+    download = make_download(tmp_path / "download", SUBMITTED[:2])
+    steps = [
+        ["collect", "canvas", download, "--into", tmp_path / "collected"],
+        ["collect", "gradescope", make_export(tmp_path / "gs", (ADA,)) / ROOT, "--into", tmp_path / "gs_collected"],
+        ["grade", "hw2", tmp_path / "collected", "--out", tmp_path / "out", "--quiet"],
+        ["report", tmp_path / "out"],
+        [
+            "export",
+            "canvas",
+            tmp_path / "out",
+            "--roster",
+            write_roster(tmp_path / "r.csv"),
+            "--into",
+            tmp_path / "c.csv",
+        ],
+    ]
+    for step in steps:
+        done = subprocess.run(
+            [str(CNNGRADE), *map(str, step)], capture_output=True, text=True, preexec_fn=lambda: os.umask(umask)
+        )
+        assert done.returncode == 0, done.stderr
+    outputs = [tmp_path / "c.csv"]
+    for root in ("collected", "gs_collected", "out"):
+        outputs += [tmp_path / root, *(tmp_path / root).rglob("*")]
+    assert len(outputs) > 12 and (tmp_path / "out" / "report" / "index.html") in outputs
+    wrong = {
+        str(path): oct(stat.S_IMODE(path.stat().st_mode))
+        for path in outputs
+        if stat.S_IMODE(path.stat().st_mode) != (folder_mode if path.is_dir() else file_mode)
+    }
+    assert wrong == {}
