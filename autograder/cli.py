@@ -50,6 +50,7 @@ def parse_size(text: str) -> int:
 
 MIN_MEMORY = 64 * 1024**2  # below this, Python and numpy alone do not start
 MAX_MEMORY = 2**50  # beyond any machine, and still a valid resource limit
+MIN_SECONDS = 1.0  # a notebook's kernel alone takes about this long to start: less times out every row
 MAX_SECONDS = 24 * 3600.0
 MAX_SEED = 2**32 - 1  # what a fresh seed (and Gradescope's CNNGRADE_SEED) draws from
 
@@ -63,14 +64,50 @@ def memory_size(text: str) -> int:
 
 
 def seconds(text: str) -> float:
-    """A --timeout: more than nothing, at most a day."""
+    """A --timeout: long enough for a notebook to start, at most a day."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not (math.isfinite(value) and 0 < value <= MAX_SECONDS):
-        raise argparse.ArgumentTypeError(f"{text!r} seconds: give more than 0 and at most {MAX_SECONDS:g} (a day)")
+    if not (math.isfinite(value) and MIN_SECONDS <= value <= MAX_SECONDS):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} seconds: give at least {MIN_SECONDS:g} (a notebook takes that to start) "
+            f"and at most {MAX_SECONDS:g} (a day)"
+        )
     return value
+
+
+def path_argument(text: str) -> Path:
+    """A path on the command line: never empty, which Path would quietly read as the current folder."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a path (an empty one would mean the current folder)")
+    return Path(text)
+
+
+# Dask's network protocols (distributed.comm.registry) and a port. inproc:// is Dask's too, but such
+# an address exists only inside the process that made it: this process can never reach one.
+_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
+_ADDRESS = re.compile(
+    r"^(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s/:\[\]@]+):(?P<port>\d+)$"
+)
+MAX_PORT = 65535
+
+
+def scheduler_address(text: str) -> str:
+    """A --scheduler: a Dask scheduler's address as distributed parses it, SCHEME://HOST:PORT (tcp if no scheme)."""
+    found = _ADDRESS.match(text.strip())
+    scheme = (found.group("scheme") or "tcp").lower() if found else ""
+    if scheme == "inproc" or text.strip().lower().startswith("inproc://"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: an inproc:// address exists only inside the Python process that made it; "
+            "give the scheduler's tcp://HOST:PORT"
+        )
+    if not found or scheme not in _SCHEMES or not 1 <= int(found.group("port")) <= MAX_PORT:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a Dask scheduler's address: give tcp://HOST:PORT (as `dask scheduler` prints it; "
+            f"also {', '.join(other + '://' for other in _SCHEMES[1:])}; port 1 to {MAX_PORT})"
+        )
+    return f"{scheme}://{found.group('host')}:{int(found.group('port'))}"
 
 
 def worker_count(text: str) -> int:
@@ -147,9 +184,12 @@ def _dask_executor(args: argparse.Namespace) -> DaskExecutor:
     from autograder.errors import DaskUnavailable
 
     try:
-        from autograder.grading.dask_executor import DaskExecutor
+        from autograder.grading.dask_executor import DaskExecutor, protocol_not_set_up
     except ImportError as error:
         raise DaskUnavailable(f"--executor dask needs Dask ({error}): pip install 'cnngrade[dask]'") from error
+    lacking = protocol_not_set_up(args.scheduler) if args.scheduler else None
+    if lacking:
+        raise DaskUnavailable(f"--scheduler {args.scheduler} needs {lacking}")
     try:
         with _ctrl_c_left_to_this_process():
             return DaskExecutor(args.scheduler, args.workers)
@@ -343,7 +383,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     build = verbs.add_parser("build", help="run otter assign on each master; write student_template/ and dist/")
     build.add_argument("assignments", nargs="*", metavar="HW", help="assignments to build (default: all)")
-    build.add_argument("--root", type=Path, default=Path.cwd(), help="the course repository (default: .)")
+    build.add_argument("--root", type=path_argument, default=Path.cwd(), help="the course repository (default: .)")
     build.add_argument(
         "--force", action="store_true", help="build even the assignments whose inputs and outputs have not changed"
     )
@@ -352,9 +392,12 @@ def make_parser() -> argparse.ArgumentParser:
     grade = verbs.add_parser("grade", help="grade a folder of submitted notebooks")
     grade.add_argument("assignment", metavar="HW", help="the assignment, e.g. hw1")
     grade.add_argument(
-        "submissions", type=Path, metavar="SUBMISSIONS_DIR", help="the folder of notebooks (as collect writes it)"
+        "submissions",
+        type=path_argument,
+        metavar="SUBMISSIONS_DIR",
+        help="the folder of notebooks (as collect writes it)",
     )
-    grade.add_argument("--out", type=Path, required=True, help="where gradebook.csv and results/ go")
+    grade.add_argument("--out", type=path_argument, required=True, help="where gradebook.csv and results/ go")
     grade.add_argument(
         "--seed",
         type=seed_number,
@@ -365,7 +408,7 @@ def make_parser() -> argparse.ArgumentParser:
         "--timeout",
         type=seconds,
         default=DEFAULT_TIMEOUT,
-        help=f"seconds per submission, more than 0 (default {DEFAULT_TIMEOUT:g})",
+        help=f"seconds per submission, at least {MIN_SECONDS:g} (default {DEFAULT_TIMEOUT:g})",
     )
     grade.add_argument(
         "--memory",
@@ -390,29 +433,35 @@ def make_parser() -> argparse.ArgumentParser:
     grade.add_argument(
         "--scheduler",
         metavar="tcp://HOST:PORT",
+        type=scheduler_address,
         default=None,
         help="grade on the workers of this running Dask scheduler (implies --executor dask)",
     )
     grade.add_argument("--force", action="store_true", help="regrade everything, even what OUT already holds")
     grade.add_argument("--quiet", action="store_true", help="print only the closing summary")
-    grade.add_argument(
+    sandboxing = grade.add_mutually_exclusive_group()
+    sandboxing.add_argument(
         "--unsandboxed",
         action="store_true",
         help="where bubblewrap cannot sandbox submissions, run them anyway with resource limits only "
         "(only for notebooks you trust: unsandboxed, a notebook can read the reference solutions)",
     )
-    # Refusing to grade unsandboxed is the default now; the old flag is still accepted.
-    grade.add_argument("--require-sandbox", action="store_true", help=argparse.SUPPRESS)
+    # The default, spelled out (and the flag of earlier versions, when it was not): scripts may say it.
+    sandboxing.add_argument(
+        "--require-sandbox",
+        action="store_true",
+        help="refuse to grade where bubblewrap cannot sandbox submissions (the default, said explicitly)",
+    )
     grade.set_defaults(handler=_grade)
 
     report = verbs.add_parser("report", help="write an HTML report of a graded folder: plots, mistakes, feedback pages")
-    report.add_argument("out", type=Path, metavar="OUT", help="a folder `cnngrade grade --out OUT` wrote")
+    report.add_argument("out", type=path_argument, metavar="OUT", help="a folder `cnngrade grade --out OUT` wrote")
     report.add_argument(
-        "--into", type=Path, default=None, metavar="DIR", help="where the report goes (default: OUT/report)"
+        "--into", type=path_argument, default=None, metavar="DIR", help="where the report goes (default: OUT/report)"
     )
     report.add_argument(
         "--roster",
-        type=Path,
+        type=path_argument,
         default=None,
         metavar="ROSTER.csv",
         help="Canvas's gradebook export: shows each student's name beside the user id a collected notebook is named by",
@@ -424,10 +473,12 @@ def make_parser() -> argparse.ArgumentParser:
     collect_canvas = collect_from.add_parser(
         "canvas", help="one notebook per student from Canvas's Download Submissions, named by Canvas user id"
     )
-    collect_canvas.add_argument("download", type=Path, metavar="DOWNLOAD", help="the .zip, or the folder it unzips to")
+    collect_canvas.add_argument(
+        "download", type=path_argument, metavar="DOWNLOAD", help="the .zip, or the folder it unzips to"
+    )
     collect_canvas.add_argument(
         "--into",
-        type=Path,
+        type=path_argument,
         required=True,
         metavar="FOLDER",
         help="the folder to grade: new, empty, or written by an earlier collect",
@@ -438,13 +489,13 @@ def make_parser() -> argparse.ArgumentParser:
     )
     collect_gradescope.add_argument(
         "export",
-        type=Path,
+        type=path_argument,
         metavar="EXPORT",
         help="the .zip, or the folder it unzips to (it holds submission_metadata.yml)",
     )
     collect_gradescope.add_argument(
         "--into",
-        type=Path,
+        type=path_argument,
         required=True,
         metavar="FOLDER",
         help="the folder to grade: new, empty, or written by an earlier collect gradescope",
@@ -454,16 +505,18 @@ def make_parser() -> argparse.ArgumentParser:
     export = verbs.add_parser("export", help="write a graded folder's scores for an LMS")
     export_to = export.add_subparsers(dest="lms", required=True, metavar="LMS", help="the LMS to write a file for")
     export_canvas = export_to.add_parser("canvas", help="a gradebook import CSV for Canvas")
-    export_canvas.add_argument("out", type=Path, metavar="OUT", help="a folder `cnngrade grade --out OUT` wrote")
+    export_canvas.add_argument(
+        "out", type=path_argument, metavar="OUT", help="a folder `cnngrade grade --out OUT` wrote"
+    )
     export_canvas.add_argument(
         "--roster",
-        type=Path,
+        type=path_argument,
         required=True,
         metavar="ROSTER.csv",
         help="Canvas's gradebook export (Grades > Export > Export Entire Gradebook)",
     )
     export_canvas.add_argument(
-        "--into", type=Path, required=True, metavar="CANVAS.csv", help="the CSV to write, for Grades > Import"
+        "--into", type=path_argument, required=True, metavar="CANVAS.csv", help="the CSV to write, for Grades > Import"
     )
     export_canvas.add_argument(
         "--column",
@@ -475,22 +528,26 @@ def make_parser() -> argparse.ArgumentParser:
     export_canvas.set_defaults(handler=_export_canvas)
 
     diff = verbs.add_parser("diff", help="compare two graded folders per student: what changed and why")
-    diff.add_argument("old", type=Path, metavar="OLD_OUT", help="the earlier graded folder (a `grade --out`)")
-    diff.add_argument("new", type=Path, metavar="NEW_OUT", help="the later graded folder, of the same assignment")
+    diff.add_argument("old", type=path_argument, metavar="OLD_OUT", help="the earlier graded folder (a `grade --out`)")
+    diff.add_argument(
+        "new", type=path_argument, metavar="NEW_OUT", help="the later graded folder, of the same assignment"
+    )
     diff.set_defaults(handler=_diff)
 
     try_zip = verbs.add_parser("try-zip", help="run an autograder zip on notebooks as Gradescope would (as root)")
-    try_zip.add_argument("zip", type=Path, metavar="ZIP", help="dist/HW/autograder.zip, as `cnngrade build` made it")
+    try_zip.add_argument(
+        "zip", type=path_argument, metavar="ZIP", help="dist/HW/autograder.zip, as `cnngrade build` made it"
+    )
     try_zip.add_argument(
         "notebooks",
-        type=Path,
+        type=path_argument,
         nargs="+",
         metavar="NOTEBOOK",
         help="notebooks (or the zips their export cell makes), each graded in a run of its own",
     )
     try_zip.add_argument(
         "--out",
-        type=Path,
+        type=path_argument,
         default=Path("try-zip"),
         metavar="DIR",
         help="where each run's results.json goes: DIR/<notebook name>/ (default: ./try-zip)",
@@ -513,7 +570,7 @@ def make_parser() -> argparse.ArgumentParser:
         type=seconds,
         default=None,
         metavar="SECONDS",
-        help="each notebook's time limit (default: the zip's, as on Gradescope)",
+        help=f"each notebook's time limit, at least {MIN_SECONDS:g} (default: the zip's, as on Gradescope)",
     )
     try_zip.set_defaults(handler=_try_zip)
     return parser
@@ -596,7 +653,7 @@ def _stdout_closed() -> bool:
 # What the innermost call that failed was doing, by its name.
 _WRITING = frozenset(
     {"mkdir", "makedirs", "mkstemp", "_mkstemp_inner", "mkdtemp", "write_bytes_atomic", "write_atomic"}
-    | {"write_text", "write_bytes", "copyfile", "copy", "copy2", "copytree", "replace", "rename", "unlink"}
+    | {"write_text", "write_bytes", "replace", "rename", "unlink"}
     | {"rmtree", "rmdir", "touch", "chmod", "savefig", "write", "writestr"}
 )
 _READING = frozenset(
@@ -606,14 +663,29 @@ _READING = frozenset(
 _WRITE_ONLY_ERRORS = {errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EEXIST, errno.EISDIR}
 
 
+# These both read (src) and write (dst): which one failed is the file the error names.
+_COPYING = frozenset({"copyfile", "copy", "copy2", "copytree", "copymode", "copystat", "move"})
+
+
 def _doing(error: OSError) -> str:
-    frames = traceback.extract_tb(error.__traceback__)
+    frames = [frame for frame, _ in traceback.walk_tb(error.__traceback__)]
     for frame in reversed(frames):
-        if frame.name in _WRITING:
+        name = frame.f_code.co_name
+        if name in _COPYING:
+            source = frame.f_locals.get("src")
+            return "read" if source is not None and _same_file_name(source, error.filename) else "write"
+        if name in _WRITING:
             return "write"
-        if frame.name in _READING:
+        if name in _READING:
             return "read"
     return "write" if error.errno in _WRITE_ONLY_ERRORS else "open"
+
+
+def _same_file_name(path: object, filename: object) -> bool:
+    try:
+        return filename is not None and os.fsdecode(path) == os.fsdecode(filename)  # type: ignore[arg-type]
+    except TypeError:
+        return False
 
 
 def _file_in_the_way(path: Path) -> Path | None:

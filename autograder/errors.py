@@ -31,18 +31,41 @@ class UnknownAssignment(CnnGradeError):
         super().__init__(f"no assignment {name!r} (the course has {_span(known)}){did_you_mean}")
 
 
+# Typed for a digit because they look like one: hwl, hwI, hw| for hw1; hwO for hw0.
+_LOOK_ALIKE_DIGITS = str.maketrans({"l": "1", "I": "1", "|": "1", "!": "1", "O": "0", "o": "0"})
+
+
 def close_names(name: str, known: tuple[str, ...]) -> list[str]:
-    """What `name` may have meant: the one with its number (HW-01, homework1), else those spelled alike."""
-    digits = re.findall(r"\d+", name)
-    if digits:
-        same_number = [each for each in known if re.findall(r"\d+", each) and _number(each) == int(digits[-1])]
-        if same_number:
-            return same_number
+    """What `name` may have meant: the one with its number (HW-01, homework1, hwl), else those one
+    typo away (a letter added, missing, replaced or swapped: hw, hw11) or spelled alike."""
+    for spelling in (name, name.translate(_LOOK_ALIKE_DIGITS)):
+        digits = re.findall(r"\d+", spelling)
+        if digits:
+            same_number = [each for each in known if re.findall(r"\d+", each) and _number(each) == int(digits[-1])]
+            if same_number:
+                return same_number
     folded = {each.casefold(): each for each in known}
     close = {
         folded[match] for match in difflib.get_close_matches(name.casefold(), list(folded), n=len(known), cutoff=0.75)
     }
+    close |= {each for each in known if _one_typo_apart(name.casefold(), each.casefold())}
     return [each for each in known if each in close]
+
+
+def _one_typo_apart(typed: str, name: str) -> bool:
+    """Whether one character added, removed or replaced, or two neighbours swapped, make `typed` `name`."""
+    if abs(len(typed) - len(name)) > 1:
+        return False
+    start = 0
+    while start < min(len(typed), len(name)) and typed[start] == name[start]:
+        start += 1
+    typed, name = typed[start:], name[start:]
+    return (
+        typed[1:] == name[1:]  # replaced
+        or typed[1:] == name  # added
+        or typed == name[1:]  # removed
+        or (len(typed) >= 2 and typed[:2] == name[1::-1] and typed[2:] == name[2:])  # swapped
+    )
 
 
 def _number(name: str) -> int:

@@ -95,7 +95,8 @@ def add_stride_for(project: Path) -> None:
         '\nSTRIDE_FOR_LECTURE = Probe("stride_for.public-lecture", (6, 3, 2), {}, "n=6, f=3, target=2")\n'
         "\nPUBLIC_CASES: tuple[Case, ...] = (\n",
     )
-    edit(public, '    _case("hw3.q1.form"', PUBLIC_CASE + '    _case("hw3.q1.form"')
+    first_hw3_case = '    _case(\n        "hw3.q1.form"'  # as ruff formats a case whose title is long
+    edit(public, first_hw3_case, PUBLIC_CASE + first_hw3_case)
     # 4. The text: a heading and the question's cells, no points and no tests.
     master_path = project / "assignments" / "hw2" / "hw2.ipynb"
     master = nbformat.read(master_path, as_version=4)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import os
 import re
@@ -12,14 +13,16 @@ import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograder.lms.canvas_zip as canvas_zip
+from autograder.cli import main
 from autograder.course import assignment
+from autograder.errors import EXIT_FILES, CannotAccess, CnnGradeError
 from autograder.grading.run import grade
 from autograder.intake.collected import NOTES, CollectedNote, read_notes
 from autograder.intake.roster import POINTS_POSSIBLE
@@ -34,6 +37,7 @@ from autograder.lms.canvas import (
     render_export,
 )
 from autograder.model import Status
+from autograder.report.html import write_report
 
 from .test_inert_outputs import assert_inert_on_screen
 
@@ -167,6 +171,55 @@ def test_canvas_names_are_taken_apart(
 )
 def test_other_names_do_not_parse(name: str) -> None:
     assert parse_canvas_name(name) is None
+
+
+def otter_export_name(stem: str, when: datetime.datetime) -> str:
+    """The name a notebook's export cell (Otter) gives the zip it makes."""
+    return f"{stem}_{when.strftime('%Y_%m_%dT%H_%M_%S_%f')}.zip"
+
+
+EXPORT_TIMES = [
+    datetime.datetime(2026, 11, 26, 20, 26, 42, 296812),
+    datetime.datetime(2025, 1, 2, 3, 4, 5, 6),
+    datetime.datetime(1999, 12, 31, 23, 59, 59, 999999),
+]
+
+
+@pytest.mark.parametrize("when", EXPORT_TIMES, ids=str)
+@pytest.mark.parametrize("as_zip", [pytest.param(False, id="folder"), pytest.param(True, id="zip")])
+def test_a_notebooks_own_export_zip_is_not_taken_for_a_canvas_file(
+    tmp_path: Path, when: datetime.datetime, as_zip: bool
+) -> None:
+    own = otter_export_name(HOMEWORK, when)
+    assert parse_canvas_name(own) is None  # not user id <year>, attachment <month>
+    download = make_download(tmp_path / "download")
+    (download / own).write_bytes(in_zip(f"{HOMEWORK}.ipynb"))
+    # The same zip uploaded to Canvas, which adds its own parts before the name: a Canvas file like any other.
+    uploaded = canvas_name("newstudent", "777", 9999, own)
+    (download / uploaded).write_bytes(in_zip(f"{HOMEWORK}.ipynb"))
+    source = zip_folder(download, tmp_path / "submissions.zip") if as_zip else download
+    collection = collect_canvas_submissions(source=source, into=tmp_path / "into")
+    assert sorted(file.user_id for file in collection.collected) == sorted([*(s.user_id for s in SUBMITTED), "777"])
+    (skip,) = [skip for skip in collection.skipped if skip.name == own]
+    assert "looks like a notebook's own export zip" in skip.reason and "Canvas" in skip.reason
+
+
+@pytest.mark.parametrize("as_zip", [pytest.param(False, id="folder"), pytest.param(True, id="zip")])
+def test_a_skipped_file_in_a_subfolder_is_shown_where_it_is(tmp_path: Path, as_zip: bool) -> None:
+    download = make_download(tmp_path / "download")
+    nested = {
+        "extra/nested.ipynb": b"{}",  # not a Canvas name
+        f"extra/deeper/{canvas_name('lovelaceada', '101', 8000, 'notes.pdf')}": b"%PDF-1.4",  # not a notebook
+    }
+    for relative, content in nested.items():
+        (download / relative).parent.mkdir(parents=True, exist_ok=True)
+        (download / relative).write_bytes(content)
+    source = zip_folder(download, tmp_path / "submissions.zip") if as_zip else download
+    collection = collect_canvas_submissions(source=source, into=tmp_path / "into")
+    shown = {skip.name for skip in collection.skipped}
+    assert set(nested) <= shown
+    assert not {PurePosixPath(relative).name for relative in nested} & shown
+    assert all(f"  {relative}: " in render_collection(collection) for relative in nested)
 
 
 # --- collect ------------------------------------------------------------------------------------------------
@@ -722,18 +775,48 @@ def written(name: str, content: bytes) -> Callable[[Path], Path]:
 
 
 @pytest.mark.parametrize(
-    ("into", "message"),
+    ("into", "error", "message"),
     [
-        pytest.param(lambda tmp: tmp, "is a folder", id="into-is-a-folder"),
-        pytest.param(lambda tmp: written("f.txt", b"x")(tmp) / "canvas.csv", "cannot write", id="parent-is-a-file"),
+        pytest.param(lambda tmp: tmp, CanvasError, "is a folder", id="into-is-a-folder"),
+        # A place the system will not let us write: the README's exit code for files, not a usage error.
+        pytest.param(
+            lambda tmp: written("f.txt", b"x")(tmp) / "canvas.csv", CannotAccess, "cannot write", id="parent-is-a-file"
+        ),
     ],
 )
 def test_an_into_that_cannot_be_written_is_a_message(
-    out: Path, tmp_path: Path, into: Callable[[Path], Path], message: str
+    out: Path, tmp_path: Path, into: Callable[[Path], Path], error: type[CnnGradeError], message: str
 ) -> None:
     roster = write_roster(tmp_path / "roster.csv")
-    with pytest.raises(CanvasError, match=message):
+    with pytest.raises(error, match=message):
         export_canvas(out=out, roster=roster, assignment_column=None, into=into(tmp_path))
+
+
+def test_an_into_that_cannot_be_written_exits_with_the_files_code(
+    out: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    into = written("f.txt", b"x")(tmp_path) / "canvas.csv"
+    roster = write_roster(tmp_path / "roster.csv")
+    assert main(["export", "canvas", str(out), "--roster", str(roster), "--into", str(into)]) == EXIT_FILES
+    assert "give --into a file in a folder you can write to" in capsys.readouterr().err
+
+
+def test_export_never_writes_over_what_grade_wrote(out: Path, tmp_path: Path) -> None:
+    graded = shutil.copytree(out, tmp_path / "out")
+    write_report(out=graded)  # report/, where `report` writes by default
+    roster = write_roster(tmp_path / "roster.csv")
+    # Whatever is in OUT now, grade and report wrote: each, and a file inside each folder, is refused.
+    targets = sorted(graded.iterdir())
+    targets += [folder / f"{CLASS[0].user_id}.json" for folder in targets if folder.is_dir()]
+    assert {"gradebook.csv", "run.json", "records", "results", "report"} <= {path.name for path in targets}
+    before = {path: path.read_bytes() for path in graded.rglob("*") if path.is_file()}
+    for target in targets:
+        with pytest.raises(CanvasError, match="which `cnngrade grade` wrote"):
+            export_canvas(out=graded, roster=roster, assignment_column=None, into=target)
+    assert {path: path.read_bytes() for path in graded.rglob("*") if path.is_file()} == before
+    # A new file in OUT is fine: only what grade wrote is refused.
+    export = export_canvas(out=graded, roster=roster, assignment_column=None, into=graded / "canvas-import.csv")
+    assert export.path.is_file()
 
 
 @pytest.mark.parametrize(

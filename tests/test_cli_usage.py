@@ -8,12 +8,14 @@ from __future__ import annotations
 import argparse
 import errno
 import importlib.metadata
+import importlib.util
 import json
 import os
 import re
 import shutil
 import signal
 import stat
+import string
 import subprocess
 import sys
 import time
@@ -91,6 +93,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write_roster(world / "roster.csv")
     make_export(world / "gradescope", (ADA,))
     (world / "a_file").write_text("not a folder\n")
+    (world / "zip").write_bytes(b"PK\x05\x06" + bytes(18))  # an empty zip: try-zip finds the notebook missing first
+    shutil.copy(EXAMPLES / "hw2" / "passes_all.ipynb", world / "nb.ipynb")
     (world / "read_only").mkdir()
     (world / "read_only").chmod(0o555)
     (world / "unreadable").mkdir()
@@ -142,9 +146,22 @@ USAGES = [
     ),
     ("diff {old} {new}", {"old": "good", "new": "good"}, "old", BAD_IN),
     ("diff {old} {new}", {"old": "good", "new": "good"}, "new", BAD_IN),
+    ("build --root {root} hw2", {"root": "."}, "root", BAD_IN),
 ]
+if shutil.which("bwrap"):  # without it, try-zip stops at that before it looks at any path
+    USAGES += [
+        ("try-zip {zip} {nb} --out {into}", {"zip": "zip", "nb": "nb.ipynb", "into": "new_t"}, "zip", BAD_IN_FILES),
+        # Any file may be a notebook (Gradescope runs what it is given): only a missing one or a folder is wrong.
+        ("try-zip {zip} {nb} --out {into}", {"zip": "zip", "nb": "nb.ipynb", "into": "new_t"}, "nb", BAD_IN[1:]),
+    ]
 CASES = [
-    pytest.param(template, {**good, slot: bad}, bad, id=f"{template.split(' {')[0]}-{slot}={bad}")
+    pytest.param(
+        template,
+        {**good, slot: bad},
+        bad,
+        bads not in (BAD_OUT_FOLDERS, BAD_OUT_FILES),  # a path the verb only reads
+        id=f"{template.split(' {')[0]}-{slot}={bad}",
+    )
     for template, good, slot, bads in USAGES
     for bad in bads
 ]
@@ -152,18 +169,20 @@ CASES = [
 
 @pytest.mark.slow
 @pytest.mark.skipif(os.geteuid() == 0 and not POWERLESS, reason="as root, only setpriv makes a folder read-only")
-@pytest.mark.parametrize(("template", "values", "bad"), CASES)
+@pytest.mark.parametrize(("template", "values", "bad", "read_only"), CASES)
 def test_every_path_a_verb_cannot_use_is_one_line_naming_it(
-    world: Path, template: str, values: dict[str, str], bad: str
+    world: Path, template: str, values: dict[str, str], bad: str, read_only: bool
 ) -> None:
     try:
         done = cnngrade(*template.format(**values).split(), cwd=world)
     finally:
-        for leftover in ("new_out", "new_report", "new_c", "new_g", "new.csv"):
+        for leftover in ("new_out", "new_report", "new_c", "new_g", "new.csv", "new_t"):
             shutil.rmtree(world / leftover, ignore_errors=True)
     line = one_line(done.stderr)
-    assert done.returncode in (errors.EXIT_USAGE, errors.EXIT_FILES), line
+    assert done.returncode in (errors.EXIT_USAGE, errors.EXIT_FILES, errors.EXIT_BUILD), line
     assert any(part in line for part in Path(bad).parts if part != "inside"), line
+    if read_only:
+        assert "cannot write" not in line, line  # only read: a failure is never said to be a write
 
 
 OS_ERRORS = [
@@ -229,6 +248,28 @@ def test_a_bug_says_so_in_one_line_then_shows_its_traceback(
     first, *rest = capsys.readouterr().err.splitlines()
     assert first.startswith("cnngrade: internal error (ZeroDivisionError)") and "report" in first
     assert rest[0].startswith("Traceback") and rest[-1] == "ZeroDivisionError: a bug"
+
+
+COPIES = [shutil.copy, shutil.copy2, shutil.copyfile, shutil.copytree]
+
+
+@pytest.mark.parametrize("copy", COPIES, ids=lambda copy: copy.__name__)
+def test_a_copy_that_fails_says_which_end_it_could_not_use(tmp_path: Path, copy: Callable[..., object]) -> None:
+    # A copy both reads and writes: a missing source is a failed read, a missing destination folder a write.
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "inside").write_text("x")
+    if copy is not shutil.copytree:
+        source = source / "inside"
+    for src, dst, said, named in [
+        (tmp_path / "missing", tmp_path / "to", "cannot read", tmp_path / "missing"),
+        (source, tmp_path / "source" / "inside" / "to", "cannot write", None),  # under a file
+    ]:
+        with pytest.raises(OSError) as raised:
+            copy(src, dst)
+        line = cli.cannot_access(raised.value)
+        assert line.startswith(said), line
+        assert named is None or str(named) in line
 
 
 def test_an_output_that_cannot_be_written_is_named_not_its_temporary(
@@ -349,11 +390,11 @@ def test_a_name_the_terminal_cannot_show_is_escaped(tmp_path: Path) -> None:
 
 
 NUMBERS = [
-    ("grade hw2 SUBS --out OUT", "--timeout", ("0", "-1", "nan", "inf", "1e9", "soon")),
+    ("grade hw2 SUBS --out OUT", "--timeout", ("0", "-1", "nan", "inf", "1e9", "soon", "0.0000001", "0.999")),
     ("grade hw2 SUBS --out OUT", "--memory", ("0", "1MiB", "63MiB", "lots", "-5")),
     ("grade hw2 SUBS --out OUT", "--workers", ("0", "-2", "1.5", "all")),
     ("grade hw2 SUBS --out OUT", "--seed", ("-1", str(2**32), "x")),
-    ("try-zip ZIP NB", "--timeout", ("0", "-3", "nan")),
+    ("try-zip ZIP NB", "--timeout", ("0", "-3", "nan", "0.0000001", "0.5")),
     ("try-zip ZIP NB", "--seed", ("-1", str(2**32))),
 ]
 
@@ -381,7 +422,7 @@ def test_a_number_out_of_range_is_refused_before_anything_runs(
 @pytest.mark.parametrize(
     ("parse", "text", "value"),
     [
-        (cli.seconds, "0.5", 0.5),
+        (cli.seconds, "1", cli.MIN_SECONDS),
         (cli.seconds, "86400", 86400.0),
         (cli.memory_size, "64MiB", 64 * 2**20),
         (cli.worker_count, "1", 1),
@@ -391,6 +432,128 @@ def test_a_number_out_of_range_is_refused_before_anything_runs(
 )
 def test_the_edges_of_each_range_are_accepted(parse: Callable[[str], object], text: str, value: object) -> None:
     assert parse(text) == value
+
+
+# What `dask scheduler` prints and distributed connects to; bare HOST:PORT is tcp, as distributed reads it.
+SCHEDULERS = [
+    ("tcp://10.0.0.5:8786", "tcp://10.0.0.5:8786"),
+    ("TCP://grader.example.edu:8786", "tcp://grader.example.edu:8786"),
+    ("scheduler:8786", "tcp://scheduler:8786"),
+    ("tcp://[::1]:8786", "tcp://[::1]:8786"),
+    ("tls://10.0.0.5:8786", "tls://10.0.0.5:8786"),
+    ("ws://host:8786", "ws://host:8786"),
+    ("wss://host:8786", "wss://host:8786"),
+    ("ucx://host:13337", "ucx://host:13337"),
+]
+NOT_SCHEDULERS = [
+    "foo",
+    "",
+    "tcp://",
+    "tcp://host",
+    "host:",
+    ":8786",
+    "tcp://host:0",
+    "tcp://host:65536",
+    "tcp://host:port",
+    "http://host:8786",
+    "tcp://a host:8786",
+    "tcp://host:8786/path",
+    "tcp://::1:8786",
+    "inproc://10.0.0.5/1234/1",
+]
+
+
+@pytest.mark.parametrize(("text", "address"), SCHEDULERS)
+def test_a_dask_address_is_accepted_as_distributed_reads_it(text: str, address: str) -> None:
+    assert cli.scheduler_address(text) == address
+    addressing = pytest.importorskip("distributed.comm.addressing")
+    scheme, location = addressing.parse_address(text.lower() if text.isupper() else text)
+    assert f"{scheme}://{location}".lower() == address.lower()
+    assert addressing.parse_host_port(location)[1] == int(address.rsplit(":", 1)[1])
+
+
+@pytest.mark.parametrize("text", NOT_SCHEDULERS)
+def test_a_scheduler_that_is_no_dask_address_is_refused_as_the_command_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["grade", "hw2", str(EXAMPLES / "hw2"), "--out", str(tmp_path / "out"), "--scheduler", text])
+    assert exited.value.code == errors.EXIT_USAGE
+    line = one_line(capsys.readouterr().err)
+    assert "--scheduler" in line and repr(text) in line and "tcp://HOST:PORT" in line
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("address", "needs"),
+    [("tls://127.0.0.1:1", "TLS settings"), ("ucx://127.0.0.1:1", "distributed-ucxx")],
+)
+def test_a_protocol_not_set_up_here_is_one_line_before_connecting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], address: str, needs: str
+) -> None:
+    pytest.importorskip("distributed")
+    if address.startswith("ucx") and importlib.util.find_spec("distributed_ucxx"):
+        pytest.skip("UCX for Dask is installed here")
+    for variable in [name for name in os.environ if name.startswith("DASK_DISTRIBUTED__COMM__TLS")]:
+        monkeypatch.delenv(variable)
+    grading = pytest.importorskip("autograder.grading.dask_executor")
+    monkeypatch.setattr(grading, "DaskExecutor", lambda *_: pytest.fail("connected without the protocol set up"))
+    args = ["grade", "hw2", str(EXAMPLES / "hw2"), "--out", str(tmp_path / "out"), "--scheduler", address]
+    assert cli.main(args) == errors.EXIT_USAGE
+    line = one_line(capsys.readouterr().err)
+    assert address in line and needs in line
+
+
+def path_slots() -> Iterator[tuple[str, str]]:
+    """Each path argument of every verb: (the verb's words, the option or metavar)."""
+    for path, action in actions(cli.make_parser()):
+        if action.type is cli.path_argument:
+            yield path, action.option_strings[0] if action.option_strings else str(action.metavar)
+
+
+def test_every_path_argument_refuses_an_empty_path() -> None:
+    # An empty path is the current folder to Path(""): `--out ""` would grade into wherever one stands.
+    slots = list(path_slots())
+    assert len(slots) >= 17  # every verb's paths
+    untyped = [f"{path}: {action.dest}" for path, action in actions(cli.make_parser()) if action.type is Path]
+    assert untyped == []
+    for text in ("", "  "):
+        with pytest.raises(argparse.ArgumentTypeError, match="not a path"):
+            cli.path_argument(text)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["grade", "hw2", "", "--out", "OUT"], id="grade-submissions"),
+        pytest.param(["grade", "hw2", "SUBS", "--out", ""], id="grade-out"),
+        pytest.param(["report", ""], id="report-out"),
+        pytest.param(["export", "canvas", "OUT", "--roster", "", "--into", "x.csv"], id="export-roster"),
+        pytest.param(["diff", "OUT", ""], id="diff-new"),
+        pytest.param(["build", "--root", ""], id="build-root"),
+        pytest.param(["try-zip", "", "NB"], id="try-zip-zip"),
+    ],
+)
+def test_an_empty_path_is_refused_as_the_command_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(args)
+    assert exited.value.code == errors.EXIT_USAGE
+    assert "'' is not a path" in one_line(capsys.readouterr().err)
+
+
+def test_require_sandbox_is_documented_and_contradicting_unsandboxed_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert "--require-sandbox" in cli.make_parser()._subparsers._group_actions[0].choices["grade"].format_help()
+    assert "--require-sandbox" in (REPO / "README.md").read_text()
+    args = ["grade", "hw2", str(EXAMPLES / "hw2"), "--out", str(tmp_path / "out")]
+    with pytest.raises(SystemExit) as exited:
+        cli.main([*args, "--unsandboxed", "--require-sandbox"])
+    assert exited.value.code == errors.EXIT_USAGE
+    assert "--unsandboxed" in one_line(capsys.readouterr().err)
+    assert not (tmp_path / "out").exists()
 
 
 def test_the_smallest_memory_allowed_still_grades_a_notebook(
@@ -471,7 +634,9 @@ def test_build_takes_names_in_any_case(monkeypatch: pytest.MonkeyPatch, tmp_path
 @pytest.mark.parametrize(
     ("typed", "meant"),
     [
-        pytest.param("hw6", None, id="no-such-number"),
+        pytest.param("hw6", "one of those", id="no-such-number"),  # one typo from each
+        pytest.param("homework", None, id="far-from-all"),
+        pytest.param("hwl", "'hw1'", id="look-alike-letter"),
         pytest.param("hw11", "'hw1'", id="typo"),
         pytest.param("homework2", "'hw2'", id="spelled-out"),
         pytest.param("HW-03", "'hw3'", id="dash-and-zero"),
@@ -490,6 +655,45 @@ def test_an_unknown_assignment_lists_the_course_and_suggests(
     names = sorted(ASSIGNMENTS)
     assert f"no assignment {typed!r} (the course has {names[0]}..{names[-1]})" in line
     assert (f"did you mean {meant}?" in line) if meant else ("did you mean" not in line)
+
+
+TYPO_ALPHABET = string.ascii_lowercase + string.digits + "IO|!-_ ."
+
+
+def one_typo(name: str) -> set[str]:
+    """Every spelling one keystroke from `name`: a character replaced, dropped, added, or two swapped."""
+    cuts = [(name[:i], name[i:]) for i in range(len(name) + 1)]
+    replaced = {head + c + tail[1:] for head, tail in cuts if tail for c in TYPO_ALPHABET}
+    dropped = {head + tail[1:] for head, tail in cuts if tail}
+    added = {head + c + tail for head, tail in cuts for c in TYPO_ALPHABET}
+    swapped = {head + tail[1] + tail[0] + tail[2:] for head, tail in cuts if len(tail) > 1}
+    return (replaced | dropped | added | swapped) - {name}
+
+
+@pytest.mark.parametrize("name", sorted(ASSIGNMENTS))
+def test_every_one_typo_spelling_of_a_name_suggests_it(name: str) -> None:
+    known = tuple(ASSIGNMENTS)
+    missed = []
+    for typed in sorted(one_typo(name)):
+        if typed.casefold() in {each.casefold() for each in known}:
+            continue  # another course name, or this one in another case: no typo to correct
+        # A look-alike that reads as another course's name (hw1 with l for 1, typed for hw2) means that one.
+        reads_as = typed.translate(errors._LOOK_ALIKE_DIGITS)
+        if reads_as != typed and reads_as in known and reads_as != name:
+            assert errors.close_names(typed, known) == [reads_as]
+            continue
+        if name not in errors.close_names(typed, known):
+            missed.append(typed)
+    assert missed == []
+
+
+@pytest.mark.parametrize("name", [name for name in sorted(ASSIGNMENTS) if "1" in name])
+@pytest.mark.parametrize("letter", ["l", "I", "|"])
+def test_a_letter_that_looks_like_the_digit_suggests_only_that_name(name: str, letter: str) -> None:
+    typed = name.replace("1", letter)
+    assert errors.close_names(typed, tuple(ASSIGNMENTS)) == [name]
+    with pytest.raises(errors.UnknownAssignment, match=f"did you mean {name!r}\\?"):
+        cli.course_assignment(typed)
 
 
 # --- a sandbox required and missing

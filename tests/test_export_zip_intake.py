@@ -87,6 +87,7 @@ def test_a_notebook_and_its_export_zip_get_a_row_each_and_the_same_score(run: Gr
     ("name", "phrase"),
     [
         pytest.param("two_notebooks", "holds 2 notebooks (hw1.ipynb, scratch.ipynb)", id="two-notebooks"),
+        pytest.param("two_notebooks", "an LMS's download of the whole class", id="two-notebooks-lms-hint"),
         pytest.param("not_a_zip", "is not a zip", id="not-a-zip"),
     ],
 )
@@ -99,11 +100,12 @@ def test_zips_are_listed_beside_notebooks_at_any_depth_and_in_any_case(tmp_path:
     for name in ("a.ipynb", "b.zip", "notes.pdf", "c.ZIP.txt", "sub/d.Zip", "sub/e.ipynb"):
         (tmp_path / name).parent.mkdir(exist_ok=True)
         (tmp_path / name).write_bytes(b"")
-    (tmp_path / "folder.zip").mkdir()  # gets a row saying it is not a file, as a folder named .ipynb does
+    (tmp_path / "folder.zip").mkdir()  # a folder, walked into whatever its name
+    (tmp_path / "folder.zip" / "f.ipynb").write_bytes(b"")
     assert {name: path.relative_to(tmp_path).as_posix() for name, path in find_submissions(tmp_path).items()} == {
         "a": "a.ipynb",
         "b": "b.zip",
-        "folder": "folder.zip",
+        "folder.zip--f": "folder.zip/f.ipynb",
         "sub--d": "sub/d.Zip",
         "sub--e": "sub/e.ipynb",
     }
@@ -169,7 +171,10 @@ def test_a_bad_zip_is_refused_with_a_message_for_the_student(
     with pytest.raises(InvalidNotebook) as refused:
         read_code_cells(tmp_path / "upload.zip")
     assert phrase in str(refused.value)
-    assert "cnngrade" not in str(refused.value) and "ask the student" not in str(refused.value)
+    assert "ask the student" not in str(refused.value)
+    # Only a zip of several notebooks may be a whole class's download: the TA's hint is there alone.
+    several = "notebooks (" in phrase
+    assert ("`cnngrade collect canvas` or `cnngrade collect gradescope` first" in str(refused.value)) == several
 
 
 def test_a_zip_with_other_files_beside_the_notebook_is_read(tmp_path: Path) -> None:

@@ -11,11 +11,12 @@ import shutil
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from autograder.cli import main
 from autograder.diff import diff_runs
-from autograder.errors import SubmissionsNotFound
+from autograder.errors import EXIT_FILES, CannotAccess, OutFolderError, SubmissionsNotFound
 from autograder.grading.executor import Phase1Outcome
 from autograder.grading.progress import SHOWN, summary
 from autograder.grading.run import GradeRun, grade
@@ -63,7 +64,11 @@ def fake_grade(folder: Path, out: Path) -> GradeRun:
 def test_export_zip_upper_case_nested_and_pdf_give_three_rows_and_one_skipped_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    samples = {"hw1": "passes_all", "GOOD STUDENT": "flipped_kernel", f"sub{SEPARATOR}nested": "partial_first_half"}
+    samples = {
+        f"hw1{STAMP}": "passes_all",
+        "GOOD STUDENT": "flipped_kernel",
+        f"sub{SEPARATOR}nested": "partial_first_half",
+    }
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / f"hw1{STAMP}.zip").write_bytes(otter_export(EXAMPLES / "passes_all.ipynb", tmp_path / "export"))
@@ -202,21 +207,67 @@ def test_a_tree_nested_deeper_than_the_call_stack_is_walked(tmp_path: Path) -> N
 
 
 def test_a_notebook_and_its_export_beside_it_are_one_row_graded_from_the_notebook(tmp_path: Path) -> None:
-    touch(tmp_path, "alice/hw1.ipynb", f"alice/hw1{STAMP}.zip", "12345.ipynb", "12345.ZIP")
+    for name in ("alice/hw1.ipynb", "12345.ipynb"):
+        write_notebook(tmp_path / name, [f"who = {name!r}"])
+    exports = {f"alice/hw1{STAMP}.zip": "alice/hw1.ipynb", "12345.ZIP": "12345.ipynb"}
+    for export, notebook in exports.items():
+        (tmp_path / export).write_bytes(zip_of({"hw1.ipynb": (tmp_path / notebook).read_bytes()}))
     assert names_of(tmp_path) == {"12345": "12345.ipynb", f"alice{SEPARATOR}hw1": "alice/hw1.ipynb"}
     assert skipped_of(tmp_path) == {
-        "12345.ZIP": "the export of 12345.ipynb beside it, which is graded",
-        f"alice/hw1{STAMP}.zip": "the export of hw1.ipynb beside it, which is graded",
+        export: f"the export of {Path(notebook).name} beside it (the same notebook), which is graded"
+        for export, notebook in exports.items()
     }
 
 
-def test_of_several_exports_the_newest_is_graded_under_the_notebook_s_name(tmp_path: Path) -> None:
-    touch(tmp_path, f"bob/hw1{LATER}.zip", f"bob/hw1{STAMP}.zip", "bob/hw1.zip")
-    assert names_of(tmp_path) == {f"bob{SEPARATOR}hw1": f"bob/hw1{LATER}.zip"}
-    assert skipped_of(tmp_path) == {
-        f"bob/hw1{STAMP}.zip": f"an older export of the same notebook: hw1{LATER}.zip is graded",
-        "bob/hw1.zip": f"an older export of the same notebook: hw1{LATER}.zip is graded",
+def exported(cells: list[str]) -> bytes:
+    """The zip an export cell makes of a notebook with these code cells."""
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in cells])
+    return zip_of({"hw1.ipynb": nbformat.writes(notebook).encode()})
+
+
+@pytest.mark.parametrize("where", ["", "section/"])
+def test_every_student_s_export_of_the_same_notebook_is_a_row_of_its_own(tmp_path: Path, where: str) -> None:
+    # A flat folder of a class's exports: every student's export of hw1.ipynb is hw1_<stamp>.zip.
+    stamps = [STAMP, LATER, "_2099_12_31T23_59_59_999999", ""]
+    for number, stamp in enumerate(stamps):
+        touch(tmp_path, f"{where}hw1{stamp}.zip", data=exported([f"student = {number}"]))
+    prefix = where.strip("/") + SEPARATOR if where else ""
+    assert names_of(tmp_path) == {f"{prefix}hw1{stamp}": f"{where}hw1{stamp}.zip" for stamp in sorted(stamps)}
+    assert skipped_of(tmp_path) == {}
+
+
+def test_a_zip_beside_a_notebook_of_its_stem_with_other_code_is_a_row_of_its_own(tmp_path: Path) -> None:
+    # alice_2099_....zip, planted beside alice.ipynb, neither replaces it nor is taken for its export.
+    write_notebook(tmp_path / "alice.ipynb", ["answer = 1"])
+    stamped = {f"alice{STAMP}.zip", "alice_2099_12_31T23_59_59_999999.zip"}
+    for name in (*stamped, "alice.zip"):
+        touch(tmp_path, name, data=exported(["answer = 2"]))
+    assert names_of(tmp_path) == {
+        "alice": "alice.ipynb",
+        "alice~2": "alice.zip",  # the unique-name rule: the notebook, sorted first, keeps the plain name
+        **{Path(name).stem: name for name in stamped},
     }
+    assert skipped_of(tmp_path) == {}
+
+
+@pytest.mark.parametrize(
+    ("notebook", "export"),
+    [
+        pytest.param(b"", None, id="notebook-empty"),
+        pytest.param(b"{not json", None, id="notebook-not-json"),
+        pytest.param(None, b"not a zip", id="zip-not-a-zip"),
+        pytest.param(None, b"", id="zip-empty"),
+    ],
+)
+def test_where_either_cannot_be_read_the_notebook_and_the_zip_are_both_rows(
+    tmp_path: Path, notebook: bytes | None, export: bytes | None
+) -> None:
+    same = ["answer = 1"]
+    write_notebook(tmp_path / "hw1.ipynb", same)
+    if notebook is not None:
+        (tmp_path / "hw1.ipynb").write_bytes(notebook)
+    touch(tmp_path, f"hw1{STAMP}.zip", data=exported(same) if export is None else export)
+    assert names_of(tmp_path) == {"hw1": "hw1.ipynb", f"hw1{STAMP}": f"hw1{STAMP}.zip"}
 
 
 def test_zips_of_other_names_beside_a_notebook_keep_rows_of_their_own(tmp_path: Path) -> None:
@@ -233,6 +284,82 @@ def test_top_level_files_keep_their_stems_when_a_nested_path_would_give_the_same
         f"1{SEPARATOR}23": "1/23.ipynb",
         f"a{SEPARATOR}b~2": "a/b.ipynb",
     }
+
+
+def test_a_real_folder_is_walked_into_whatever_its_name(tmp_path: Path) -> None:
+    touch(tmp_path, "section2.zip/carol.ipynb", "section2.zip/dave.ipynb", "old.ipynb/erin.zip", "empty.zip/x.txt")
+    assert names_of(tmp_path) == {
+        f"old.ipynb{SEPARATOR}erin": "old.ipynb/erin.zip",
+        f"section2.zip{SEPARATOR}carol": "section2.zip/carol.ipynb",
+        f"section2.zip{SEPARATOR}dave": "section2.zip/dave.ipynb",
+    }
+    assert skipped_of(tmp_path) == {"empty.zip/x.txt": "not a notebook (.txt)"}
+
+
+@pytest.mark.parametrize("suffix", [".ipynb", ".zip"])
+def test_a_link_named_like_a_notebook_stays_a_row_and_is_not_walked_into(tmp_path: Path, suffix: str) -> None:
+    folder = tmp_path / "in"
+    touch(tmp_path, "outside/someone_else.ipynb")
+    folder.mkdir()
+    (folder / f"linked{suffix}").symlink_to(tmp_path / "outside")
+    assert names_of(folder) == {"linked": f"linked{suffix}"}
+    run = fake_grade(folder, tmp_path / "out")
+    (row,) = run.results
+    assert row.status == Status.INVALID and "symbolic link" in row.message
+
+
+def test_names_are_unique_regardless_of_unicode_normalisation(tmp_path: Path) -> None:
+    # macOS's disks take the composed and the decomposed spelling for one name: their results files would clash.
+    import unicodedata
+
+    spellings = [unicodedata.normalize(form, "Zoë Ångström") for form in ("NFC", "NFD")]
+    assert spellings[0] != spellings[1]
+    touch(tmp_path, *(f"{spelling}.ipynb" for spelling in spellings), f"{spellings[0].upper()}.zip")
+    names = list(survey(tmp_path).submissions)
+    assert len(names) == 3
+    assert len({unicodedata.normalize("NFC", name).casefold() for name in names}) == 3
+
+
+def test_out_may_not_be_the_submissions_folder_itself(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    write_notebook(folder / "graded.ipynb", ["x = 1"])
+    for out in (folder, tmp_path / "in" / ".." / "in"):
+        with pytest.raises(OutFolderError, match="give --out a folder of its own") as refused:
+            fake_grade(folder, out)
+        assert str(tmp_path / "graded") in str(refused.value)
+    assert sorted(path.name for path in folder.iterdir()) == ["graded.ipynb"], "nothing written before refusing"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any folder")
+def test_a_submissions_folder_that_cannot_be_read_says_so(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    touch(folder, "a.ipynb")
+    folder.chmod(0o000)
+    try:
+        with pytest.raises(
+            CannotAccess, match=re.escape(f"cannot read the submissions folder {folder}: permission denied")
+        ):
+            survey(folder)
+    finally:
+        folder.chmod(0o755)
+
+
+def test_a_submissions_folder_that_cannot_be_listed_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What a folder without read permission gives (root, who runs this suite in CI, reads any folder).
+    folder = tmp_path / "in"
+    touch(folder, "a.ipynb", "sub/b.ipynb")
+    real = os.scandir
+
+    def refusing(path: object) -> object:
+        if Path(str(path)) == folder:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(os, "scandir", refusing)
+    with pytest.raises(CannotAccess) as refused:
+        survey(folder)
+    assert str(refused.value) == f"cannot read the submissions folder {folder}: permission denied"
+    assert refused.value.exit_code == EXIT_FILES
 
 
 HOSTILE_NAMES = [
@@ -415,7 +542,8 @@ def test_the_late_column_says_yes_for_what_the_collect_found_late_and_every_read
     write_notes(folder, notes)
     run = grade(assignment="hw1", submissions=folder, out=out, seed=1, timeout=20, unsandboxed=True)
     assert run.late == {"101"} and run.skipped == ()
-    assert "1 late, as collected (the gradebook's late column): 101" in summary(run).splitlines()
+    # Named by the row and by who the LMS says the student is.
+    assert f"1 late, as collected (the gradebook's late column): 101 ({notes['101'].who})" in summary(run).splitlines()
     # The report finds the notes (who each student is) through the folder run.json names.
     assert json.loads((out / RUN_FILE).read_text(encoding="utf-8"))["submissions"] == str(folder.resolve())
     with (out / GRADEBOOK).open(newline="", encoding="utf-8") as handle:

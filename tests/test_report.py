@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import itertools
 import json
 import os
@@ -18,7 +19,7 @@ import pytest
 
 import autograder.report.html as report_module
 from autograder.cli import main
-from autograder.errors import CanvasError, CnnGradeError, OutFolderError
+from autograder.errors import EXIT_FILES, CannotAccess, CanvasError, CnnGradeError, OutFolderError
 from autograder.grading.run import grade
 from autograder.intake.collected import CollectedNote, write_notes
 from autograder.model import CaseResult, Status, SubmissionResult
@@ -64,14 +65,16 @@ def submission(
     return SubmissionResult(name, "hw3", status, message, cases, seed, VERSION, output, seconds)
 
 
-def write_out(out: Path, *results: SubmissionResult, sandboxed: bool = True) -> Path:
-    """An OUT folder as `cnngrade grade` leaves it: run.json, gradebook.csv and one record each."""
+def write_out(
+    out: Path, *results: SubmissionResult, sandboxed: bool = True, late: frozenset[str] = frozenset()
+) -> Path:
+    """An OUT folder as `cnngrade grade` leaves it: run.json, gradebook.csv (LATE in its late column), a record each."""
     for result in results:
         records.save(out, records.Fingerprint("0" * 64, result.seed, VERSION, 60.0, 2**30), result)
     (out / "run.json").write_text(
         json.dumps({"assignment": "hw3", "seed": SEED, "grader_version": VERSION, "sandboxed": sandboxed})
     )
-    write_gradebook(out / "gradebook.csv", results, ("q1", "q2"))
+    write_gradebook(out / "gradebook.csv", results, ("q1", "q2"), late)
     return out
 
 
@@ -409,13 +412,21 @@ def test_roster_names_are_escaped_and_inert(tmp_path: Path) -> None:
     assert "\u202e" not in text and "Ada\\u202eevil" in text
 
 
+def collected_beside(out: Path, folder: Path, notes: dict[str, CollectedNote]) -> Path:
+    """FOLDER as a collect leaves it (a notebook per note, then the notes), and OUT's run.json pointing at it."""
+    folder.mkdir()
+    for name in notes:
+        (folder / f"{name}.ipynb").write_text(json.dumps({"cells": [], "name": name}))
+    write_notes(folder, notes)
+    run = json.loads((out / "run.json").read_text())
+    (out / "run.json").write_text(json.dumps(run | {"submissions": str(folder)}))
+    return folder
+
+
 def test_a_collects_notes_name_the_students_where_run_json_points_at_them(tmp_path: Path) -> None:
     out = write_out(tmp_path / "out", *class_of_names(("101", "102", "103")))
-    collected = tmp_path / "collected"
-    collected.mkdir()
-    write_notes(collected, {"101": CollectedNote(False, "lovelaceada"), "102": CollectedNote(True, "hoppergrace")})
-    run = json.loads((out / "run.json").read_text())
-    (out / "run.json").write_text(json.dumps(run | {"submissions": str(collected)}))
+    notes = {"101": CollectedNote(False, "lovelaceada"), "102": CollectedNote(True, "hoppergrace")}
+    collected_beside(out, tmp_path / "collected", notes)
     roster = write_roster(tmp_path / "roster.csv", students=(Student("Hopper, Grace", "102", None),))
     text = write_report(out=out, roster=roster).read_text()
     items = elements(text, "li")
@@ -434,13 +445,78 @@ def test_a_row_without_a_status_message_shows_none(tmp_path: Path) -> None:
         assert rows == ([result.message] if result.message else [])
 
 
-def test_report_into_a_file_is_a_message(tmp_path: Path) -> None:
+def test_report_into_a_file_is_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = write_out(tmp_path / "out", *class_of_three())
     (tmp_path / "file").write_text("x")
     with pytest.raises(OutFolderError, match="is a file"):
         write_report(out=out, into=tmp_path / "file")
-    with pytest.raises(OutFolderError, match="cannot write the report"):
+    # A place the system will not let us write: the README's exit code for files, not a usage error.
+    with pytest.raises(CannotAccess, match="cannot write the report"):
         write_report(out=out, into=tmp_path / "file" / "report")
+    assert main(["report", str(out), "--into", str(tmp_path / "file" / "report")]) == EXIT_FILES
+    assert "give --into a folder you can write to" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["report"], ["diff", "{out}"]], ids=["report", "diff"])
+def test_a_graded_folder_that_is_a_file_is_called_a_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    out = write_out(tmp_path / "out", *class_of_three())
+    (tmp_path / "afile").write_text("x")
+    argv = [each.format(out=out) for each in command] + [str(tmp_path / "afile")]
+    assert main(argv) == OutFolderError.exit_code
+    error = capsys.readouterr().err
+    assert "afile is a file, not a folder" in error and "again" not in error
+
+
+def test_report_never_writes_among_what_grade_wrote(tmp_path: Path) -> None:
+    out = write_out(tmp_path / "out", *class_of_three())
+    (out / "results").mkdir()  # grade writes it (results_json); write_out leaves it out
+    # OUT itself, and everything grade wrote in it (each folder, and a place inside each), but not report/.
+    targets = [out, *(path for path in sorted(out.iterdir()))]
+    targets += [path / "x" for path in targets[1:] if path.is_dir()]
+    before = {path: path.read_bytes() for path in out.rglob("*") if path.is_file()}
+    for target in targets:
+        with pytest.raises(OutFolderError, match="which `cnngrade grade` wrote"):
+            write_report(out=out, into=target)
+    assert {path: path.read_bytes() for path in out.rglob("*") if path.is_file()} == before
+    assert write_report(out=out).parent == out / "report"  # the default is still fine
+    assert write_report(out=out, into=out / "report" / "copy").is_file()
+
+
+def late_marks(index: Path) -> dict[str, bool]:
+    """Each student's row in the index's Students table and their page: whether it says late."""
+    text = index.read_text()
+    table = text[text.index('id="students"') :]
+    rows = re.findall(r'<tr><td><a href="students/([^"]+)\.html">[^<]*</a>(.*?)</td>', table)
+    marks = {unquote(page): 'class="badge late"' in rest for page, rest in rows}
+    for page, marked in marks.items():
+        heading = elements((index.parent / "students" / f"{page}.html").read_text(), "h1")
+        assert heading[0].endswith("late") is marked, page
+    return marks
+
+
+def test_late_students_are_marked_from_the_gradebooks_late_column(tmp_path: Path) -> None:
+    names = ("101", "102", "103")
+    late = frozenset({"102"})
+    out = write_out(tmp_path / "out", *class_of_names(names), late=late)
+    # Notes that say otherwise are not what was graded: the gradebook wins.
+    collected_beside(out, tmp_path / "collected", {name: CollectedNote(name not in late) for name in names})
+    assert late_marks(write_report(out=out)) == {name: name in late for name in names}
+
+
+def test_without_a_late_column_the_collects_notes_mark_late_students(tmp_path: Path) -> None:
+    names = ("101", "102", "103")
+    late = frozenset({"101", "103"})
+    out = write_out(tmp_path / "out", *class_of_names(names))
+    # A gradebook from before `grade` wrote the late column.
+    with (out / "gradebook.csv").open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    drop = rows[0].index("late")
+    with (out / "gradebook.csv").open("w", newline="") as handle:
+        csv.writer(handle).writerows([row[:drop] + row[drop + 1 :] for row in rows])
+    collected_beside(out, tmp_path / "collected", {name: CollectedNote(name in late) for name in names})
+    assert late_marks(write_report(out=out)) == {name: name in late for name in names}
 
 
 def test_the_cli_takes_a_roster(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

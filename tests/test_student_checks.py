@@ -20,12 +20,17 @@ ROOT = Path(__file__).resolve().parent.parent
 HW1_CASES = [case for case in PUBLIC_CASES if case.assignment == "hw1"]
 
 
+def bundle_grader(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str):
+    """Otter's grader in a copy of the committed student bundle of `name`, as a student runs it."""
+    shutil.copytree(ROOT / "student_template" / name, tmp_path / name)
+    monkeypatch.chdir(tmp_path / name)
+    monkeypatch.syspath_prepend(str(tmp_path / name))
+    return otter.Notebook(f"{name}.ipynb", tests_dir="tests")
+
+
 @pytest.fixture
 def grader(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    shutil.copytree(ROOT / "student_template" / "hw1", tmp_path / "hw1")
-    monkeypatch.chdir(tmp_path / "hw1")
-    monkeypatch.syspath_prepend(str(tmp_path / "hw1"))
-    return otter.Notebook("hw1.ipynb", tests_dir="tests")
+    return bundle_grader(tmp_path, monkeypatch, "hw1")
 
 
 def said(result) -> str:
@@ -92,6 +97,33 @@ def test_long_messages_wrap_within_the_width_and_keep_every_word() -> None:
     assert all(len(line) <= WIDTH for line in lines if " " in line.strip())  # an unbreakable word may run on
     assert " ".join(text.split()[len(title.split()) :]) == " ".join(message.split()) + "."
     assert re.search(r"'ceil'\.$", text)  # Otter strips the quotes at the ends; the period keeps ours
+
+
+LONG_TITLES = [case for case in PUBLIC_CASES if len(case.title) > WIDTH]
+
+
+@pytest.mark.parametrize("case", PUBLIC_CASES, ids=lambda case: case.id)
+def test_every_title_wraps_to_the_messages_width_and_keeps_every_word(case) -> None:
+    text = failure_text(case.title, "the message")
+    title_lines = text.splitlines()[:-1]
+    assert all(len(line) <= WIDTH and not line.startswith(" ") for line in title_lines)
+    assert " ".join(title_lines) == " ".join(case.title.split())
+
+
+@pytest.mark.parametrize("case", LONG_TITLES, ids=lambda case: case.id)
+def test_a_long_title_reaches_the_student_wrapped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case) -> None:
+    # The committed bundle's own cnn_checks: a title longer than a line is wrapped there too.
+    result = bundle_grader(tmp_path, monkeypatch, case.assignment).check(case.question, global_env={})
+    shown = repr(result)
+    assert " ".join(case.title.split()) in said(result)
+    first = next(line for line in shown.splitlines() if "CheckFailed: " in line)
+    assert (
+        case.title.startswith(first.split("CheckFailed: ", 1)[1]) and len(first.split("CheckFailed: ", 1)[1]) <= WIDTH
+    )
+
+
+def test_some_title_is_longer_than_a_line() -> None:
+    assert LONG_TITLES, "no title to wrap: the two tests above test nothing"
 
 
 @pytest.mark.slow

@@ -18,9 +18,13 @@ from nbformat.warnings import MissingIDFieldWarning
 from autograder.build import record
 from autograder.build.assign import otter_assign, replace_dir
 from autograder.build.gradescope_zip import ZIP_NAME, write_gradescope_zip
-from autograder.build.wheel import build_wheel
+from autograder.build.wheel import WHEEL_SOURCES, build_wheel
 from autograder.course import ASSIGNMENTS
 from autograder.course import assignment as find_assignment
+from autograder.errors import BuildError
+
+# Which of the wheel's sources are folders (the rest are files).
+FOLDERS = frozenset({"autograder", "solutions"})
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,21 @@ def build_one(root: Path, name: str, wheel: Path, work: Path, student_root: Path
     shutil.copy2(made / "autograder" / f"{name}.ipynb", outputs["solution"])
 
 
+def check_course_root(root: Path) -> None:
+    """That `root` holds what a build reads (the masters and the wheel's sources), before anything is read:
+    run elsewhere, the first missing file would otherwise be the message, not where the build ran."""
+    needed = {"pyproject.toml": root / "pyproject.toml", "assignments/": root / "assignments"}
+    needed |= {name + "/" if name in FOLDERS else name: root / name for name in WHEEL_SOURCES}
+    missing = [
+        label for label, path in needed.items() if not (path.is_dir() if label.endswith("/") else path.is_file())
+    ]
+    if missing:
+        raise BuildError(
+            f"{root} is not a cnngrade course repository (no {', '.join(missing)}): "
+            "run build from the repository's root or pass --root"
+        )
+
+
 def build(
     *,
     assignments: Sequence[str] | None = None,
@@ -71,6 +90,7 @@ def build(
     Assignments whose inputs and outputs match their record are kept as they are, unless `force`;
     `on_done` hears of each assignment as soon as it is built or found up to date."""
     names = [find_assignment(name).name for name in assignments] if assignments else list(ASSIGNMENTS)
+    check_course_root(root)
     student_root = student_root or root / "student_template"
     dist_root = dist_root or root / "dist"
     shared = record.shared_inputs(root)

@@ -122,6 +122,25 @@ def failed_outcome(error: BaseException, seconds: float) -> Phase1Outcome:
     return Phase1Outcome(Status.CRASH, message, None, seconds)
 
 
+def protocol_not_set_up(address: str) -> str | None:
+    """What the protocol of a scheduler's `address` lacks here, if anything, asked before connecting:
+    without it distributed fails deep inside its connection with a TypeError (tls:// with no client
+    certificates; ucx://, which needs distributed-ucxx)."""
+    import importlib.util
+
+    from distributed.security import Security
+
+    scheme = address.partition("://")[0]
+    if scheme == "tls" and Security().get_connection_args("client").get("ssl_context") is None:
+        return (
+            "Dask's TLS settings for a client (distributed.comm.tls.ca-file, .client.cert and .client.key, "
+            "in ~/.config/dask/ or DASK_DISTRIBUTED__COMM__TLS__... variables)"
+        )
+    if scheme == "ucx" and importlib.util.find_spec("distributed_ucxx") is None:
+        return "UCX for Dask: pip install distributed-ucxx-cu12"
+    return None
+
+
 class DaskExecutor:
     """Phase 1 on a Dask cluster: a local one (`workers` processes) or a running scheduler.
 

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
 from tqdm import tqdm
 
+from autograder.checks.answers import missing_message
 from autograder.grading.run import GradeRun
-from autograder.model import SubmissionResult, slowest
+from autograder.lms.canvas import parse_canvas_name
+from autograder.model import NOT_GRADED, SubmissionResult, slowest
 from autograder.outputs.inert import screen
 
 # How many skipped files (and late submissions) the summary names; the rest are counted. All of them are in
 # OUT/skipped.csv (and the gradebook's late column).
 SHOWN = 10
+# How many of the assignment's answer names the wrong-assignment hint names.
+_NAMES_SHOWN = 3
+# A case that failed because the notebook never defined the name it checks: what `missing_message` says, any name.
+_BEFORE, _AFTER, _ = missing_message("\0").split("\0")
+_MISSING = re.compile(re.escape(_BEFORE) + "(?P<name>[^`]+)" + re.escape(_AFTER))
 
 
 class Progress:
@@ -54,11 +62,44 @@ def summary(run: GradeRun) -> str:
     if run.late:
         late = sorted(run.late)
         more = f" and {len(late) - SHOWN} more" if len(late) > SHOWN else ""
-        lines.append(f"{len(late)} late, as collected (the gradebook's late column): {', '.join(late[:SHOWN])}{more}")
+        named = [f"{name} ({run.who[name]})" if run.who.get(name) else name for name in late[:SHOWN]]
+        lines.append(f"{len(late)} late, as collected (the gradebook's late column): {', '.join(named)}{more}")
+    lines.extend(_wrong_assignment_lines(run))
+    lines.extend(_canvas_download_lines(run))
     lines.extend(_skipped_lines(run))
     if run.sandbox_warning:
         lines.append(f"WARNING: {run.sandbox_warning}")
     return screen(lines)  # submission names are the students' file names
+
+
+def _wrong_assignment_lines(run: GradeRun) -> list[str]:
+    """A hint when no notebook defines any of the assignment's answers: the notebooks are most likely another
+    assignment's (`grade hw2` on hw1's). Only cases that were checked count (a notebook that never ran says why in
+    its own row); every one of them must have failed for a name that is not defined."""
+    checked = [[case for case in result.cases if not case.message.startswith(NOT_GRADED)] for result in run.results]
+    ran = [cases for cases in checked if cases]
+    misses = [_MISSING.match(case.message) for cases in ran for case in cases]
+    if not ran or not all(misses):
+        return []
+    names = list(dict.fromkeys(miss["name"] for miss in misses if miss))
+    shown = ", ".join(names[:_NAMES_SHOWN]) + ("…" if len(names) > _NAMES_SHOWN else "")
+    notebooks = "the notebook" if len(ran) == 1 else f"the {len(ran)} notebooks"
+    return [
+        f"none of {notebooks} defines any {run.assignment} answer (e.g. {shown}): "
+        f"is {run.assignment} the right assignment?"
+    ]
+
+
+def _canvas_download_lines(run: GradeRun) -> list[str]:
+    """A hint when most rows are named as Canvas's Download Submissions names its files: the download was unzipped
+    and graded as it is, one row per file (superseded resubmissions too), instead of collected."""
+    canvas = sum(parse_canvas_name(result.submission) is not None for result in run.results)
+    if canvas * 2 <= len(run.results):
+        return []
+    return [
+        "these look like Canvas's Download Submissions files: run `cnngrade collect canvas DIR --into FOLDER` to "
+        "grade each student's latest notebook under their user id"
+    ]
 
 
 def _skipped_lines(run: GradeRun) -> list[str]:

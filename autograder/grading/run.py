@@ -8,28 +8,29 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from autograder.checks.core import Case
 from autograder.course import Assignment
 from autograder.course import assignment as find_assignment
-from autograder.errors import SandboxRequired
+from autograder.errors import OutFolderError, SandboxRequired
 from autograder.grading import sandbox
 from autograder.grading.executor import Executor, Job, LocalExecutor
 from autograder.grading.limits import DEFAULT_MEMORY, DEFAULT_TIMEOUT, PROBE_SECONDS
-from autograder.grading.phase2 import grade_outcome, invalid_result, shorten_message
+from autograder.grading.phase2 import grade_outcome, invalid_result, score_cases, shorten_message
 from autograder.grading.version import grader_version
 from autograder.intake.collected import read_notes
 from autograder.intake.folder import survey
 from autograder.intake.notebook import InvalidNotebook, read_code_cells
 from autograder.intake.uploads import Skipped
-from autograder.model import Status, SubmissionResult
+from autograder.model import NOT_GRADED, Status, SubmissionResult
 from autograder.outputs import records
 from autograder.outputs.files import write_atomic
 from autograder.outputs.folder import RUN_FILE
 from autograder.outputs.gradebook import GRADEBOOK, write_gradebook
+from autograder.outputs.inert import printable
 from autograder.outputs.results_json import RESULTS, write_result_json
 from autograder.outputs.skipped import write_skipped
 from autograder.sandboxed.extraction import probe_to_json
@@ -49,6 +50,7 @@ class GradeRun:
     skipped: tuple[Skipped, ...] = ()  # what the submissions folder holds that was not graded, and why
     skipped_file: Path | None = None  # OUT/skipped.csv, when something was skipped
     late: frozenset[str] = frozenset()  # the submissions a collect found late (the gradebook's late column)
+    who: Mapping[str, str] = field(default_factory=dict)  # submission -> the LMS's name for the student, as collected
 
 
 def find_submissions(folder: Path) -> dict[str, Path]:
@@ -73,9 +75,9 @@ def resolve_seed(out: Path, assignment: str, seed: int | None) -> int:
 def _read_job(
     name: str, path: Path, homework: Assignment, seed: int, cases: Sequence[Case], job: Callable[[list[str]], Job]
 ) -> Job | SubmissionResult:
-    """The job for one notebook file, or its row saying why it cannot be run; never an exception."""
+    """The job for one notebook file, or its row saying why it cannot be run; reading it never raises."""
     try:
-        return job(read_code_cells(path))
+        cells = read_code_cells(path)
     except InvalidNotebook as problem:
         return invalid_result(name, homework, seed, cases, str(problem))
     except RecursionError:
@@ -88,23 +90,76 @@ def _read_job(
             "notebook. Re-download the notebook from Jupyter (File > Download).",
         )
     except Exception as error:
+        # An OSError is the file's (a path too long, a folder without permission): what the system said helps.
+        why = error.strerror if isinstance(error, OSError) and error.strerror else type(error).__name__
         return invalid_result(
             name,
             homework,
             seed,
             cases,
-            f"the file could not be read ({type(error).__name__}). "
+            f"the file could not be read ({why}). "
             "Re-download the notebook from Jupyter (File > Download) and resubmit.",
         )
+    # Outside the try: a failure here is the grader's, not the notebook's (`grade` makes it a crash row).
+    return job(cells)
 
 
-def _fingerprint(path: Path, seed: int, timeout: float, memory_bytes: int) -> records.Fingerprint | None:
-    if path.is_symlink() or not path.is_file():
-        return None  # reading a pipe could wait forever; it is graded (as unreadable) every time
+def _fingerprint(
+    path: Path, seed: int, timeout: float, memory_bytes: int, sandboxed: bool
+) -> records.Fingerprint | None:
+    """What a reusable result of PATH depends on; None (graded every time, never reused) where it cannot be known.
+
+    Never raises: a fingerprint only saves time, and one student's odd file must not stop the run."""
     try:
-        return records.Fingerprint(records.content_hash(path), seed, grader_version(), timeout, memory_bytes)
-    except OSError:
-        return None  # unreadable: graded (as unreadable) every time, never reused
+        if path.is_symlink() or not path.is_file():
+            return None  # reading a pipe could wait forever; it is graded (as unreadable) every time
+        return records.Fingerprint(records.content_hash(path), seed, grader_version(), timeout, memory_bytes, sandboxed)
+    except Exception:  # unreadable (a path too long, no permission): graded (as unreadable) every time
+        return None
+
+
+def _previous(out: Path, name: str, fingerprint: records.Fingerprint | None, force: bool) -> SubmissionResult | None:
+    """The recorded result to reuse, if any; None whatever goes wrong reading it (it is then graded again)."""
+    if force or fingerprint is None:
+        return None
+    try:
+        return records.load(out, name, fingerprint)
+    except Exception:
+        return None
+
+
+def _grader_failed(
+    name: str, homework: Assignment, seed: int, cases: Sequence[Case], error: Exception
+) -> SubmissionResult:
+    """The row of a submission the grader failed before running it: a crash, graded again on the next run."""
+    message = shorten_message(
+        printable(
+            f"The grader failed on this submission before running it ({type(error).__name__}: {error}); "
+            "it is graded again on the next run."
+        )
+    )
+    return SubmissionResult(
+        name,
+        homework.name,
+        Status.CRASH,
+        message,
+        score_cases(cases, None, NOT_GRADED + message),
+        seed,
+        grader_version(),
+    )
+
+
+def _refuse_out_as_submissions(out: Path, submissions: Path) -> None:
+    """OUT must not be the submissions folder: its own files (gradebook, results) would be read as submissions."""
+    try:
+        same = out.resolve() == submissions.resolve()
+    except (OSError, RuntimeError):  # a link loop: then they are not one folder anyone can use
+        same = False
+    if same:
+        raise OutFolderError(
+            f"--out {out} is the submissions folder itself: give --out a folder of its own (e.g. "
+            f"{submissions.resolve().parent / 'graded'}), so that the grade's files are never taken for submissions."
+        )
 
 
 def _job_maker(
@@ -141,6 +196,7 @@ def grade(
     Student code runs only in a sandbox, unless `unsandboxed` says to run it without one where
     there is none (SandboxRequired otherwise)."""
     homework = find_assignment(assignment)
+    _refuse_out_as_submissions(out, submissions)
     # An OUT inside the submissions folder is ours, not a student's.
     found = survey(submissions, exclude=[out])
     notebooks = found.submissions
@@ -188,14 +244,20 @@ def grade(
         if on_result:
             on_result(result)
 
-    jobs = []
+    sandboxed = not executor.warning
+    jobs: list[Job | SubmissionResult] = []
     for name, path in notebooks.items():
-        fingerprint = fingerprints[name] = _fingerprint(path, seed, timeout, memory_bytes)
-        previous = None if force or fingerprint is None else records.load(out, name, fingerprint)
-        if previous is not None:
-            results[name] = previous
-            continue
-        jobs.append(_read_job(name, path, homework, seed, cases, job_for(name)))
+        # Each step below says what went wrong as this submission's row; none may end the run for the others.
+        try:
+            fingerprint = fingerprints[name] = _fingerprint(path, seed, timeout, memory_bytes, sandboxed)
+            previous = _previous(out, name, fingerprint, force)
+            if previous is not None:
+                results[name] = previous
+                continue
+            jobs.append(_read_job(name, path, homework, seed, cases, job_for(name)))
+        except Exception as error:
+            fingerprints[name] = None  # never reused: graded again on the next run
+            jobs.append(_grader_failed(name, homework, seed, cases, error))
     reused = len(results)
     if on_start:
         on_start(len(notebooks), reused)
@@ -206,7 +268,8 @@ def grade(
         # A row the grader itself failed (not the notebook) is not kept for reuse: a rerun grades it again.
         finish(grade_outcome(job.submission, homework, seed, cases, outcome), reusable=not outcome.graders_fault)
     ordered = tuple(results[name] for name in notebooks)
-    late = frozenset(name for name, note in read_notes(submissions).items() if note.late and name in notebooks)
+    notes = {name: note for name, note in read_notes(submissions).items() if name in notebooks}
+    late = frozenset(name for name, note in notes.items() if note.late)
     gradebook = write_gradebook(out / GRADEBOOK, ordered, homework.questions(), late)
     return GradeRun(
         homework.name,
@@ -219,6 +282,7 @@ def grade(
         found.skipped,
         skipped_file,
         late,
+        {name: note.who for name, note in notes.items() if note.who},
     )
 
 

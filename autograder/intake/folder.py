@@ -1,19 +1,24 @@
 """What `cnngrade grade` takes from a submissions folder: each student's notebook (at any depth, `.ipynb` or the
 `.zip` the export cell makes, any case) under the name its row gets, and every other file with why it is left out.
 
-Only names and file types are looked at here; no file is opened (reading is `intake/notebook.py`'s job).
+Names and file types decide what is a candidate; a file is opened only to tell whether a zip beside a notebook is
+that notebook's own export (reading is `intake/notebook.py`'s job).
 
 Row names: a top-level `123.ipynb` (or `123.zip`) is `123`, as Canvas's collect writes it; a nested
-`sec1/alice/hw1.ipynb` is `sec1--alice--hw1` (the folders, then the stem, joined by `--`); an export zip is named
-after its notebook (`hw1_2024_01_31T09_30_00_123456.zip` is `hw1`), so that exporting again keeps the name. Names are made printable,
-unique (also when compared regardless of case, so that OUT/results/<name>.json files never clash on a
-case-insensitive disk; a later duplicate gets `~2`, `~3`: top-level files first, then by path), at most
-`_MAX_NAME_BYTES` long (a longer one is cut and ends in a hash of its path), and never start with a dot: the same
-folder gives the same names on every run, which is what resuming relies on.
+`sec1/alice/hw1.ipynb` is `sec1--alice--hw1` (the folders, then the stem, joined by `--`); a zip is named after its
+own full stem (`hw1_2024_01_31T09_30_00_123456.zip` is `hw1_2024_01_31T09_30_00_123456`: every student's export of
+hw1.ipynb has a name like it). Names are made printable, unique (also when compared regardless of case and of
+Unicode normalisation, so that OUT/results/<name>.json files never clash on a case-insensitive or normalising disk,
+as macOS's are; a later duplicate gets `~2`, `~3`: top-level files first, then by path), at most `_MAX_NAME_BYTES`
+long (a longer one is cut and ends in a hash of its path), and never start with a dot: the same folder gives the
+same names on every run, which is what resuming relies on.
 
-One row per student: in one folder, a zip beside a notebook of the same stem (`x.zip`, or Otter's export name
-`x_2024_01_31T09_30_00_123456.zip`, beside `x.ipynb`) is that notebook's export, and the notebook is graded;
-of several exports of one notebook with no notebook beside them, the newest (by Otter's time stamp) is.
+One row per file: every `.ipynb` and every `.zip` is a row of its own. File names and time stamps never decide that
+two files are one student's (a flat folder of exports holds one `hw1_<stamp>.zip` per student, and a student could
+name a file to displace another's). The one exception is a zip beside a notebook of the same stem in the same folder
+(`x.zip`, or Otter's export name `x_2024_01_31T09_30_00_123456.zip`, beside `x.ipynb`) whose notebook has exactly
+the notebook's code cells: it is the same notebook, graded once, from the `.ipynb`. Where either cannot be read, both
+are rows (each then says what is wrong with it).
 """
 
 from __future__ import annotations
@@ -21,12 +26,14 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from autograder.errors import SubmissionsNotFound
+from autograder.errors import CannotAccess, SubmissionsNotFound
+from autograder.intake.notebook import read_code_cells
 from autograder.intake.uploads import Skipped
 from autograder.outputs.inert import printable
 
@@ -65,9 +72,14 @@ class _Found:
 def survey(folder: Path, exclude: Iterable[Path] = ()) -> Survey:
     """Every submission in FOLDER and every file left out; EXCLUDE (the output folder, when inside it) is passed over.
 
-    Raises SubmissionsNotFound, saying what the folder holds instead, when there is nothing to grade."""
-    if not folder.is_dir():
-        if folder.exists():
+    Raises SubmissionsNotFound, saying what the folder holds instead, when there is nothing to grade, and
+    CannotAccess when the folder itself cannot be read."""
+    try:
+        is_folder, exists = folder.is_dir(), folder.exists()
+    except OSError as error:  # a parent without search permission, a path too long
+        raise CannotAccess(f"cannot read the submissions folder {folder}: {_why(error)}") from None
+    if not is_folder:
+        if exists:
             raise SubmissionsNotFound(
                 f"{folder} is a file, not a folder of submissions: give the folder that holds the notebooks "
                 "(an LMS's download goes through `cnngrade collect canvas` or `collect gradescope` first)."
@@ -110,15 +122,17 @@ def _walk(
             with os.scandir(directory) as listing:
                 entries = sorted(listing, key=lambda entry: entry.name)
         except OSError as error:
-            reason = "permission denied" if isinstance(error, PermissionError) else type(error).__name__
-            skipped.append(Skipped(_shown(relative), f"a folder that cannot be opened ({reason})"))
+            if relative == PurePosixPath():
+                # Not a folder of the students' that is left out: nothing at all can be graded.
+                raise CannotAccess(f"cannot read the submissions folder {folder}: {_why(error)}") from None
+            skipped.append(Skipped(_shown(relative), f"a folder that cannot be opened ({_why(error)})"))
             held["folder that cannot be opened"] += 1
             continue
         for entry in entries:
             name, path, here = entry.name, Path(entry.path), relative / entry.name
             if name in _NEVER or name.startswith(_OURS):
                 continue
-            is_dir = entry.is_dir(follow_symlinks=False)
+            is_dir = _safely(entry.is_dir, follow_symlinks=False)
             if is_dir and passed_over and _identity(path) in passed_over:
                 continue
             if name.startswith("."):
@@ -127,22 +141,38 @@ def _walk(
                 held[f"hidden {kind.split()[0]}"] += 1
                 continue
             suffix = PurePosixPath(name).suffix.lower()
-            if suffix in (NOTEBOOK, ZIP):
-                # Whatever it is (a folder, a pipe, a link to nothing), it gets a row saying so.
+            if is_dir:
+                # A real folder is walked into whatever its name: `section2.zip/` may hold a section's notebooks.
+                pending.append((path, here))
+            elif suffix in (NOTEBOOK, ZIP):
+                # Whatever else it is (a link, a pipe, a link to nothing), it gets a row saying so.
                 yield _Found(here, path)
-            elif entry.is_symlink() and entry.is_dir():
+            elif _safely(entry.is_symlink) and _safely(entry.is_dir):
                 # Followed, it could climb out of the folder or loop.
                 skipped.append(Skipped(_shown(here), "a link to a folder: not followed"))
                 held["link to a folder"] += 1
-            elif is_dir:
-                pending.append((path, here))
-            elif entry.is_file():
+            elif _safely(entry.is_file):
                 shown = suffix if suffix else "no extension"
                 skipped.append(Skipped(_shown(here), f"not a notebook ({printable(shown)})"))
                 held[f"{printable(suffix)} file" if suffix else "file without an extension"] += 1
             else:
                 skipped.append(Skipped(_shown(here), "not a file (a link to nothing, a pipe, a socket or a device)"))
                 held["entry that is not a file"] += 1
+
+
+def _why(error: OSError) -> str:
+    """What the system said, as a phrase: "permission denied", "file name too long"."""
+    reason = error.strerror or type(error).__name__
+    return reason[:1].lower() + reason[1:]
+
+
+def _safely(test: Callable[..., bool], **options: bool) -> bool:
+    """A DirEntry's is_dir/is_file/is_symlink, False where the system cannot say (a path too long, no permission):
+    such an entry is then listed as not a file, never the end of the walk."""
+    try:
+        return test(**options)
+    except OSError:
+        return False
 
 
 def _holdings(held: Counter[str]) -> str:
@@ -157,72 +187,67 @@ def _holdings(held: Counter[str]) -> str:
 
 
 def _export_of(stem: str) -> str:
-    """The stem of the notebook a zip of this stem was exported from (Otter adds a time stamp to it)."""
+    """The stem of the notebook a zip of this stem may have been exported from (Otter adds a time stamp to it)."""
     stamped = _OTTER_STAMP.fullmatch(stem)
     return stamped["stem"] if stamped else stem
 
 
-def _one_per_student(found: list[_Found], skipped: list[Skipped]) -> list[_Found]:
-    """FOUND less each notebook's other copies (its export zips, older exports), which go into SKIPPED.
+def _same_code(zipped: Path, notebook: Path) -> bool:
+    """Whether the notebook in ZIPPED has exactly NOTEBOOK's code cells; False where either cannot be read."""
+    try:
+        return read_code_cells(zipped) == read_code_cells(notebook)
+    except Exception:  # whatever is wrong with either file, its own row will say
+        return False
 
+
+def _one_per_student(found: list[_Found], skipped: list[Skipped]) -> list[_Found]:
+    """FOUND less each zip that is the same notebook as the `.ipynb` of its stem beside it, which goes into SKIPPED.
+
+    Only the code decides: a name may be anyone's (every student's export of hw1.ipynb is `hw1_<stamp>.zip`).
     Top-level files come first, then nested ones, each in path order."""
-    folders: dict[PurePosixPath, list[_Found]] = {}
-    for item in found:
-        folders.setdefault(item.relative.parent, []).append(item)
+    notebooks = {
+        (item.relative.parent, item.relative.stem.casefold()): item
+        for item in found
+        if item.relative.suffix.lower() == NOTEBOOK
+    }
     graded: list[_Found] = []
-    for parent in sorted(folders, key=lambda parent: (parent != PurePosixPath(), parent)):
-        items = folders[parent]
-        notebooks = {item.relative.stem.casefold(): item for item in items if item.relative.suffix.lower() == NOTEBOOK}
-        exports: dict[str, list[_Found]] = {}
-        for item in items:
-            if item.relative.suffix.lower() == NOTEBOOK:
-                graded.append(item)
-                continue
-            stem, base = item.relative.stem.casefold(), _export_of(item.relative.stem).casefold()
-            notebook = notebooks.get(stem) or notebooks.get(base)
-            if notebook is not None:
+    for item in found:
+        if item.relative.suffix.lower() == ZIP:
+            stem = item.relative.stem
+            notebook = notebooks.get((item.relative.parent, stem.casefold())) or notebooks.get(
+                (item.relative.parent, _export_of(stem).casefold())
+            )
+            if notebook is not None and _same_code(item.path, notebook.path):
                 skipped.append(
                     Skipped(
                         _shown(item.relative),
-                        f"the export of {_shown(PurePosixPath(notebook.relative.name))} beside it, which is graded",
+                        f"the export of {_shown(PurePosixPath(notebook.relative.name))} beside it (the same "
+                        "notebook), which is graded",
                     )
                 )
-            else:
-                exports.setdefault(base, []).append(item)
-        for copies in exports.values():
-            # Otter's time stamps sort by time; an unstamped x.zip sorts before them.
-            newest = max(copies, key=lambda item: (bool(_OTTER_STAMP.fullmatch(item.relative.stem)), item.relative))
-            graded.append(newest)
-            for item in copies:
-                if item is not newest:
-                    skipped.append(
-                        Skipped(
-                            _shown(item.relative),
-                            f"an older export of the same notebook: {_shown(PurePosixPath(newest.relative.name))} "
-                            "is graded",
-                        )
-                    )
-    top = [item for item in graded if item.relative.parent == PurePosixPath()]
-    return sorted(top, key=lambda item: item.relative) + sorted(
-        (item for item in graded if item.relative.parent != PurePosixPath()), key=lambda item: item.relative
-    )
+                continue
+        graded.append(item)
+    return sorted(graded, key=lambda item: (item.relative.parent != PurePosixPath(), item.relative))
 
 
 def _names(paths: list[PurePosixPath]) -> list[str]:
     taken: set[str] = set()
     names = []
     for relative in paths:
-        # An export is named after its notebook, so that exporting again keeps the row's name.
-        stem = _export_of(relative.stem) if relative.suffix.lower() == ZIP else relative.stem
-        parts = (*relative.parent.parts, stem)
+        parts = (*relative.parent.parts, relative.stem)
         name = base = _fitted(SEPARATOR.join(_shown(PurePosixPath(part)) for part in parts), relative)
         copy = 1
-        while name.casefold() in taken:
+        while _folded(name) in taken:
             copy += 1
             name = f"{base}~{copy}"
-        taken.add(name.casefold())
+        taken.add(_folded(name))
         names.append(name)
     return names
+
+
+def _folded(name: str) -> str:
+    """NAME as a disk that ignores case and Unicode normalisation (macOS's) compares it: `é` is `e` + U+0301."""
+    return unicodedata.normalize("NFC", name).casefold()
 
 
 def _fitted(name: str, relative: PurePosixPath) -> str:

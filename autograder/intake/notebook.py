@@ -105,7 +105,10 @@ def _not_one_notebook(problem: NotOneNotebook) -> str:
     shown = ", ".join(problem.names[:3]) + (f" and {len(problem.names) - 3} more" if len(problem.names) > 3 else "")
     return (
         f"the .zip holds {len(problem.names)} notebooks ({shown}), so which one to grade is not clear. "
-        "Submit a zip with only your homework notebook in it (the export cell makes one), or the notebook itself."
+        "Submit a zip with only your homework notebook in it (the export cell makes one), or the notebook itself. "
+        # The TA reads this row too: a whole class's download dropped into the folder lands here.
+        "(If this is an LMS's download of the whole class, it goes through `cnngrade collect canvas` or "
+        "`cnngrade collect gradescope` first.)"
     )
 
 

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.errors import CanvasError
+from autograder.errors import CannotAccess, CanvasError
 
 _POSTING_ROW = re.compile(r"\s*(Muted|Manual Posting.*)?\s*", re.IGNORECASE)
 POINTS_POSSIBLE = "Points Possible"
@@ -56,7 +56,10 @@ def read_roster(path: Path) -> Roster:
             f'{path} is not UTF-8 text; export the gradebook from Canvas again (or save it as "CSV UTF-8").'
         ) from None
     except OSError as exc:
-        raise CanvasError(f"{path} cannot be read ({exc.strerror or exc}).") from None
+        # Permissions, say: the roster is fine, the system refuses it (exit 4, as any file that cannot be read).
+        raise CannotAccess(
+            f"cannot read the roster {path}: {exc.strerror or exc} (check the file's owner and permissions)"
+        ) from None
     first = text.splitlines()[0] if text else ""
     # Canvas writes ";" for users whose locale has decimal commas; its importer reads either.
     delimiter = max((",", ";"), key=lambda d: len(next(csv.reader([first], delimiter=d), [])))

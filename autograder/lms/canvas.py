@@ -10,14 +10,14 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from autograder.errors import CanvasError
+from autograder.errors import CannotAccess, CanvasError
 from autograder.intake.collected import NOTES, CollectedNote, write_notes
 from autograder.intake.roster import read_roster
 from autograder.intake.uploads import Entry, Skipped, Unusable, notebook_text
 from autograder.lms.canvas_zip import Budget, entries
 from autograder.model import Status
 from autograder.outputs.files import write_atomic, write_bytes_atomic
-from autograder.outputs.folder import read_out
+from autograder.outputs.folder import grade_wrote, read_out
 from autograder.outputs.inert import inert_csv, printable, screen
 
 # Canvas (lib/content_zipper.rb) names each file "<name>[_LATE]_<user id>_<attachment id>_<filename>".
@@ -30,6 +30,10 @@ from autograder.outputs.inert import inert_csv, printable, screen
 _CANVAS_NAME = re.compile(r"(?P<name>.*?)(?P<late>_LATE)?_(?P<user>[0-9]+)_(?P<attachment>[0-9]+)_(?P<filename>.+)")
 # With anonymous grading the id is "anon_<5 characters>", which can be all digits: never a user id.
 _ANONYMOUS = re.compile(r"(LATE_)?anon_")
+# The zip a notebook's export cell (Otter) names "<stem>_YYYY_MM_DDTHH_MM_SS_ffffff.zip": the pattern above reads the
+# year and month as user and attachment ids, leaving this for <filename>. Canvas adds its parts before the whole
+# uploaded name, so a file a download holds never ends up with only this left.
+_OTTER_STAMP_REST = re.compile(r"[0-9]{2}T[0-9]{2}_[0-9]{2}_[0-9]{2}_[0-9]{6}\.zip", re.IGNORECASE)
 _WORD_CATEGORIES = frozenset({"Mn", "Mc", "Me", "Pc"})
 _COLLECTED = re.compile(r"[0-9]+\.ipynb")
 _GRADABLE = (".ipynb", ".zip")  # a .zip: the notebook's own export cell (Otter) makes one for upload
@@ -107,10 +111,15 @@ def _is_word(text: str) -> bool:
     return all(char.isalnum() or unicodedata.category(char) in _WORD_CATEGORIES for char in text)
 
 
+def _is_otter_export(match: re.Match[str]) -> bool:
+    """Whether a name Canvas's pattern took apart is a notebook's own export zip, its time stamp read as ids."""
+    return not match["late"] and _OTTER_STAMP_REST.fullmatch(match["filename"]) is not None
+
+
 def parse_canvas_name(name: str) -> CanvasFile | None:
     """The parts of a Canvas download's file name, or None when it is not one (or has no user id)."""
     match = None if _ANONYMOUS.match(name) else _CANVAS_NAME.fullmatch(name)
-    if match is None or not _is_word(match["name"]):
+    if match is None or not _is_word(match["name"]) or _is_otter_export(match):
         return None
     return CanvasFile(
         name, match["name"], bool(match["late"]), match["user"], int(match["attachment"]), match["filename"]
@@ -172,6 +181,7 @@ def collect_canvas_submissions(*, source: Path, into: Path) -> CanvasCollection:
         if name in previous:
             (unchanged if _holds(into / name, data) else changed).append(name)
         write_bytes_atomic(into / name, data)
+    # After the notebooks: each note records the sha256 of the file it describes, read back from disk.
     write_notes(
         into, {user_id: CollectedNote(parsed.late, parsed.student) for user_id, (parsed, _) in notebooks.items()}
     )
@@ -193,18 +203,14 @@ def _gather(files: Iterator[Entry]) -> tuple[dict[str, tuple[CanvasFile, str]], 
     candidates: dict[str, list[tuple[CanvasFile, Entry]]] = {}
     for entry in files:
         parsed = parse_canvas_name(entry.name)
+        where = entry.path or entry.name  # a file in a subfolder is shown where it is, for the TA to find
         if entry.problem:
-            skipped.append(Skipped(entry.name, entry.problem))
+            skipped.append(Skipped(where, entry.problem))
         elif parsed is None:
-            reason = (
-                "anonymous grading hides the Canvas user id; turn it off before downloading"
-                if _ANONYMOUS.match(entry.name)
-                else "the name is not Canvas's <name>[_LATE]_<user id>_<attachment id>_<file name>"
-            )
-            skipped.append(Skipped(entry.name, reason))
+            skipped.append(Skipped(where, _why_not_canvas(entry.name)))
         elif not parsed.filename.lower().endswith(_GRADABLE):
             suffix = PurePosixPath(parsed.filename).suffix or "no extension"
-            skipped.append(Skipped(entry.name, f"not a notebook ({suffix})"))
+            skipped.append(Skipped(where, f"not a notebook ({suffix})"))
         else:
             candidates.setdefault(parsed.user_id, []).append((parsed, entry))
     notebooks: dict[str, tuple[CanvasFile, str]] = {}
@@ -219,8 +225,20 @@ def _gather(files: Iterator[Entry]) -> tuple[dict[str, tuple[CanvasFile, str]], 
             try:  # one file: whatever is wrong with it skips it, not the class
                 notebooks[user_id] = (parsed, notebook_text(entry, budget))
             except Unusable as problem:
-                skipped.append(Skipped(entry.name, str(problem)))
+                skipped.append(Skipped(entry.path or entry.name, str(problem)))
     return notebooks, superseded, skipped
+
+
+def _why_not_canvas(name: str) -> str:
+    if _ANONYMOUS.match(name):
+        return "anonymous grading hides the Canvas user id; turn it off before downloading"
+    match = _CANVAS_NAME.fullmatch(name)
+    if match is not None and _is_otter_export(match):
+        return (
+            "looks like a notebook's own export zip (<name>_YYYY_MM_DDTHH_MM_SS_ffffff.zip), not a file from Canvas's "
+            '"Download Submissions" (which adds <name>_<user id>_<attachment id>_ before it)'
+        )
+    return "the name is not Canvas's <name>[_LATE]_<user id>_<attachment id>_<file name>"
 
 
 def _choose_column(header: list[str], assignment: str, wanted: str | None) -> int | None:
@@ -242,7 +260,15 @@ def _choose_column(header: list[str], assignment: str, wanted: str | None) -> in
     return candidates[matching[0]] if matching else None
 
 
-def _check_export_into(into: Path) -> None:
+def _check_export_into(out: Path, into: Path) -> None:
+    # OUT/gradebook.csv replaced by the import would lose the grades; a new OUT/run.json, the next run's seed.
+    inside = grade_wrote(out, into)
+    if inside is not None:
+        what = "is" if into.resolve() == (out / inside).resolve() else "is inside"
+        raise CanvasError(
+            f"--into {into} {what} the graded folder's {inside}, which `cnngrade grade` wrote; give another "
+            f"file, e.g. --into {out.parent / 'canvas-import.csv'}."
+        )
     if into.is_dir():
         raise CanvasError(
             f"--into {into} is a folder; give the CSV file to write, e.g. --into {into / 'canvas-import.csv'}."
@@ -253,8 +279,8 @@ def _write_export(into: Path, text: str) -> None:
     try:
         write_atomic(into, text)
     except OSError as exc:
-        # A read-only folder, a parent that is a file, a full disk: the TA's to fix, in one line.
-        raise CanvasError(
+        # A read-only folder, a parent that is a file, a full disk: the TA's to fix, in one line (exit 4).
+        raise CannotAccess(
             f"cannot write {into} ({exc.strerror or type(exc).__name__}); give --into a file in a folder you can write to."
         ) from None
 
@@ -262,7 +288,7 @@ def _write_export(into: Path, text: str) -> None:
 def export_canvas(*, out: Path, roster: Path, assignment_column: str | None, into: Path) -> CanvasExport:
     """Write INTO, a Canvas gradebook import: the roster's student columns and the assignment's scores from OUT."""
     graded = read_out(out)
-    _check_export_into(into)
+    _check_export_into(out, into)
     if into.resolve() == roster.resolve():
         raise CanvasError(f"--into {into} is the roster itself; write the import to another file.")
     read = read_roster(roster)

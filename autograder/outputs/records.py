@@ -1,7 +1,8 @@
 """The grader's own record of each graded submission, for resuming: result plus what it depended on.
 
-A record is reused only when the notebook's bytes, the seed, the grader (version and source) and
-the limits are all the same; anything else is graded again.
+A record is reused only when the notebook's bytes, the seed, the grader (version and source), the
+limits and whether it ran in the sandbox are all the same; anything else is graded again (a record
+from before a field was added lacks it, so it is not reused).
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ class Fingerprint:
     grader_version: str
     timeout: float
     memory_bytes: int
+    # A notebook may behave differently with and without the sandbox (what it can read, where it can write).
+    # `grade` always says which; the default is for readers that build records of their own (tests, tools).
+    sandboxed: bool = True
 
 
 def content_hash(path: Path) -> str:

@@ -73,6 +73,7 @@ class ClassReport:
     slowest: tuple[SubmissionResult, ...]
     # Who each submission is, where a roster or a collect said ("Lovelace, Ada (101)"); else its own name.
     names: Mapping[str, str] = field(default_factory=dict)
+    late: frozenset[str] = frozenset()  # submissions graded as late (the gradebook's late column)
 
     def shown(self, submission: str) -> str:
         return self.names.get(submission, submission)
@@ -160,8 +161,14 @@ def question_stats(
     )
 
 
-def summarize(run: RunInfo, results: Iterable[SubmissionResult], names: Mapping[str, str] | None = None) -> ClassReport:
-    """The report's numbers; NAMES, who each submission is, orders every list of students by what it shows."""
+def summarize(
+    run: RunInfo,
+    results: Iterable[SubmissionResult],
+    names: Mapping[str, str] | None = None,
+    late: Iterable[str] = (),
+) -> ClassReport:
+    """The report's numbers; NAMES, who each submission is, orders every list of students by what it shows; LATE
+    names the submissions graded as late."""
     names = dict(names or {})
 
     def order(submission: str) -> tuple[str, str]:
@@ -189,6 +196,7 @@ def summarize(run: RunInfo, results: Iterable[SubmissionResult], names: Mapping[
         not_ok=not_ok,
         slowest=slowest_rows,
         names=names,
+        late=frozenset(late),
     )
 
 

@@ -8,16 +8,15 @@ from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from autograder.errors import OutFolderError
+from autograder.errors import CannotAccess, OutFolderError
 from autograder.model import SubmissionResult
 from autograder.outputs.files import write_atomic, write_bytes_atomic
-from autograder.outputs.folder import read_out
+from autograder.outputs.folder import REPORT, grade_wrote, read_out
 from autograder.outputs.gradebook import GRADEBOOK
 from autograder.report.data import ClassReport, RunInfo, summarize
-from autograder.report.names import submission_names
+from autograder.report.names import late_submissions, submission_names
 from autograder.report.plots import PLOTS_MISSING, score_histogram
 
-REPORT = "report"
 INDEX = "index.html"
 STUDENTS = "students"
 PLOTS = "plots"
@@ -89,18 +88,35 @@ def write_report(*, out: Path, into: Path | None = None, roster: Path | None = N
     ROSTER, Canvas's gradebook export, names the students whose submissions are named by Canvas user id."""
     run, results = load_run(out)
     into = into if into is not None else out / REPORT
-    if into.exists() and not into.is_dir():
-        raise OutFolderError(f"{into} is a file; give --into a folder for the report (its index.html and pages).")
-    names = submission_names((result.submission for result in results), roster=roster, out=out)
-    report = summarize(run, results, names)
+    _check_into(out, into)
+    submissions = [result.submission for result in results]
+    names = submission_names(submissions, roster=roster, out=out)
+    report = summarize(run, results, names, late_submissions(out, submissions))
     try:
         return _write_pages(report, into)
     except OSError as exc:
-        # A read-only folder, a parent that is a file, a full disk: the TA's to fix, in one line.
-        raise OutFolderError(
+        # A read-only folder, a parent that is a file, a full disk: the TA's to fix, in one line (exit 4).
+        raise CannotAccess(
             f"cannot write the report into {into} ({exc.strerror or type(exc).__name__}); "
             "give --into a folder you can write to."
         ) from None
+
+
+def _check_into(out: Path, into: Path) -> None:
+    # Its index.html, students/ and plots/ would sit among (or inside) what `grade` wrote: the default is OUT/report.
+    inside = grade_wrote(out, into)
+    if into.resolve() == out.resolve() or (inside is not None and inside != REPORT):
+        if inside is None:
+            where = "is the graded folder itself, among the files"
+        else:
+            what = "is" if into.resolve() == (out / inside).resolve() else "is inside"
+            where = f"{what} the graded folder's {inside},"
+        raise OutFolderError(
+            f"--into {into} {where} which `cnngrade grade` wrote; give another folder (or leave --into out: "
+            f"the report goes to {out / REPORT})."
+        )
+    if into.exists() and not into.is_dir():
+        raise OutFolderError(f"{into} is a file; give --into a folder for the report (its index.html and pages).")
 
 
 def _write_pages(report: ClassReport, into: Path) -> Path:
@@ -118,6 +134,7 @@ def _write_pages(report: ClassReport, into: Path) -> Path:
                 run=run,
                 result=result,
                 shown=report.shown(result.submission),
+                late=result.submission in report.late,
                 questions=report.questions,
                 cases=_cases_by_question(result),
             ),

@@ -22,8 +22,8 @@ _TITLES = {case.id: case.title for case in PUBLIC_CASES}
 
 
 def failure_text(title: str, message: str, width: int = WIDTH) -> str:
-    """A failed check as a student reads it: the title, then the message wrapped under it."""
-    lines = [title]
+    """A failed check as a student reads it: the title, then the message indented under it, both wrapped."""
+    lines = textwrap.wrap(title, width, break_long_words=False, break_on_hyphens=False) or [""]
     for line in message.splitlines() or [""]:
         lines.extend(
             textwrap.wrap(
