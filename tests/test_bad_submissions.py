@@ -237,7 +237,8 @@ def test_a_row_the_grader_failed_is_graded_again_on_the_next_run(tmp_path: Path)
     )
     first = grade(assignment="hw1", submissions=tmp_path / "in", out=tmp_path / "out", seed=1, executor=failed)
     assert first.results[0].status == Status.CRASH
-    assert not (tmp_path / "out" / "records" / "one.json").exists()
+    # Recorded for report, export and diff, but without a fingerprint: never reused.
+    assert json.loads((tmp_path / "out" / "records" / "one.json").read_text())["fingerprint"] is None
     assert (tmp_path / "out" / "results" / "one.json").exists()
     again = FakeExecutor(Phase1Outcome(Status.OK, "", {"complete": True, "values": {}, "calls": {}}, 0.1))
     second = grade(assignment="hw1", submissions=tmp_path / "in", out=tmp_path / "out", seed=1, executor=again)

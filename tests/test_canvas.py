@@ -19,6 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import autograder.intake.uploads as uploads
 import autograder.lms.canvas_zip as canvas_zip
 from autograder.cli import main
 from autograder.course import assignment
@@ -839,3 +840,27 @@ def test_unusable_rosters_are_refused(
 ) -> None:
     with pytest.raises(CanvasError, match=message):
         export_canvas(out=out, roster=roster(tmp_path), assignment_column=None, into=tmp_path / into)
+
+
+def test_one_students_many_large_bad_files_take_no_other_students_share(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Scaled down: the class may keep exactly its own notebooks; one student's files may unpack to a few bad files.
+    download = make_download(tmp_path / "download")
+    kept = sum((EXAMPLES / f"{student.sample}.ipynb").stat().st_size for student in SUBMITTED)
+    bad = kept // 2  # two of them would have used up a budget the class shared
+    monkeypatch.setattr(canvas_zip, "MAX_TOTAL_BYTES", kept)
+    monkeypatch.setattr(uploads, "MAX_STUDENT_BYTES", 3 * bad + bad // 2)
+    read = uploads.MAX_STUDENT_BYTES // bad  # what is read of the attacker's files before their share is spent
+    attacker = Student("Aaa, Attacker", "111", None)  # listed, and so read, before everyone else
+    uploaded = 10
+    for attachment in range(uploaded):
+        (download / canvas_name(attacker.login, attacker.user_id, 100 + attachment, NB)).write_bytes(b"\xff" * bad)
+
+    collection = collect_canvas_submissions(source=download, into=tmp_path / "into")
+
+    assert {file.user_id for file in collection.collected} == {student.user_id for student in SUBMITTED}
+    reasons = [skip.reason for skip in collection.skipped if attacker.login in skip.name]
+    assert len(reasons) == uploaded
+    assert sum("not text" in reason for reason in reasons) == read
+    assert sum("this student's files together unpack to over" in reason for reason in reasons) == uploaded - read

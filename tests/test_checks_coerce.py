@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
+from autograder.checks import coerce
 from autograder.checks.coerce import (
     as_choice,
     as_count,
@@ -19,6 +24,8 @@ from autograder.checks.coerce import (
 )
 from autograder.checks.core import CheckFailed
 from autograder.checks.plain import to_plain
+
+from .test_honest_variants import WRITTEN_SHAPES
 
 GRID = [[3, 0, 1], [1, 5, 8]]  # small and not square, so a transpose would show
 WHOLE = 6272
@@ -257,6 +264,12 @@ def test_as_shape_reads_a_sequence_of_whole_numbers(value: Any) -> None:
     assert all(type(n) is int for n in result)
 
 
+@pytest.mark.parametrize("shape", [SHAPE, (120,), (120, 1)])
+@pytest.mark.parametrize("written", sorted(WRITTEN_SHAPES))
+def test_as_shape_reads_every_written_form(written: str, shape: tuple[int, ...]) -> None:
+    assert as_shape(WRITTEN_SHAPES[written](shape), "shape") == shape
+
+
 def test_as_shape_reads_a_raw_tuple() -> None:
     assert as_shape(SHAPE, "shape") == SHAPE
 
@@ -276,7 +289,12 @@ def test_as_shape_reads_a_single_number_as_a_vector(value: Any) -> None:
     ("value", "said"),
     [
         pytest.param([], "expected a shape", id="empty-list"),
-        pytest.param("x".join(map(str, SHAPE)), "expected a shape", id="str"),
+        pytest.param("twenty-eight by twenty-eight", "expected a shape", id="words"),
+        pytest.param("x".join(map(str, SHAPE)) + "x", "expected a shape", id="text-with-a-side-missing"),
+        pytest.param(str(SHAPE)[:-1], "expected a shape", id="text-unclosed-parenthesis"),
+        pytest.param(" ".join(map(str, SHAPE)), "expected a shape", id="text-without-separators"),
+        pytest.param(str(SHAPE).replace(str(SHAPE[1]), f"{SHAPE[1]}.5"), "expected a shape", id="text-not-whole"),
+        pytest.param("()", "expected a shape", id="text-empty-tuple"),
         pytest.param(None, "expected a shape", id="none"),
         pytest.param(True, "expected a shape", id="bool"),
         pytest.param([*SHAPE[:2], SHAPE[2] + 0.5], "not a whole number", id="fractional-entry"),
@@ -332,3 +350,56 @@ def test_as_count_takes_zero_and_refuses_every_negative_form(form: Callable[[int
 def test_as_shape_refuses_a_side_below_one(side: int) -> None:
     message = _message(lambda: as_shape((28, side, 8), "vgg16_shapes[3]"))
     assert f"`vgg16_shapes[3]` is (28, {side}, 8)" in message and "at least 1" in message
+
+
+@pytest.mark.parametrize("row", [pytest.param(np.array(3.0), id="0-d-float"), pytest.param(np.int64(3), id="np-int")])
+def test_a_row_that_is_a_single_number_among_rows_is_named(row: Any) -> None:
+    message = _message(lambda: as_float_array([row, GRID[1]], "my_grid"))
+    assert f"it mixes single numbers (entry 0) with rows (entry 1 has {len(GRID[1])} entries)" in message
+
+
+# --- every coercion, on anything nested: a value or CheckFailed, never another exception ---------------
+
+# Each function that reads a student's value, called the way the checks call it.
+COERCIONS: dict[str, Callable[[Any], Any]] = {
+    "as_float_array": lambda value: as_float_array(value, "answer"),
+    "as_int": lambda value: as_int(value, "answer"),
+    "as_count": lambda value: as_count(value, "answer"),
+    "as_choice": lambda value: as_choice(value, "answer", CHOICES),
+    "as_shape": lambda value: as_shape(value, "answer"),
+}
+
+
+def test_every_coercion_of_the_module_is_exercised() -> None:
+    readers = {name for name, _ in inspect.getmembers(coerce, inspect.isfunction) if name.startswith("as_")}
+    assert readers == set(COERCIONS)
+
+
+_ARRAY_DTYPES = st.sampled_from([np.float64, np.float32, np.int64, np.bool_, np.dtype("U3")])
+# Of every ndim from 0 (np.array(3.0), what np.sum(..., keepdims=False) of an array can give) to 3.
+_ARRAYS = hnp.arrays(_ARRAY_DTYPES, hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=3))
+_LEAVES = st.one_of(
+    st.integers(),
+    st.floats(),
+    st.booleans(),
+    st.none(),
+    st.text(max_size=4),
+    st.sampled_from(["3", "nan", "28x28x8", "floor", " CEIL "]),
+    _ARRAYS,
+)
+NESTED = st.recursive(
+    _LEAVES,
+    lambda children: st.lists(children, max_size=4) | st.lists(children, max_size=4).map(tuple),
+    max_leaves=16,
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
+@given(value=NESTED)
+def test_every_coercion_returns_or_says_what_is_wrong(value: Any) -> None:
+    for name, coercion in COERCIONS.items():
+        try:
+            coercion(value)
+        except CheckFailed as failure:
+            assert "`answer`" in str(failure), name
+        assert isinstance(coerce.describe(value), str)

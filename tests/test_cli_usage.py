@@ -307,15 +307,44 @@ def wait_for(condition: Callable[[], bool], seconds: float) -> None:
         time.sleep(0.05)
 
 
+def saved_records(out: Path) -> list[Path]:
+    """The records a run has saved: not a write's temporary (a dot file) still on its way."""
+    return [path for path in (out / "records").glob("*.json") if not path.name.startswith(".")]
+
+
+def finished_records(out: Path) -> int:
+    return len(saved_records(out))
+
+
+def sleeping_forever(source: Path, target: Path) -> None:
+    """`source` with one more cell, last, that never ends and takes no CPU (so no CPU limit ends it)."""
+    notebook = json.loads(source.read_text())
+    notebook["cells"].append(
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": "sleeps-forever",
+            "metadata": {},
+            "outputs": [],
+            "source": ["import time\n", "while True:\n", "    time.sleep(3600)"],
+        }
+    )
+    target.write_text(json.dumps(notebook))
+
+
 @pytest.mark.slow
 def test_ctrl_c_says_what_was_kept_and_a_rerun_resumes(tmp_path: Path, sandboxing: list[str]) -> None:
     out = tmp_path / "out"
     command = [str(CNNGRADE), "grade", "hw1", str(EXAMPLES / "hw1"), "--out", str(out), "--workers", "2"]
     command += ["--timeout", "8", *sandboxing]
-    # A process group of its own, signalled as a whole, as a terminal's Ctrl-C is: the fork servers get it too.
+    # A process group of its own, signalled as a whole, as a terminal's Ctrl-C is (the fork servers have a
+    # group of their own: the grader ends them).
     grader = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     try:
-        wait_for(lambda: len(list((out / "records").glob("*"))) >= 2, 120)
+        # Bounded by what the grader does, not by a guess at how fast a loaded machine grades: it
+        # either saves its second record or ends (and then says why).
+        wait_for(lambda: finished_records(out) >= 2 or grader.poll() is not None, 600)
+        assert grader.poll() is None, grader.communicate()
         os.killpg(grader.pid, signal.SIGINT)
         stdout, stderr = grader.communicate(timeout=60)
     finally:
@@ -338,18 +367,70 @@ def test_ctrl_c_says_what_was_kept_and_a_rerun_resumes(tmp_path: Path, sandboxin
     kept, total = int(found.group(1)), int(found.group(2))
     assert total == len(list((EXAMPLES / "hw1").glob("*.ipynb")))
     assert Path(found.group(3)) == out
-    records = len(list((out / "records").glob("*")))
+    records = finished_records(out)
     # One record may be saved in the instant between its save and its count: the line never claims more.
     assert records - 1 <= kept <= records < total
     for result in (out / "results").glob("*.json"):
         assert "KeyboardInterrupt" not in result.read_text()  # no row made of the interrupt itself
+    # What the rerun reuses: each record made to be reused (a row the grader failed is recorded, but graded again).
+    reusable = sum(json.loads(path.read_text())["fingerprint"] is not None for path in saved_records(out))
 
     graded_by = json.loads((out / "run.json").read_text())["grader_version"]
     rerun = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr
     if json.loads((out / "run.json").read_text())["grader_version"] != graded_by:
         pytest.skip("the grader's source changed between the two runs (someone edited it): nothing is reused then")
-    assert f"{total - records} graded now, {records} unchanged since the last run" in rerun.stdout, rerun.stdout[-600:]
+    assert f"{total - reusable} graded now, {reusable} unchanged since the last run" in rerun.stdout, rerun.stdout[
+        -600:
+    ]
+
+
+# How long an interrupted run may take to end, whatever its --timeout: its notebooks are killed, never waited for.
+ENDS_WITHIN = 10.0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signalled", ["group", "grader"])
+def test_ctrl_c_ends_at_once_and_keeps_every_finished_row(
+    tmp_path: Path, sandboxing: list[str], signalled: str
+) -> None:
+    # "group": a terminal's Ctrl-C; "grader": `kill -INT` of the grader alone, so that its fork
+    # servers and their notebooks are stopped by the grader, not by the signal reaching them too.
+    submissions = tmp_path / "in"
+    submissions.mkdir()
+    sleeping_forever(EXAMPLES / "hw1" / "passes_all.ipynb", submissions / "a_sleeps.ipynb")
+    finishing = ("passes_all", "lists_by_hand", "raises_midway")
+    for name in finishing:
+        shutil.copy(EXAMPLES / "hw1" / f"{name}.ipynb", submissions)
+    out = tmp_path / "out"
+    command = [str(CNNGRADE), "grade", "hw1", str(submissions), "--out", str(out), "--workers", "2"]
+    command += ["--timeout", "600", *sandboxing]
+    grader = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        # Every notebook but the sleeping one is graded and saved; that one sleeps on.
+        wait_for(lambda: finished_records(out) == len(finishing) or grader.poll() is not None, 300)
+        assert grader.poll() is None, grader.communicate()
+        if signalled == "group":
+            os.killpg(grader.pid, signal.SIGINT)
+        else:
+            os.kill(grader.pid, signal.SIGINT)
+        interrupted = time.monotonic()
+        stdout, stderr = grader.communicate(timeout=120)
+        took = time.monotonic() - interrupted
+    finally:
+        if grader.poll() is None:
+            os.killpg(grader.pid, signal.SIGKILL)
+    assert took < ENDS_WITHIN, f"{took:.1f} s"
+    assert grader.returncode == errors.EXIT_INTERRUPTED, stderr.decode()[-2000:]
+    assert stdout == b""
+    line = stderr.decode().strip().splitlines()[-1]
+    total = len(finishing) + 1
+    assert line == (
+        f"cnngrade: interrupted; {len(finishing)} of {total} submissions are graded in {out} and kept; "
+        "run the same command again to grade the rest."
+    ), stderr.decode()[-2000:]
+    assert finished_records(out) == len(finishing)
+    assert {path.stem for path in (out / "results").glob("*.json")} == set(finishing)
 
 
 # --- a closed pipe

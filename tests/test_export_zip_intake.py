@@ -7,6 +7,7 @@ import io
 import os
 import shutil
 import stat
+import struct
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +17,15 @@ from otter import Notebook
 
 from autograder.grading.run import GradeRun, find_submissions, grade
 from autograder.intake.notebook import InvalidNotebook, read_code_cells
+from autograder.intake.uploads import (
+    MAX_ZIP_BYTES,
+    MAX_ZIP_DIRECTORY_BYTES,
+    MAX_ZIP_ENTRIES,
+    Budget,
+    Entry,
+    Unusable,
+    notebook_text,
+)
 from autograder.model import Status
 
 from .test_canvas import corrupted, forged, renamed, zip_of
@@ -192,3 +202,112 @@ def test_a_zip_with_other_files_beside_the_notebook_is_read(tmp_path: Path) -> N
         )
     )
     assert read_code_cells(tmp_path / "upload.zip") == read_code_cells(EXAMPLES / "passes_all.ipynb")
+
+
+# --- a zip's size and its list of files, capped before zipfile reads that list (whole, in memory)
+
+
+def many_files(count: int, **write: object) -> bytes:
+    """A zip of the notebook and COUNT - 1 empty files beside it: COUNT entries in all."""
+    return zip_of({NB: NOTEBOOK, **{f"e{index}": b"" for index in range(count - 1)}}, zipfile.ZIP_STORED)
+
+
+def with_end_record(data: bytes, count: int, directory: int | None = None) -> bytes:
+    """DATA with its end record declaring COUNT entries (and a central directory of DIRECTORY bytes)."""
+    out = bytearray(data)
+    end = data.rindex(b"PK\x05\x06")
+    struct.pack_into("<HH", out, end + 8, count, count)
+    if directory is not None:
+        struct.pack_into("<I", out, end + 12, directory)
+    return bytes(out)
+
+
+def zip64_of(count: int) -> bytes:
+    """A zip of COUNT entries whose counts are in a Zip64 end record, its plain end record saying only 3."""
+    limit = zipfile.ZIP_FILECOUNT_LIMIT
+    zipfile.ZIP_FILECOUNT_LIMIT = 5  # so that zipfile writes the Zip64 record, as it does past 65,535 entries
+    try:
+        data = many_files(count)
+    finally:
+        zipfile.ZIP_FILECOUNT_LIMIT = limit
+    assert b"PK\x06\x06" in data
+    return with_end_record(data, 3)
+
+
+def long_names(size: int) -> bytes:
+    """A zip of a few files whose list of files (their names) takes over SIZE bytes."""
+    names = 1 + size // 60_000
+    return zip_of({NB: NOTEBOOK, **{f"{index}".ljust(60_000, "x"): b"" for index in range(names)}})
+
+
+def after_padding(padding: int) -> bytes:
+    """The notebook's zip after PADDING bytes, as a self-extracting archive has its program: still a zip to read."""
+    return bytes(padding) + zip_of({NB: NOTEBOOK})
+
+
+TOO_LARGE = [
+    pytest.param(lambda: after_padding(MAX_ZIP_BYTES), f"a zip over {MAX_ZIP_BYTES // 2**20} MiB", id="file-size"),
+    pytest.param(
+        lambda: many_files(MAX_ZIP_ENTRIES + 1),
+        f"lists {MAX_ZIP_ENTRIES + 1} files; a zip of over {MAX_ZIP_ENTRIES}",
+        id="entries",
+    ),
+    pytest.param(
+        lambda: zip64_of(MAX_ZIP_ENTRIES + 1), f"lists {MAX_ZIP_ENTRIES + 1} files", id="entries-in-zip64-record"
+    ),
+    pytest.param(
+        lambda: with_end_record(long_names(MAX_ZIP_DIRECTORY_BYTES), 2), "list of files takes", id="directory-size"
+    ),
+]
+
+
+@pytest.mark.parametrize(("content", "phrase"), TOO_LARGE)
+def test_a_zip_too_large_to_be_an_export_is_refused_before_zipfile_lists_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: Callable[[], bytes], phrase: str
+) -> None:
+    (tmp_path / "upload.zip").write_bytes(content())
+    opened: list[object] = []
+    real = zipfile.ZipFile
+
+    def listing(*args: object, **kwargs: object) -> zipfile.ZipFile:
+        opened.append(args)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(zipfile, "ZipFile", listing)
+    with pytest.raises(InvalidNotebook) as refused:
+        read_code_cells(tmp_path / "upload.zip")
+    assert phrase in str(refused.value)
+    assert "submit" in str(refused.value)  # what the student does about it
+    assert opened == []  # refused from its size and end record alone
+
+
+def test_a_zip_whose_end_record_understates_its_files_is_refused_once_listed(tmp_path: Path) -> None:
+    # Its list is within the size cap, so zipfile may read it; its length is then what counts.
+    (tmp_path / "upload.zip").write_bytes(with_end_record(many_files(MAX_ZIP_ENTRIES + 1), 2))
+    with pytest.raises(InvalidNotebook) as refused:
+        read_code_cells(tmp_path / "upload.zip")
+    assert f"lists {MAX_ZIP_ENTRIES + 1} files" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(lambda: after_padding(MAX_ZIP_BYTES - len(zip_of({NB: NOTEBOOK}))), id="file-size"),
+        pytest.param(lambda: many_files(MAX_ZIP_ENTRIES), id="entries"),
+        pytest.param(lambda: long_names(MAX_ZIP_DIRECTORY_BYTES // 2), id="directory-size"),
+    ],
+)
+def test_a_zip_at_the_caps_is_read(tmp_path: Path, content: Callable[[], bytes]) -> None:
+    (tmp_path / "upload.zip").write_bytes(content())
+    assert read_code_cells(tmp_path / "upload.zip") == read_code_cells(EXAMPLES / "passes_all.ipynb")
+
+
+@pytest.mark.parametrize(("content", "phrase"), TOO_LARGE[1:])  # an upload is read within 20 MiB before this
+def test_a_collected_zip_too_large_to_be_an_export_is_skipped_saying_why(
+    content: Callable[[], bytes], phrase: str
+) -> None:
+    data = content()
+    entry = Entry("hw1.zip", len(data), lambda budget, limit=None: data)
+    with pytest.raises(Unusable) as refused:
+        notebook_text(entry, Budget())
+    assert phrase in str(refused.value)

@@ -658,12 +658,54 @@ LENET_FORMS = {
     "shapes-as-text": lambda table: {row: (str(c[0]), c[1], c[2]) for row, c in table.items()},
 }
 
+# Every way a shape is written as text that the checks accept (checks/coerce.py as_shape): how the
+# lecture's tables print it, how Python prints a tuple or a list, and what a student types.
+WRITTEN_SHAPES: dict[str, Callable[[tuple[int, ...]], str]] = {
+    "tuple-repr": str,
+    "list-repr": lambda shape: str(list(shape)),
+    "x": lambda shape: "x".join(map(str, shape)),
+    "spaced-x": lambda shape: " x ".join(map(str, shape)),
+    "upper-X": lambda shape: "X".join(map(str, shape)),
+    "spaced-upper-X": lambda shape: " X ".join(map(str, shape)),
+    "times-sign": lambda shape: " × ".join(map(str, shape)),
+    "times-sign-non-breaking-spaces": lambda shape: "\u00a0×\u00a0".join(map(str, shape)),
+    "star": lambda shape: "*".join(map(str, shape)),
+    "by": lambda shape: " by ".join(map(str, shape)),
+    "upper-BY": lambda shape: " BY ".join(map(str, shape)),
+    "bare-commas": lambda shape: ", ".join(map(str, shape)),
+    "tight-parentheses": lambda shape: "(" + ",".join(map(str, shape)) + ")",
+    "padded-parentheses": lambda shape: "( " + " , ".join(map(str, shape)) + " )",
+    "parenthesised-x": lambda shape: "(" + "x".join(map(str, shape)) + ")",
+    "bracketed-by": lambda shape: "[" + " by ".join(map(str, shape)) + "]",
+    "trailing-comma": lambda shape: "(" + ", ".join(map(str, shape)) + ",)",
+    "surrounding-spaces": lambda shape: "  " + "x".join(map(str, shape)) + " ",
+}
+
 
 @pytest.mark.parametrize("form", sorted(LENET_FORMS))
 def test_lenet_table_in_any_documented_form_gets_full_marks(form: str) -> None:
     table = LENET_FORMS[form](hw3.lenet_table())
     namespace = reference_namespace("hw3") | {"lenet_table": table}
     results = score_cases([c for c in assignment("hw3").cases(0) if c.question == "q1"], recorded("hw3", namespace, 0))
+    assert [r.message for r in results if r.score < r.max_score] == []
+
+
+@pytest.mark.parametrize("written", sorted(WRITTEN_SHAPES))
+def test_every_lenet_shape_in_every_written_form_gets_full_marks(written: str) -> None:
+    table = {
+        row: (WRITTEN_SHAPES[written](shape), size, params) for row, (shape, size, params) in hw3.lenet_table().items()
+    }
+    namespace = reference_namespace("hw3") | {"lenet_table": table}
+    results = score_cases([c for c in assignment("hw3").cases(0) if c.question == "q1"], recorded("hw3", namespace, 0))
+    assert [r.message for r in results if r.score < r.max_score] == []
+
+
+@pytest.mark.parametrize("written", sorted(WRITTEN_SHAPES))
+def test_every_vgg_row_in_every_written_form_gets_full_marks(written: str) -> None:
+    namespace = reference_namespace("hw4") | {"vgg16_shapes": [WRITTEN_SHAPES[written](s) for s in hw4.vgg16_shapes]}
+    cases = [c for c in assignment("hw4").cases(0) if c.question == "q5"]  # q5: vgg16_shapes, public and hidden
+    assert len(cases) > 1
+    results = score_cases(cases, recorded("hw4", namespace, 0))
     assert [r.message for r in results if r.score < r.max_score] == []
 
 

@@ -9,23 +9,28 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autograder.cli import main
 from autograder.diff import diff_runs
 from autograder.errors import EXIT_FILES, CannotAccess, OutFolderError, SubmissionsNotFound
+from autograder.grading import run as run_module
 from autograder.grading.executor import Phase1Outcome
 from autograder.grading.progress import SHOWN, summary
 from autograder.grading.run import GradeRun, grade
 from autograder.intake.collected import NOTES, CollectedNote, write_notes
-from autograder.intake.folder import SEPARATOR, survey
+from autograder.intake.folder import SEPARATOR, Survey, survey
 from autograder.intake.notebook import InvalidNotebook, read_code_cells
 from autograder.model import Status
 from autograder.outputs.folder import RUN_FILE, read_out
 from autograder.outputs.gradebook import GRADEBOOK, LATE, gradebook_rows
+from autograder.outputs.inert import printable
 from autograder.outputs.skipped import SKIPPED, read_skipped
 
 from .factories import write_notebook
@@ -283,6 +288,67 @@ def test_top_level_files_keep_their_stems_when_a_nested_path_would_give_the_same
         "123": "123.ipynb",
         f"1{SEPARATOR}23": "1/23.ipynb",
         f"a{SEPARATOR}b~2": "a/b.ipynb",
+    }
+
+
+TOP_LEVEL_FILES = st.lists(
+    st.tuples(
+        st.text(alphabet="aAbB~2", min_size=1, max_size=4),
+        st.sampled_from([".ipynb", ".IPYNB", ".Ipynb", ".zip", ".ZIP", ".Zip"]),
+    ).map("".join),
+    min_size=1,
+    max_size=8,
+    unique=True,
+)
+
+
+def folded(name: str) -> str:
+    return name.casefold()  # these names are ASCII: case is all a disk may ignore
+
+
+@settings(database=None, deadline=None, max_examples=300)
+@given(TOP_LEVEL_FILES)
+def test_every_top_level_file_keeps_its_stem_unless_another_has_it_and_a_notebook_wins_it_over_a_zip(
+    files: list[str],
+) -> None:
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = Path(temporary)
+        touch(folder, *files)  # empty: a zip is then never the export of the notebook beside it, both are rows
+        named = names_of(folder)
+    assert sorted(named.values()) == sorted(files)
+    assert len({folded(name) for name in named}) == len(named)
+    stems = [Path(file).stem for file in files]
+    own = {folded(stem) for stem in stems}
+    notebook_stems = {folded(Path(file).stem) for file in files if Path(file).suffix.lower() == ".ipynb"}
+    for name, file in named.items():
+        stem = Path(file).stem
+        if [folded(other) for other in stems].count(folded(stem)) == 1:
+            assert name == stem, "a stem no other file has is kept"
+        if name != stem:
+            # Its stem is another's; the suffix it gets is no file's own name.
+            assert re.fullmatch(re.escape(stem) + r"~\d+", name) and folded(name) not in own
+        if folded(name) in notebook_stems:
+            assert Path(file).suffix.lower() == ".ipynb", "a .ipynb wins its stem over a .zip"
+
+
+def test_a_canvas_notebook_keeps_its_user_id_beside_a_zip_that_sorts_first_and_a_literal_suffix_keeps_its_name(
+    tmp_path: Path,
+) -> None:
+    control = "a\x01b"  # shown as the literal name below
+    literal = printable(control)
+    assert literal != control
+    touch(
+        tmp_path, "12345.ZIP", "12345.ipynb", "A.ipynb", "a.ipynb", "a~2.ipynb", f"{control}.ipynb", f"{literal}.ipynb"
+    )
+    assert names_of(tmp_path) == {
+        "12345": "12345.ipynb",
+        "12345~2": "12345.ZIP",
+        "A": "A.ipynb",
+        "a~3": "a.ipynb",
+        "a~2": "a~2.ipynb",
+        # The file literally named so keeps the name the other's control character is shown as.
+        literal: f"{literal}.ipynb",
+        f"{literal}~2": f"{control}.ipynb",
     }
 
 
@@ -567,3 +633,27 @@ def test_without_notes_no_row_is_late(tmp_path: Path) -> None:
     run = fake_grade(folder, tmp_path / "out")
     with run.gradebook.open(newline="", encoding="utf-8") as handle:
         assert [row["late"] for row in gradebook_rows(handle)] == [""]
+
+
+def test_a_late_note_goes_to_the_notebook_the_collect_wrote_not_a_zip_of_its_name(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    notebook = write_notebook(folder / "12345.ipynb", ["x = 1"])
+    zipped = folder / "12345.ZIP"  # sorts before 12345.ipynb; another notebook
+    zipped.write_bytes(zip_of({"hw1.ipynb": write_notebook(tmp_path / "other.ipynb", ["x = 2"]).read_bytes()}))
+    write_notes(folder, {"12345": CollectedNote(late=True, who="Lovelace, Ada")})
+    run = fake_grade(folder, tmp_path / "out")
+    assert run.late == {"12345"} and dict(run.who) == {"12345": "Lovelace, Ada"}
+    assert survey(folder).submissions["12345"] == notebook
+
+
+def test_a_note_marks_only_a_row_made_from_its_own_notebook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # However names are given, a note describes <name>.ipynb at the top of the folder and nothing else.
+    folder = tmp_path / "in"
+    notebook = write_notebook(folder / "12345.ipynb", ["x = 1"])
+    zipped = folder / "12345.zip"
+    zipped.write_bytes(zip_of({"hw1.ipynb": write_notebook(tmp_path / "other.ipynb", ["x = 2"]).read_bytes()}))
+    write_notes(folder, {"12345": CollectedNote(late=True, who="Lovelace, Ada")})
+    swapped = Survey({"12345": zipped, "12345~2": notebook}, ())
+    monkeypatch.setattr(run_module, "survey", lambda *args, **kwargs: swapped)
+    run = fake_grade(folder, tmp_path / "out")
+    assert run.late == frozenset() and dict(run.who) == {}

@@ -114,6 +114,18 @@ def test_a_single_number_for_a_grid_is_called_one(name: str, value: str) -> None
         assert "shape ()" not in text and "0 axes" not in text
 
 
+@pytest.mark.parametrize(("name", "value"), GRIDS)
+def test_a_grid_with_a_row_of_one_0d_array_is_told_so_publicly_and_hidden(name: str, value: str) -> None:
+    # np.array(3.0) beside real rows: a message naming the mix, not a TypeError from len().
+    namespace = reference_namespace(name)
+    rows = np.asarray(namespace[value]).tolist()
+    namespace[value] = [np.array(3.0), *rows[1:]]
+    public_found, hidden_found = messages(public(name), namespace), messages(hidden(name), namespace)
+    assert public_found and hidden_found
+    for text in (public_found | hidden_found).values():
+        assert f"`{value}` could not be read as an array of numbers: it mixes single numbers (entry 0)" in text
+
+
 @pytest.mark.parametrize(("name", "function"), ARRAY_FUNCTIONS)
 def test_a_function_returning_one_number_is_told_so(name: str, function: str) -> None:
     found = messages(public(name), with_output(name, function, lambda out: float(np.sum(out))))

@@ -8,6 +8,7 @@ without a word.
 
 from __future__ import annotations
 
+import re
 import shutil
 import signal
 import sys
@@ -218,7 +219,8 @@ def _only_error(outputs: list[dict]) -> str:
     """The one output of a cell that failed as the set-up cell fails: one line, no traceback."""
     assert [output["output_type"] for output in outputs] == ["error"], outputs
     (line,) = outputs[0]["traceback"]
-    assert "Traceback" not in line and "File " not in line
+    # A traceback's frames say `File "...", line n` or `File path:n`; the menu `File > Rename` is no frame.
+    assert "Traceback" not in line and not re.search(r"File (?!> )", line)
     return line
 
 
@@ -263,6 +265,45 @@ def test_where_jupyter_names_the_notebook_the_fix_is_a_cd(bundle: Path, monkeypa
     monkeypatch.setenv("JPY_SESSION_NAME", str(bundle / "hw1.ipynb"))
     (first,) = _kernel_run(bundle.parent, [])
     assert f"run `%cd {bundle}` in a new cell" in _only_error(first)
+
+
+RENAME = "must be named hw1.ipynb (Otter's checks and its export read that file): rename it (File > Rename)"
+SECOND_DOWNLOAD = "hw1 (1).ipynb"  # what a browser names the notebook downloaded a second time
+
+
+@pytest.mark.slow
+def test_a_renamed_notebook_in_its_own_folder_is_told_to_take_its_name_back(bundle: Path) -> None:
+    (bundle / "hw1.ipynb").rename(bundle / SECOND_DOWNLOAD)
+    first, check = _kernel_run(bundle, ['grader.check("q1")'])
+    message = _only_error(first)
+    assert f"This notebook (this folder holds {SECOND_DOWNLOAD}) {RENAME} and run this cell again." == message
+    assert "not its own" not in message
+    assert _only_error(check) == message
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("keep_original", [False, True], ids=["renamed", "beside-the-original"])
+@pytest.mark.parametrize("session", ["absolute", "from-the-server-root"])
+def test_where_jupyter_names_a_copy_in_this_folder_it_is_told_to_rename_it(
+    bundle: Path, monkeypatch: pytest.MonkeyPatch, keep_original: bool, session: str
+) -> None:
+    # Beside the original, Otter would export hw1.ipynb, not the notebook the student worked in.
+    shutil.copy(bundle / "hw1.ipynb", bundle / SECOND_DOWNLOAD)
+    if not keep_original:
+        (bundle / "hw1.ipynb").unlink()
+    opened = bundle / SECOND_DOWNLOAD
+    monkeypatch.setenv("JPY_SESSION_NAME", str(opened if session == "absolute" else opened.relative_to(bundle.parent)))
+    (first,) = _kernel_run(bundle, [])
+    message = _only_error(first)
+    assert message.startswith(f"This notebook, {SECOND_DOWNLOAD}, {RENAME}")
+    assert ("first rename or delete the other hw1.ipynb in this folder" in message) is keep_original
+
+
+@pytest.mark.slow
+def test_where_jupyter_names_the_notebook_itself_all_is_well(bundle: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copy(bundle / "hw1.ipynb", bundle.parent / SECOND_DOWNLOAD)  # a copy elsewhere is no concern
+    monkeypatch.setenv("JPY_SESSION_NAME", str(bundle / "hw1.ipynb"))
+    assert _kernel_run(bundle, []) == [[]]
 
 
 @pytest.mark.slow

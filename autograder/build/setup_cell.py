@@ -65,15 +65,42 @@ def start_otter(notebook, needed):
         import numpy  # noqa: F401
     except ImportError:
         lacking.append("numpy")
+    # The notebook running, where Jupyter (its path, absolute or from the server's root) or VS Code names it.
+    opened = os.environ.get("JPY_SESSION_NAME") or globals().get("__vsc_ipynb_file__") or ""
+    name = os.path.basename(opened)
+    # Another copy of the notebook, in this folder ("hw1 (1).ipynb", a second download): Otter's export
+    # reads `notebook` by name, so it would send the other file, or fail.
+    copy_here = (
+        name.endswith(".ipynb")
+        and name != notebook
+        and os.path.isfile(os.path.join(here, name))
+        and (not os.path.isabs(opened) or os.path.realpath(os.path.dirname(opened)) == os.path.realpath(here))
+    )
+    # The bundle's folders are here: the student is in the right folder, and only the name is wrong.
+    bundle_here = all(os.path.isdir(os.path.join(here, path.split("/")[0])) for path in needed if "/" in path)
     if lacking:
         packages = " and ".join(lacking)
         problem = (
             f"This notebook needs {packages}, which the Python running it ({sys.executable}) does not have: "
             f"run `%pip install {' '.join(lacking)}` in a new cell, restart the kernel, {again}."
         )
+    elif copy_here or (bundle_here and not os.path.isfile(os.path.join(here, notebook))):
+        if copy_here:
+            which = f"This notebook, {name},"
+        else:
+            others = sorted(entry for entry in os.listdir(here) if entry.endswith(".ipynb"))
+            which = "This notebook" + (f" (this folder holds {', '.join(others)})" if others else "")
+        first = (
+            f" (first rename or delete the other {notebook} in this folder)"
+            if os.path.isfile(os.path.join(here, notebook))
+            else ""
+        )
+        problem = (
+            f"{which} must be named {notebook} (Otter's checks and its export read that file): "
+            f"rename it (File > Rename){first} and run this cell again."
+        )
     elif not os.path.isfile(os.path.join(here, notebook)):
-        opened = os.environ.get("JPY_SESSION_NAME") or globals().get("__vsc_ipynb_file__") or ""
-        if os.path.basename(opened) == notebook and os.path.isfile(opened):
+        if name == notebook and os.path.isfile(opened):
             fix = f"run `%cd {os.path.dirname(os.path.abspath(opened))}` in a new cell, {again}"
         else:
             fix = f"open {notebook} from inside its unzipped {stem} folder (beside tests/ and cnn_checks/)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,7 +19,7 @@ def describe(value: Any) -> str:
     if isinstance(value, list):
         return f"a list of length {len(value)}"
     if isinstance(value, dict):
-        return f"a dict with keys {sorted(value)[:8]}"
+        return f"a dict with keys {sorted(value, key=str)[:8]}"  # keys of mixed types: 1, "a"
     if isinstance(value, bool):
         return f"the bool {value}"
     if isinstance(value, str):
@@ -37,13 +38,34 @@ def _holds_bool(value: Any) -> bool:
     return False
 
 
+def _row_length(row: Any) -> int | None:
+    """How many entries a row has; None for an entry that is no row (a number, a 0-d array, a string)."""
+    if isinstance(row, np.ndarray):
+        # A 0-d array (np.array(3.0), or a sum kept as an array) is a single number: len() fails on it.
+        return len(row) if row.ndim else None
+    return len(row) if isinstance(row, (list, tuple)) else None
+
+
 def _unreadable(value: Any) -> str:
     """Why nested lists are no array: rows of different lengths (named), or an entry that is no number."""
-    if isinstance(value, (list, tuple)) and value and all(isinstance(row, (list, tuple, np.ndarray)) for row in value):
-        lengths = [len(row) for row in value]
-        if len(set(lengths)) > 1:
+    if isinstance(value, (list, tuple)) and value:
+        lengths = [_row_length(row) for row in value]
+        if None not in lengths and len(set(lengths)) > 1:
             return f"its rows have different lengths ({', '.join(map(str, lengths))})"
+        single = [i for i, row in enumerate(value) if lengths[i] is None and _is_number(row)]
+        rows = [i for i, length in enumerate(lengths) if length is not None]
+        if single and rows:
+            return (
+                f"it mixes single numbers (entry {single[0]}) with rows (entry {rows[0]} has "
+                f"{lengths[rows[0]]} entries); every row needs the same number of entries"
+            )
     return "its rows have different lengths or it holds something that is not a number"
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, np.ndarray):
+        return value.ndim == 0 and value.dtype.kind in "iuf"
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
 
 
 def as_float_array(value: Any, name: str) -> np.ndarray:
@@ -63,6 +85,9 @@ def as_float_array(value: Any, name: str) -> np.ndarray:
         )
     try:
         array = np.array(value, dtype=float)
+    except OverflowError:
+        # An int beyond float's range: no grid or output holds one.
+        raise CheckFailed(f"`{name}` holds a number too large for a float; expected finite numbers.") from None
     except (TypeError, ValueError):
         raise CheckFailed(f"`{name}` could not be read as an array of numbers: {_unreadable(value)}.") from None
     if array.ndim == 0 and not np.isfinite(array):
@@ -158,8 +183,33 @@ def as_choice(value: Any, name: str, choices: Sequence[str]) -> str:
     return word
 
 
+# A shape as the lecture's tables print it and students copy it: 28x28x8, 28X28X8, 28 × 28 × 8, 28*28*8,
+# "28 by 28 by 8", 28, 28, 8; any spacing (a non-breaking space from a copied table too). Whole numbers only.
+_SHAPE_TEXT = re.compile(r"[0-9]+(?:\s*(?:[,x×*]|by)\s*[0-9]+)*", re.IGNORECASE)
+_BRACKETS = ("()", "[]")
+
+
+def _shape_text(text: str) -> list[int] | None:
+    """The sides written in `text` ("(28, 28, 8)", "[28x28x8]", "(120,)", "120"), or None."""
+    inner = text.strip()
+    if inner[:1] + inner[-1:] in _BRACKETS:
+        inner = inner[1:-1].strip()
+    inner = inner.removesuffix(",").rstrip()  # "(120,)", Python's one-tuple
+    if not _SHAPE_TEXT.fullmatch(inner):
+        return None
+    return [int(side) for side in re.findall("[0-9]+", inner)]
+
+
 def as_shape(value: Any, name: str) -> tuple[int, ...]:
-    """A shape from a tuple, list or 1-D array of whole numbers."""
+    """A shape from a tuple, list or 1-D array of whole numbers, or from text such as "28x28x8"."""
+    if isinstance(value, str):
+        sides = _shape_text(value)
+        if sides is None:
+            raise CheckFailed(
+                f"`{name}` is the string {value!r}; expected a shape such as (n_H, n_W, n_C) "
+                "or (units,): a tuple of whole numbers."
+            )
+        value = sides
     if isinstance(value, np.ndarray):
         value = value.tolist()
     if isinstance(value, (int, float, np.integer)) and not isinstance(value, bool):

@@ -134,17 +134,18 @@ class LocalExecutor:
             return
         # Every job of a run has the same preload and memory cap.
         servers = ServerPool(self.sandbox, jobs[0].preload, jobs[0].memory_bytes)
+        pool = ThreadPoolExecutor(max_workers=self.workers)
         try:
-            with ThreadPoolExecutor(max_workers=self.workers) as pool:
-                futures = {pool.submit(guarded_run, servers, job): job for job in jobs}
-                try:
-                    for future in as_completed(futures):
-                        yield futures[future], future.result()
-                finally:
-                    for future in futures:
-                        future.cancel()
+            futures = {pool.submit(guarded_run, servers, job): job for job in jobs}
+            for future in as_completed(futures):
+                yield futures[future], future.result()
         finally:
+            # Stopped early (Ctrl-C, or the caller stopped reading), the notebooks still running are
+            # killed before anything waits for their threads: otherwise the run would wait out each
+            # one's --timeout, then throw its row away. The threads then end at once, and no job
+            # still queued starts (a closed pool starts none).
             servers.close()
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 def guarded_run(servers: ServerPool, job: Job) -> Phase1Outcome:

@@ -43,6 +43,10 @@ class ForkServerClient:
             self._process = subprocess.Popen(
                 sandbox.forkserver_command(server_end.fileno(), preload, self._cgroup),
                 pass_fds=[server_end.fileno()],
+                # A session (so a process group) of its own: a terminal's Ctrl-C reaches the grader
+                # alone, which then ends this server (close()), rather than killing it under a running
+                # notebook, whose row the grader might then make, and keep, as the grader's failure.
+                start_new_session=True,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -132,20 +136,34 @@ class ForkServerClient:
             request.channel.close()
         return request.exitcode if request.ended else None
 
-    def close(self) -> None:
+    def hang_up(self) -> None:
+        """Tell the server to end, without waiting: it kills every child it still has, and exits."""
         # Shut down, not only closed: that also wakes the reader thread. The server then sees the
-        # end of its control socket, kills every child it still has, and exits.
+        # end of its control socket.
         try:
             self._control.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+
+    def close(self) -> None:
+        self.hang_up()
         self._control.close()
+        with self._changed:
+            unused = self._next_id == 0
+        if unused:
+            # It never started a child, so it has none to kill: not waited for while it may still be
+            # importing its preload (seconds on a loaded machine), when a run is stopped.
+            self._process.kill()
         try:
             self._process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
         cgroups.release(self._cgroup)
+
+
+class PoolClosed(RuntimeError):
+    """The pool was closed (the run was stopped): no submission starts any more."""
 
 
 class ServerPool:
@@ -158,17 +176,27 @@ class ServerPool:
         self._lock = threading.Lock()
         self._idle: list[ForkServerClient] = []
         self._all: list[ForkServerClient] = []
+        self._closed = False
 
     @contextmanager
     def server(self) -> Iterator[ForkServerClient]:
         with self._lock:
+            if self._closed:
+                raise PoolClosed("the run was stopped")
             while self._idle and self._idle[-1].closed:
                 self._idle.pop()  # died while idle; closed with the pool
             server = self._idle.pop() if self._idle else None
         if server is None:
             server = ForkServerClient(self._sandbox, self._preload, self._memory_bytes)
             with self._lock:
-                self._all.append(server)
+                closed = self._closed
+                if not closed:
+                    self._all.append(server)
+            if closed:
+                # Closed while this one started: a server made now would run its notebook to the
+                # end of its time, with nobody left to read it.
+                server.close()
+                raise PoolClosed("the run was stopped")
         try:
             yield server
         finally:
@@ -188,7 +216,11 @@ class ServerPool:
         server.close()
 
     def close(self) -> None:
+        """Kill every submission still running and end every server; none starts after this."""
         with self._lock:
-            servers, self._all, self._idle = self._all, [], []
+            servers, self._all, self._idle, self._closed = self._all, [], [], True
+        # Every server told first, then each waited for: they end together, not one after another.
+        for server in servers:
+            server.hang_up()
         for server in servers:
             server.close()

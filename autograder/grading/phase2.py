@@ -109,17 +109,7 @@ def grade_outcome(
         return _grade_outcome(submission, homework, seed, cases, outcome)
     except Exception as error:
         message = f"Your notebook's answers could not be graded ({type(error).__name__})."
-        return SubmissionResult(
-            submission,
-            homework.name,
-            Status.CRASH,
-            message,
-            score_cases(cases, None, NOT_GRADED + message),
-            seed,
-            grader_version(),
-            "",
-            round(outcome.seconds, 3),
-        )
+        return ungraded_result(submission, homework, seed, cases, Status.CRASH, message, outcome.seconds)
 
 
 def _grade_outcome(
@@ -152,19 +142,42 @@ def _grade_outcome(
     )
 
 
-def invalid_result(
-    submission: str, homework: Assignment, seed: int, cases: Sequence[Case], problem: str
+def ungraded_result(
+    submission: str,
+    homework: Assignment,
+    seed: int,
+    cases: Sequence[Case],
+    status: Status,
+    message: str,
+    seconds: float = 0.0,
 ) -> SubmissionResult:
-    message = printable(f"Your notebook could not be read: {problem}")
+    """A row whose every case scores 0 and says why nothing was graded."""
     return SubmissionResult(
         submission,
         homework.name,
-        Status.INVALID,
+        status,
         message,
         score_cases(cases, None, NOT_GRADED + message),
         seed,
         grader_version(),
+        "",
+        round(seconds, 3),
     )
 
 
-__all__ = ["MESSAGE_CAP", "UNCHECKABLE", "grade_outcome", "invalid_result", "score_cases", "shorten_message"]
+def invalid_result(
+    submission: str, homework: Assignment, seed: int, cases: Sequence[Case], problem: str
+) -> SubmissionResult:
+    message = printable(f"Your notebook could not be read: {problem}")
+    return ungraded_result(submission, homework, seed, cases, Status.INVALID, message)
+
+
+__all__ = [
+    "MESSAGE_CAP",
+    "UNCHECKABLE",
+    "grade_outcome",
+    "invalid_result",
+    "score_cases",
+    "shorten_message",
+    "ungraded_result",
+]

@@ -19,13 +19,13 @@ from autograder.errors import OutFolderError, SandboxRequired
 from autograder.grading import sandbox
 from autograder.grading.executor import Executor, Job, LocalExecutor
 from autograder.grading.limits import DEFAULT_MEMORY, DEFAULT_TIMEOUT, PROBE_SECONDS
-from autograder.grading.phase2 import grade_outcome, invalid_result, score_cases, shorten_message
+from autograder.grading.phase2 import grade_outcome, invalid_result, shorten_message, ungraded_result
 from autograder.grading.version import grader_version
-from autograder.intake.collected import read_notes
+from autograder.intake.collected import NOTEBOOK_SUFFIX, read_notes
 from autograder.intake.folder import survey
 from autograder.intake.notebook import InvalidNotebook, read_code_cells
 from autograder.intake.uploads import Skipped
-from autograder.model import NOT_GRADED, Status, SubmissionResult
+from autograder.model import Status, SubmissionResult
 from autograder.outputs import records
 from autograder.outputs.files import write_atomic
 from autograder.outputs.folder import RUN_FILE
@@ -105,7 +105,7 @@ def _read_job(
 
 
 def _fingerprint(
-    path: Path, seed: int, timeout: float, memory_bytes: int, sandboxed: bool
+    path: Path, assignment: str, seed: int, timeout: float, memory_bytes: int, sandboxed: bool
 ) -> records.Fingerprint | None:
     """What a reusable result of PATH depends on; None (graded every time, never reused) where it cannot be known.
 
@@ -113,7 +113,9 @@ def _fingerprint(
     try:
         if path.is_symlink() or not path.is_file():
             return None  # reading a pipe could wait forever; it is graded (as unreadable) every time
-        return records.Fingerprint(records.content_hash(path), seed, grader_version(), timeout, memory_bytes, sandboxed)
+        return records.Fingerprint(
+            records.content_hash(path), seed, grader_version(), timeout, memory_bytes, sandboxed, assignment
+        )
     except Exception:  # unreadable (a path too long, no permission): graded (as unreadable) every time
         return None
 
@@ -138,15 +140,7 @@ def _grader_failed(
             "it is graded again on the next run."
         )
     )
-    return SubmissionResult(
-        name,
-        homework.name,
-        Status.CRASH,
-        message,
-        score_cases(cases, None, NOT_GRADED + message),
-        seed,
-        grader_version(),
-    )
+    return ungraded_result(name, homework, seed, cases, Status.CRASH, message)
 
 
 def _refuse_out_as_submissions(out: Path, submissions: Path) -> None:
@@ -159,6 +153,19 @@ def _refuse_out_as_submissions(out: Path, submissions: Path) -> None:
         raise OutFolderError(
             f"--out {out} is the submissions folder itself: give --out a folder of its own (e.g. "
             f"{submissions.resolve().parent / 'graded'}), so that the grade's files are never taken for submissions."
+        )
+
+
+def _refuse_another_assignment(out: Path, assignment: str) -> None:
+    """OUT graded for another assignment keeps that one's grades: its gradebook, results and records would mix."""
+    try:
+        previous = json.loads((out / RUN_FILE).read_text(encoding="utf-8")).get("assignment")
+    except (OSError, ValueError, AttributeError):
+        return  # no run.json (a new folder) or none readable: nothing there says which assignment it holds
+    if isinstance(previous, str) and previous and previous != assignment:
+        raise OutFolderError(
+            f"--out {out} holds {printable(previous)}'s grades, not {assignment}'s: give {assignment} another "
+            f"--out (e.g. {out.parent / f'{assignment}-graded'}), or delete {out} first to replace them."
         )
 
 
@@ -197,6 +204,7 @@ def grade(
     there is none (SandboxRequired otherwise)."""
     homework = find_assignment(assignment)
     _refuse_out_as_submissions(out, submissions)
+    _refuse_another_assignment(out, homework.name)
     # An OUT inside the submissions folder is ours, not a student's.
     found = survey(submissions, exclude=[out])
     notebooks = found.submissions
@@ -227,10 +235,11 @@ def grade(
     fingerprints: dict[str, records.Fingerprint | None] = {}
 
     def finish(result: SubmissionResult, reusable: bool = True) -> None:
-        fingerprint = fingerprints[result.submission]
+        # Every row gets a record (report, export and diff read each row's result from it); one that must not be
+        # reused (no fingerprint, or the grader's own failure) is recorded without a fingerprint.
+        fingerprint = fingerprints[result.submission] if reusable else None
         try:
-            if reusable and fingerprint is not None:
-                records.save(out, fingerprint, result)
+            records.save(out, fingerprint, result)
             write_result_json(out / RESULTS, result)
         except (OSError, ValueError) as error:
             result = replace(
@@ -240,6 +249,10 @@ def grade(
                     f"{result.message} The result could not be saved ({type(error).__name__}: {error}).".strip()
                 ),
             )
+            try:  # the row as the gradebook will show it, when only results/ failed; never reused
+                records.save(out, None, result)
+            except (OSError, ValueError):
+                pass
         results[result.submission] = result
         if on_result:
             on_result(result)
@@ -249,7 +262,7 @@ def grade(
     for name, path in notebooks.items():
         # Each step below says what went wrong as this submission's row; none may end the run for the others.
         try:
-            fingerprint = fingerprints[name] = _fingerprint(path, seed, timeout, memory_bytes, sandboxed)
+            fingerprint = fingerprints[name] = _fingerprint(path, homework.name, seed, timeout, memory_bytes, sandboxed)
             previous = _previous(out, name, fingerprint, force)
             if previous is not None:
                 results[name] = previous
@@ -268,7 +281,13 @@ def grade(
         # A row the grader itself failed (not the notebook) is not kept for reuse: a rerun grades it again.
         finish(grade_outcome(job.submission, homework, seed, cases, outcome), reusable=not outcome.graders_fault)
     ordered = tuple(results[name] for name in notebooks)
-    notes = {name: note for name, note in read_notes(submissions).items() if name in notebooks}
+    # A note describes <name>.ipynb at the top of the folder: a row of that name made from another file (a
+    # `<name>.zip`, a nested `<name>.ipynb`) is not the notebook the collect wrote.
+    notes = {
+        name: note
+        for name, note in read_notes(submissions).items()
+        if name in notebooks and notebooks[name] == submissions / f"{name}{NOTEBOOK_SUFFIX}"
+    }
     late = frozenset(name for name, note in notes.items() if note.late)
     gradebook = write_gradebook(out / GRADEBOOK, ordered, homework.questions(), late)
     return GradeRun(

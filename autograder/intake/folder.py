@@ -9,7 +9,8 @@ Row names: a top-level `123.ipynb` (or `123.zip`) is `123`, as Canvas's collect 
 own full stem (`hw1_2024_01_31T09_30_00_123456.zip` is `hw1_2024_01_31T09_30_00_123456`: every student's export of
 hw1.ipynb has a name like it). Names are made printable, unique (also when compared regardless of case and of
 Unicode normalisation, so that OUT/results/<name>.json files never clash on a case-insensitive or normalising disk,
-as macOS's are; a later duplicate gets `~2`, `~3`: top-level files first, then by path), at most `_MAX_NAME_BYTES`
+as macOS's are; every file's own name is handed out first, to top-level files before nested ones and to a `.ipynb`
+before a `.zip`, then a duplicate gets `~2`, `~3`, never a name another file has as its own), at most `_MAX_NAME_BYTES`
 long (a longer one is cut and ends in a hash of its path), and never start with a dot: the same folder gives the
 same names on every run, which is what resuming relies on.
 
@@ -59,7 +60,7 @@ _WHAT_TO_SUBMIT = "grade needs the .ipynb files (or the .zip the notebook's expo
 class Survey:
     """A submissions folder as `grade` sees it."""
 
-    submissions: dict[str, Path]  # row name -> the file graded, in the order names were given
+    submissions: dict[str, Path]  # row name -> the file graded; top-level files first, then nested, in path order
     skipped: tuple[Skipped, ...]  # path in the folder (printable, "/"-separated) and why it is not graded
 
 
@@ -231,18 +232,45 @@ def _one_per_student(found: list[_Found], skipped: list[Skipped]) -> list[_Found
 
 
 def _names(paths: list[PurePosixPath]) -> list[str]:
+    """A unique name for each of PATHS, in their order.
+
+    Each file's own name (its base) is handed out first, to one file per folded base: top-level files before nested
+    ones, and a `.ipynb` before a `.zip` (Canvas's collect writes `<user id>.ipynb`, and its late notes and
+    `export canvas` go by that name; `12345.ZIP` would otherwise sort first and take it), and a file whose name is
+    its stem as it is before one whose stem had to be made printable. Only then do the files left without one get
+    `~2`, `~3`, never a base some file has (the literal `a~2.ipynb` keeps `a~2`)."""
+    parts = [(*relative.parent.parts, relative.stem) for relative in paths]
+    bases = [
+        _fitted(SEPARATOR.join(_shown(PurePosixPath(part)) for part in each), relative)
+        for each, relative in zip(parts, paths)
+    ]
+    priority = sorted(
+        range(len(paths)),
+        key=lambda index: (
+            paths[index].parent != PurePosixPath(),
+            paths[index].suffix.lower() != NOTEBOOK,
+            # A name made printable or cut (`a\x01b` for a control character) is no file's own: the file literally
+            # named so keeps it.
+            bases[index] != SEPARATOR.join(parts[index]),
+            paths[index],
+        ),
+    )
+    names: dict[int, str] = {}
     taken: set[str] = set()
-    names = []
-    for relative in paths:
-        parts = (*relative.parent.parts, relative.stem)
-        name = base = _fitted(SEPARATOR.join(_shown(PurePosixPath(part)) for part in parts), relative)
-        copy = 1
-        while _folded(name) in taken:
+    for index in priority:
+        if _folded(bases[index]) not in taken:
+            names[index] = bases[index]
+            taken.add(_folded(bases[index]))
+    reserved = taken | {_folded(base) for base in bases}
+    for index in priority:
+        if index in names:
+            continue
+        copy = 2
+        while _folded(f"{bases[index]}~{copy}") in reserved:
             copy += 1
-            name = f"{base}~{copy}"
-        taken.add(_folded(name))
-        names.append(name)
-    return names
+        names[index] = f"{bases[index]}~{copy}"
+        reserved.add(_folded(names[index]))
+    return [names[index] for index in range(len(paths))]
 
 
 def _folded(name: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import warnings
 import zipfile
+from contextlib import ExitStack
 from pathlib import Path
 
 import nbformat
@@ -17,6 +18,7 @@ from autograder.intake.uploads import (
     Limit,
     NotOneNotebook,
     Unusable,
+    check_zip_size,
     notebook_in_zip,
     unreadable,
 )
@@ -75,24 +77,30 @@ def read_code_cells(path: Path) -> list[str]:
 def _notebook_in_zip(path: Path) -> bytes:
     """The notebook in the zip the export cell makes, unpacked within the size cap whatever the zip declares."""
     again = "Run the notebook's export cell again and submit the zip it makes, or submit the notebook itself."
-    try:
-        # Opened in place, not read whole: the export may carry a PDF or data files beside the notebook.
-        archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
-        raise InvalidNotebook(
-            f"the file is named .zip but is not a zip, or a damaged one (an upload that did not finish?). {again}"
-        ) from None
-    except ZIP_ERRORS as exc:
-        raise InvalidNotebook(f"the .zip {unreadable(exc)}. {again}") from None
-    try:
-        with archive:
+    with ExitStack() as stack:
+        try:
+            # Opened in place, not read whole: the export may carry a PDF or data files beside the notebook.
+            stream = stack.enter_context(path.open("rb"))
+            # Its size and the length of its list of files first: zipfile reads that list whole, however long.
+            check_zip_size(stream)
+            archive = stack.enter_context(zipfile.ZipFile(stream))
+        except zipfile.BadZipFile:
+            raise InvalidNotebook(
+                f"the file is named .zip but is not a zip, or a damaged one (an upload that did not finish?). {again}"
+            ) from None
+        except Unusable as problem:
+            raise InvalidNotebook(f"{problem}.") from None
+        except ZIP_ERRORS as exc:
+            raise InvalidNotebook(f"the .zip {unreadable(exc)}. {again}") from None
+        try:
             return notebook_in_zip(archive, Budget(MAX_NOTEBOOK_BYTES), _IN_ZIP)
-    except NotOneNotebook as problem:
-        raise InvalidNotebook(_not_one_notebook(problem)) from None
-    except Unusable as problem:
-        raise InvalidNotebook(f"{problem}.") from None
-    except ZIP_ERRORS as exc:
-        raise InvalidNotebook(f"the .zip is damaged or cut short ({type(exc).__name__}: {exc}). {again}") from None
+        except NotOneNotebook as problem:
+            raise InvalidNotebook(_not_one_notebook(problem)) from None
+        except Unusable as problem:
+            raise InvalidNotebook(f"{problem}.") from None
+        except ZIP_ERRORS as exc:
+            raise InvalidNotebook(f"the .zip is damaged or cut short ({type(exc).__name__}: {exc}). {again}") from None
+    raise AssertionError("unreachable")  # for mypy: the with block returns or raises
 
 
 def _not_one_notebook(problem: NotOneNotebook) -> str:

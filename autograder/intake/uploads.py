@@ -8,12 +8,14 @@ import lzma
 import os
 import re
 import stat
+import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from autograder.outputs.inert import is_printable
 
@@ -28,6 +30,14 @@ _CHUNK = 64 * 1024
 MAX_RATIO = 200
 _RATIO_FROM = _MIB
 MAX_TOTAL_BYTES = 2 * 2**30  # all notebooks of one collect together: a class of hundreds at a few MiB each
+# A student's zip (the export cell's: the notebook, its PDF, a log and a name file) is checked against these before
+# zipfile reads its list of files, which it does whole, in memory, however long: 400,000 empty entries fit in 34 MB
+# and take seconds and hundreds of MiB to list.
+MAX_ZIP_BYTES = 2 * MAX_NOTEBOOK_BYTES + 8 * _MIB  # the notebook and its PDF at most, and some slack
+MAX_ZIP_ENTRIES = 1000
+# zipfile lists a zip's files by the size of its central directory, not by the count it declares: this bounds the
+# list whatever the count says (a KiB per file, names included, is far more than any export writes).
+MAX_ZIP_DIRECTORY_BYTES = MAX_ZIP_ENTRIES * 1024
 
 # What zipfile and its decompressors raise on damaged or crafted bytes (UnicodeDecodeError, a ValueError, for
 # names flagged UTF-8 that are not; OSError for bad seeks; RuntimeError for encryption; EOFError when cut short).
@@ -92,10 +102,32 @@ class Budget:
     def take(self, size: int) -> None:
         self.left -= size
         if self.left < 0:
-            raise Unusable(
-                f"the download unpacks to over {self.total / 2**30:.3g} GiB of notebooks, more than one "
-                "collect reads: split it (by section) and collect each part into its own folder"
-            )
+            raise Unusable(self.spent())
+
+    def spent(self) -> str:
+        """Why a file is not read once this budget is spent."""
+        return (
+            f"the download unpacks to over {self.total / 2**30:.3g} GiB of notebooks, more than one "
+            "collect reads: split it (by section) and collect each part into its own folder"
+        )
+
+
+# What one student's files may unpack to together, read or refused: a few notebooks at the cap.
+MAX_STUDENT_BYTES = 4 * MAX_NOTEBOOK_BYTES
+
+
+class StudentBudget(Budget):
+    """The unpacked bytes one student's files may still take: what one student uploads can use up no other's share."""
+
+    def __init__(self, total: int | None = None) -> None:
+        super().__init__(MAX_STUDENT_BYTES if total is None else total)
+
+    def spent(self) -> str:
+        return (
+            f"this student's files together unpack to over {self.total / _MIB:.3g} MiB, more than is read of one "
+            "student, and none read so far held a gradable notebook: grade this file by hand, or ask the student "
+            "to submit the notebook alone"
+        )
 
 
 @dataclass(frozen=True)
@@ -296,10 +328,84 @@ def reading(what: str) -> Iterator[None]:
         raise Unusable(f"{what} {unreadable(exc)}") from None
 
 
+# The end of a zip (PKWARE APPNOTE 4.3.14-16): its central directory's entry count and size, then a comment of up to
+# 64 KiB; in a Zip64 archive the counts are in a record just before it, found as zipfile finds it.
+_END = struct.Struct("<4s4H2LH")
+_END_SIGNATURE = b"PK\x05\x06"
+_END64_LOCATOR = struct.Struct("<4sLQL")
+_END64_LOCATOR_SIGNATURE = b"PK\x06\x07"
+_END64 = struct.Struct("<4sQ2H2L4Q")
+_END64_SIGNATURE = b"PK\x06\x06"
+
+
+def _read_at(stream: BinaryIO, offset: int, size: int) -> bytes:
+    stream.seek(offset)
+    return stream.read(size)
+
+
+def _declared_directory(stream: BinaryIO, size: int) -> tuple[int, int] | None:
+    """How many files a zip's end record says it lists, and the size of that list; None where there is no end
+    record (zipfile then says the zip is damaged). Read from the last 64 KiB: nothing else of the zip is read."""
+    tail_start = max(0, size - _END.size - 0xFFFF)
+    tail = _read_at(stream, tail_start, size - tail_start)
+    at = tail.rfind(_END_SIGNATURE)  # the last one, as zipfile takes it
+    if at < 0 or len(tail) - at < _END.size:
+        return None
+    _, _, _, on_disk, total, directory, _, _ = _END.unpack_from(tail, at)
+    count, end = max(on_disk, total), tail_start + at
+    locator = _read_at(stream, end - _END64_LOCATOR.size, _END64_LOCATOR.size) if end >= _END64_LOCATOR.size else b""
+    if len(locator) == _END64_LOCATOR.size and locator.startswith(_END64_LOCATOR_SIGNATURE):
+        record_at = end - _END64_LOCATOR.size - _END64.size
+        record = _read_at(stream, record_at, _END64.size) if record_at >= 0 else b""
+        if len(record) == _END64.size and record.startswith(_END64_SIGNATURE):
+            *_, on_disk64, total64, directory64, _ = _END64.unpack(record)
+            count, directory = max(count, on_disk64, total64), max(directory, directory64)
+    return count, directory
+
+
+def check_zip_size(stream: BinaryIO, what: str = "the .zip") -> None:
+    """Refuse a student's zip too large to be an export, or listing too many files, before zipfile opens it.
+
+    `stream` is the zip, open for reading and seekable; it is left at its start."""
+    size = stream.seek(0, os.SEEK_END)
+    if size > MAX_ZIP_BYTES:
+        raise Unusable(
+            f"{what} is {size / _MIB:.0f} MiB; a zip over {MAX_ZIP_BYTES // _MIB} MiB is not opened (the export "
+            "cell's zip holds the notebook and at most its PDF): clear the notebook's outputs and run the export "
+            "cell again, or submit the notebook itself"
+        )
+    declared = _declared_directory(stream, size)
+    stream.seek(0)
+    if declared is None:
+        return
+    count, directory = declared
+    if count > MAX_ZIP_ENTRIES:
+        raise Unusable(
+            f"{what} lists {count} files; a zip of over {MAX_ZIP_ENTRIES} is not opened (the export cell's zip "
+            "holds the notebook and a few files beside it): submit that zip, or the notebook itself"
+        )
+    if directory > MAX_ZIP_DIRECTORY_BYTES:
+        raise Unusable(
+            f"{what}'s list of files takes {directory / _MIB:.1f} MiB, more than {MAX_ZIP_ENTRIES} files need, as "
+            "in a damaged or crafted zip, so it is not opened: submit the zip the export cell makes, or the "
+            "notebook itself"
+        )
+
+
+def _counted(archive: zipfile.ZipFile, what: str) -> None:
+    # The end record may understate what the list holds; once the list is bounded, its length is cheap to check.
+    if len(archive.filelist) > MAX_ZIP_ENTRIES:
+        raise Unusable(
+            f"{what} lists {len(archive.filelist)} files; a zip of over {MAX_ZIP_ENTRIES} is not opened: submit "
+            "the zip the export cell makes, or the notebook itself"
+        )
+
+
 def notebook_in_zip(archive: zipfile.ZipFile, budget: Budget, limit: Limit = NOTEBOOK_LIMIT) -> bytes:
     """The one notebook in a zip a student made (the export cell's: notebook, `.OTTER_LOG`, `__zip_filename__`).
 
-    A zip inside it is not opened: one level only."""
+    A zip inside it is not opened: one level only. Open it only after check_zip_size."""
+    _counted(archive, "the .zip")
     infos = [info for info in members(archive) if not info.is_dir() and not is_junk(PurePosixPath(info.filename))]
     notebooks = [info for info in infos if info.filename.lower().endswith(".ipynb")]
     if len(notebooks) != 1:
@@ -320,7 +426,9 @@ def notebook_text(entry: Entry, budget: Budget) -> str:
     with reading("the file"):
         data = entry.read(budget)
     if entry.name.lower().endswith(".zip"):
-        with reading("the .zip"), zipfile.ZipFile(io.BytesIO(data)) as inner:
+        packed = io.BytesIO(data)
+        check_zip_size(packed)
+        with reading("the .zip"), zipfile.ZipFile(packed) as inner:
             data = notebook_in_zip(inner, budget)
     try:
         return data.decode("utf-8")

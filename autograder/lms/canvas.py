@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 from autograder.errors import CannotAccess, CanvasError
 from autograder.intake.collected import NOTES, CollectedNote, write_notes
 from autograder.intake.roster import read_roster
-from autograder.intake.uploads import Entry, Skipped, Unusable, notebook_text
+from autograder.intake.uploads import Entry, Skipped, StudentBudget, Unusable, notebook_text
 from autograder.lms.canvas_zip import Budget, entries
 from autograder.model import Status
 from autograder.outputs.files import write_atomic, write_bytes_atomic
@@ -215,15 +215,23 @@ def _gather(files: Iterator[Entry]) -> tuple[dict[str, tuple[CanvasFile, str]], 
             candidates.setdefault(parsed.user_id, []).append((parsed, entry))
     notebooks: dict[str, tuple[CanvasFile, str]] = {}
     superseded: list[CanvasFile] = []
-    budget = Budget()
+    # What is kept, over the class: the notebooks held in memory until they are written.
+    kept = Budget()
     for user_id, uploads in candidates.items():
+        # What is read, per student, kept or refused: one student's many large bad files use up their own share
+        # only, never the class's, so every student after them is still read.
+        budget = StudentBudget()
         # Latest first; a later file that holds no readable notebook does not hide an earlier one.
         for parsed, entry in sorted(uploads, key=lambda item: -item[0].attachment_id):
             if user_id in notebooks:
                 superseded.append(parsed)
                 continue
             try:  # one file: whatever is wrong with it skips it, not the class
-                notebooks[user_id] = (parsed, notebook_text(entry, budget))
+                if entry.size > budget.left:
+                    raise Unusable(budget.spent())  # not even read: the size it declares is already too much
+                text = notebook_text(entry, budget)
+                kept.take(len(text.encode("utf-8")))
+                notebooks[user_id] = (parsed, text)
             except Unusable as problem:
                 skipped.append(Skipped(entry.path or entry.name, str(problem)))
     return notebooks, superseded, skipped

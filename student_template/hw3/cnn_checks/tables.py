@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import difflib
 import math
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,8 +19,6 @@ from .coerce import as_count, as_shape, axes_count, describe
 from .core import CheckFailed
 
 COLUMNS = ("shape", "size", "params")
-# "(28, 28, 8)", "[28, 28, 8]", "28x28x8", "28 × 28 × 8", "(120,)", "120": whole numbers only.
-_SHAPE_TEXT = re.compile(r"\s*[(\[]?\s*(\d+(?:\s*[,x×*]\s*\d+)*)\s*,?\s*[)\]]?\s*")
 
 
 def _fold(key: Any) -> Any:
@@ -150,23 +147,11 @@ def _missing_columns(row: str, name: str, has: list[Any], missing: list[str]) ->
     )
 
 
-def _shape(value: Any, label: str) -> tuple[int, ...]:
-    if isinstance(value, str):
-        match = _SHAPE_TEXT.fullmatch(value)
-        if not match:
-            raise CheckFailed(
-                f"`{label}` is the string {value!r}; expected a shape such as (n_H, n_W, n_C) "
-                "or (units,): a tuple of whole numbers."
-            )
-        value = [int(n) for n in re.split(r"\s*[,x×*]\s*", match.group(1))]
-    return as_shape(value, label)
-
-
 def read_cell(table: Any, row: str, column: str, name: str) -> Any:
-    """One cell as a shape tuple or a whole number."""
+    """One cell as a shape tuple (from text such as "28x28x8" too: as_shape) or a whole number."""
     value = read_row(table, row, name)[column]
     label = f"{name}[{row!r}] {column}"
-    return _shape(value, label) if column == "shape" else as_count(value, label)
+    return as_shape(value, label) if column == "shape" else as_count(value, label)
 
 
 def is_vector_shape(shape: tuple[int, ...]) -> bool:
