@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import signal
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -48,3 +49,9 @@ def require_try_zip() -> None:
         if os.environ.get("CI"):
             pytest.fail("CI must run try-zip: root and bubblewrap")
         pytest.skip("try-zip needs root and bubblewrap")
+
+
+def as_from_a_terminal() -> None:
+    """A child's Ctrl-C as a terminal's shell leaves it: a suite started in the background (`make test &`) runs
+    with SIGINT ignored, and its children would inherit that, so no test of Ctrl-C could send one."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

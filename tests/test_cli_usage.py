@@ -30,6 +30,7 @@ from autograder.course import ASSIGNMENTS
 from autograder.grading.sandbox import detect
 from autograder.outputs.files import write_atomic
 
+from .factories import as_from_a_terminal
 from .test_canvas import SUBMITTED, make_download, write_roster
 from .test_collect_gradescope import ADA, ROOT, make_export
 
@@ -339,7 +340,13 @@ def test_ctrl_c_says_what_was_kept_and_a_rerun_resumes(tmp_path: Path, sandboxin
     command += ["--timeout", "8", *sandboxing]
     # A process group of its own, signalled as a whole, as a terminal's Ctrl-C is (the fork servers have a
     # group of their own: the grader ends them).
-    grader = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    grader = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        preexec_fn=as_from_a_terminal,
+    )
     try:
         # Bounded by what the grader does, not by a guess at how fast a loaded machine grades: it
         # either saves its second record or ends (and then says why).
@@ -405,7 +412,13 @@ def test_ctrl_c_ends_at_once_and_keeps_every_finished_row(
     out = tmp_path / "out"
     command = [str(CNNGRADE), "grade", "hw1", str(submissions), "--out", str(out), "--workers", "2"]
     command += ["--timeout", "600", *sandboxing]
-    grader = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    grader = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        preexec_fn=as_from_a_terminal,
+    )
     try:
         # Every notebook but the sleeping one is graded and saved; that one sleeps on.
         wait_for(lambda: finished_records(out) == len(finishing) or grader.poll() is not None, 300)

@@ -15,6 +15,8 @@ import pytest
 
 from autograder.grading.run import grade
 
+from .factories import as_from_a_terminal
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "hw2"
 QUICK = sorted(p for p in EXAMPLES.glob("*.ipynb"))[:6]
 pytestmark = pytest.mark.slow
@@ -68,7 +70,9 @@ def test_a_killed_run_resumes_without_regrading(submissions: Path, tmp_path: Pat
         "3",
         "--quiet",
     ]
-    grader = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    grader = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=as_from_a_terminal
+    )
     deadline = time.monotonic() + 60
     while len(recorded(out)) < len(QUICK) and time.monotonic() < deadline:
         time.sleep(0.05)
