@@ -357,6 +357,7 @@ def test_ctrl_c_says_what_was_kept_and_a_rerun_resumes(tmp_path: Path, sandboxin
     finally:
         if grader.poll() is None:
             os.killpg(grader.pid, signal.SIGKILL)
+            grader.communicate()  # reaped and its pipes closed: nothing left for a later test to trip on
     assert grader.returncode == errors.EXIT_INTERRUPTED
     assert stdout == b""
     if "dask" in sandboxing:
@@ -433,6 +434,7 @@ def test_ctrl_c_ends_at_once_and_keeps_every_finished_row(
     finally:
         if grader.poll() is None:
             os.killpg(grader.pid, signal.SIGKILL)
+            grader.communicate()  # reaped and its pipes closed: nothing left for a later test to trip on
     assert took < ENDS_WITHIN, f"{took:.1f} s"
     assert grader.returncode == errors.EXIT_INTERRUPTED, stderr.decode()[-2000:]
     assert stdout == b""
