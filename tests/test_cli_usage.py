@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -333,13 +334,11 @@ def sleeping_forever(source: Path, target: Path) -> None:
     target.write_text(json.dumps(notebook))
 
 
-@pytest.mark.slow
-def test_ctrl_c_says_what_was_kept_and_a_rerun_resumes(tmp_path: Path, sandboxing: list[str]) -> None:
-    out = tmp_path / "out"
-    command = [str(CNNGRADE), "grade", "hw1", str(EXAMPLES / "hw1"), "--out", str(out), "--workers", "2"]
-    command += ["--timeout", "8", *sandboxing]
-    # A process group of its own, signalled as a whole, as a terminal's Ctrl-C is (the fork servers have a
-    # group of their own: the grader ends them).
+@contextmanager
+def interrupted_grader(command: list[str]) -> Iterator[subprocess.Popen[bytes]]:
+    """`command` started as a terminal starts it, in a process group of its own (signalled as a whole, as a
+    terminal's Ctrl-C is; the fork servers have a group of their own: the grader ends them); killed and
+    reaped on the way out if still running, so nothing is left for a later test to trip on."""
     grader = subprocess.Popen(
         command,
         stdout=subprocess.PIPE,
@@ -348,16 +347,25 @@ def test_ctrl_c_says_what_was_kept_and_a_rerun_resumes(tmp_path: Path, sandboxin
         preexec_fn=as_from_a_terminal,
     )
     try:
+        yield grader
+    finally:
+        if grader.poll() is None:
+            os.killpg(grader.pid, signal.SIGKILL)
+            grader.communicate()
+
+
+@pytest.mark.slow
+def test_ctrl_c_says_what_was_kept_and_a_rerun_resumes(tmp_path: Path, sandboxing: list[str]) -> None:
+    out = tmp_path / "out"
+    command = [str(CNNGRADE), "grade", "hw1", str(EXAMPLES / "hw1"), "--out", str(out), "--workers", "2"]
+    command += ["--timeout", "8", *sandboxing]
+    with interrupted_grader(command) as grader:
         # Bounded by what the grader does, not by a guess at how fast a loaded machine grades: it
         # either saves its second record or ends (and then says why).
         wait_for(lambda: finished_records(out) >= 2 or grader.poll() is not None, 600)
         assert grader.poll() is None, grader.communicate()
         os.killpg(grader.pid, signal.SIGINT)
         stdout, stderr = grader.communicate(timeout=60)
-    finally:
-        if grader.poll() is None:
-            os.killpg(grader.pid, signal.SIGKILL)
-            grader.communicate()  # reaped and its pipes closed: nothing left for a later test to trip on
     assert grader.returncode == errors.EXIT_INTERRUPTED
     assert stdout == b""
     if "dask" in sandboxing:
@@ -413,14 +421,7 @@ def test_ctrl_c_ends_at_once_and_keeps_every_finished_row(
     out = tmp_path / "out"
     command = [str(CNNGRADE), "grade", "hw1", str(submissions), "--out", str(out), "--workers", "2"]
     command += ["--timeout", "600", *sandboxing]
-    grader = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-        preexec_fn=as_from_a_terminal,
-    )
-    try:
+    with interrupted_grader(command) as grader:
         # Every notebook but the sleeping one is graded and saved; that one sleeps on.
         wait_for(lambda: finished_records(out) == len(finishing) or grader.poll() is not None, 300)
         assert grader.poll() is None, grader.communicate()
@@ -431,10 +432,6 @@ def test_ctrl_c_ends_at_once_and_keeps_every_finished_row(
         interrupted = time.monotonic()
         stdout, stderr = grader.communicate(timeout=120)
         took = time.monotonic() - interrupted
-    finally:
-        if grader.poll() is None:
-            os.killpg(grader.pid, signal.SIGKILL)
-            grader.communicate()  # reaped and its pipes closed: nothing left for a later test to trip on
     assert took < ENDS_WITHIN, f"{took:.1f} s"
     assert grader.returncode == errors.EXIT_INTERRUPTED, stderr.decode()[-2000:]
     assert stdout == b""
