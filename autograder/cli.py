@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, NoReturn
 from autograder.errors import (
     EXIT_BUG,
     EXIT_CLOSED_PIPE,
+    EXIT_CLUSTER_LOST,
     EXIT_FILES,
     EXIT_INTERRUPTED,
     EXIT_MEMORY,
@@ -228,6 +229,19 @@ class _Tally:
 
 
 def _grade(args: argparse.Namespace) -> int:
+    from autograder.grading import early
+
+    if not (args.executor == "dask" or args.scheduler):
+        # First: the sandbox probe and the first fork server start now and run while the grader
+        # imports and reads (early.py); no notebook runs in that server unless the probe confirms it.
+        early.start_for_grading(args.assignment, args.memory, args.unsandboxed)
+    try:
+        return _grade_started(args)
+    finally:
+        early.close_unused()
+
+
+def _grade_started(args: argparse.Namespace) -> int:
     from autograder.grading.progress import summary
     from autograder.outputs.terminal import render
 
@@ -344,6 +358,7 @@ EXIT_CODES_HELP = f"""exit codes:
   {EXIT_FILES}    a file or folder could not be read or written
   {EXIT_MEMORY}    cnngrade itself ran out of memory
   {EXIT_BUG}   a bug in cnngrade (a traceback follows: please report it)
+  {EXIT_CLUSTER_LOST}   grade --executor dask: the scheduler or every worker was lost mid-run; the same command resumes
   {EXIT_INTERRUPTED}  interrupted (Ctrl-C); grade keeps what it graded
   {EXIT_CLOSED_PIPE}  the output's reader stopped reading (e.g. | head)"""
 
@@ -364,6 +379,15 @@ def package_version() -> str:
     return f"{found.group(1)} (source checkout, not installed)" if found else "unknown (not installed)"
 
 
+class _Version(argparse.Action):
+    """--version, looked up only when asked for: reading the installed metadata takes longer than
+    the rest of the parser, and `grade` starts its fork server only once options are parsed."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> NoReturn:
+        print(f"{parser.prog} {package_version()}")  # on stdout, as argparse's own version action
+        parser.exit()
+
+
 class _Parser(argparse.ArgumentParser):
     """Usage errors as one line, like every other error, with where to read more."""
 
@@ -379,7 +403,7 @@ def make_parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the program's version number and exit")
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="COMMAND", help="what to do")
 
     build = verbs.add_parser("build", help="run otter assign on each master; write student_template/ and dist/")
@@ -654,6 +678,7 @@ def _stdout_closed() -> bool:
 # What the innermost call that failed was doing, by its name.
 _WRITING = frozenset(
     {"mkdir", "makedirs", "mkstemp", "_mkstemp_inner", "mkdtemp", "write_bytes_atomic", "write_atomic"}
+    | {"atomic_stream", "sync_folder", "fsync"}
     | {"write_text", "write_bytes", "replace", "rename", "unlink"}
     | {"rmtree", "rmdir", "touch", "chmod", "savefig", "write", "writestr"}
 )

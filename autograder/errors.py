@@ -11,6 +11,7 @@ EXIT_BUILD = 3  # otter assign or the packaging around it failed
 EXIT_FILES = 4  # a file or folder could not be read or written (permissions, a file in the way, disk full)
 EXIT_MEMORY = 5  # the grader itself ran out of memory
 EXIT_BUG = 70  # an error inside cnngrade (sysexits' EX_SOFTWARE): a traceback follows, for a bug report
+EXIT_CLUSTER_LOST = 75  # the Dask cluster went away mid-run (sysexits' EX_TEMPFAIL): graded rows kept, rerun resumes
 EXIT_INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as a shell reports it
 EXIT_CLOSED_PIPE = 141  # whoever read the output stopped reading (`| head`): 128 + SIGPIPE
 
@@ -123,12 +124,22 @@ class DaskUnavailable(CnnGradeError):
     """--executor dask: Dask is not installed, or its scheduler or workers cannot be reached."""
 
 
+class ClusterLost(CnnGradeError):
+    """--executor dask: the scheduler, or every worker, went away mid-run; what was graded is kept."""
+
+    exit_code = EXIT_CLUSTER_LOST
+
+
 class CanvasError(CnnGradeError):
     """A Canvas download or gradebook export we cannot use; the message says what to do."""
 
 
 class OutFolderError(CnnGradeError):
     """A folder given as OUT is not what a finished `cnngrade grade --out` left there."""
+
+
+class OutFolderBusy(OutFolderError):
+    """Another `cnngrade grade` is writing into OUT (exit 2, like every folder the user can point elsewhere)."""
 
 
 class GradescopeError(CnnGradeError):

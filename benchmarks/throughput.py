@@ -1,13 +1,27 @@
-"""Throughput of `cnngrade grade` against sequential `otter run`, measured side by side in one run.
+"""Every figure of `cnngrade grade`'s speed and memory, measured side by side in one run.
 
-    .venv/bin/python benchmarks/throughput.py [--n 1000] [--otter 5] [--workers N] [--baseline PYTHON]
+    .venv/bin/python benchmarks/throughput.py [--n 1000] [--assignments hw1,hw3,hw5] [--workers N]
+        [--otter 5] [--repeat 3] [--big 100000] [--baseline PYTHON] [--quick]
 
-Makes N submissions by cycling through the hw1 sample class (each copy made unique), grades them
-with `cnngrade grade` sandboxed (bubblewrap required) and again without the sandbox, then grades a
-few with `otter run -a` on Otter's own autograder zip (made here by `otter assign`), one after
-the other, as Otter would without Docker. Prints submissions per second for each, the ratio, and
-the peak memory (RSS) of any one grading child and of the fork server, sampled every 20 ms.
-One submission on Gradescope, the zip against `otter run`: benchmarks/gradescope_one.py.
+For each assignment, a class of N submissions made by cycling through its samples in examples/ (each
+copy made unique), graded with the same class and seed by:
+- `cnngrade grade` sandboxed (bubblewrap required), without the sandbox, and with `--executor dask`
+  (a Dask cluster on this machine with as many workers): notebooks per second;
+- the floor (benchmarks/floor.py: a numpy-only parent forking one child per notebook, `--workers` at
+  a time, each running the same cells with exec and calling the same probes): notebooks per second,
+  and cnngrade's rate as a fraction of it;
+- `otter run` on Otter's own autograder zip, one notebook after the other (as Otter does without
+  Docker), on the first `--otter` readable notebooks: the rate, and cnngrade's over it;
+- the same `cnngrade grade` again into its finished OUT: the time a resume takes when all is done.
+For the first assignment also:
+- one notebook end to end, `cnngrade grade HW ONE --out FRESH --require-sandbox` (median of 5),
+  against `otter run` of the same notebook (median of 3): the Gradescope case;
+- the grading parent's peak memory (ru_maxrss) with 1,000 and with `--big` notebooks, phase 1
+  simulated at both sizes (benchmarks/simulated_grade.py: phase 2 and the files written are real).
+With `--baseline PYTHON` (the Python of a venv with an earlier commit installed) every cnngrade
+figure is measured for that install too, runs of the two alternating, so one invocation gives the
+before and the after. Rates are medians of `--repeat` runs. Everything is made under one temporary
+folder, removed at the end.
 """
 
 from __future__ import annotations
@@ -15,29 +29,56 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import psutil
-
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "examples" / "hw1"
+EXAMPLES = ROOT / "examples"
+BENCHMARKS = Path(__file__).resolve().parent
+THIS = ROOT / ".venv" / "bin" / "python"
+SEED = "1"
 # An endless loop costs the full timeout whoever grades it, and otter run never returns from it.
 LEFT_OUT = {"infinite_loop_last_cell"}
 
 
-def make_class(folder: Path, n: int) -> list[Path]:
-    samples = sorted(p for p in SAMPLES.glob("*.ipynb") if p.stem not in LEFT_OUT)
+@dataclass(frozen=True)
+class Sizes:
+    """How much of everything one run measures."""
+
+    n: int
+    otter: int
+    repeat: int
+    small: int
+    big: int
+    latency: int = 5
+    otter_latency: int = 3
+    resume: int = 3
+
+
+QUICK = Sizes(n=6, otter=1, repeat=1, small=6, big=30, latency=1, otter_latency=1, resume=1)
+
+
+def samples(assignment: str) -> list[Path]:
+    return sorted(p for p in (EXAMPLES / assignment).glob("*.ipynb") if p.stem not in LEFT_OUT)
+
+
+def make_class(folder: Path, assignment: str, n: int) -> list[Path]:
+    """N notebooks `<index>_<sample>.ipynb`, each a sample with a comment cell of its own (so no two are alike)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    sources = [(p, p.read_text()) for p in samples(assignment)]
+    parsed = {p: json.loads(text) for p, text in sources if p.stem != "broken_json"}
     made = []
     for index in range(n):
-        source = samples[index % len(samples)]
-        text = source.read_text()
-        if source.stem != "broken_json":
-            notebook = json.loads(text)
+        source, text = sources[index % len(sources)]
+        if source in parsed:
+            notebook = parsed[source]
             notebook["cells"].append(
                 {
                     "cell_type": "code",
@@ -49,162 +90,387 @@ def make_class(folder: Path, n: int) -> list[Path]:
                 }
             )
             text = json.dumps(notebook)
-        path = folder / f"{index:05d}_{source.stem}.ipynb"
+            notebook["cells"].pop()
+        else:
+            text += f"\n{index}"  # still not JSON, and still a file of its own
+        path = folder / f"{index:06d}_{source.stem}.ipynb"
         path.write_text(text)
         made.append(path)
     return made
 
 
-class PeakMemory:
-    """Samples the RSS of every process under a root: the largest single child, and the server."""
-
-    def __init__(self, root: int):
-        self.root, self.child_peak, self.server_peak = psutil.Process(root), 0, 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def __enter__(self) -> PeakMemory:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.02):
-            try:
-                for process in self.root.children(recursive=True):
-                    if process.name() == "bwrap" or "autograder.sandboxed.forkserver" not in " ".join(
-                        process.cmdline()
-                    ):
-                        continue
-                    parent = process.parent()
-                    # Grading children are forks of the server, so they share its command line.
-                    forked = (
-                        parent is not None
-                        and parent.name() != "bwrap"
-                        and "autograder.sandboxed.forkserver" in " ".join(parent.cmdline())
-                    )
-                    rss = process.memory_info().rss
-                    if forked:
-                        self.child_peak = max(self.child_peak, rss)
-                    else:
-                        self.server_peak = max(self.server_peak, rss)
-            except psutil.Error:
-                continue
+def cnngrade_command(python: Path) -> list[str]:
+    """What a user types: the install's console script, or `-m autograder.cli` where there is none."""
+    script = python.parent / "cnngrade"
+    return [str(script)] if script.exists() else [str(python), "-m", "autograder.cli"]
 
 
-def time_cnngrade(
-    folder: Path, out: Path, workers: int | None, sandboxed: bool, python: Path = ROOT / ".venv" / "bin" / "python"
-) -> tuple[float, PeakMemory]:
-    """One `cnngrade grade` of the folder, by the cnngrade installed for `python`."""
-    command = [
-        str(python),
-        "-m",
-        "autograder.cli",
-        "grade",
-        "hw1",
-        str(folder),
-        "--out",
-        str(out),
-        "--force",
-        "--quiet",
-        "--seed",
-        "1",
-    ] + (["--workers", str(workers)] if workers else [])
+def scratch(work: Path, side: str) -> Path:
+    """TMPDIR for one side's `cnngrade grade` runs: what they leave there is counted, and removed with the rest.
+
+    Open like /tmp (world-writable, sticky): as root the grader hands each submission's scratch folder to an
+    unprivileged uid, which must be able to reach it."""
+    folder = work / "tmp" / side
+    if not folder.exists():
+        folder.mkdir(parents=True)
+        for made in (work, work / "tmp"):
+            made.chmod(0o755)
+        folder.chmod(0o1777)
+    return folder
+
+
+class RunFailed(Exception):
+    """One run did not finish: its figure is left out (and said), the others are still measured."""
+
+
+def run_grade(
+    python: Path, assignment: str, folder: Path, out: Path, *extra: str, tmpdir: Path, sandboxed: bool = True
+) -> float:
+    """Seconds of one `cnngrade grade` of the folder into OUT by the install of `python`."""
+    command = cnngrade_command(python) + ["grade", assignment, str(folder), "--out", str(out), "--quiet"]
+    command += ["--seed", SEED, *extra]
     # --require-sandbox: refused unless sandboxed, in every version; --unsandboxed: allowed to run without.
     command += ["--require-sandbox"] if sandboxed else ["--unsandboxed"]
-    environment = dict(os.environ)
+    environment = dict(os.environ, TMPDIR=str(tmpdir))
     if not sandboxed:
-        # Without the sandbox: a PATH on which bwrap cannot be found (everything else is called by full path).
+        # A PATH on which bwrap cannot be found (everything else is called by full path).
         environment["PATH"] = str(out.parent / "no-bwrap")
     started = time.perf_counter()
-    # Run from outside the repository: `-m` would otherwise import this checkout's package for any Python.
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=environment, cwd=out.parent)
-    with PeakMemory(process.pid) as memory:
-        summary, _ = process.communicate()
+    # From outside the repository: `-m` would otherwise import this checkout's package for any Python.
+    done = subprocess.run(command, capture_output=True, text=True, env=environment, cwd=out.parent.parent)
     elapsed = time.perf_counter() - started
-    if process.returncode != 0:
-        raise SystemExit(f"cnngrade grade failed:\n{summary}")
-    print(summary.strip())
-    return elapsed, memory
+    if done.returncode != 0:
+        raise RunFailed(f"{' '.join(command)} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+    return elapsed
 
 
-def otter_zip(work: Path) -> Path:
-    """Otter's own autograder zip for hw1, as `otter assign` makes it (cnngrade's zip is not Otter's)."""
+@dataclass
+class Figures:
+    """Each measurement's samples, by side (this, baseline)."""
+
+    values: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+
+    def add(self, what: str, side: str, value: float) -> None:
+        self.values.setdefault((what, side), []).append(value)
+
+    def median(self, what: str, side: str) -> float | None:
+        values = self.values.get((what, side))
+        return statistics.median(values) if values else None
+
+
+def interleaved(
+    sides: dict[str, Path], times: int, measure: Callable[[str, Path, int], None], figures: Figures
+) -> None:
+    """Each side once per round, in turn, so that both see the same machine."""
+    for round_ in range(times):
+        for side, python in sides.items():
+            attempt(figures, measure, side, python, round_)
+
+
+def attempt(figures: Figures, measure: Callable[[str, Path, int], None], side: str, python: Path, round_: int) -> None:
+    """One measurement; a run that fails is reported at the end, not the end of the benchmark."""
+    try:
+        measure(side, python, round_)
+    except RunFailed as failure:
+        figures.failures.append(f"{side}: {failure}")
+        print(f"failed: {failure}", file=sys.stderr)
+
+
+def prepare_floor(work: Path, assignment: str, notebooks: list[Path]) -> tuple[Callable[[int], float], str]:
+    """The floor, ready to run (notebooks read, probes drawn: before its clock), and a note of what it runs.
+
+    The callable runs it once over the whole class, `workers` at a time, and returns notebooks per second
+    (an unreadable notebook costs it nothing)."""
+    sys.path.insert(0, str(BENCHMARKS))
+    import floor
+
+    jobs = floor.prepare(assignment, notebooks, int(SEED))
+    saved = work / f"floor-{assignment}.pickle"
+    floor.save(jobs, saved)
+
+    def run(workers: int) -> float:
+        done = subprocess.run(
+            [str(THIS), str(BENCHMARKS / "floor.py"), str(saved), "--workers", str(workers)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=work,
+        )
+        return len(notebooks) / float(json.loads(done.stdout)["seconds"])
+
+    note = f"{len(jobs.notebooks)} run, {jobs.unreadable} unreadable"
+    if jobs.cells_trimmed:
+        note += f"; {jobs.cells_trimmed} of {jobs.cells} cells had IPython-only lines, dropped"
+    return run, note
+
+
+def otter_zip(work: Path, assignment: str) -> Path:
+    """Otter's own autograder zip, as `otter assign` makes it (cnngrade's zip is not Otter's)."""
     from autograder.build.assign import otter_assign
 
-    (made,) = (otter_assign(ROOT, "hw1", work / "otter-assign") / "autograder").glob("hw1-autograder_*.zip")
+    staging = work / f"otter-assign-{assignment}"
+    (made,) = (otter_assign(ROOT, assignment, staging) / "autograder").glob(f"{assignment}-autograder_*.zip")
     return made
 
 
-def time_otter(notebooks: list[Path], out: Path) -> float:
-    zip_path = otter_zip(out.parent)
+def otter_run(zip_path: Path, notebook: Path, out: Path) -> float:
+    out.mkdir(parents=True)
     started = time.perf_counter()
-    for index, notebook in enumerate(notebooks):
-        target = out / str(index)
-        target.mkdir(parents=True)
-        subprocess.run(
-            [str(ROOT / ".venv" / "bin" / "otter"), "run", "-a", str(zip_path), "-o", str(target), str(notebook)],
-            check=True,
-            capture_output=True,
-        )
+    subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "otter"), "run", "-a", str(zip_path), "-o", str(out), str(notebook)],
+        check=True,
+        capture_output=True,
+    )
     return time.perf_counter() - started
 
 
-def compare_with_baseline(work: Path, baseline: Path, n: int, workers: int | None, repeat: int) -> None:
-    """Sandboxed runs of the baseline and of this checkout, alternated so both see the same machine."""
-    times: dict[str, list[float]] = {"baseline": [], "this": []}
-    for index in range(repeat):
-        for side, python in (("baseline", baseline), ("this", ROOT / ".venv" / "bin" / "python")):
-            elapsed, _ = time_cnngrade(work / "class", work / f"out-{side}-{index}", workers, True, python)
-            times[side].append(elapsed)
-    medians = {side: sorted(values)[len(values) // 2] for side, values in times.items()}
-    for side, values in times.items():
-        print(
-            f"{side:>8} ({'baseline, ' + str(baseline) if side == 'baseline' else 'this checkout'}): "
-            f"{n / medians[side]:.1f} per second (median of {', '.join(f'{v:.2f}' for v in values)} s)"
+def measure_assignment(
+    work: Path, assignment: str, sizes: Sizes, workers: int, sides: dict[str, Path], figures: Figures
+) -> dict[str, str]:
+    """The class's rates, floor, otter run and resume; returns notes to print beside them."""
+    base = work / assignment
+    notebooks = make_class(base / "class", assignment, sizes.n)
+    folder = base / "class"
+    jobs = ["--workers", str(workers)]
+    finished: dict[str, Path] = {}  # by side, an OUT its sandboxed run completed
+
+    def timed(what: str, *extra: str, sandboxed: bool = True) -> Callable[[str, Path, int], None]:
+        def measure(side: str, python: Path, round_: int) -> None:
+            out = base / "outs" / f"{what}-{side}-{round_}"
+            out.parent.mkdir(exist_ok=True)
+            seconds = run_grade(
+                python, assignment, folder, out, *jobs, *extra, tmpdir=scratch(work, side), sandboxed=sandboxed
+            )
+            figures.add(f"{assignment} {what}", side, sizes.n / seconds)
+            if what == "sandboxed":
+                finished.setdefault(side, out)
+
+        return measure
+
+    floor_run, floor_note = prepare_floor(base, assignment, notebooks)
+    sandboxed = timed("sandboxed")
+    for round_ in range(sizes.repeat):
+        # The floor in every round, next to the runs it is the floor of.
+        figures.add(f"{assignment} floor", "this", floor_run(workers))
+        for side, python in sides.items():
+            attempt(figures, sandboxed, side, python, round_)
+    interleaved(sides, sizes.repeat, timed("unsandboxed", sandboxed=False), figures)
+    interleaved(sides, sizes.repeat, timed("dask", "--executor", "dask"), figures)
+
+    def resume(side: str, python: Path, round_: int) -> None:
+        # A finished sandboxed run's OUT holds every row: the same command again reuses them all.
+        if side not in finished:
+            raise RunFailed("no sandboxed run finished, so there is no finished OUT to resume")
+        out = finished[side]
+        figures.add(
+            f"{assignment} resume", side, run_grade(python, assignment, folder, out, *jobs, tmpdir=scratch(work, side))
         )
-    print(f"this / baseline throughput: {medians['baseline'] / medians['this']:.2f}\n")
+
+    interleaved(sides, sizes.resume, resume, figures)
+    readable = [p for p in notebooks if "broken_json" not in p.name][: sizes.otter]
+    zip_path = otter_zip(base, assignment)
+    seconds = sum(otter_run(zip_path, p, base / "otter" / p.stem) for p in readable)
+    figures.add(f"{assignment} otter", "this", len(readable) / seconds)
+    return {"floor": floor_note, "otter": f"{len(readable)} notebooks", "zip": str(zip_path)}
+
+
+def measure_latency(
+    work: Path, assignment: str, zip_path: Path, sizes: Sizes, sides: dict[str, Path], figures: Figures
+) -> None:
+    """One notebook end to end, by cnngrade (a fresh OUT each time) and by otter run."""
+    one = work / "one" / "class"
+    one.mkdir(parents=True)
+    shutil.copy(EXAMPLES / assignment / "passes_all.ipynb", one / "passes_all.ipynb")
+
+    def measure(side: str, python: Path, round_: int) -> None:
+        out = work / "one" / f"out-{side}-{round_}"
+        figures.add("latency", side, run_grade(python, assignment, one, out, tmpdir=scratch(work, side)))
+
+    interleaved(sides, sizes.latency, measure, figures)
+    for round_ in range(sizes.otter_latency):
+        figures.add(
+            "latency otter", "this", otter_run(zip_path, one / "passes_all.ipynb", work / "one" / f"otter-{round_}")
+        )
+
+
+def measure_memory(work: Path, assignment: str, sizes: Sizes, sides: dict[str, Path], figures: Figures) -> None:
+    """The grading parent's peak RSS at two class sizes, phase 1 replayed from one real run per sample."""
+    base = work / "memory"
+    kept = base / "samples"
+    kept.mkdir(parents=True)
+    for path in samples(assignment):
+        shutil.copy(path, kept / path.name)
+    script = str(BENCHMARKS / "simulated_grade.py")
+    records: dict[str, Path] = {}
+
+    def record(side: str, python: Path, round_: int) -> None:
+        # Each install records its own outcomes: the record format is that install's.
+        made = base / f"records-{side}.json"
+        command = [str(python), script, "record", assignment, str(kept), str(made)]
+        environment = dict(os.environ, TMPDIR=str(scratch(work, side)))
+        done = subprocess.run(command, capture_output=True, text=True, cwd=base, env=environment)
+        if done.returncode != 0:
+            raise RunFailed(f"recording the samples' phase 1 failed:\n{done.stdout}{done.stderr}")
+        records[side] = made
+
+    interleaved(sides, 1, record, figures)
+
+    def simulated(size: int, folder: Path) -> Callable[[str, Path, int], None]:
+        def measure(side: str, python: Path, round_: int) -> None:
+            if side not in records:
+                raise RunFailed(f"no recorded phase 1 to replay for {size} notebooks")
+            out = base / f"out-{size}-{side}"
+            command = [str(python), script, "grade", assignment, str(folder), str(out), str(records[side])]
+            environment = dict(os.environ, TMPDIR=str(scratch(work, side)))
+            done = subprocess.run(command, capture_output=True, text=True, cwd=base, env=environment)
+            if done.returncode != 0:
+                raise RunFailed(f"simulated grade of {size} notebooks failed:\n{done.stdout}{done.stderr}")
+            said = json.loads(done.stdout.strip().splitlines()[-1])
+            if said["rows"] != size:
+                raise RunFailed(f"simulated grade of {size} notebooks wrote {said['rows']} rows")
+            figures.add(f"memory {size}", side, said["peak_bytes"] / 2**20)
+            print(f"{side}: peak RSS {said['peak_bytes'] / 2**20:.0f} MiB at {size:,} notebooks", file=sys.stderr)
+            shutil.rmtree(out)
+
+        return measure
+
+    for size in (sizes.small, sizes.big):
+        folder = base / f"class-{size}"
+        make_class(folder, assignment, size)
+        interleaved(sides, 1, simulated(size, folder), figures)
+        shutil.rmtree(folder)
+
+
+def report(
+    assignments: list[str],
+    sizes: Sizes,
+    workers: int,
+    sides: dict[str, Path],
+    figures: Figures,
+    notes: dict[str, dict[str, str]],
+) -> None:
+    names = list(sides)
+    header = "".join(f"{side:>14}" for side in names)
+
+    def row(label: str, what: str, form: str, only_this: bool = False) -> None:
+        cells = ""
+        for side in names:
+            # Measured once, with this checkout: shown in its column only.
+            value = None if only_this and side != "this" else figures.median(what, side)
+            cells += f"{format(value, form) if value is not None else '-':>14}"
+        print(f"  {label:<44}{cells}")
+
+    def ratio(label: str, top: str, bottom: str, form: str, top_this: bool = False, bottom_this: bool = True) -> None:
+        """Each side's ratio; a figure measured once (the floor, otter run) is this checkout's for both sides."""
+        cells = ""
+        for side in names:
+            upper = figures.median(top, "this" if top_this else side)
+            lower = figures.median(bottom, "this" if bottom_this else side)
+            cells += f"{format(upper / lower, form) if upper and lower else '-':>14}"
+        print(f"  {label:<44}{cells}")
+
+    print(
+        f"\n{sizes.n} submissions a class, {workers} workers, seed {SEED}; medians of {sizes.repeat} runs, sides alternating"
+    )
+    if "baseline" in sides:
+        print(f"  baseline: {sides['baseline']}")
+    for assignment in assignments:
+        a = assignment
+        print(f"\n{a:<46}{header}")
+        row("cnngrade grade, sandboxed (per s)", f"{a} sandboxed", ".1f")
+        row("floor: exec + probes (per s)", f"{a} floor", ".1f", only_this=True)
+        ratio("cnngrade / floor", f"{a} sandboxed", f"{a} floor", ".2f")
+        row("cnngrade grade, no sandbox (per s)", f"{a} unsandboxed", ".1f")
+        row(f"otter run, sequential (per s; {notes[a]['otter']})", f"{a} otter", ".2f", only_this=True)
+        ratio("cnngrade / otter run", f"{a} sandboxed", f"{a} otter", ".0f")
+        row("cnngrade grade --executor dask (per s)", f"{a} dask", ".1f")
+        ratio("dask / local", f"{a} dask", f"{a} sandboxed", ".2f", bottom_this=False)
+        row(f"resume of the finished OUT (s, median of {sizes.resume})", f"{a} resume", ".2f")
+        print(f"  floor: {notes[a]['floor']}; the floor and otter run are of this checkout's Python, for both sides")
+    first = assignments[0]
+    print(f"\n{first + ', one notebook end to end (s)':<46}{header}")
+    row(f"cnngrade grade, sandboxed (median of {sizes.latency})", "latency", ".2f")
+    row(f"otter run (median of {sizes.otter_latency})", "latency otter", ".2f", only_this=True)
+    ratio("otter run / cnngrade", "latency otter", "latency", ".1f", top_this=True, bottom_this=False)
+    title = f"{first}, parent's peak RSS (MiB), simulated"
+    print(f"\n{title:<46}{header}")
+    for size in (sizes.small, sizes.big):
+        row(f"{size:,} notebooks", f"memory {size}", ".0f")
+    cells = ""
+    for side in names:
+        small, big = figures.median(f"memory {sizes.small}", side), figures.median(f"memory {sizes.big}", side)
+        cells += f"{format(big - small, '+.0f') if small and big else '-':>14}"
+    print(f"  {'difference':<44}{cells}")
+    if figures.failures:
+        print(f"\n{len(figures.failures)} runs failed, left out of the figures above:")
+        for failure in figures.failures:
+            print(f"  {failure.strip()}")
+    print(f"\n{'every cnngrade run of this benchmark':<46}{header}")
+    row("files and folders left in its TMPDIR", "left in TMPDIR", ".0f")
+    for side, left in notes.get("left", {}).items():
+        if left:
+            print(f"  {side}: {left}")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--n", type=int, default=1000, help="submissions for cnngrade (default 1000)")
-    parser.add_argument("--otter", type=int, default=5, help="submissions for sequential otter run (default 5)")
-    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--n", type=int, default=1000, help="submissions a class (default 1000)")
+    parser.add_argument("--assignment", default=None, help="one assignment (default hw1)")
+    parser.add_argument("--assignments", default=None, help="several, comma-separated: hw1,hw3,hw5")
+    parser.add_argument("--otter", type=int, default=5, help="notebooks for sequential otter run (default 5)")
+    parser.add_argument("--workers", type=int, default=None, help="parallel notebooks (default: all cores)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each rate, each side (default 3)")
+    parser.add_argument(
+        "--big", type=int, default=100_000, help="the large class size for peak memory (default 100000)"
+    )
+    parser.add_argument("--small", type=int, default=1000, help="the small class size for peak memory (default 1000)")
     parser.add_argument(
         "--baseline",
         type=Path,
         default=None,
         metavar="PYTHON",
-        help="also time the sandboxed run of the cnngrade installed for this Python (a venv with "
-        "`pip install` of an earlier commit), alternating with this one, --repeat times each",
+        help="also measure the cnngrade installed for this Python (a venv with `pip install` of an earlier "
+        "commit), its runs alternating with this checkout's",
     )
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each side with --baseline (default 3)")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, one run of each: a smoke test")
     args = parser.parse_args(argv)
+    if not shutil.which("bwrap"):
+        raise SystemExit(
+            "throughput: bubblewrap (bwrap) is not on PATH, and the sandboxed runs need it "
+            "(Debian/Ubuntu: apt-get install bubblewrap)."
+        )
+    assignments = (args.assignments or args.assignment or "hw1").split(",")
+    for assignment in assignments:
+        if not samples(assignment):
+            raise SystemExit(f"throughput: no samples in {EXAMPLES / assignment}")
+    sizes = QUICK if args.quick else Sizes(args.n, args.otter, args.repeat, args.small, args.big)
+    workers = args.workers or os.cpu_count() or 1
+    sides = {"this": THIS} | ({"baseline": args.baseline.absolute()} if args.baseline else {})
+    figures, notes = Figures(), dict[str, dict[str, str]]()
     with tempfile.TemporaryDirectory(prefix="cnngrade-bench-") as temporary:
         work = Path(temporary)
-        (work / "class").mkdir()
-        notebooks = make_class(work / "class", args.n)
-        if args.baseline:
-            compare_with_baseline(work, args.baseline, args.n, args.workers, args.repeat)
-        ours, memory = time_cnngrade(work / "class", work / "out", args.workers, sandboxed=True)
-        bare, _ = time_cnngrade(work / "class", work / "out-bare", args.workers, sandboxed=False)
-        gradable = [p for p in notebooks if "broken_json" not in p.name][: args.otter]
-        theirs = time_otter(gradable, work / "otter")
-    ours_rate, bare_rate, theirs_rate = args.n / ours, args.n / bare, len(gradable) / theirs
-    print(f"\ncnngrade grade (sandboxed)   : {args.n} submissions in {ours:.1f} s = {ours_rate:.1f} per second")
-    print(f"cnngrade grade (no sandbox)  : {args.n} submissions in {bare:.1f} s = {bare_rate:.1f} per second")
-    print(
-        f"otter run (sequential)       : {len(gradable)} submissions in {theirs:.1f} s = {theirs_rate:.2f} per second"
-    )
-    print(f"ratio, sandboxed / otter run : {ours_rate / theirs_rate:.0f}x")
-    print(
-        f"peak RSS (sandboxed run)     : {memory.child_peak / 2**20:.0f} MiB per grading child, "
-        f"{memory.server_peak / 2**20:.0f} MiB fork server"
-    )
+        # Whatever else runs here (otter assign, otter run, the floor) keeps its temporary files in here too.
+        saved = os.environ.get("TMPDIR")
+        os.environ["TMPDIR"], tempfile.tempdir = str(scratch(work, "other")), None
+        try:
+            for assignment in assignments:
+                notes[assignment] = measure_assignment(work, assignment, sizes, workers, sides, figures)
+                print(f"measured {assignment}", file=sys.stderr)
+            measure_latency(work, assignments[0], Path(notes[assignments[0]]["zip"]), sizes, sides, figures)
+            measure_memory(work, assignments[0], sizes, sides, figures)
+            for side in sides:
+                left = sorted(path.name for path in scratch(work, side).iterdir())
+                figures.add("left in TMPDIR", side, len(left))
+                notes.setdefault("left", {})[side] = ", ".join(left[:5]) + (", ..." if len(left) > 5 else "")
+            # Before the temporary folder is removed: hundreds of thousands of files can take minutes.
+            report(assignments, sizes, workers, sides, figures, notes)
+        finally:
+            if saved is None:
+                os.environ.pop("TMPDIR")
+            else:
+                os.environ["TMPDIR"] = saved
+            tempfile.tempdir = None
 
 
 if __name__ == "__main__":

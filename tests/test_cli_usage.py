@@ -52,6 +52,7 @@ DOCUMENTED = {
     errors.EXIT_FILES,
     errors.EXIT_MEMORY,
     errors.EXIT_BUG,
+    errors.EXIT_CLUSTER_LOST,
     errors.EXIT_INTERRUPTED,
     errors.EXIT_CLOSED_PIPE,
 }

@@ -1,44 +1,95 @@
-"""The Dask executor: phase 1 on a Dask cluster, one fork server per worker process, one task per job."""
+"""The Dask executor: phase 1 on a Dask cluster, one fork server per worker thread, one task per job.
+
+On the same terms as the local executor, and a cluster's faults cost time, not rows: a worker that
+dies takes no row with it (the scheduler runs its notebook again elsewhere, once); a worker running
+another grader version is refused; workers may join mid-run; a lost scheduler ends the run with
+ClusterLost, every row graded by then kept, and the same command resumes.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator
-from dataclasses import asdict
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, replace
 from types import TracebackType
 from typing import Any
 
+import dask
 from distributed import Client, Future, KilledWorker, LocalCluster, as_completed, get_worker
 from distributed.diagnostics.plugin import WorkerPlugin
 
+from autograder.errors import ClusterLost, DaskUnavailable
 from autograder.grading.executor import Job, Phase1Outcome, guarded_run
 from autograder.grading.forkserver_client import ServerPool
 from autograder.grading.sandbox import Sandbox, detect
+from autograder.grading.version import grader_version
 from autograder.model import Status
 
-#: how long a grader joining a running scheduler waits for its first workers
+#: how long a grader joining a running scheduler waits for its first workers, and a run for a worker
+#: when none is left
 WAIT_FOR_WORKERS = 120.0
+#: tasks out per worker thread: one running, the others queued on the scheduler, to start the moment
+#: it ends (the scheduler queues a group of tasks only when it outnumbers the threads twice over)
+IN_FLIGHT_PER_THREAD = 4
+#: most jobs in one task: fewer tasks, less of Dask's own work per notebook
+MOST_PER_TASK = 8
+#: a notebook whose worker dies under it this many times, each time running alone, is a crash
+DEATHS_TO_CRASH = 2
+#: how often a run looks whether its cluster still has a worker it may use
+WATCH_SECONDS = 1.0
+#: how long a refused worker stays up after it said why, so that the grader hears it
+REFUSED_LINGER_SECONDS = 2.0
+REFUSED_TOPIC = "cnngrade-refused"
+
+# Periodic work of Dask's own that a grading run has no use for, competing with the notebooks for the
+# same cores (a LocalCluster's scheduler runs in the grader): the statistical profiler samples every
+# thread every 10 ms, the GIL monitor every 1 ms, the event-loop monitor ticks every 20 ms, the
+# system monitor (for a dashboard there is none of) samples every 0.5 s, and work stealing runs every
+# 0.1 s (no task is ever queued on a worker to steal).
+QUIET_CLUSTER = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.system-monitor.gil.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "10s",
+    "distributed.scheduler.work-stealing": False,
+}
 
 
 class ForkServers(WorkerPlugin):
     """Keeps the fork servers of each Dask worker process (one per job running at once, as on one
-    machine): started as jobs need them, closed with the worker."""
+    machine): started as jobs need them, replaced when one dies, closed with the worker. A worker
+    whose grader version is not the grader's is refused: it says why, runs nothing, and leaves."""
 
     # A second grader on the same cluster must share a running server, never tear it down mid-job.
     idempotent = True
 
-    def __init__(self, sandbox: Sandbox | None):
+    def __init__(self, sandbox: Sandbox | None, version: str):
         self.sandbox = sandbox  # None: each worker detects its own
-        self.name = f"cnngrade-forkserver-{sandbox.kind if sandbox else 'detect'}"
+        self.version = version
+        self.name = f"cnngrade-forkserver-{sandbox.kind if sandbox else 'detect'}-{version}"
 
     def setup(self, worker: Any) -> None:
         # Set here, not in __init__: the plugin is pickled to the workers, and a lock is not picklable.
         self._lock = threading.Lock()
         self._pools: dict[tuple[tuple[str, ...], int], ServerPool] = {}
         self._isolation: Sandbox | None = None
+        self.refused = ""
+        mine = grader_version()
+        if mine != self.version:
+            self.refused = f"it runs grader version {mine}, the grader {self.version}"
+            worker.log_event(REFUSED_TOPIC, {"worker": worker.address, "why": self.refused})
+            import asyncio
+
+            loop = asyncio.get_running_loop()
+            reason = f"cnngrade: refused: {self.refused}"
+            # Not at once: the grader asks each worker why, right after this plugin is set up.
+            loop.call_later(REFUSED_LINGER_SECONDS, lambda: loop.create_task(worker.close(nanny=True, reason=reason)))
 
     def isolation(self) -> Sandbox:
         with self._lock:
@@ -79,47 +130,80 @@ def _job_from_fields(fields: dict[str, Any]) -> Job:
     )
 
 
-def run_on_worker(fields: dict[str, Any], plugin: str) -> dict[str, Any]:
-    """The Dask task: phase 1 for one job, forked from this worker's fork server."""
-    forkservers = get_worker().plugins[plugin]
-    assert isinstance(forkservers, ForkServers)
-    job = _job_from_fields(fields)
+def _plugin(name: str) -> ForkServers:
+    # A worker runs tasks as soon as it is registered, and sets its plugins up just after.
+    worker = get_worker()
+    deadline = time.monotonic() + 30.0
+    while name not in worker.plugins and time.monotonic() < deadline:
+        time.sleep(0.01)
+    plugin = worker.plugins[name]
+    assert isinstance(plugin, ForkServers)
+    return plugin
+
+
+def run_on_worker(batch: list[dict[str, Any]], plugin: str) -> dict[str, Any]:
+    """The Dask task: phase 1 for a few jobs, one after another, each forked from this worker's fork
+    server; {"refused": why} on a worker that may not grade."""
+    forkservers = _plugin(plugin)
+    if forkservers.refused:
+        return {"refused": forkservers.refused}
     isolation = forkservers.isolation()
-    # The same wait, kill and classification as on one machine, and the same guard around them.
-    outcome = guarded_run(forkservers.servers(job), job)
-    return {
-        "status": outcome.status,
-        "message": outcome.message,
-        "data": outcome.data,
-        "seconds": outcome.seconds,
-        "warning": isolation.warning,
-    }
+    outcomes = []
+    for fields in batch:
+        job = _job_from_fields(fields)
+        # The same wait, kill and classification as on one machine, and the same guard around them.
+        outcome = guarded_run(forkservers.servers(job), job)
+        outcomes.append(
+            {
+                "status": outcome.status,
+                "message": outcome.message,
+                "data": outcome.data,
+                "seconds": outcome.seconds,
+                "graders_fault": outcome.graders_fault,
+            }
+        )
+    return {"outcomes": outcomes, "warning": isolation.warning}
 
 
-def _worker_warning(plugin: str, dask_worker: Any) -> str:
-    return str(dask_worker.plugins[plugin].isolation().warning)
+def _worker_report(plugin: str, dask_worker: Any) -> tuple[str, str]:
+    """(why this worker is refused, or ""; its sandbox's warning)."""
+    forkservers = dask_worker.plugins[plugin]
+    if forkservers.refused:
+        return forkservers.refused, ""
+    return "", str(forkservers.isolation().warning)
 
 
-def _no_retries(dask_scheduler: Any) -> None:
-    # The scheduler reruns a task whose worker died up to three times by default; a notebook that
-    # takes its worker down would take down the next ones too, and a rerun would be silent.
+def _retries_left_to_the_grader(dask_scheduler: Any) -> None:
+    # A task whose worker died comes back to the grader as KilledWorker at once: the grader knows what
+    # ran in it (several notebooks, or one alone) and so which to run again, and how often.
     dask_scheduler.allowed_failures = 0
+    # A worker is sent only what it runs: the tasks beyond that wait on the scheduler, so a worker
+    # that dies fails only the tasks it was running, never ones queued on it.
+    dask_scheduler.WORKER_SATURATION = 1.0
 
 
 def failed_outcome(error: BaseException, seconds: float) -> Phase1Outcome:
-    """A task that did not come back: a crash row with a message, never an exception out of run()."""
+    """A task that did not come back: a crash row with a message, never an exception out of run().
+
+    Kept only when the notebook is to blame: it took down two workers, one after the other. A task
+    that failed any other way failed for the grader's reasons, and a rerun grades it again."""
     if isinstance(error, KilledWorker):
-        message = (
-            "The grading worker running this notebook was lost before it finished (its process or "
-            "machine died); the notebook was not run again. Nothing could be graded."
+        return Phase1Outcome(
+            Status.CRASH,
+            "The notebook brought down the grading worker running it twice, on two workers (its process "
+            "or machine died each time), so it was not run again. Nothing could be graded.",
+            None,
+            seconds,
         )
-    else:
-        detail = str(error).strip()[:200]
-        message = (
-            f"Grading on a Dask worker failed ({type(error).__name__}{': ' + detail if detail else ''}). "
-            "Nothing could be graded."
-        )
-    return Phase1Outcome(Status.CRASH, message, None, seconds)
+    detail = str(error).strip()[:200]
+    return Phase1Outcome(
+        Status.CRASH,
+        f"Grading on a Dask worker failed ({type(error).__name__}{': ' + detail if detail else ''}). "
+        "Nothing could be graded; grade it again.",
+        None,
+        seconds,
+        graders_fault=True,
+    )
 
 
 def protocol_not_set_up(address: str) -> str | None:
@@ -141,110 +225,222 @@ def protocol_not_set_up(address: str) -> str | None:
     return None
 
 
+def _to_stderr(notice: str) -> None:
+    print(f"cnngrade: {notice}", file=sys.stderr, flush=True)
+
+
 class DaskExecutor:
     """Phase 1 on a Dask cluster: a local one (`workers` processes) or a running scheduler.
 
     With `scheduler` ("tcp://HOST:8786"), `workers` is how many workers to wait for before grading
     (default 1). `sandbox` forces one isolation on every worker; by default each worker detects its own.
-    Use it as a context manager, or call close(): it owns a client, and maybe a cluster.
+    `notify` is told, once per worker, why one was refused. Use it as a context manager, or call
+    close(): it owns a client, and maybe a cluster.
     """
 
     #: empty when every worker seen so far runs submissions sandboxed; grows if one joins without
     warning: str
 
-    def __init__(self, scheduler: str | None = None, workers: int | None = None, sandbox: Sandbox | None = None):
-        self._plugin = ForkServers(sandbox)
+    def __init__(
+        self,
+        scheduler: str | None = None,
+        workers: int | None = None,
+        sandbox: Sandbox | None = None,
+        notify: Callable[[str], None] = _to_stderr,
+    ):
+        # Dask logs a lost connection as a traceback; this executor says what happened in one line.
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)
+        self._plugin = ForkServers(sandbox, grader_version())
+        self._notify = notify
+        self._where = scheduler or "the local Dask cluster"
+        self._refused: dict[str, str] = {}
+        self._threads = 0
+        self._graded = 0
+        self._notices_lock = threading.Lock()
         self._cluster: LocalCluster | None = None
         if scheduler is None:
             # One thread per process, so `workers` notebooks run at once, as with LocalExecutor; loopback
             # only, and no dashboard: the grader opens no port to the network.
-            self._cluster = LocalCluster(
-                n_workers=workers or os.cpu_count() or 1,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-                worker_dashboard_address=None,
-            )
+            with dask.config.set(QUIET_CLUSTER):
+                self._cluster = LocalCluster(
+                    n_workers=workers or os.cpu_count() or 1,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                    worker_dashboard_address=None,
+                    # Its HTTP routes (health, metrics) on a free loopback port, not 8787: another
+                    # cluster on this machine (a second grader) holds that one.
+                    scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                    silence_logs=logging.CRITICAL,
+                    # No memory monitor, every 0.1 s: a worker holds no notebook's memory (each runs in a
+                    # child of its own, under its own cap), only the grader's few modules.
+                    memory_limit=0,
+                )
         try:
             # Not the default client: the grader keeps no global state that another run could pick up.
-            self._client = Client(self._cluster or scheduler, set_as_default=False)
+            # On one machine answers come straight from the worker, not through the scheduler as well.
+            self._client = Client(
+                self._cluster or scheduler, set_as_default=False, direct_to_workers=bool(self._cluster)
+            )
         except BaseException:
             self._close_cluster()
             raise
         try:
-            self._client.run_on_scheduler(_no_retries)
+            self._client.run_on_scheduler(_retries_left_to_the_grader)
             try:
                 self._client.wait_for_workers(workers or 1, timeout=WAIT_FOR_WORKERS)
             except TimeoutError as error:
-                where = scheduler or "the local cluster"
                 raise TimeoutError(
-                    f"fewer than {workers or 1} Dask workers joined {where} within "
+                    f"fewer than {workers or 1} Dask workers joined {self._where} within "
                     f"{WAIT_FOR_WORKERS:g} s: start `dask worker {scheduler}` on the grading "
                     "hosts"
                 ) from error
+            self._client.subscribe_topic(REFUSED_TOPIC, self._heard_refusal)
             self._client.register_plugin(self._plugin)
-            self._warnings = set(self._client.run(_worker_warning, self._plugin.name).values())
+            reports = self._client.run(_worker_report, self._plugin.name, on_error="ignore")
+            for address, (refused, _) in sorted(reports.items()):
+                if refused:
+                    self._refuse(address, refused)
+            if all(refused for refused, _ in reports.values()):
+                raise DaskUnavailable(
+                    f"no Dask worker of {self._where} may grade: each runs another version of the grader "
+                    f"({next(iter(reports.values()))[0]}); install the same cnngrade on the workers"
+                )
+            self._warnings = {warning for refused, warning in reports.values() if not refused}
+            self.count_threads()
         except BaseException:
             self.close()
             raise
         self.warning = self._summary()
 
+    def _heard_refusal(self, event: tuple[float, dict[str, str]]) -> None:
+        _, message = event
+        self._refuse(str(message.get("worker")), str(message.get("why")))
+
+    def _refuse(self, address: str, why: str) -> None:
+        with self._notices_lock:
+            if address in self._refused:
+                return
+            self._refused[address] = why
+        self._notify(f"Dask worker {address} refused, it runs no notebook: {why}")
+
     def _summary(self) -> str:
         return "; ".join(f"on a Dask worker: {warning}" for warning in sorted(self._warnings) if warning)
 
     def _slots(self) -> int:
-        # Never more tasks out than threads: a task is only ever on a worker that is running it, so a
-        # worker that dies takes no queued job with it.
-        return max(1, sum(self._client.nthreads().values()))
+        # The threads as last counted (the watch counts them every second), so a worker that joins
+        # mid-run gets work from then on, and no task that ends waits for a call to the scheduler.
+        return IN_FLIGHT_PER_THREAD * max(1, self._threads)
 
-    def _submit(self, job: Job) -> Future[dict[str, Any]]:
-        return self._client.submit(
-            run_on_worker,
-            _job_fields(job),
-            self._plugin.name,
-            key=f"cnngrade-phase1-{uuid.uuid4().hex}",
-            pure=False,
-            retries=0,
-        )
+    def count_threads(self) -> int:
+        """The threads of the workers that may grade, asked of the scheduler."""
+        self._threads = sum(n for address, n in self._client.nthreads().items() if address not in self._refused)
+        return self._threads
 
     def run(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, Phase1Outcome]]:
-        waiting = iter(jobs)
-        running: dict[Future[dict[str, Any]], tuple[Job, float]] = {}
-        done = as_completed(loop=self._client.loop)
+        waiting = deque(jobs)
+        self._graded = 0
+        running: dict[Future[dict[str, Any]], _Task] = {}
+        done = as_completed(loop=self._client.loop, with_results=True, raise_errors=False)
 
-        def top_up() -> None:
-            slots = self._slots()
-            while len(running) < slots:
-                job = next(waiting, None)
-                if job is None:
-                    return
-                future = self._submit(job)
-                running[future] = (job, time.monotonic())
+        def submit(*tasks: _Task) -> None:
+            # In one graph: the scheduler then sees them all at once, a group larger than the cluster's
+            # threads, and queues what no thread is free for on itself, never on a busy worker.
+            futures = self._client.map(
+                run_on_worker,
+                [[_job_fields(job) for job in task.jobs] for task in tasks],
+                [self._plugin.name] * len(tasks),
+                key=[f"cnngrade-phase1-{uuid.uuid4().hex}" for _ in tasks],
+                pure=False,
+            )
+            for future, task in zip(futures, tasks, strict=True):
+                running[future] = task
                 done.add(future)
 
+        def top_up() -> None:
+            slots, tasks = self._slots(), list[_Task]()
+            while len(running) + len(tasks) < slots and waiting:
+                # Smaller as the class runs out, so that the last tasks end together.
+                size = max(1, min(MOST_PER_TASK, len(waiting) // (4 * slots)))
+                tasks.append(_Task([waiting.popleft() for _ in range(size)], time.monotonic()))
+            if tasks:
+                submit(*tasks)
+
+        watch = _Watch(self, running)
         try:
             top_up()
-            for future in done:
-                job, submitted = running.pop(future)
-                outcome = self._collect(future, time.monotonic() - submitted)
+            watch.start()
+            for future, result in done:
+                task = running.pop(future)
+                if watch.lost:
+                    raise watch.lost
+                rows = self._rows(task, future, result, submit)
                 future.release()  # the scheduler forgets the result: nothing to recompute if a worker dies
                 top_up()
-                yield job, outcome
+                for row in rows:
+                    yield row
+                    self._graded += 1  # grade() asks for the next row only once this one is saved
+        except OSError as error:  # a call to a scheduler that is gone
+            if self._client.status == "running":
+                raise
+            raise ClusterLost(self._scheduler_lost()) from error
         finally:
+            watch.stop()
             for future in running:
                 future.cancel()
 
-    def _collect(self, future: Future[dict[str, Any]], seconds: float) -> Phase1Outcome:
-        # KilledWorker, CancelledError or whatever the task raised: one bad row, never the whole batch.
-        try:
-            result = future.result()
-        except Exception as error:
-            return failed_outcome(error, seconds)
-        if result["warning"] not in self._warnings:
-            self._warnings.add(result["warning"])  # a worker that joined late, without bubblewrap
-            self.warning = self._summary()
-        return Phase1Outcome(result["status"], result["message"], result["data"], result["seconds"])
+    def _rows(
+        self, task: _Task, future: Future[dict[str, Any]], result: Any, submit: Callable[..., None]
+    ) -> list[tuple[Job, Phase1Outcome]]:
+        """The rows of a task that came back; a task to run again is submitted instead."""
+        seconds = time.monotonic() - task.started
+        if future.status == "finished" and isinstance(result, dict) and "refused" in result:
+            # It never ran: another worker will (a refused one leaves within seconds; with none other
+            # left, the watch ends the run).
+            submit(replace(task, bounces=task.bounces + 1))
+            return []
+        if future.status == "finished" and isinstance(result, dict) and "outcomes" in result:
+            if result["warning"] not in self._warnings:
+                self._warnings.add(result["warning"])  # a worker that joined late, without bubblewrap
+                self.warning = self._summary()
+            return [
+                (job, Phase1Outcome(o["status"], o["message"], o["data"], o["seconds"], bool(o["graders_fault"])))
+                for job, o in zip(task.jobs, result["outcomes"], strict=True)
+            ]
+        if future.status == "cancelled" and self._client.status != "running":
+            raise ClusterLost(self._scheduler_lost())
+        error = result if isinstance(result, BaseException) else future.exception()
+        if not isinstance(error, BaseException):
+            error = RuntimeError(f"the task came back as {type(result).__name__}")
+        if len(task.jobs) > 1:
+            # Which of them failed it is not known: each runs again alone, and what it did as one of
+            # several counts against none of them.
+            submit(*(_Task([job], time.monotonic()) for job in task.jobs))
+            return []
+        if isinstance(error, KilledWorker) and task.deaths + 1 < DEATHS_TO_CRASH:
+            submit(replace(task, deaths=task.deaths + 1))  # its worker died under it: once more, elsewhere
+            return []
+        if not isinstance(error, KilledWorker) and not task.failures:
+            # Lost for the grader's reasons (a worker leaving as it came, a cancellation): once more.
+            submit(replace(task, failures=1))
+            return []
+        return [(task.jobs[0], failed_outcome(error, seconds))]
+
+    def _kept(self) -> str:
+        return f"the {self._graded} submissions it graded before that are kept (and any an earlier run kept)"
+
+    def _scheduler_lost(self) -> str:
+        return (
+            f"the connection to the Dask scheduler ({self._where}) was lost mid-run; {self._kept()}: start the "
+            "scheduler (and its workers) again and run the same command to grade the rest"
+        )
+
+    def _no_worker_left(self) -> str:
+        return (
+            f"no Dask worker that may grade was left in {self._where} for {WAIT_FOR_WORKERS:g} s; {self._kept()}: "
+            "start workers and run the same command to grade the rest"
+        )
 
     def _close_cluster(self) -> None:
         if self._cluster is not None:
@@ -253,7 +449,10 @@ class DaskExecutor:
 
     def close(self) -> None:
         """Disconnect; a cluster this executor started is shut down (its fork servers with it)."""
-        self._client.close()
+        try:
+            self._client.close(timeout=10)
+        except Exception:
+            pass  # a scheduler already gone: nothing to say goodbye to
         self._close_cluster()
 
     def __enter__(self) -> DaskExecutor:
@@ -263,6 +462,56 @@ class DaskExecutor:
         self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
     ) -> None:
         self.close()
+
+
+@dataclass(frozen=True)
+class _Task:
+    """Jobs sent as one Dask task, and what befell them."""
+
+    jobs: list[Job]
+    started: float
+    #: workers that died running this task alone
+    deaths: int = 0
+    #: times a refused worker sent it back unrun
+    bounces: int = 0
+    #: times it failed otherwise, alone
+    failures: int = 0
+
+
+class _Watch:
+    """Ends a run whose cluster lost its scheduler, or has had no usable worker for WAIT_FOR_WORKERS:
+    its tasks are cancelled, so the run stops waiting for them and raises ClusterLost."""
+
+    def __init__(self, executor: DaskExecutor, running: dict[Any, Any]):
+        self._executor, self._running = executor, running
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True, name="cnngrade-dask-watch")
+        self.lost: ClusterLost | None = None
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+    def _watch(self) -> None:
+        without = None
+        client = self._executor._client
+        while not self._stopped.wait(WATCH_SECONDS):
+            try:
+                usable = self._executor.count_threads() if client.status == "running" else 0
+            except Exception:
+                usable = 0
+            if usable:
+                without = None
+                continue
+            without = without or time.monotonic()
+            if time.monotonic() - without < WAIT_FOR_WORKERS:
+                continue
+            self.lost = ClusterLost(self._executor._no_worker_left())
+            for future in list(self._running):
+                future.cancel()
+            return
 
 
 __all__ = ["DaskExecutor", "ForkServers", "failed_outcome", "run_on_worker"]

@@ -8,12 +8,14 @@ a time (so that each server's memory cgroup bounds one submission); a fake in th
 
 from __future__ import annotations
 
+import json
 import os
+import queue
 import signal
 import socket
+import threading
 import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -129,23 +131,64 @@ class LocalExecutor:
         self.warning = self.sandbox.warning
 
     def run(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, Phase1Outcome]]:
-        jobs = list(jobs)
-        if not jobs:
+        pending = iter(jobs)
+        first = next(pending, None)
+        if first is None:
             return
         # Every job of a run has the same preload and memory cap.
-        servers = ServerPool(self.sandbox, jobs[0].preload, jobs[0].memory_bytes)
-        pool = ThreadPoolExecutor(max_workers=self.workers)
+        servers = ServerPool(self.sandbox, first.preload, first.memory_bytes)
+        todo: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
+        done: queue.SimpleQueue[tuple[Job, Phase1Outcome]] = queue.SimpleQueue()
+
+        def work() -> None:
+            while (job := todo.get()) is not None:
+                done.put((job, guarded_run(servers, job)))
+
+        workers = [
+            threading.Thread(target=work, daemon=True, name=f"cnngrade-worker-{index}") for index in range(self.workers)
+        ]
+        # `jobs` may read each notebook only when asked: a few jobs per worker are taken ahead (so a
+        # worker that finishes finds the next one waiting), never the whole class, whose jobs and
+        # answers would otherwise all be held at once.
+        limit, in_flight, exhausted = IN_FLIGHT_PER_WORKER * self.workers, 1, False
+        todo.put(first)
         try:
-            futures = {pool.submit(guarded_run, servers, job): job for job in jobs}
-            for future in as_completed(futures):
-                yield futures[future], future.result()
+            for worker in workers:
+                worker.start()
+            while True:
+                while not exhausted and in_flight < limit:
+                    job = next(pending, None)
+                    if job is None:
+                        exhausted = True
+                    else:
+                        todo.put(job)
+                        in_flight += 1
+                if not in_flight:
+                    return
+                finished = done.get()
+                in_flight -= 1
+                yield finished
         finally:
             # Stopped early (Ctrl-C, or the caller stopped reading), the notebooks still running are
-            # killed before anything waits for their threads: otherwise the run would wait out each
-            # one's --timeout, then throw its row away. The threads then end at once, and no job
-            # still queued starts (a closed pool starts none).
+            # killed before anything waits for them: otherwise the run would wait out each one's
+            # --timeout, then throw its row away. No job still queued starts: they are taken back
+            # before the workers are told to end (a closed pool would refuse them anyway).
             servers.close()
-            pool.shutdown(wait=False, cancel_futures=True)
+            _drain(todo)
+            for _ in workers:
+                todo.put(None)
+
+
+# How many jobs per worker are taken from `jobs` ahead of their results being read.
+IN_FLIGHT_PER_WORKER = 4
+
+
+def _drain(items: queue.SimpleQueue[Any]) -> None:
+    while True:
+        try:
+            items.get_nowait()
+        except queue.Empty:
+            return
 
 
 def guarded_run(servers: ServerPool, job: Job) -> Phase1Outcome:
@@ -165,7 +208,37 @@ def guarded_run(servers: ServerPool, job: Job) -> Phase1Outcome:
         )
 
 
+class _SharedPart:
+    """The JSON of what every job of a run shares (the names to read, the probes), encoded once.
+
+    The probes of a run are one object handed to each of its jobs: while a job carries that same
+    object (and the same names and probe time), the bytes made for the first are reused."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: tuple[Any, tuple[str, ...], float] | None = None
+        self._encoded = b""
+
+    def of(self, job: Job) -> bytes:
+        with self._lock:
+            key = self._key
+            if key is None or key[0] is not job.probes or key[1] != job.values or key[2] != job.probe_seconds:
+                shared = {"values": list(job.values), "probes": job.probes, "probe_seconds": job.probe_seconds}
+                # Without its braces, to be spliced into each job's object after its cells.
+                self._encoded = _encode(shared)[1:-1]
+                self._key = (job.probes, job.values, job.probe_seconds)
+            return self._encoded
+
+
+def _encode(message: Any) -> bytes:
+    return json.dumps(message, separators=(",", ":")).encode()
+
+
+_SHARED = _SharedPart()
+
+
 def _job_message(job: Job) -> dict[str, Any]:
+    """The job as the child reads it (what job_payload encodes)."""
     return {
         "cells": list(job.cells),
         "values": list(job.values),
@@ -174,10 +247,15 @@ def _job_message(job: Job) -> dict[str, Any]:
     }
 
 
+def job_payload(job: Job) -> bytes:
+    """The JOB frame's payload: _job_message(job) as JSON, only the cells encoded anew for each job."""
+    return b'{"cells":' + _encode(list(job.cells)) + b"," + _SHARED.of(job) + b"}"
+
+
 def _send_job(channel: socket.socket, job: Job, deadline: float) -> None:
     try:
         channel.settimeout(max(deadline - time.monotonic(), 0.001))
-        wire.send_json(channel, wire.JOB, _job_message(job))
+        wire.send_frame(channel, wire.JOB, job_payload(job))
     except OSError:
         pass  # it died before reading its job: how it ended says why
 

@@ -14,11 +14,16 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from autograder.grading import cgroups
+from autograder.grading import cgroups, early
 from autograder.grading.sandbox import Sandbox
-from autograder.sandboxed.child import Limits
 from autograder.sandboxed.forkserver import CONTROL_PACKET, request
+
+if TYPE_CHECKING:
+    # Not at run time: child.py imports numpy and IPython, which the grader need not have loaded to
+    # start a server (grading/early.py starts one before its own imports).
+    from autograder.sandboxed.child import Limits
 
 
 @dataclass
@@ -187,7 +192,11 @@ class ServerPool:
                 self._idle.pop()  # died while idle; closed with the pool
             server = self._idle.pop() if self._idle else None
         if server is None:
-            server = ForkServerClient(self._sandbox, self._preload, self._memory_bytes)
+            # One started before the run knew it would need it (early.py), if it was started for the
+            # same sandbox, preload and cap: it has been importing meanwhile.
+            server = early.take(self._sandbox, self._preload, self._memory_bytes) or ForkServerClient(
+                self._sandbox, self._preload, self._memory_bytes
+            )
             with self._lock:
                 closed = self._closed
                 if not closed:

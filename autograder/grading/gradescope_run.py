@@ -5,7 +5,9 @@ Gradescope runs run_autograder as root, with the upload in /autograder/submissio
    so no student process can read the reference there, nor write run_autograder or the results.
 2. The sandbox is probed from the inside (sandbox.detect_confined): bubblewrap where the container
    allows user namespaces, otherwise the unprivileged user setup.sh made; nothing is run if
-   neither keeps the reference out of reach. Which one it was goes into results.json.
+   neither keeps the reference out of reach. Which one it was goes into results.json. The probe
+   runs while the grader imports, and the fork server starts meanwhile in the sandbox expected
+   (early.py): it runs the notebook only if the probe found that very sandbox sound.
 3. Phase 1 runs the notebook there; phase 2 checks what it recorded here, in a process that never
    ran student code.
 4. Every process of the student's uid is killed, and only then is results.json written, by a
@@ -25,19 +27,17 @@ import sys
 import tempfile
 import time
 import traceback
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from autograder.course import SEED_VARIABLE
-from autograder.course import assignment as find_assignment
-from autograder.grading.executor import LocalExecutor
-from autograder.grading.phase2 import invalid_result
-from autograder.grading.run import grade_notebook
-from autograder.grading.sandbox import NoConfinement, SandboxKind, detect_confined, scratch_parent
-from autograder.grading.version import grader_version
+from autograder.grading import early
+from autograder.grading.sandbox import NoConfinement, Sandbox, SandboxKind, detect_confined, scratch_parent
 from autograder.intake.uploads import is_junk
 from autograder.outputs.inert import printable
-from autograder.outputs.results_json import gradescope_dict
+
+# The course, the grader and numpy are imported in grade_upload, once the fork server is starting
+# (early.py): it imports its own meanwhile.
 
 AUTOGRADER = Path("/autograder")
 CONFIG = "cnngrade.json"
@@ -274,13 +274,46 @@ def _not_run(message: str, extra: dict[str, Any]) -> dict[str, Any]:
     return {"score": 0.0, "output": message, "visibility": "visible", "tests": [], "extra_data": extra}
 
 
+def memory_cap(config: dict[str, Any]) -> int:
+    """What the notebook may hold: the zip's cap, or its share of this container's memory if that is less."""
+    memory = int(config["memory_bytes"])
+    available = container_memory()
+    return min(memory, int(available * MEMORY_SHARE)) if available else memory
+
+
 def grade_upload(root: Path, config: dict[str, Any], uid: int) -> tuple[dict[str, Any], bool]:
     """results.json's content for the upload in root/submission; whether it was graded."""
+    # First: the fork server, in the sandbox the probe is expected to confirm, and the probe, in a
+    # thread of its own (it waits on its processes): both run while the grader imports. The server
+    # runs no notebook unless the probe does confirm it (the executor is given the probe's answer).
+    preload = early.preload_of(str(config["assignment"]))
+    if preload is not None:
+        early.start(early.expected_sandbox(uid), preload, memory_cap(config))
+    probing = ThreadPoolExecutor(1, thread_name_prefix="cnngrade-probe")
+    confinement = probing.submit(detect_confined, uid)
+    probing.shutdown(wait=False)
+    try:
+        return _grade_upload(root, config, uid, confinement)
+    finally:
+        early.close_unused()
+
+
+def _grade_upload(
+    root: Path, config: dict[str, Any], uid: int, confinement: Future[Sandbox]
+) -> tuple[dict[str, Any], bool]:
+    from autograder.course import SEED_VARIABLE
+    from autograder.course import assignment as find_assignment
+    from autograder.grading.executor import LocalExecutor
+    from autograder.grading.phase2 import invalid_result
+    from autograder.grading.run import grade_notebook
+    from autograder.grading.version import grader_version
+    from autograder.outputs.results_json import gradescope_dict
+
     homework = find_assignment(str(config["assignment"]))
     seed = int(os.environ.get(SEED_VARIABLE) or secrets.randbits(32))
     extra: dict[str, Any] = {"assignment": homework.name, "seed": seed, "grader_version": grader_version()}
     try:
-        sandbox = detect_confined(uid)
+        sandbox = confinement.result()
     except NoConfinement as problem:
         extra["sandbox"] = {"kind": SandboxKind.NONE.value, "problem": str(problem)}
         return _not_run(
@@ -293,10 +326,7 @@ def grade_upload(root: Path, config: dict[str, Any], uid: int) -> tuple[dict[str
     if path is None:
         result = invalid_result("submission", homework, seed, homework.cases(seed), unusable)
     else:
-        memory = int(config["memory_bytes"])
-        available = container_memory()
-        if available:
-            memory = min(memory, int(available * MEMORY_SHARE))
+        memory = memory_cap(config)
         name = printable(path.stem.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"))
         result = grade_notebook(
             homework=homework,

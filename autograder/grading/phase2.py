@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import marshal
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -68,6 +71,60 @@ def score_cases(cases: Sequence[Case], answers: Any, unavailable: str = "") -> t
     return tuple(results)
 
 
+MALFORMED = "Your notebook's answers could not be read (malformed result)."
+
+
+def _score_recorded(cases: Sequence[Case], values: Any, calls: Any) -> tuple[CaseResult, ...] | None:
+    """Every case scored on the recorded values and calls; None when the record is malformed."""
+    try:
+        answers = RecordedAnswers(values, calls)
+    except (codec.MalformedData, RecursionError):
+        return None
+    return score_cases(cases, answers)
+
+
+class _ScoreMemo:
+    """The cases' results for answers already scored in this run, reused for the same answers.
+
+    Scoring is a function of the cases and the recorded values and calls alone (the checks see
+    nothing else, and their reference side is fixed for the run), and many notebooks of a class
+    record exactly the same answers. The key is the answers' marshal bytes: the same bytes only for
+    the same types, the same float bits and the same order, so a reused row is the row scoring would
+    make. It holds one run's cases and at most LIMIT answer sets of at most KEY_BYTES each (an honest
+    set is a few KB): memory stays small and flat in the class size, whatever a notebook records."""
+
+    LIMIT = 256
+    KEY_BYTES = 32 * 1024
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cases: Sequence[Case] | None = None
+        self._rows: OrderedDict[bytes, tuple[CaseResult, ...] | None] = OrderedDict()
+
+    def scored(self, cases: Sequence[Case], values: Any, calls: Any) -> tuple[CaseResult, ...] | None:
+        try:
+            key = marshal.dumps((values, calls))
+        except ValueError:  # nested too deep for marshal: scored without the memo
+            return _score_recorded(cases, values, calls)
+        if len(key) > self.KEY_BYTES:
+            return _score_recorded(cases, values, calls)
+        with self._lock:
+            if self._cases is cases and key in self._rows:
+                self._rows.move_to_end(key)
+                return self._rows[key]
+        scored = _score_recorded(cases, values, calls)
+        with self._lock:
+            if self._cases is not cases:
+                self._cases, self._rows = cases, OrderedDict()
+            self._rows[key] = scored
+            if len(self._rows) > self.LIMIT:
+                self._rows.popitem(last=False)
+        return scored
+
+
+_SCORES = _ScoreMemo()
+
+
 def _cell_note(error: dict[str, Any]) -> str:
     message = str(error.get("message"))[:200]
     if error.get("refused") is True:  # a line grading does not run (a shell command, %pip, ...)
@@ -116,17 +173,15 @@ def _grade_outcome(
     submission: str, homework: Assignment, seed: int, cases: Sequence[Case], outcome: Phase1Outcome
 ) -> SubmissionResult:
     status, message = _row_status(outcome)
-    answers, unavailable = None, ""
     if outcome.data is None:
-        unavailable = NOT_GRADED + outcome.message
+        scored = score_cases(cases, None, NOT_GRADED + outcome.message)
     else:
-        try:
-            answers = RecordedAnswers(outcome.data.get("values"), outcome.data.get("calls"))  # type: ignore[arg-type]
-        except (codec.MalformedData, RecursionError):
-            status, message = Status.CRASH, "Your notebook's answers could not be read (malformed result)."
-            unavailable = NOT_GRADED + message
+        recorded = _SCORES.scored(cases, outcome.data.get("values"), outcome.data.get("calls"))
+        if recorded is None:
+            status, message = Status.CRASH, MALFORMED
+            recorded = score_cases(cases, None, NOT_GRADED + message)
+        scored = recorded
     output = outcome.data.get("output") if outcome.data else ""
-    scored = score_cases(cases, answers, unavailable)
     if status == Status.OK and any(case.message.startswith(UNCHECKABLE) for case in scored):
         status, message = Status.INVALID, "Some answers could not be checked: see the cases that say so."
     return SubmissionResult(

@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from typing import Any
 
 from tqdm import tqdm
 
-from autograder.checks.answers import missing_message
 from autograder.grading.run import GradeRun
+from autograder.grading.tally import NAMES_SHOWN
 from autograder.lms.canvas import parse_canvas_name
-from autograder.model import NOT_GRADED, SubmissionResult, slowest
+from autograder.model import SubmissionResult
 from autograder.outputs.inert import screen
 
 # How many skipped files (and late submissions) the summary names; the rest are counted. All of them are in
 # OUT/skipped.csv (and the gradebook's late column).
 SHOWN = 10
-# How many of the assignment's answer names the wrong-assignment hint names.
-_NAMES_SHOWN = 3
-# A case that failed because the notebook never defined the name it checks: what `missing_message` says, any name.
-_BEFORE, _AFTER, _ = missing_message("\0").split("\0")
-_MISSING = re.compile(re.escape(_BEFORE) + "(?P<name>[^`]+)" + re.escape(_AFTER))
 
 
 class Progress:
@@ -48,15 +41,17 @@ class Progress:
 
 
 def summary(run: GradeRun) -> str:
-    """Counts per status, the mean score, the slowest submissions, the seed and where the files are."""
-    results = run.results
-    counts = Counter(result.status for result in results)
-    mean = sum(r.score for r in results) / len(results)
+    """Counts per status, the mean score, the slowest submissions, the seed and where the files are.
+
+    From the run's tally and names only: no row is read again, however large the class."""
+    tally = run.tally
+    counts = tally.statuses
+    mean = tally.total_score / tally.rows
     lines = [
-        f"{len(results)} submissions ({', '.join(f'{n} {s}' for s, n in sorted(counts.items()))}); "
-        f"{len(results) - run.reused} graded now, {run.reused} unchanged since the last run",
-        f"mean score {mean:.2f} / {results[0].max_score:g}",
-        "slowest: " + ", ".join(f"{r.submission} ({r.seconds:.1f} s)" for r in slowest(results)),
+        f"{tally.rows} submissions ({', '.join(f'{n} {s}' for s, n in sorted(counts.items()))}); "
+        f"{tally.rows - run.reused} graded now, {run.reused} unchanged since the last run",
+        f"mean score {mean:.2f} / {tally.max_score:g}",
+        "slowest: " + ", ".join(f"{name} ({seconds:.1f} s)" for name, seconds in tally.slowest()),
         f"seed {run.seed}; gradebook {run.gradebook}",
     ]
     if run.late:
@@ -76,14 +71,12 @@ def _wrong_assignment_lines(run: GradeRun) -> list[str]:
     """A hint when no notebook defines any of the assignment's answers: the notebooks are most likely another
     assignment's (`grade hw2` on hw1's). Only cases that were checked count (a notebook that never ran says why in
     its own row); every one of them must have failed for a name that is not defined."""
-    checked = [[case for case in result.cases if not case.message.startswith(NOT_GRADED)] for result in run.results]
-    ran = [cases for cases in checked if cases]
-    misses = [_MISSING.match(case.message) for cases in ran for case in cases]
-    if not ran or not all(misses):
+    tally = run.tally
+    if not tally.ran or not tally.all_missing:
         return []
-    names = list(dict.fromkeys(miss["name"] for miss in misses if miss))
-    shown = ", ".join(names[:_NAMES_SHOWN]) + ("…" if len(names) > _NAMES_SHOWN else "")
-    notebooks = "the notebook" if len(ran) == 1 else f"the {len(ran)} notebooks"
+    names = tally.missing_names
+    shown = ", ".join(names[:NAMES_SHOWN]) + ("…" if len(names) > NAMES_SHOWN else "")
+    notebooks = "the notebook" if tally.ran == 1 else f"the {tally.ran} notebooks"
     return [
         f"none of {notebooks} defines any {run.assignment} answer (e.g. {shown}): "
         f"is {run.assignment} the right assignment?"
@@ -93,8 +86,8 @@ def _wrong_assignment_lines(run: GradeRun) -> list[str]:
 def _canvas_download_lines(run: GradeRun) -> list[str]:
     """A hint when most rows are named as Canvas's Download Submissions names its files: the download was unzipped
     and graded as it is, one row per file (superseded resubmissions too), instead of collected."""
-    canvas = sum(parse_canvas_name(result.submission) is not None for result in run.results)
-    if canvas * 2 <= len(run.results):
+    canvas = sum(parse_canvas_name(name) is not None for name in run.names)
+    if canvas * 2 <= len(run.names):
         return []
     return [
         "these look like Canvas's Download Submissions files: run `cnngrade collect canvas DIR --into FOLDER` to "

@@ -7,10 +7,14 @@ result whose inputs are unchanged, so an interrupted run resumes where it stoppe
 from __future__ import annotations
 
 import json
+import os
 import secrets
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+import stat
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any, cast, overload
 
 from autograder.checks.core import Case
 from autograder.course import Assignment
@@ -20,20 +24,53 @@ from autograder.grading import sandbox
 from autograder.grading.executor import Executor, Job, LocalExecutor
 from autograder.grading.limits import DEFAULT_MEMORY, DEFAULT_TIMEOUT, PROBE_SECONDS
 from autograder.grading.phase2 import grade_outcome, invalid_result, shorten_message, ungraded_result
+from autograder.grading.tally import Tally, facts
 from autograder.grading.version import grader_version
 from autograder.intake.collected import NOTEBOOK_SUFFIX, read_notes
-from autograder.intake.folder import survey
+from autograder.intake.folder import Survey, survey
 from autograder.intake.notebook import InvalidNotebook, read_code_cells
 from autograder.intake.uploads import Skipped
 from autograder.model import Status, SubmissionResult
 from autograder.outputs import records
-from autograder.outputs.files import write_atomic
+from autograder.outputs.files import GroupCommit, atomic_stream, remove_temporaries
 from autograder.outputs.folder import RUN_FILE
-from autograder.outputs.gradebook import GRADEBOOK, write_gradebook
+from autograder.outputs.gradebook import GRADEBOOK, gradebook_header, gradebook_line, gradebook_row
 from autograder.outputs.inert import printable
-from autograder.outputs.results_json import RESULTS, write_result_json
+from autograder.outputs.out_lock import holding
+from autograder.outputs.record_index import SUMMARY, Entry, IndexReader, RecordKey, index_path, make_entry, record_key
+from autograder.outputs.results_json import RESULTS, result_json_bytes, result_json_path
 from autograder.outputs.skipped import write_skipped
 from autograder.sandboxed.extraction import probe_to_json
+
+
+class Rows(Sequence[SubmissionResult]):
+    """A run's rows in gradebook order, each read from its record in OUT when asked for: not held in memory.
+
+    Read after the run, they are what OUT holds then (a later run into OUT may have replaced them)."""
+
+    def __init__(self, out: Path, names: Sequence[str], unsaved: Mapping[str, SubmissionResult]) -> None:
+        self._out, self._names, self._unsaved = out, names, unsaved
+
+    @property
+    def names(self) -> Sequence[str]:
+        return self._names
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    @overload
+    def __getitem__(self, index: int) -> SubmissionResult: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[SubmissionResult]: ...
+
+    def __getitem__(self, index: int | slice) -> SubmissionResult | Sequence[SubmissionResult]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        name = self._names[index]
+        if name in self._unsaved:
+            return self._unsaved[name]
+        return records.result_from_dict(records.read_record(self._out, name)["result"])
 
 
 @dataclass(frozen=True)
@@ -42,7 +79,7 @@ class GradeRun:
 
     assignment: str
     seed: int
-    results: tuple[SubmissionResult, ...]
+    results: Sequence[SubmissionResult]  # every row, in gradebook order, read from OUT as iterated (`Rows`)
     questions: tuple[str, ...]
     gradebook: Path
     reused: int
@@ -51,6 +88,12 @@ class GradeRun:
     skipped_file: Path | None = None  # OUT/skipped.csv, when something was skipped
     late: frozenset[str] = frozenset()  # the submissions a collect found late (the gradebook's late column)
     who: Mapping[str, str] = field(default_factory=dict)  # submission -> the LMS's name for the student, as collected
+    tally: Tally = field(default_factory=Tally)  # what the summary says of the rows, added up
+
+    @property
+    def names(self) -> Sequence[str]:
+        """Every row's name, in gradebook order."""
+        return self.results.names if isinstance(self.results, Rows) else [r.submission for r in self.results]
 
 
 def find_submissions(folder: Path) -> dict[str, Path]:
@@ -106,18 +149,42 @@ def _read_job(
 
 def _fingerprint(
     path: Path, assignment: str, seed: int, timeout: float, memory_bytes: int, sandboxed: bool
-) -> records.Fingerprint | None:
-    """What a reusable result of PATH depends on; None (graded every time, never reused) where it cannot be known.
+) -> tuple[records.Fingerprint | None, records.SourceKey | None]:
+    """What a reusable result of PATH depends on, and PATH's key taken before it was hashed; None (graded every
+    time, never reused) where it cannot be known.
 
     Never raises: a fingerprint only saves time, and one student's odd file must not stop the run."""
     try:
         if path.is_symlink() or not path.is_file():
-            return None  # reading a pipe could wait forever; it is graded (as unreadable) every time
-        return records.Fingerprint(
+            return None, None  # reading a pipe could wait forever; it is graded (as unreadable) every time
+        source = records.source_key(path)
+        fingerprint = records.Fingerprint(
             records.content_hash(path), seed, grader_version(), timeout, memory_bytes, sandboxed, assignment
         )
+        return fingerprint, source
     except Exception:  # unreadable (a path too long, no permission): graded (as unreadable) every time
-        return None
+        return None, None
+
+
+def _unchanged_as_indexed(entry: Entry | None, path: Path, records_folder: str, settings: dict[str, Any]) -> bool:
+    """Whether ENTRY shows, without reading the notebook or its record, that PATH's record is to be reused.
+
+    The notebook must have the very key it had when it was hashed (any change to its bytes changes its ctime,
+    which no user call can set back), the fingerprint the hash and these SETTINGS make must be the record's, and
+    the record (in RECORDS_FOLDER) must be the file the entry was made from."""
+    if entry is None or entry.fingerprint is None or entry.source is None or entry.sha256 is None:
+        return False
+    try:
+        status = os.stat(path, follow_symlinks=False)  # a link is never followed (nor its target's key taken)
+    except OSError:
+        return False
+    key = (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino, status.st_dev)
+    return (
+        stat.S_ISREG(status.st_mode)
+        and key == entry.source
+        and entry.fingerprint == {**settings, "sha256": entry.sha256}
+        and record_key(os.path.join(records_folder, f"{entry.name}.json")) == entry.record
+    )
 
 
 def _previous(out: Path, name: str, fingerprint: records.Fingerprint | None, force: bool) -> SubmissionResult | None:
@@ -201,47 +268,81 @@ def grade(
     """Grade every notebook in `submissions` into OUT/gradebook.csv and OUT/results/*.json.
 
     Student code runs only in a sandbox, unless `unsandboxed` says to run it without one where
-    there is none (SandboxRequired otherwise)."""
+    there is none (SandboxRequired otherwise). One run at a time per OUT (OutFolderBusy otherwise).
+
+    Memory does not grow with the class but by the survey's names: notebooks are read as the executor asks for
+    jobs, each row is saved as it finishes and not kept, and the gradebook is written at the end from the records
+    (through their index), in name order."""
     homework = find_assignment(assignment)
     _refuse_out_as_submissions(out, submissions)
-    _refuse_another_assignment(out, homework.name)
     # An OUT inside the submissions folder is ours, not a student's.
     found = survey(submissions, exclude=[out])
-    notebooks = found.submissions
     executor = executor or LocalExecutor(sandbox=sandbox.detect())
     if executor.warning and not unsandboxed:
         raise SandboxRequired(executor.warning)
-    seed = resolve_seed(out, homework.name, seed)
-    write_atomic(
-        out / RUN_FILE,
-        json.dumps(
-            {
-                "assignment": homework.name,
-                "seed": seed,
-                "grader_version": grader_version(),
-                "sandboxed": not executor.warning,
-                # Where the report finds the notes a collect left beside the notebooks (who each student is).
-                "submissions": str(submissions.resolve()),
-            },
-            indent=2,
+    with holding(out, " ".join(sys.argv) or "cnngrade"):
+        _refuse_another_assignment(out, homework.name)
+        return _grade_holding(
+            homework,
+            found,
+            submissions,
+            out,
+            seed,
+            timeout,
+            memory_bytes,
+            probe_seconds,
+            force,
+            executor,
+            on_start,
+            on_result,
         )
-        + "\n",
-    )
+
+
+def _grade_holding(
+    homework: Assignment,
+    found: Survey,
+    submissions: Path,
+    out: Path,
+    seed: int | None,
+    timeout: float,
+    memory_bytes: int,
+    probe_seconds: float,
+    force: bool,
+    executor: Executor,
+    on_start: Callable[[int, int], None] | None,
+    on_result: Callable[[SubmissionResult], None] | None,
+) -> GradeRun:
+    notebooks = found.submissions
+    seed = resolve_seed(out, homework.name, seed)
+    sandboxed = not executor.warning
+    with atomic_stream(out / RUN_FILE, unless_same=True) as stream:
+        settings = {
+            "assignment": homework.name,
+            "seed": seed,
+            "grader_version": grader_version(),
+            "sandboxed": sandboxed,
+            # Where the report finds the notes a collect left beside the notebooks (who each student is).
+            "submissions": str(submissions.resolve()),
+        }
+        stream.write((json.dumps(settings, indent=2) + "\n").encode("utf-8"))
     # Written before grading, so that even a run stopped midway leaves no list from an earlier folder.
     skipped_file = write_skipped(out, [(item.name, item.reason) for item in found.skipped])
     cases = homework.cases(seed)
     job_for = _job_maker(homework, seed, timeout, memory_bytes, probe_seconds)
-    results: dict[str, SubmissionResult] = {}
-    fingerprints: dict[str, records.Fingerprint | None] = {}
+    # What a fingerprint holds besides the notebook's hash: the same for every row of this run.
+    same_for_all = asdict(
+        records.Fingerprint("", seed, grader_version(), timeout, memory_bytes, sandboxed, homework.name)
+    )
+    del same_for_all["sha256"]
+    names = sorted(notebooks)  # the gradebook's order, and the records' index's
+    records_folder = str(out / records.RECORDS)
+    unsaved: dict[str, SubmissionResult] = {}  # rows whose record could not be written (a full disk): few
 
-    def finish(result: SubmissionResult, reusable: bool = True) -> None:
-        # Every row gets a record (report, export and diff read each row's result from it); one that must not be
-        # reused (no fingerprint, or the grader's own failure) is recorded without a fingerprint.
-        fingerprint = fingerprints[result.submission] if reusable else None
-        try:
-            records.save(out, fingerprint, result)
-            write_result_json(out / RESULTS, result)
-        except (OSError, ValueError) as error:
+    def committed(token: object, error: BaseException | None) -> None:
+        # A row counts as graded (the progress, an interrupted run's count) once its record and results.json are on
+        # the disk; called by the commit's thread.
+        result = cast(SubmissionResult, token)
+        if error is not None:
             result = replace(
                 result,
                 status=Status.CRASH,
@@ -252,35 +353,86 @@ def grade(
             try:  # the row as the gradebook will show it, when only results/ failed; never reused
                 records.save(out, None, result)
             except (OSError, ValueError):
-                pass
-        results[result.submission] = result
+                unsaved[result.submission] = result
         if on_result:
             on_result(result)
 
-    sandboxed = not executor.warning
-    jobs: list[Job | SubmissionResult] = []
-    for name, path in notebooks.items():
-        # Each step below says what went wrong as this submission's row; none may end the run for the others.
+    commit = GroupCommit(committed)
+
+    def finish(
+        result: SubmissionResult, fingerprint: records.Fingerprint | None, source: records.SourceKey | None = None
+    ) -> None:
+        # Every row gets a record (report, export and diff read each row's result from it); one that must not be
+        # reused (no fingerprint, or the grader's own failure) is recorded without a fingerprint.
         try:
-            fingerprint = fingerprints[name] = _fingerprint(path, homework.name, seed, timeout, memory_bytes, sandboxed)
-            previous = _previous(out, name, fingerprint, force)
-            if previous is not None:
-                results[name] = previous
-                continue
-            jobs.append(_read_job(name, path, homework, seed, cases, job_for(name)))
-        except Exception as error:
-            fingerprints[name] = None  # never reused: graded again on the next run
-            jobs.append(_grader_failed(name, homework, seed, cases, error))
-    reused = len(results)
-    if on_start:
-        on_start(len(notebooks), reused)
-    for item in [job for job in jobs if isinstance(job, SubmissionResult)]:
-        finish(item)
-    pending = [job for job in jobs if isinstance(job, Job)]
-    for job, outcome in executor.run(pending):
-        # A row the grader itself failed (not the notebook) is not kept for reuse: a rerun grades it again.
-        finish(grade_outcome(job.submission, homework, seed, cases, outcome), reusable=not outcome.graders_fault)
-    ordered = tuple(results[name] for name in notebooks)
+            files = [
+                (records.record_path(out, result.submission), records.record_bytes(fingerprint, result, source)),
+                (result_json_path(out / RESULTS, result), result_json_bytes(result)),
+            ]
+            commit.submit(files, result)
+        except (OSError, ValueError) as error:
+            committed(result, error)
+
+    # What killed runs left half-written: only this run writes here now.
+    remove_temporaries(out / records.RECORDS)
+    remove_temporaries(out / RESULTS)
+    try:
+        # Which rows are reused, before any job starts (the progress bar starts from them): by the records' index
+        # where it vouches for a row, else by its record, as before; what is kept of the rest is their names.
+        to_grade: list[str] = []
+        failed: list[tuple[str, Exception]] = []
+        reused = indexed = 0
+        with IndexReader(out) as index:
+            for name in names:
+                # Each step below says what went wrong as this submission's row; none may end the run for the others.
+                try:
+                    entry = index.get(name)
+                    if not force and _unchanged_as_indexed(entry, notebooks[name], records_folder, same_for_all):
+                        reused += 1
+                        indexed += 1
+                        continue
+                    fingerprint, _ = _fingerprint(
+                        notebooks[name], homework.name, seed, timeout, memory_bytes, sandboxed
+                    )
+                    if _previous(out, name, fingerprint, force) is not None:
+                        reused += 1
+                        continue
+                    to_grade.append(name)
+                except Exception as problem:
+                    failed.append((name, problem))
+            index.finish()
+            # Every row as the index has it, and no other: the records are as the last gradebook was written from.
+            as_indexed = indexed == len(names) and index.passed_over == 0
+        if on_start:
+            on_start(len(notebooks), reused)
+        for name, why in failed:  # never reused: graded again on the next run
+            finish(_grader_failed(name, homework, seed, cases, why), None)
+        in_flight: dict[str, tuple[records.Fingerprint | None, records.SourceKey | None]] = {}
+
+        def jobs() -> Iterator[Job]:
+            # Made as the executor asks: a notebook is read (and hashed, for the very bytes it is graded from) only when
+            # a worker is about to need it, so grading starts at once and no more jobs are held than are in flight.
+            for name in to_grade:
+                path = notebooks[name]
+                try:
+                    fingerprint, source = _fingerprint(path, homework.name, seed, timeout, memory_bytes, sandboxed)
+                    job = _read_job(name, path, homework, seed, cases, job_for(name))
+                except Exception as error:
+                    finish(_grader_failed(name, homework, seed, cases, error), None)
+                    continue
+                if isinstance(job, SubmissionResult):
+                    finish(job, fingerprint, source)
+                    continue
+                in_flight[name] = (fingerprint, source)
+                yield job
+
+        for job, outcome in executor.run(jobs()):
+            fingerprint, source = in_flight.pop(job.submission, (None, None))
+            # A row the grader itself failed (not the notebook) is not kept for reuse: a rerun grades it again.
+            row = grade_outcome(job.submission, homework, seed, cases, outcome)
+            finish(row, None if outcome.graders_fault else fingerprint, source)
+    finally:
+        commit.close()  # everything graded is on the disk, even when the run was interrupted
     # A note describes <name>.ipynb at the top of the folder: a row of that name made from another file (a
     # `<name>.zip`, a nested `<name>.ipynb`) is not the notebook the collect wrote.
     notes = {
@@ -289,20 +441,150 @@ def grade(
         if name in notebooks and notebooks[name] == submissions / f"{name}{NOTEBOOK_SUFFIX}"
     }
     late = frozenset(name for name, note in notes.items() if note.late)
-    gradebook = write_gradebook(out / GRADEBOOK, ordered, homework.questions(), late)
+    tally = (as_indexed and _unchanged_gradebook(out, homework.questions(), late)) or _write_gradebook(
+        out, notebooks, names, unsaved, homework, seed, cases, late
+    )
     return GradeRun(
         homework.name,
         seed,
-        ordered,
+        Rows(out, names, unsaved),
         homework.questions(),
-        gradebook,
+        out / GRADEBOOK,
         reused,
         executor.warning,
         found.skipped,
         skipped_file,
         late,
         {name: note.who for name, note in notes.items() if note.who},
+        tally,
     )
+
+
+def _write_gradebook(
+    out: Path,
+    notebooks: Mapping[str, Path],
+    names: Sequence[str],
+    unsaved: Mapping[str, SubmissionResult],
+    homework: Assignment,
+    seed: int,
+    cases: Sequence[Case],
+    late: frozenset[str],
+) -> Tally:
+    """OUT/gradebook.csv and the records' index, one row at a time from the records (or the index where it vouches
+    for one); each file left as it was when it would not change. What the summary says, added up."""
+    questions = homework.questions()
+    tally = Tally()
+    with (
+        IndexReader(out) as index,
+        atomic_stream(out / GRADEBOOK, durable=True, unless_same=True) as gradebook,
+        atomic_stream(index_path(out), unless_same=True) as new_index,
+    ):
+        gradebook.write(gradebook_header(questions).encode("utf-8"))
+        for name in names:
+            entry = _with_source(_row_entry(out, name, index.get(name), unsaved), notebooks[name])
+            if entry is None:  # its record went missing or bad since it was saved or reused: a crash, graded again
+                result = _grader_failed(
+                    name, homework, seed, cases, OSError(f"its record {records.record_path(out, name)} is unreadable")
+                )
+                row, row_facts = gradebook_row(result), facts(result)
+            else:
+                shown = entry.row
+                row, row_facts = shown["gradebook"], shown["facts"]
+                if entry.record != _UNSAVED:
+                    new_index.write(entry.line().encode("ascii"))
+            gradebook.write(gradebook_line(name, row, questions, name in late).encode("utf-8"))
+            tally.add(name, row, row_facts)
+    summary = {
+        "gradebook": record_key(out / GRADEBOOK),
+        "index": record_key(index_path(out)),
+        "questions": list(questions),
+        "late": sorted(late),
+        "tally": tally.to_json(),
+    }
+    with atomic_stream(out / records.RECORDS / SUMMARY, unless_same=True) as stream:
+        stream.write(json.dumps(summary, sort_keys=True).encode("utf-8"))
+    return tally
+
+
+def _unchanged_gradebook(out: Path, questions: Sequence[str], late: frozenset[str]) -> Tally | None:
+    """What the summary said of OUT's gradebook, when neither it, nor the index it was written with, nor its
+    questions and late marks changed since: it is then the gradebook this run would write."""
+    try:
+        summary = json.loads((out / records.RECORDS / SUMMARY).read_text(encoding="utf-8"))
+        if (
+            summary["gradebook"] == list(record_key(out / GRADEBOOK) or ())
+            and summary["index"] == list(record_key(index_path(out)) or ())
+            and summary["questions"] == list(questions)
+            and summary["late"] == sorted(late)
+        ):
+            return Tally.from_json(summary["tally"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return None
+
+
+# The record key of a row kept only in memory: it has no line in the index.
+_UNSAVED: RecordKey = (-1, -1, -1, -1)
+
+
+def _row_entry(out: Path, name: str, indexed: Entry | None, unsaved: Mapping[str, SubmissionResult]) -> Entry | None:
+    """NAME's line of the index: the old one when its record is still the file it was made from, else one made from
+    the record; None when there is no record to make it from."""
+    if name in unsaved:
+        result = unsaved[name]
+        return make_entry(
+            name, None, None, None, _UNSAVED, {"gradebook": gradebook_row(result), "facts": facts(result)}
+        )
+    key = record_key(records.record_path(out, name))
+    if key is None:
+        return None
+    if indexed is not None and indexed.record == key and _well_formed(indexed):
+        return indexed
+    try:
+        record = records.read_record(out, name)
+        result = records.result_from_dict(record["result"])
+        fingerprint, source = record.get("fingerprint"), record.get("source")
+        if not isinstance(fingerprint, dict) or not isinstance(fingerprint.get("sha256"), str):
+            fingerprint = source = None
+        return make_entry(
+            name,
+            tuple(int(each) for each in source) if isinstance(source, list) and len(source) == 5 else None,  # type: ignore[arg-type]
+            fingerprint["sha256"] if fingerprint else None,
+            fingerprint,
+            key,
+            {"gradebook": gradebook_row(result), "facts": facts(result)},
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _with_source(entry: Entry | None, path: Path) -> Entry | None:
+    """ENTRY with its notebook's key, where it has none yet (the file had changed just before it was hashed) and the
+    file still has the bytes its record was made from: from the next run on, it is not hashed again."""
+    if entry is None or entry.fingerprint is None or entry.source is not None or entry.sha256 is None:
+        return entry
+    try:
+        if path.is_symlink() or not path.is_file():
+            return entry
+        source = records.source_key(path)
+        if source is None or records.content_hash(path) != entry.sha256:
+            return entry
+    except Exception:  # only time is saved here; the row is as recorded either way
+        return entry
+    return replace(entry, source=source)
+
+
+def _well_formed(entry: Entry) -> bool:
+    try:
+        row = entry.row
+        gradebook, summary = row["gradebook"], row["facts"]
+        return {"score", "max_score", "status", "message", "questions"} <= gradebook.keys() and {
+            "seconds",
+            "ran",
+            "missing",
+        } <= summary.keys()
+    except (KeyError, TypeError, AttributeError, ValueError):
+        return False
 
 
 def grade_notebook(
@@ -338,4 +620,4 @@ def grade_notebook(
     return grade_outcome(name, homework, seed, cases, outcome)
 
 
-__all__ = ["GradeRun", "find_submissions", "grade", "grade_notebook", "resolve_seed"]
+__all__ = ["GradeRun", "Rows", "find_submissions", "grade", "grade_notebook", "resolve_seed"]

@@ -252,31 +252,95 @@ def importable(name):
         return importlib.util.find_spec(name) is not None
     except Exception:
         return False
+def namespaces():
+    # What the namespace probe asks, in a child of its own: this process stays as it was.
+    pid = os.fork()
+    if pid == 0:
+        try:
+            from autograder.sandboxed import isolation
+            os._exit(0 if isolation.own_namespaces() else 1)
+        finally:
+            os._exit(1)
+    return os.waitpid(pid, 0)[1] == 0
 print(json.dumps({
     "uid": os.getuid(), "euid": os.geteuid(),
     "importable": [n for n in ("solutions", "autograder.course.hidden", "autograder.grading", "autograder.course")
                    if importable(n)],
     "readable": [p for p in sys.argv[1:] if readable(p)],
     "interfaces": sorted(name for _, name in socket.if_nameindex()),
+    "namespaces": namespaces(),
 }))
 """
 
 
+PROBE_SECONDS = 60
+
+
 def _run_probe(command: list[str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(command, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    return subprocess.run(command, capture_output=True, text=True, timeout=PROBE_SECONDS, stdin=subprocess.DEVNULL)
+
+
+def _namespace_probe_command(uid: int = SANDBOX_UID) -> list[str]:
+    # -S: it needs only the standard library and the runner tree (bubblewrap's PYTHONPATH), so the
+    # site packages' start-up (a tenth of a second in a full environment) is not paid for it.
+    return sandboxed([sys.executable, "-S", "-c", NAMESPACE_PROBE], uid=uid)
+
+
+# detect()'s probe, started ahead by detect_soon() and collected by detect().
+_started_probe: list[subprocess.Popen[str]] = []
+
+
+def detect_soon() -> None:
+    """Start detect()'s probe now, in the background, so that its answer is ready when detect() is called.
+
+    For a command that knows at once that it will grade here: the probe then runs while the grader
+    imports and reads. detect() still waits for the answer before it says bubblewrap."""
+    if detect.cache_info().currsize or _started_probe or shutil.which("bwrap") is None:
+        return
+    _started_probe.append(
+        subprocess.Popen(
+            _namespace_probe_command(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    )
+
+
+def drop_early_probe() -> None:
+    """End a probe detect_soon() started that detect() never collected (the run stopped before)."""
+    while _started_probe:
+        process = _started_probe.pop()
+        process.kill()
+        process.communicate()
+
+
+def _namespace_probe() -> subprocess.CompletedProcess[str]:
+    if not _started_probe:
+        return _run_probe(_namespace_probe_command())
+    process = _started_probe.pop()
+    try:
+        stdout, stderr = process.communicate(timeout=PROBE_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
 @lru_cache(maxsize=1)
 def detect() -> Sandbox:
     """Bubblewrap if it is installed and can start a sandbox here; otherwise none, with why."""
     if shutil.which("bwrap") is None:
+        drop_early_probe()  # started while it was installed: not to be left behind
         return Sandbox(
             SandboxKind.NONE,
             "bubblewrap (bwrap) is not installed, so submissions cannot be sandboxed here, only given "
             "resource limits (unsandboxed, they can read files and the network)",
         )
     # Inside it, each submission must also get namespaces of its own (isolation.py): try that too.
-    probe = _run_probe(sandboxed([sys.executable, "-c", NAMESPACE_PROBE]))
+    probe = _namespace_probe()
     if probe.returncode != 0:
         return Sandbox(
             SandboxKind.NONE,
@@ -291,8 +355,11 @@ class NoConfinement(RuntimeError):
     """Neither sandbox keeps student code from what it must not see here."""
 
 
-def _confinement(sandbox: Sandbox) -> Sandbox:
-    """`sandbox`, probed from the inside: its network recorded, or NoConfinement saying what it let through."""
+def _confinement(sandbox: Sandbox, namespaces: bool = False) -> Sandbox:
+    """`sandbox`, probed from the inside: its network recorded, or NoConfinement saying what it let through.
+
+    `namespaces`: each submission must also get namespaces of its own inside it (the namespace probe's
+    question, asked by the same probe: one start of the sandbox, not two)."""
     secrets = [str(path) for path in package_copies()]
     done = _run_probe(sandbox.wrap([sys.executable, "-c", CONFINEMENT_PROBE, *secrets]))
     if done.returncode != 0:
@@ -308,6 +375,8 @@ def _confinement(sandbox: Sandbox) -> Sandbox:
             f"{sandbox.kind}: student code would run as uid {seen['uid']}, could import "
             f"{seen['importable']} and read {seen['readable']}"
         )
+    if namespaces and seen.get("namespaces") is not True:
+        raise NoConfinement(f"{sandbox.kind}: the kernel refused it namespaces")
     # Without a network namespace, each submission still has every socket refused
     # (isolation.restrict_syscalls): nothing beyond the machine, nor on it, is reached.
     network = "cut" if set(seen["interfaces"]) <= {"lo"} else "sockets refused"
@@ -320,14 +389,10 @@ def detect_confined(uid: int) -> Sandbox:
     Whichever it is was probed from the inside; NoConfinement where neither holds."""
     problems = []
     if shutil.which("bwrap") is not None:
-        bubblewrap = Sandbox(SandboxKind.BUBBLEWRAP, uid=uid)
-        if _run_probe(sandboxed([sys.executable, "-c", NAMESPACE_PROBE], uid=uid)).returncode == 0:
-            try:
-                return _confinement(bubblewrap)
-            except NoConfinement as problem:
-                problems.append(str(problem))
-        else:
-            problems.append("bubblewrap: the kernel refused it namespaces")
+        try:
+            return _confinement(Sandbox(SandboxKind.BUBBLEWRAP, uid=uid), namespaces=True)
+        except NoConfinement as problem:
+            problems.append(str(problem))
     try:
         return _confinement(Sandbox(SandboxKind.UNPRIVILEGED, uid=uid))
     except NoConfinement as problem:

@@ -9,8 +9,9 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import nbformat
-from nbformat.warnings import MissingIDFieldWarning
+from nbformat.warnings import DuplicateCellId, MissingIDFieldWarning
 
+from autograder.intake.notebook_schema import passes_as_is
 from autograder.intake.uploads import (
     MAX_NOTEBOOK_BYTES,
     ZIP_ERRORS,
@@ -129,20 +130,41 @@ def _code_cells(raw: bytes) -> list[str]:
         raise InvalidNotebook(
             f"the notebook is in nbformat {version}; save it with a current Jupyter (nbformat 4) and resubmit."
         )
+    if not _valid_as_is(data):
+        _validate(data)
+    # On disk a cell's source may be one string or a list of lines.
+    return [
+        "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        for cell in data["cells"]
+        if cell["cell_type"] == "code"
+    ]
+
+
+def _valid_as_is(data: dict) -> bool:
+    """Whether the notebook's JSON follows its schema exactly as it is: then nbformat.validate accepts it too.
+
+    nbformat.validate first gives cells without an id one and repairs repeated ids (which only makes a
+    notebook more valid, and changes no cell's type or source), then checks the same schema, with the
+    same validator. Checking the JSON directly (notebook_schema.py) skips the conversion to
+    NotebookNode, that repair and the cells already seen; anything it does not pass goes through validate."""
+    minor = data.get("nbformat_minor", 0)
+    if type(data.get("nbformat")) is not int or type(minor) is not int:
+        return False  # validate's own handling (4.0, "5", ...) stays what it was
+    return passes_as_is(data, minor)
+
+
+def _validate(data: dict) -> None:
+    """nbformat.validate's verdict on the notebook, as InvalidNotebook when it refuses it."""
     try:
         notebook = nbformat.from_dict(data)
         with warnings.catch_warnings():
-            # A notebook without cell ids (another editor saved it) grades the same: no warning for the TA.
+            # A notebook without cell ids (another editor saved it), or with one id twice, grades the same:
+            # no warning for the TA.
             warnings.filterwarnings("ignore", category=MissingIDFieldWarning)
+            warnings.filterwarnings("ignore", category=DuplicateCellId)
             nbformat.validate(notebook)
     except nbformat.ValidationError as exc:
         raise InvalidNotebook(f"the notebook does not follow the notebook format: {exc.message}") from None
-    # On disk a cell's source may be one string or a list of lines.
-    return [
-        "".join(cell.source) if isinstance(cell.source, list) else cell.source
-        for cell in notebook.cells
-        if cell.cell_type == "code"
-    ]
 
 
 def _json(raw: bytes) -> object:

@@ -5,10 +5,16 @@ would keep a shared gradebook or report from a co-TA or a web server."""
 
 from __future__ import annotations
 
+import ctypes
+import filecmp
 import os
+import queue
 import tempfile
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import BinaryIO, NoReturn
 
 
 def _umask_from_proc() -> int | None:
@@ -63,7 +69,22 @@ def _is_temporary_of(name: str, path: Path) -> bool:
     return name.startswith(f".{path.name}.") and name.endswith(".tmp")
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
+def sync_folder(folder: Path) -> None:
+    """Make the names in FOLDER durable (a rename is an entry in its folder, not in the file)."""
+    handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+@contextmanager
+def atomic_stream(path: Path, *, durable: bool = False, unless_same: bool = False) -> Iterator[BinaryIO]:
+    """A binary stream that becomes PATH when the block ends, or leaves no trace when it raises.
+
+    DURABLE: the bytes are on the disk before the rename that makes them PATH (a power cut leaves the old file
+    or the whole new one, never an empty or torn one), and the rename itself when this returns.
+    UNLESS_SAME: a PATH that already holds exactly these bytes is left as it is (its times too)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -72,18 +93,183 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as stream:
             os.fchmod(stream.fileno(), new_file_mode())
-            stream.write(data)
+            yield stream
+            stream.flush()
+            if unless_same and _same_bytes(temporary, path):
+                os.unlink(temporary)
+                return
+            if durable:
+                os.fsync(stream.fileno())
         os.replace(temporary, path)
     except BaseException as error:
         os.unlink(temporary)
         if isinstance(error, OSError):
             _reraise_about(error, path)
         raise
+    if durable:
+        try:
+            sync_folder(path.parent)
+        except OSError as error:
+            _reraise_about(error, path)
 
 
-def write_atomic(path: Path, text: str) -> None:
+def _same_bytes(first: str, second: Path) -> bool:
+    try:
+        return filecmp.cmp(first, second, shallow=False)
+    except OSError:
+        return False
+
+
+def write_bytes_atomic(path: Path, data: bytes, *, durable: bool = False) -> None:
+    with atomic_stream(path, durable=durable) as stream:
+        stream.write(data)
+
+
+def _syncfs() -> Callable[[int], int] | None:
+    try:
+        return ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):  # not Linux: each file is synced on its own
+        return None
+
+
+class GroupCommit:
+    """Files written at once and made durable, then visible, a batch at a time by a thread of their own.
+
+    `submit` writes each file's bytes to a temporary beside it, in the caller's thread (into the page cache: no
+    wait for the disk), and queues them. The thread takes every queued batch, syncs the file system once (syncfs:
+    one flush for the whole batch instead of a journal commit per file), renames each temporary to its name,
+    syncs the folders that hold them, and then tells `on_done(token, None)`: from then on, a power cut keeps the
+    files whole. A batch that fails tells `on_done(token, error)` for each of its items, whose files keep their
+    old content. At most `pending` submissions wait (then `submit` waits), so memory stays bounded.
+    """
+
+    def __init__(self, on_done: Callable[[object, BaseException | None], None], pending: int = 256) -> None:
+        self._on_done = on_done
+        self._queue: queue.Queue[tuple[list[tuple[str, Path]], object] | None] = queue.Queue(pending)
+        self._thread = threading.Thread(target=self._run, name="cnngrade-commit", daemon=True)
+        self._thread.start()
+
+    def submit(self, files: Sequence[tuple[Path, bytes]], token: object) -> None:
+        written: list[tuple[str, Path]] = []
+        try:
+            for path, data in files:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+                written.append((temporary, path))
+                with os.fdopen(handle, "wb") as stream:
+                    os.fchmod(stream.fileno(), new_file_mode())
+                    stream.write(data)
+        except BaseException as error:
+            for temporary, _ in written:
+                os.unlink(temporary)
+            if isinstance(error, OSError) and written:
+                _reraise_about(error, written[-1][1])
+            raise
+        self._queue.put((written, token))
+
+    def close(self) -> None:
+        """Commit everything submitted, then stop the thread."""
+        self._queue.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        done = False
+        while not done:
+            batch = [self._queue.get()]
+            while True:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            done = None in batch
+            items = [item for item in batch if item is not None]
+            if items:
+                self._commit(items)
+
+    def _commit(self, items: list[tuple[list[tuple[str, Path]], object]]) -> None:
+        try:
+            _sync([temporary for files, _ in items for temporary, _ in files])
+        except OSError as error:
+            for files, token in items:
+                for temporary, _ in files:
+                    _unlink_quietly(temporary)
+                self._on_done(token, _as_target(error, files[0][1]) if files else error)
+            return
+        committed = []
+        for files, token in items:
+            try:
+                for temporary, path in files:
+                    os.replace(temporary, path)
+                committed.append((files, token))
+            except OSError as error:
+                for temporary, _ in files:
+                    _unlink_quietly(temporary)
+                self._on_done(token, error)
+        folders = {path.parent for files, _ in committed for _, path in files}
+        try:
+            for folder in sorted(folders):
+                sync_folder(folder)
+        except OSError as error:
+            for _, token in committed:
+                self._on_done(token, error)
+            return
+        for _, token in committed:
+            self._on_done(token, None)
+
+
+def _sync(temporaries: Sequence[str]) -> None:
+    """Make the bytes of every file in TEMPORARIES durable: one syncfs per file system, else an fsync each."""
+    syncfs = _SYNCFS
+    devices: set[int] = set()
+    for temporary in temporaries:
+        handle = os.open(temporary, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            if syncfs is None:
+                os.fsync(handle)
+                continue
+            device = os.fstat(handle).st_dev
+            if device not in devices:
+                devices.add(device)
+                if syncfs(handle) != 0:
+                    code = ctypes.get_errno()
+                    raise OSError(code, os.strerror(code), temporary)
+        finally:
+            os.close(handle)
+
+
+def _unlink_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def remove_temporaries(folder: Path) -> None:
+    """Remove what writes into FOLDER left when their process was killed (only the caller may be writing there)."""
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.startswith(".") and entry.name.endswith(".tmp") and entry.is_file(follow_symlinks=False):
+                    _unlink_quietly(entry.path)
+    except OSError:
+        pass
+
+
+_SYNCFS = _syncfs()
+
+
+def write_atomic(path: Path, text: str, *, durable: bool = False) -> None:
     """UTF-8, newlines as given (a CSV keeps its \\r\\n)."""
-    write_bytes_atomic(path, text.encode("utf-8"))
+    write_bytes_atomic(path, text.encode("utf-8"), durable=durable)
 
 
-__all__ = ["current_umask", "new_file_mode", "write_atomic", "write_bytes_atomic"]
+__all__ = [
+    "GroupCommit",
+    "atomic_stream",
+    "current_umask",
+    "new_file_mode",
+    "remove_temporaries",
+    "sync_folder",
+    "write_atomic",
+    "write_bytes_atomic",
+]

@@ -11,6 +11,7 @@ from autograder.errors import CannotAccess, OutFolderError
 from autograder.model import SubmissionResult
 from autograder.outputs.gradebook import GRADEBOOK, gradebook_rows
 from autograder.outputs.inert import printable
+from autograder.outputs.out_lock import LOCK
 from autograder.outputs.records import RECORDS, result_from_dict
 from autograder.outputs.results_json import RESULTS
 from autograder.outputs.skipped import SKIPPED
@@ -21,7 +22,7 @@ RUN_FILE = "run.json"
 REPORT = "report"
 # What `grade` (and `report`, by default) writes in OUT: another command's output there would replace it (a new
 # run.json makes the next `grade` draw a fresh seed and grade everything again).
-GRADED_FILES = (GRADEBOOK, RUN_FILE, SKIPPED, RECORDS, RESULTS, REPORT)
+GRADED_FILES = (GRADEBOOK, RUN_FILE, SKIPPED, RECORDS, RESULTS, REPORT, LOCK)
 
 
 def grade_wrote(out: Path, path: Path) -> str | None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from autograder.model import SubmissionResult
 from autograder.outputs.files import write_atomic
@@ -38,6 +39,39 @@ def gradebook_csv(
     return inert_csv(rows)
 
 
+def gradebook_row(result: SubmissionResult) -> dict[str, Any]:
+    """What the gradebook shows of RESULT but its name and late mark, as plain JSON (kept in the records' index)."""
+    return {
+        "score": result.score,
+        "max_score": result.max_score,
+        "status": str(result.status),
+        "message": result.message,
+        "questions": result.question_scores(),
+    }
+
+
+def gradebook_header(questions: Sequence[str]) -> str:
+    return inert_csv([[*GRADEBOOK_FIXED, *questions]])
+
+
+def gradebook_line(name: str, row: Mapping[str, Any], questions: Sequence[str], late: bool) -> str:
+    """One row of the gradebook, as `gradebook_csv` writes it, from `gradebook_row`'s ROW."""
+    per_question = row["questions"]
+    return inert_csv(
+        [
+            [
+                name,
+                float(row["score"]),
+                float(row["max_score"]),
+                str(row["status"]),
+                str(row["message"]),
+                LATE if late else "",
+                *(float(per_question.get(q, 0.0)) for q in questions),
+            ]
+        ]
+    )
+
+
 def write_gradebook(
     path: Path, results: Iterable[SubmissionResult], questions: Sequence[str], late: Collection[str] = frozenset()
 ) -> Path:
@@ -51,4 +85,14 @@ def gradebook_rows(lines: Iterable[str]) -> list[dict[str, str]]:
     return [dict(zip(header, row)) for row in rows]
 
 
-__all__ = ["GRADEBOOK", "GRADEBOOK_FIXED", "LATE", "gradebook_csv", "gradebook_rows", "write_gradebook"]
+__all__ = [
+    "GRADEBOOK",
+    "GRADEBOOK_FIXED",
+    "LATE",
+    "gradebook_csv",
+    "gradebook_header",
+    "gradebook_line",
+    "gradebook_row",
+    "gradebook_rows",
+    "write_gradebook",
+]

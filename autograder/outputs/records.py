@@ -6,20 +6,34 @@ from before a field was added lacks it, so it is not reused).
 
 Every gradebook row has a record, since `report`, `export` and `diff` read the rows' results from them; a row that
 must never be reused (a link, a pipe, an unreadable file, a row the grader failed) has a null fingerprint.
+
+A record is on the disk (its bytes, then its name) before `save` returns: a power cut may lose a row being saved,
+which the next run grades again, never leave a record that is empty or torn. A record also keeps the notebook's
+`SourceKey` as it was before it was hashed, so that a rerun can tell an unchanged file without reading it
+(`record_index`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from autograder.model import CaseResult, Status, SubmissionResult
-from autograder.outputs.files import write_atomic
+from autograder.outputs.files import write_bytes_atomic
 
 RECORDS = "records"
+
+# A file's size, mtime_ns, ctime_ns, inode and device: any write to it, or a new file in its place, changes it (the
+# kernel sets ctime to its own clock on every change, and no user call can set it back).
+SourceKey = tuple[int, int, int, int, int]
+# How much older than the moment it was read a file's ctime must be for its key to stand for its bytes: a write in
+# the same tick of a coarse file-system clock as the last one could otherwise leave the key as it was.
+_SETTLED_NS = 2 * 10**9
 
 
 @dataclass(frozen=True)
@@ -41,6 +55,19 @@ def content_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def source_key(path: Path) -> SourceKey | None:
+    """PATH's key, taken before its bytes are read; None for a file changed too recently to tell a later change by
+    it (it is then hashed again on the next run)."""
+    status = os.stat(path, follow_symlinks=False)
+    if time.time_ns() - status.st_ctime_ns < _SETTLED_NS:
+        return None
+    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino, status.st_dev)
+
+
+def record_path(out: Path, submission: str) -> Path:
+    return out / RECORDS / f"{submission}.json"
+
+
 def result_to_dict(result: SubmissionResult) -> dict[str, Any]:
     return asdict(result)
 
@@ -50,17 +77,35 @@ def result_from_dict(data: dict[str, Any]) -> SubmissionResult:
     return SubmissionResult(**{**data, "cases": cases, "status": Status(data["status"])})  # ValueError: unknown status
 
 
-def save(out: Path, fingerprint: Fingerprint | None, result: SubmissionResult) -> None:
-    """Record RESULT; with no FINGERPRINT it is there to be read (report, export, diff), never to be reused."""
-    record = {"fingerprint": asdict(fingerprint) if fingerprint is not None else None, "result": result_to_dict(result)}
-    write_atomic(out / RECORDS / f"{result.submission}.json", json.dumps(record, sort_keys=True))
+def record_bytes(fingerprint: Fingerprint | None, result: SubmissionResult, source: SourceKey | None = None) -> bytes:
+    """The record of RESULT; with no FINGERPRINT it is there to be read (report, export, diff), never to be reused.
+
+    SOURCE: the notebook's key as it was before the bytes FINGERPRINT hashes were read."""
+    record = {
+        "fingerprint": asdict(fingerprint) if fingerprint is not None else None,
+        "result": result_to_dict(result),
+        "source": list(source) if source is not None and fingerprint is not None else None,
+    }
+    return json.dumps(record, sort_keys=True).encode("utf-8")
+
+
+def save(out: Path, fingerprint: Fingerprint | None, result: SubmissionResult, source: SourceKey | None = None) -> None:
+    """Record RESULT (see `record_bytes`), durably, before returning."""
+    write_bytes_atomic(record_path(out, result.submission), record_bytes(fingerprint, result, source), durable=True)
+
+
+def read_record(out: Path, submission: str) -> dict[str, Any]:
+    """A record as saved; OSError or ValueError when it is missing or is not one."""
+    record = json.loads(record_path(out, submission).read_text(encoding="utf-8"))
+    if not isinstance(record, dict):
+        raise ValueError("not a record")
+    return record
 
 
 def load(out: Path, submission: str, fingerprint: Fingerprint) -> SubmissionResult | None:
     """The recorded result when it was made from exactly this input; otherwise None."""
-    path = out / RECORDS / f"{submission}.json"
     try:
-        record = json.loads(path.read_text())
+        record = read_record(out, submission)
         if record["fingerprint"] is None or record["fingerprint"] != asdict(fingerprint):  # None: never reused
             return None
         return result_from_dict(record["result"])

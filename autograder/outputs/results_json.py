@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.model import Status, SubmissionResult
-from autograder.outputs.files import write_atomic
+from autograder.outputs.files import write_bytes_atomic
 
 RESULTS = "results"
 
@@ -42,10 +42,18 @@ def gradescope_dict(result: SubmissionResult) -> dict[str, Any]:
     }
 
 
+def result_json_path(directory: Path, result: SubmissionResult) -> Path:
+    return directory / f"{result.submission}.json"
+
+
+def result_json_bytes(result: SubmissionResult) -> bytes:
+    return (json.dumps(gradescope_dict(result), indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
 def write_result_json(directory: Path, result: SubmissionResult) -> Path:
-    path = directory / f"{result.submission}.json"
-    write_atomic(path, json.dumps(gradescope_dict(result), indent=2, sort_keys=True) + "\n")
+    path = result_json_path(directory, result)
+    write_bytes_atomic(path, result_json_bytes(result), durable=True)
     return path
 
 
-__all__ = ["RESULTS", "gradescope_dict", "write_result_json"]
+__all__ = ["RESULTS", "gradescope_dict", "result_json_bytes", "result_json_path", "write_result_json"]

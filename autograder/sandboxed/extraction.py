@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import difflib
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import numpy as np
+
 from ..checks import codec
-from ..checks.answers import call_on_probe, take_function, take_value
+from ..checks.answers import call_on_probe, missing_message, take_function, take_value
 from ..checks.core import CheckFailed, Probe
 
 
@@ -91,16 +94,116 @@ def global_bindings(function: Any, namespace: dict[str, Any]) -> int:
     return hash(tuple(sorted((name, id(namespace[name])) for name in seen)))
 
 
+# Values whose encoding cannot change while the name holds the same object: immutable built-ins and
+# numpy's own scalars (exact types: a subclass is the student's and may do anything).
+_IMMUTABLE = frozenset(
+    {type(None), bool, int, float, str, type(Ellipsis)}
+    | {t for t in np.sctypeDict.values() if issubclass(t, (np.number, np.bool_, np.str_, np.bytes_))}
+)
+# The values whose two encodings may differ from each other (a NaN is unequal to itself).
+_MAY_HOLD_NAN = _IMMUTABLE | {np.ndarray}
+_MISSING = object()
+# Below missing_message's "did you mean" cutoff: a name scoring less is never its hint.
+_HINT_FLOOR = 0.5
+
+
+class _Held:
+    """What a value was when last encoded: the object itself (held, so its id is never reused) and,
+    for an array, its dtype, shape and bytes. Nothing here calls a method the student could define."""
+
+    def __init__(self, value: Any):
+        self.value = value
+        self.array = _array_state(value) if type(value) is np.ndarray else None
+
+    def same(self, value: Any) -> bool:
+        if value is not self.value:
+            return False
+        if type(value) in _IMMUTABLE:
+            return True
+        return self.array is not None and _array_state(value) == self.array
+
+
+def _array_state(array: np.ndarray) -> tuple[Any, ...] | None:
+    # Numbers only: an object array's items can change without its bytes changing.
+    if array.dtype.kind not in "biuf" or array.size > 1_000_000:
+        return None
+    return (array.dtype.str, array.shape, array.tobytes())
+
+
+class _Hints:
+    """missing_message, comparing each name the notebook defines with a missing answer's name once
+    per run rather than after every cell. The same message: only names that cannot be the hint are
+    left out of what missing_message compares."""
+
+    def __init__(self) -> None:
+        self._scored: dict[str, set[str]] = {}  # per missing name: the names already compared with it
+        self._close: dict[str, list[str]] = {}  # per missing name: those that may be its hint
+        self._messages: dict[tuple[str, tuple[str, ...]], str] = {}
+        self._matchers: dict[str, difflib.SequenceMatcher[str]] = {}
+
+    def message(self, name: str, namespace: dict[str, Any]) -> str:
+        scored = self._scored.setdefault(name, set())
+        new = namespace.keys() - scored
+        if not all(type(key) is str for key in new):
+            return missing_message(name, list(namespace))  # as it always did, whatever that does
+        close = self._close.setdefault(name, [])
+        for key in new:
+            scored.add(key)
+            # missing_message never suggests a name with a leading underscore (IPython's own `_i3`, ...).
+            if not key.startswith("_") and self._may_be_hint(name, key):
+                close.append(key)
+        present = tuple(key for key in close if key in namespace)
+        message = self._messages.get((name, present))
+        if message is None:
+            message = self._messages[(name, present)] = missing_message(name, present)
+        return message
+
+    def _may_be_hint(self, name: str, key: str) -> bool:
+        # As difflib.get_close_matches scores a candidate against the word, cheapest bounds first.
+        score = self._matchers.get(name)
+        if score is None:
+            score = self._matchers[name] = difflib.SequenceMatcher()
+            score.set_seq2(name)
+        score.set_seq1(key)
+        return (
+            score.real_quick_ratio() >= _HINT_FLOOR
+            and score.quick_ratio() >= _HINT_FLOOR
+            and score.ratio() >= _HINT_FLOOR
+        )
+
+
 class Recorder:
-    """The answers so far. Values are re-read after every cell (cheap, and a cell may fill an
-    array in place); a function is re-run on its probes only when its name is bound anew."""
+    """The answers so far. A value is re-encoded after a cell only when it may have changed (a new
+    binding, or an array whose bytes changed); a function is re-run on its probes only when its
+    name is bound anew."""
 
     def __init__(self, values: list[str], probes: dict[str, list[Probe]], probe_seconds: float):
         self.values, self.probes, self.probe_seconds = values, probes, probe_seconds
         self._values: dict[str, Any] = {}
+        self._held: dict[str, _Held] = {}
+        # An encoding unequal to itself (a NaN in it) counted as changed after every cell; it still does.
+        self._self_unequal: dict[str, bool] = {}
+        self._hints = _Hints()
         self._calls: dict[str, dict[str, Any]] = {}
         self._seen: dict[str, int] = {}
         self._globals_when_called: dict[str, int] = {}
+
+    def _value_changed(self, namespace: dict[str, Any], name: str) -> bool:
+        value = namespace.get(name, _MISSING)
+        held = self._held.get(name)
+        if held is not None and held.same(value):
+            return self._self_unequal[name]
+        if value is _MISSING:
+            encoded: Any = codec.error(self._hints.message(name, namespace))
+            self._self_unequal[name] = False
+        else:
+            encoded = record_value(namespace, name)
+            # Two encodings of one value are compared as the last cell's and this cell's would be.
+            self._self_unequal[name] = type(value) in _MAY_HOLD_NAN and (record_value(namespace, name) != encoded)
+        changed = encoded != self._values.get(name)
+        self._values[name] = encoded
+        self._held[name] = _Held(value)
+        return changed
 
     def update(self, namespace: dict[str, Any], everything: bool = False) -> bool:
         """Record what changed; True when the answers differ from the last record.
@@ -109,9 +212,7 @@ class Recorder:
         since its last run (a helper defined in a later cell)."""
         changed = False
         for name in self.values:
-            encoded = record_value(namespace, name)
-            changed |= encoded != self._values.get(name)
-            self._values[name] = encoded
+            changed |= self._value_changed(namespace, name)
         for name, probes in self.probes.items():
             identity = id(namespace.get(name))
             fresh = self._seen.get(name) == identity and name in self._calls

@@ -28,10 +28,14 @@ import signal
 import socket
 from collections.abc import Sequence
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import isolation
-from .child import Limits, watcher_main
+
+if TYPE_CHECKING:
+    # Not at run time: the grader imports this module for request() and must not import numpy and
+    # IPython with it (child.py does) before it has started its first server (grading/early.py).
+    from .child import Limits
 
 CONTROL_PACKET = 64 * 1024
 # The exit code reported for a request whose watcher could not be forked or handed over.
@@ -73,6 +77,8 @@ class Server:
             grader_end.close()  # the server keeps no submission's socket
 
     def _fork(self, limits: Limits, grader_end: socket.socket, child_end: socket.socket) -> int:
+        from .child import watcher_main  # imported by preload already: found, not loaded
+
         # SIGTERM is how a kill is asked for; blocked across the fork so it waits for the watcher's handler.
         signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTERM])
         try:
@@ -115,6 +121,8 @@ class Server:
 
     def handle(self, message: dict[str, Any]) -> None:
         if "fork" in message:
+            from .child import Limits
+
             self.start(int(message["fork"]), Limits(**message["limits"]))
         elif "kill" in message:
             self.kill(int(message["kill"]))

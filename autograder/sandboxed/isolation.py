@@ -81,17 +81,44 @@ def own_namespaces() -> bool:
         not_dumpable()
 
 
-def private_mounts(scratch_size: int, folder: str) -> str:
+def _tmpfs(path: str, size: int, mode: str) -> bool:
+    options = f"size={size},mode={mode}".encode()
+    return _libc.mount(b"tmpfs", path.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options) == 0
+
+
+def private_scratch(scratch_size: int) -> str | None:
+    """In a mount namespace of this process's own (and so of its children's): a fresh tmpfs over
+    /dev/shm and, inside it, a folder on a tmpfs of its own, returned. Both are memory, freed with
+    the last process that sees them: however the submission or its watcher ends, even killed,
+    nothing is left on the host to remove. None where the kernel refuses (a folder on the host then)."""
+    if not os.path.isdir("/dev/shm") or _libc.unshare(CLONE_NEWNS) != 0:
+        return None
+    # Private first: no mount made here may propagate back to the host's namespace.
+    if _libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None) != 0 or not _tmpfs("/dev/shm", SHM_BYTES, "1777"):
+        return None
+    folder = PRIVATE_SCRATCH
+    try:
+        os.mkdir(folder, 0o700)
+    except OSError:
+        return None
+    return folder if _tmpfs(folder, scratch_size, "0700") else None
+
+
+# Where private_scratch puts the scratch folder: inside the private /dev/shm, never on the host.
+PRIVATE_SCRATCH = "/dev/shm/cnngrade-work"
+
+
+def private_mounts(scratch_size: int, folder: str, mounted: bool = False) -> str:
     """A mount namespace of this process's own: a fresh tmpfs on `folder`, the working folder (and
-    TMPDIR), and one over /dev/shm. Call in the new namespaces' first process. Returns the folder."""
+    TMPDIR), and one over /dev/shm, unless `mounted` (private_scratch made both). Call in the new
+    namespaces' first process. Returns the folder."""
     if _libc.unshare(CLONE_NEWNS) == 0:
         # Private first: no mount made here may propagate back to the host's namespace.
         _libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None)
-        _libc.mount(
-            b"tmpfs", folder.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, f"size={scratch_size},mode=0700".encode()
-        )
-        if os.path.isdir("/dev/shm"):
-            _libc.mount(b"tmpfs", b"/dev/shm", b"tmpfs", MS_NOSUID | MS_NODEV, f"size={SHM_BYTES},mode=1777".encode())
+        if not mounted:
+            _tmpfs(folder, scratch_size, "0700")
+            if os.path.isdir("/dev/shm"):
+                _tmpfs("/dev/shm", SHM_BYTES, "1777")
         # A /proc of this PID namespace: no other submission, nor the fork server, is listed,
         # so none of their /proc files (oom_score_adj, autogroup, ...) can be reached.
         _libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)

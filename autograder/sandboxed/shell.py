@@ -20,10 +20,14 @@ graded, and auto-ranging costs over a second a call. Magics that write files (`%
 
 from __future__ import annotations
 
+import ast
+import re
 import sys
+import warnings
 from collections.abc import Callable
 from typing import Any
 
+from IPython.core import inputtransformer2
 from IPython.core.extensions import BUILTINS_EXTS
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.core.profiledir import ProfileDir
@@ -155,6 +159,72 @@ class GradingShell(InteractiveShell):
         self.showtraceback()
 
 
+# IPython's token transforms (`x = %magic`, `x = !cmd`, `%magic`, `!cmd`, `,f a`, `;f a`, `/f a`,
+# `name?`) each start at a token `%`, `!` or `?` anywhere, or `,`, `;` or `/` first on a line.
+# A token's text is the source's text, so a cell with none of these characters can give none of
+# them: IPython would tokenize it (most of a plain cell's cost) to change nothing.
+_TOKEN_TRANSFORMERS = (
+    inputtransformer2.MagicAssign,
+    inputtransformer2.SystemAssign,
+    inputtransformer2.EscapedCommand,
+    inputtransformer2.HelpEnd,
+)
+# Also the line ends only str.splitlines knows: IPython warns about a line that has none of its own.
+_ANYWHERE = re.compile("[%!?\x1c\x1d\x1e\x85\u2028\u2029]")
+_LINE_FIRST = (",", ";", "/")
+
+
+def needs_token_transforms(lines: list[str]) -> bool:
+    """False only when IPython's token transforms cannot change these (cleaned-up) lines, and its
+    tokenizer cannot raise on them."""
+    # Every line by itself, as the tokenizer reads them (str.splitlines ends more lines than "\n"),
+    # and every kind of whitespace stripped: wrongly saying True only costs time.
+    if any(_ANYWHERE.search(line) or line.lstrip().startswith(_LINE_FIRST) for line in lines):
+        return True
+    # The tokenizer raises IndentationError (TabError) on an inconsistent dedent, mixed tabs or
+    # too deep a nesting, and IPython shows that error: only a cell the parser takes is sure not to.
+    return any(line[:1].isspace() and not line.isspace() for line in lines) and not _parses("".join(lines))
+
+
+def _parses(source: str) -> bool:
+    """Whether Python's parser takes `source`, silently: a warning it gives (an invalid escape) is
+    the student's to see once, when IPython compiles the cell, as without this check."""
+    # Not catch_warnings: changing the filters would make every warning already shown show again.
+    module: Any = warnings  # what the warnings machinery reads: not in its annotations
+    show, once = module._showwarnmsg, dict(module.onceregistry)
+    module._showwarnmsg = lambda message: None
+    try:
+        compile(source, "<cell>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        return True
+    except Exception:  # a SyntaxError, or a warning the student's filters turn into one
+        return False
+    finally:
+        module._showwarnmsg = show
+        if module.onceregistry != once:
+            module.onceregistry.clear()
+            module.onceregistry.update(once)
+
+
+class QuickTransformer(inputtransformer2.TransformerManager):
+    """IPython's static cell transforms, minus the tokenizing of a cell no token transform can change.
+
+    What comes out is what IPython's own TransformerManager gives, character for character
+    (tests/test_shell_transform.py); the prompt, indent and `%%` clean-ups always run."""
+
+    def transform_cell(self, cell: str) -> str:
+        if tuple(self.token_transformers) != _TOKEN_TRANSFORMERS:
+            return super().transform_cell(cell)  # another IPython's transforms: its own way
+        if not cell.endswith("\n"):
+            cell += "\n"
+        lines = cell.splitlines(keepends=True)
+        transforms: list[Any] = [*self.cleanup_transforms, *self.line_transforms]
+        for transform in transforms:
+            lines = transform(lines)
+        if needs_token_transforms(lines):
+            lines = self.do_token_transforms(lines)
+        return "".join(lines)
+
+
 def _print_page(shell: Any, data: Any, start: int = 0, screen_lines: int = 0) -> None:
     """`x?`, `%pinfo`, `%pycat`: printed into the captured output, never through a pager program."""
     text = data.get("text/plain", "") if isinstance(data, dict) else data
@@ -221,6 +291,7 @@ def make() -> GradingShell:
     shell.display_formatter.active_types = ["text/plain"]  # the only output anyone reads here
     # A cell's last value still becomes `_` and `Out[n]`, but is not formatted: nobody reads
     # `Out[n]: ...` when grading, and repr() of a large array costs more than the cell.
+    shell.input_transformer_manager = QuickTransformer()
     shell.displayhook.compute_format_data = lambda result: ({}, {})
     shell.displayhook.write_format_data = lambda format_dict, md_dict=None: None
     shell.set_hook("show_in_pager", _print_page, 99)

@@ -15,7 +15,7 @@ import socket
 import struct
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 HEADER = struct.Struct(">BI")
@@ -78,28 +78,56 @@ def receive_job(sock: socket.socket) -> Any:
     return json.loads(payload or b"")
 
 
+# How much the grader asks of a child's socket at once: many small frames in one call, and what it
+# may hold beyond the frame it is reading stays small.
+READ_SIZE = 64 * 1024
+
+
 @dataclass
 class FrameReader:
-    """The grader's side: frames from one child, read from bytes the child controls entirely."""
+    """The grader's side: frames from one child, read from bytes the child controls entirely.
+
+    Read in chunks, not a header then a payload per call: what is buffered beyond the current
+    frame is at most READ_SIZE bytes, and a payload is read only once its header passed the rules."""
 
     sock: socket.socket
     deadline: float
     cap: int = ANSWERS_CAP
+    _buffer: bytearray = field(default_factory=bytearray, init=False, repr=False)
 
     def next(self) -> tuple[int, bytes] | None:
         """The next frame, or None at the end of the stream. Raises ProtocolViolation, or
         socket.timeout (the deadline passed) / OSError from the socket."""
-        header = _recv_exactly(self.sock, HEADER.size, self.deadline)
-        if header is None:
+        if not self._fill(HEADER.size):
             return None
-        kind, length = HEADER.unpack(header)
+        kind, length = HEADER.unpack_from(self._buffer)
         if kind not in CHILD_KINDS:
             raise ProtocolViolation(f"a frame of unknown kind {kind}")
         if length > self.cap:
             raise ProtocolViolation(f"a frame of {length} bytes (at most {self.cap} are read)")
         if kind == PROGRESS and length != PROGRESS_PAYLOAD.size:
             raise ProtocolViolation("a progress frame of the wrong size")
-        return kind, _recv_exactly(self.sock, length, self.deadline) or b""
+        end = HEADER.size + length
+        self._fill(end)
+        payload = bytes(self._buffer[HEADER.size : end])
+        del self._buffer[:end]
+        return kind, payload
+
+    def _fill(self, size: int) -> bool:
+        """Until `size` bytes are buffered; False at a clean end of stream with none. Raises on a
+        torn frame, and TimeoutError once the deadline has passed, however slowly bytes trickle in."""
+        while len(self._buffer) < size:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("deadline passed")
+            self.sock.settimeout(remaining)
+            chunk = self.sock.recv(max(size - len(self._buffer), READ_SIZE))
+            if not chunk:
+                if not self._buffer:
+                    return False
+                raise ProtocolViolation("the stream ended inside a frame")
+            self._buffer += chunk
+        return True
 
 
 def _bounded_int(text: str) -> int:

@@ -1,0 +1,257 @@
+# ruff: noqa: F811 (the scheduler fixture, imported, is named by the tests that use it)
+"""A Dask cluster's faults cost time, not rows: lost workers, a lost scheduler, refused, joining and
+fork-server-less workers, each on a real cluster (a LocalCluster, or `dask worker`s of a `dask scheduler`)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+
+from autograder.errors import EXIT_CLUSTER_LOST, ClusterLost, DaskUnavailable
+from autograder.grading.dask_executor import DaskExecutor
+from autograder.grading.executor import Job, Phase1Outcome
+from autograder.grading.run import grade
+from autograder.grading.sandbox import Sandbox, SandboxKind
+from autograder.model import Status
+
+from .test_dask_executor import DASK, EXAMPLES, MEMORY, _fork_servers_under, _stop, scheduler  # noqa: F401
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parent.parent
+# Unsandboxed, so that a notebook can leave a mark where the test sees it.
+UNSANDBOXED = Sandbox(SandboxKind.NONE, "test: the notebook writes a marker file for the test")
+
+# Each run adds a line to the marker, then waits (to be killed) until the marker has `runs` lines.
+RUN_UNTIL = """import time
+with open({marker!r}, "a") as handle:
+    handle.write("ran\\n")
+if open({marker!r}).read().count("ran") < {runs}:
+    time.sleep(60)
+x = 42"""
+
+
+@pytest.fixture
+def markers() -> Iterator[Path]:
+    # Not under /tmp: each child gets a private tmpfs there, so the file would never be seen.
+    with tempfile.TemporaryDirectory(dir="/var/tmp") as folder:
+        yield Path(folder)
+
+
+def _runs(marker: Path) -> int:
+    return marker.read_text().count("ran") if marker.exists() else 0
+
+
+def _kill_worker_running_a_notebook() -> int:
+    """SIGKILL the worker process whose fork server has a notebook running; its pid."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        for process in psutil.Process().children(recursive=True):
+            try:
+                servers = [p for p in process.children() if "autograder.sandboxed.forkserver" in " ".join(p.cmdline())]
+                if any(server.children() for server in servers):
+                    process.send_signal(signal.SIGKILL)
+                    return process.pid
+            except psutil.Error:
+                continue
+        time.sleep(0.05)
+    raise AssertionError("no worker was running a notebook")
+
+
+def _killer(marker: Path, kills: int, killed: list[int]) -> threading.Thread:
+    def kill() -> None:
+        for run in range(1, kills + 1):
+            deadline = time.monotonic() + 120
+            while _runs(marker) < run and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.5)  # the quick jobs are done: only the waiting notebook is running
+            killed.append(_kill_worker_running_a_notebook())
+
+    return threading.Thread(target=kill, daemon=True)
+
+
+def _jobs(marker: Path, runs: int, quick: int) -> list[Job]:
+    waits = Job("waits", (RUN_UNTIL.format(marker=str(marker), runs=runs),), ("x",), {}, 90.0, MEMORY)
+    return [waits] + [Job(f"quick{i}", (f"x = {i}",), ("x",), {}, 20.0, MEMORY) for i in range(quick)]
+
+
+def _run(executor: DaskExecutor, jobs: list[Job]) -> dict[str, Phase1Outcome]:
+    return {job.submission: outcome for job, outcome in executor.run(jobs)}
+
+
+def test_a_killed_worker_costs_time_only_and_a_notebook_that_kills_two_is_a_crash_kept(markers: Path) -> None:
+    with DaskExecutor(workers=2, sandbox=UNSANDBOXED) as executor:
+        # Killed once: run again on another worker, to its real answers.
+        killed: list[int] = []
+        killer = _killer(markers / "once", 1, killed)
+        killer.start()
+        once = _run(executor, _jobs(markers / "once", runs=2, quick=5))
+        killer.join(60)
+        # Killed every time it runs: after the second worker, a crash of its own.
+        killer = _killer(markers / "always", 2, killed)
+        killer.start()
+        always = _run(executor, _jobs(markers / "always", runs=99, quick=0))
+        killer.join(60)
+
+    assert len(set(killed)) == 3, killed  # three worker processes died, each running the notebook
+    assert _runs(markers / "once") == 2
+    assert once["waits"].status == Status.OK, once["waits"]
+    assert once["waits"].data is not None and once["waits"].data["values"]["x"] == 42
+    assert {name: o.data["values"]["x"] for name, o in once.items() if name != "waits" and o.data} == {
+        f"quick{i}": i for i in range(5)
+    }
+    assert _runs(markers / "always") == 2  # not a third time
+    assert always["waits"].status == Status.CRASH
+    assert "brought down the grading worker running it twice" in always["waits"].message
+    assert not always["waits"].graders_fault  # the notebook's doing: its row is kept
+
+
+def _class(folder: Path, copies: int) -> Path:
+    folder.mkdir()
+    for path in sorted(EXAMPLES.glob("*.ipynb")):
+        if path.stem != "infinite_loop_last_cell":
+            for copy in range(copies):
+                shutil.copy(path, folder / f"{path.stem}_{copy}.ipynb")
+    return folder
+
+
+def test_a_lost_scheduler_ends_the_run_keeping_what_was_graded_and_a_rerun_resumes(tmp_path: Path) -> None:
+    submissions, out = _class(tmp_path / "in", 3), tmp_path / "out"
+    total = len(list(submissions.glob("*.ipynb")))
+    finished: list[str] = []
+    with DaskExecutor(workers=2) as executor:
+        cluster = executor._cluster
+        assert cluster is not None
+
+        def lose_the_scheduler(result: object) -> None:
+            finished.append(str(result))
+            if len(finished) == 5:
+                executor._client.loop.add_callback(cluster.scheduler.close)
+
+        with pytest.raises(ClusterLost, match=r"scheduler .* was lost mid-run.*run the same command") as lost:
+            grade(
+                assignment="hw1",
+                submissions=submissions,
+                out=out,
+                seed=3,
+                timeout=10,
+                executor=executor,
+                on_result=lose_the_scheduler,
+            )
+    assert lost.value.exit_code == EXIT_CLUSTER_LOST
+    kept = {path.stem for path in (out / "records").glob("[!.]*.json")}
+    assert 5 <= len(kept) < total  # every row finished before the loss is kept, and the run stopped
+    # What phase 1 ran is counted (the unreadable notebooks' rows were made without it).
+    ran = {name for name in kept if not name.startswith("broken_json")}
+    assert f"the {len(ran)} submissions it graded before that are kept" in str(lost.value)
+
+    with DaskExecutor(workers=2) as executor:
+        rerun = grade(assignment="hw1", submissions=submissions, out=out, seed=3, timeout=10, executor=executor)
+    assert rerun.reused == len(kept)
+    assert len(rerun.results) == total and all(r.status in (Status.OK, Status.INVALID) for r in rerun.results)
+
+
+def _worker(address: str, nthreads: int = 1, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [str(DASK), "worker", address, "--nthreads", str(nthreads), "--nworkers", "1", "--no-dashboard"]
+        + ["--host", "127.0.0.1", "--name", f"w{time.monotonic_ns()}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def _another_grader(root: Path) -> dict[str, str]:
+    """The environment of a worker that imports a copy of the grader with one file changed."""
+    for name in ("autograder", "solutions"):
+        shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    with (root / "autograder" / "model.py").open("a") as handle:
+        handle.write("\n# a fix the grader does not have\n")
+    return {"PYTHONPATH": str(root)}
+
+
+def test_a_worker_of_another_grader_version_is_refused_and_runs_nothing(scheduler: str, tmp_path: Path) -> None:
+    other = _another_grader(tmp_path / "other")
+    alone = _worker(scheduler, env=other)
+    try:
+        with pytest.raises(DaskUnavailable, match="another version of the grader"):
+            DaskExecutor(scheduler=scheduler)
+        assert alone.wait(timeout=60) is not None  # it left the cluster
+    finally:
+        _stop(alone)
+
+    good, refused = _worker(scheduler), _worker(scheduler, env=other)
+    notices: list[str] = []
+    try:
+        with DaskExecutor(scheduler=scheduler, workers=2, notify=notices.append) as executor:
+            outcomes = _run(executor, [Job(f"j{i}", (f"x = {i}",), ("x",), {}, 20.0, MEMORY) for i in range(12)])
+            assert _fork_servers_under(refused.pid) == []
+            assert len(_fork_servers_under(good.pid)) >= 1
+    finally:
+        _stop(good)
+        _stop(refused)
+    assert {name: (o.status, o.message) for name, o in outcomes.items()} == {
+        f"j{i}": (Status.OK, "") for i in range(12)
+    }
+    assert len(notices) == 1, notices  # once, though it was asked and also said so itself
+    assert "refused" in notices[0] and "grader version" in notices[0]
+    address = notices[0].split("Dask worker ")[1].split(" ")[0]
+    assert address.startswith("tcp://127.0.0.1:")
+
+
+def test_a_worker_that_joins_mid_run_gets_work(scheduler: str, markers: Path) -> None:
+    first = _worker(scheduler)
+    second: subprocess.Popen[bytes] | None = None
+    try:
+        with DaskExecutor(scheduler=scheduler, sandbox=UNSANDBOXED) as executor:
+            jobs = [
+                Job(f"j{i}", ("import time; time.sleep(0.3)", "x = 1"), ("x",), {}, 20.0, MEMORY) for i in range(40)
+            ]
+            outcomes = {}
+            for job, outcome in executor.run(jobs):
+                outcomes[job.submission] = outcome
+                if second is None:
+                    second = _worker(scheduler)
+            busy = [_fork_servers_under(first.pid), _fork_servers_under(second.pid if second else 0)]
+    finally:
+        _stop(first)
+        if second is not None:
+            _stop(second)
+    assert all(o.status == Status.OK for o in outcomes.values()) and len(outcomes) == 40
+    assert all(busy), busy  # each worker started a fork server: each ran notebooks
+
+
+def test_a_fork_server_that_died_on_a_worker_is_replaced(scheduler: str) -> None:
+    worker = _worker(scheduler)
+    try:
+        with DaskExecutor(scheduler=scheduler, sandbox=UNSANDBOXED) as executor:
+            jobs = [Job(f"j{i}", (f"x = {i}",), ("x",), {}, 20.0, MEMORY) for i in range(3)]
+            before = _run(executor, jobs)
+            dead = _fork_servers_under(worker.pid)
+            assert dead
+            for pid in dead:
+                os.kill(pid, signal.SIGKILL)
+            deadline = time.monotonic() + 30
+            while any(psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie" for pid in dead):
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            time.sleep(0.5)
+            after = _run(executor, jobs)
+            replaced = _fork_servers_under(worker.pid)
+    finally:
+        _stop(worker)
+    for outcomes in (before, after):
+        assert {name: (o.status, o.data and o.data["values"]["x"]) for name, o in outcomes.items()} == {
+            f"j{i}": (Status.OK, i) for i in range(3)
+        }
+    assert replaced and not set(replaced) & set(dead)
