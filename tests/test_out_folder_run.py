@@ -303,3 +303,39 @@ def test_the_lock_is_let_go_when_a_run_fails(tmp_path: Path) -> None:
         grade(assignment="hw1", submissions=folder, out=out, seed=3, executor=Failing())
     # A lock still held would refuse this run (OutFolderBusy).
     assert len(grade(assignment="hw1", submissions=folder, out=out, seed=3, executor=Instant()).results) == 2
+
+
+@pytest.mark.parametrize("failing", [0, 1, 7])
+def test_a_callback_that_raises_loses_no_file_and_is_raised_at_close(tmp_path: Path, failing: int) -> None:
+    # The callback is the caller's code (the progress bar, an API user's on_result) run in the commit's thread:
+    # whatever it raises, every file submitted is still committed, no submit waits forever on a full queue, and
+    # the error reaches the caller's thread at close.
+    import threading
+
+    told: list[int] = []
+
+    def on_done(token: object, error: BaseException | None) -> None:
+        told.append(int(str(token)))
+        if token == failing:
+            raise OSError(5, "the terminal is gone")
+
+    outcome: list[BaseException | None] = []
+
+    def use() -> None:
+        commit = files.GroupCommit(on_done, pending=2)
+        for index in range(20):
+            commit.submit([(tmp_path / f"{index}.json", f"row {index}".encode())], index)
+        try:
+            commit.close()
+            outcome.append(None)
+        except BaseException as error:
+            outcome.append(error)
+
+    user = threading.Thread(target=use, daemon=True)
+    user.start()
+    user.join(timeout=60)
+    assert not user.is_alive(), "submit or close waited forever"
+    assert isinstance(outcome[0], OSError) and outcome[0].errno == 5
+    assert sorted(told) == list(range(20))
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(f"{index}.json" for index in range(20))
+    assert all((tmp_path / f"{index}.json").read_text() == f"row {index}" for index in range(20))

@@ -229,3 +229,22 @@ def test_the_quick_check_shows_no_warning_and_leaves_the_warning_state_alone(act
         assert_same(cell)
         quick = [w for w in seen if "<cell>" in str(w.filename)]
         assert quick == [] and warnings.onceregistry == once
+
+
+# Every character str.splitlines ends a line at (IPython splits a cell with it; Python's parser knows only \n and
+# \r), found by asking splitlines itself rather than listed by hand.
+SPLITLINES_BREAKS = [chr(code) for code in range(0x110000) if len(f"a{chr(code)}b".splitlines()) == 2]
+
+
+@pytest.mark.parametrize("brk", SPLITLINES_BREAKS, ids=[f"U+{ord(c):04X}" for c in SPLITLINES_BREAKS])
+def test_a_line_end_only_splitlines_knows_transforms_as_ipython_does_anywhere_in_a_cell(brk: str) -> None:
+    # Inside a comment or a string of an indented block, followed by any indentation: where IPython's tokenizer
+    # sees a new line there, the quick path must see one too (or take IPython's path).
+    for indent in ("", " ", "  ", "\t", "        "):
+        for cell in (
+            f"def f():\n    x = 1  # page{brk}{indent}y\n    return x\n",
+            f"def f():\n    s = 'a{brk}{indent}b'\n    return s\n",
+            f"x = 1  # note{brk}{indent}y = 2\n",
+            f"if True:\n    x = 1{brk}{indent}y = 2\n",
+        ):
+            assert_same(cell)

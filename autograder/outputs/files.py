@@ -145,6 +145,10 @@ class GroupCommit:
 
     def __init__(self, on_done: Callable[[object, BaseException | None], None], pending: int = 256) -> None:
         self._on_done = on_done
+        # The first exception out of `on_done` (the caller's code, run in this thread): raised again in the caller's
+        # thread, by `close`. The thread itself goes on committing, so that nothing
+        # submitted is left half-written and no `submit` waits forever on a queue nobody empties.
+        self._failure: BaseException | None = None
         self._queue: queue.Queue[tuple[list[tuple[str, Path]], object] | None] = queue.Queue(pending)
         self._thread = threading.Thread(target=self._run, name="cnngrade-commit", daemon=True)
         self._thread.start()
@@ -168,9 +172,22 @@ class GroupCommit:
         self._queue.put((written, token))
 
     def close(self) -> None:
-        """Commit everything submitted, then stop the thread."""
+        """Commit everything submitted, then stop the thread; raise what `on_done` raised, if it did."""
         self._queue.put(None)
         self._thread.join()
+        self._raise_failure()
+
+    def _raise_failure(self) -> None:
+        failure, self._failure = self._failure, None
+        if failure is not None:
+            raise failure
+
+    def _tell(self, token: object, error: BaseException | None) -> None:
+        try:
+            self._on_done(token, error)
+        except BaseException as failure:
+            if self._failure is None:
+                self._failure = failure
 
     def _run(self) -> None:
         done = False
@@ -184,7 +201,11 @@ class GroupCommit:
             done = None in batch
             items = [item for item in batch if item is not None]
             if items:
-                self._commit(items)
+                try:
+                    self._commit(items)
+                except BaseException as failure:  # never the thread's end: see _failure
+                    if self._failure is None:
+                        self._failure = failure
 
     def _commit(self, items: list[tuple[list[tuple[str, Path]], object]]) -> None:
         try:
@@ -193,7 +214,7 @@ class GroupCommit:
             for files, token in items:
                 for temporary, _ in files:
                     _unlink_quietly(temporary)
-                self._on_done(token, _as_target(error, files[0][1]) if files else error)
+                self._tell(token, _as_target(error, files[0][1]) if files else error)
             return
         committed = []
         for files, token in items:
@@ -204,17 +225,17 @@ class GroupCommit:
             except OSError as error:
                 for temporary, _ in files:
                     _unlink_quietly(temporary)
-                self._on_done(token, error)
+                self._tell(token, error)
         folders = {path.parent for files, _ in committed for _, path in files}
         try:
             for folder in sorted(folders):
                 sync_folder(folder)
         except OSError as error:
             for _, token in committed:
-                self._on_done(token, error)
+                self._tell(token, error)
             return
         for _, token in committed:
-            self._on_done(token, None)
+            self._tell(token, None)
 
 
 def _sync(temporaries: Sequence[str]) -> None:

@@ -169,8 +169,10 @@ _TOKEN_TRANSFORMERS = (
     inputtransformer2.EscapedCommand,
     inputtransformer2.HelpEnd,
 )
-# Also the line ends only str.splitlines knows: IPython warns about a line that has none of its own.
-_ANYWHERE = re.compile("[%!?\x1c\x1d\x1e\x85\u2028\u2029]")
+# Also the line ends only str.splitlines knows (IPython splits a cell at them, Python's parser does not): a vertical
+# tab or form feed in a comment or string starts a line IPython's tokenizer may refuse, and IPython warns about a
+# line that ends in none of its own.
+_ANYWHERE = re.compile("[%!?\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _LINE_FIRST = (",", ";", "/")
 
 
