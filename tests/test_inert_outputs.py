@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from autograder.diff import CaseChange, QuestionChange, RunDiff, StudentChange, render_diff
 from autograder.grading.progress import summary
+from autograder.grading.tally import Tally, facts
 from autograder.lms.canvas import (
     CanvasCollection,
     CanvasExport,
@@ -27,7 +28,7 @@ from autograder.lms.canvas import (
 from autograder.model import CaseResult, Status, SubmissionResult
 from autograder.outputs import records
 from autograder.outputs.folder import RUN_FILE, read_out
-from autograder.outputs.gradebook import gradebook_csv, gradebook_rows, write_gradebook
+from autograder.outputs.gradebook import gradebook_csv, gradebook_row, gradebook_rows, write_gradebook
 from autograder.outputs.inert import CSV_NUL, from_inert_cell, inert_cell, inert_csv, printable, read_inert_csv
 from autograder.outputs.terminal import render
 
@@ -204,8 +205,13 @@ def test_printable_leaves_nothing_that_steers_and_changes_nothing_else(text: str
 def test_the_gradebook_table_and_summary_show_any_names_inertly(pairs: list[tuple[str, str]]) -> None:
     results = tuple(result(name, message) for name, message in pairs)
     assert_inert_on_screen(render(results, ("q1", "q2")), lines=len(results) + 2)
+    tally = Tally()
+    for each in results:  # as grade() adds up its rows
+        tally.add(each.submission, gradebook_row(each), facts(each))
     run = SimpleNamespace(
         results=results,
+        names=[each.submission for each in results],
+        tally=tally,
         reused=0,
         seed=7,
         gradebook=Path("out/gradebook.csv"),

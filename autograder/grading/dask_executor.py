@@ -37,8 +37,6 @@ WAIT_FOR_WORKERS = 120.0
 #: tasks out per worker thread: one running, the others queued on the scheduler, to start the moment
 #: it ends (the scheduler queues a group of tasks only when it outnumbers the threads twice over)
 IN_FLIGHT_PER_THREAD = 4
-#: most jobs in one task: fewer tasks, less of Dask's own work per notebook
-MOST_PER_TASK = 8
 #: a notebook whose worker dies under it this many times, each time running alone, is a crash
 DEATHS_TO_CRASH = 2
 #: how often a run looks whether its cluster still has a worker it may use
@@ -339,7 +337,8 @@ class DaskExecutor:
         return self._threads
 
     def run(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, Phase1Outcome]]:
-        waiting = deque(jobs)
+        # Read as they are graded: grade() makes each job (reading its notebook) only when asked for one.
+        waiting = iter(jobs)
         self._graded = 0
         running: dict[Future[dict[str, Any]], _Task] = {}
         done = as_completed(loop=self._client.loop, with_results=True, raise_errors=False)
@@ -358,12 +357,23 @@ class DaskExecutor:
                 running[future] = task
                 done.add(future)
 
+        held: deque[Job] = deque()  # taken from `jobs`, not sent yet (see top_up)
+
         def top_up() -> None:
-            slots, tasks = self._slots(), list[_Task]()
-            while len(running) + len(tasks) < slots and waiting:
-                # Smaller as the class runs out, so that the last tasks end together.
-                size = max(1, min(MOST_PER_TASK, len(waiting) // (4 * slots)))
-                tasks.append(_Task([waiting.popleft() for _ in range(size)], time.monotonic()))
+            threads = max(1, self._threads)
+            while len(running) + len(held) < self._slots():
+                job = next(waiting, None)
+                if job is None:
+                    break
+                held.append(job)
+            # More tasks out than threads only where the scheduler keeps the extra ones queued on itself, as it does
+            # for a group of more than twice the threads: a smaller one it hands out at once, some of it behind a
+            # running notebook on a busy worker, there to wait for that one however long it runs.
+            out = len(running) + len(held)
+            room = (out if out > 2 * threads else threads) - len(running)
+            # One notebook a task: a task's rows come back together, so a notebook that runs long would hold the
+            # rows of the others in its task (and a Ctrl-C meanwhile would lose them).
+            tasks = [_Task([held.popleft()], time.monotonic()) for _ in range(min(room, len(held)))]
             if tasks:
                 submit(*tasks)
 
