@@ -230,11 +230,15 @@ class _Tally:
 
 def _grade(args: argparse.Namespace) -> int:
     from autograder.grading import early
+    from autograder.outputs.record_index import index_path
 
     if not (args.executor == "dask" or args.scheduler):
         # First: the sandbox probe and the first fork server start now and run while the grader
         # imports and reads (early.py); no notebook runs in that server unless the probe confirms it.
-        early.start_for_grading(args.assignment, args.memory, args.unsandboxed)
+        # Into an OUT already graded, most rows are usually reused: the probe only (resume needs
+        # the sandbox's kind), and a server when a notebook needs one.
+        resuming = not args.force and index_path(args.out).is_file()
+        early.start_for_grading(args.assignment, args.memory, args.unsandboxed, with_server=not resuming)
     try:
         return _grade_started(args)
     finally:

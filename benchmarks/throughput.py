@@ -1,12 +1,14 @@
 """Every figure of `cnngrade grade`'s speed and memory, measured side by side in one run.
 
     .venv/bin/python benchmarks/throughput.py [--n 1000] [--assignments hw1,hw3,hw5] [--workers N]
-        [--otter 5] [--repeat 3] [--big 100000] [--baseline PYTHON] [--quick]
+        [--otter 5] [--repeat 3] [--big 100000] [--resume-big 10000] [--baseline PYTHON] [--quick]
+        [--only memory]
 
 For each assignment, a class of N submissions made by cycling through its samples in examples/ (each
 copy made unique), graded with the same class and seed by:
-- `cnngrade grade` sandboxed (bubblewrap required), without the sandbox, and with `--executor dask`
-  (a Dask cluster on this machine with as many workers): notebooks per second;
+- `cnngrade grade` sandboxed (bubblewrap required), without the sandbox, and with `--scheduler` on a
+  Dask cluster already running on this machine with as many one-thread workers, each such run next to a
+  local one (the cluster's start-up is timed apart: benchmarks/dask_cluster.py): notebooks per second;
 - the floor (benchmarks/floor.py: a numpy-only parent forking one child per notebook, `--workers` at
   a time, each running the same cells with exec and calling the same probes): notebooks per second,
   and cnngrade's rate as a fraction of it;
@@ -17,7 +19,10 @@ For the first assignment also:
 - one notebook end to end, `cnngrade grade HW ONE --out FRESH --require-sandbox` (median of 5),
   against `otter run` of the same notebook (median of 3): the Gradescope case;
 - the grading parent's peak memory (ru_maxrss) with 1,000 and with `--big` notebooks, phase 1
-  simulated at both sizes (benchmarks/simulated_grade.py: phase 2 and the files written are real).
+  simulated at both sizes (benchmarks/simulated_grade.py: phase 2 and the files written are real);
+- `cnngrade grade` into a finished OUT of `--resume-big` notebooks (each side's OUT made by a simulated
+  run of its own install): a resume of a large class, CLI start-up included (median of 3).
+`--only memory` measures these last two alone (minutes, where the whole benchmark takes an hour).
 With `--baseline PYTHON` (the Python of a venv with an earlier commit installed) every cnngrade
 figure is measured for that install too, runs of the two alternating, so one invocation gives the
 before and the after. Rates are medians of `--repeat` runs. Everything is made under one temporary
@@ -60,9 +65,10 @@ class Sizes:
     latency: int = 5
     otter_latency: int = 3
     resume: int = 3
+    resume_big: int = 10_000
 
 
-QUICK = Sizes(n=6, otter=1, repeat=1, small=6, big=30, latency=1, otter_latency=1, resume=1)
+QUICK = Sizes(n=6, otter=1, repeat=1, small=6, big=30, latency=1, otter_latency=1, resume=1, resume_big=30)
 
 
 def samples(assignment: str) -> list[Path]:
@@ -256,7 +262,7 @@ def measure_assignment(
         for side, python in sides.items():
             attempt(figures, sandboxed, side, python, round_)
     interleaved(sides, sizes.repeat, timed("unsandboxed", sandboxed=False), figures)
-    interleaved(sides, sizes.repeat, timed("dask", "--executor", "dask"), figures)
+    interleaved(sides, sizes.repeat, dask_beside_local(work, assignment, folder, sizes.n, workers, figures), figures)
 
     def resume(side: str, python: Path, round_: int) -> None:
         # A finished sandboxed run's OUT holds every row: the same command again reuses them all.
@@ -275,23 +281,61 @@ def measure_assignment(
     return {"floor": floor_note, "otter": f"{len(readable)} notebooks", "zip": str(zip_path)}
 
 
+def dask_beside_local(
+    work: Path, assignment: str, folder: Path, n: int, workers: int, figures: Figures
+) -> Callable[[str, Path, int], None]:
+    """Dask against the local executor, each run next to its own local run (so the ratio is of one moment's
+    machine): the local run, then a cluster started as a course starts one (its start-up timed apart), then
+    `grade --scheduler` on it. On a running cluster because that is how Dask is used at scale: the cluster
+    outlives many runs, and the rate is what one run gets from it (benchmarks/dask_cluster.py)."""
+    sys.path.insert(0, str(BENCHMARKS))
+    from dask_cluster import ClusterFailed, running_cluster
+
+    def measure(side: str, python: Path, round_: int) -> None:
+        where = work / assignment / "dask" / f"{side}-{round_}"
+        where.mkdir(parents=True)
+        jobs, tmpdir = ["--workers", str(workers)], scratch(work, side)
+        local = run_grade(python, assignment, folder, where / "out-local", *jobs, tmpdir=tmpdir)
+        try:
+            with running_cluster(python, workers, where / "cluster") as cluster:
+                seconds = run_grade(
+                    python, assignment, folder, where / "out-dask", *jobs, "--scheduler", cluster.address, tmpdir=tmpdir
+                )
+        except ClusterFailed as failure:
+            raise RunFailed(str(failure)) from failure
+        figures.add(f"{assignment} dask local", side, n / local)
+        figures.add(f"{assignment} dask", side, n / seconds)
+        figures.add(f"{assignment} dask start", side, cluster.start)
+
+    return measure
+
+
 def measure_latency(
     work: Path, assignment: str, zip_path: Path, sizes: Sizes, sides: dict[str, Path], figures: Figures
 ) -> None:
-    """One notebook end to end, by cnngrade (a fresh OUT each time) and by otter run."""
-    one = work / "one" / "class"
-    one.mkdir(parents=True)
-    shutil.copy(EXAMPLES / assignment / "passes_all.ipynb", one / "passes_all.ipynb")
+    """One notebook end to end, by cnngrade (a fresh OUT each time, each side with its bytecode as an install
+    has it: benchmarks/one_notebook.py, which measures this figure alone) and by otter run."""
+    sys.path.insert(0, str(BENCHMARKS))
+    import one_notebook
 
-    def measure(side: str, python: Path, round_: int) -> None:
-        out = work / "one" / f"out-{side}-{round_}"
-        figures.add("latency", side, run_grade(python, assignment, one, out, tmpdir=scratch(work, side)))
+    notebook = EXAMPLES / assignment / "passes_all.ipynb"
 
-    interleaved(sides, sizes.latency, measure, figures)
+    def failed(side: str, why: str) -> None:
+        figures.failures.append(f"{side}: {why}")
+        print(f"failed: {why}", file=sys.stderr)
+
+    one_notebook.measure(
+        work / "one",
+        assignment,
+        notebook,
+        sides,
+        sizes.latency,
+        lambda side, seconds: figures.add("latency", side, seconds),
+        failed,
+        tmpdir=lambda side: scratch(work, side),
+    )
     for round_ in range(sizes.otter_latency):
-        figures.add(
-            "latency otter", "this", otter_run(zip_path, one / "passes_all.ipynb", work / "one" / f"otter-{round_}")
-        )
+        figures.add("latency otter", "this", otter_run(zip_path, notebook, work / "one" / f"otter-{round_}"))
 
 
 def measure_memory(work: Path, assignment: str, sizes: Sizes, sides: dict[str, Path], figures: Figures) -> None:
@@ -316,19 +360,23 @@ def measure_memory(work: Path, assignment: str, sizes: Sizes, sides: dict[str, P
 
     interleaved(sides, 1, record, figures)
 
+    def simulate(side: str, python: Path, size: int, folder: Path, out: Path) -> dict[str, float]:
+        if side not in records:
+            raise RunFailed(f"no recorded phase 1 to replay for {size} notebooks")
+        command = [str(python), script, "grade", assignment, str(folder), str(out), str(records[side])]
+        environment = dict(os.environ, TMPDIR=str(scratch(work, side)))
+        done = subprocess.run(command, capture_output=True, text=True, cwd=base, env=environment)
+        if done.returncode != 0:
+            raise RunFailed(f"simulated grade of {size} notebooks failed:\n{done.stdout}{done.stderr}")
+        said: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+        if said["rows"] != size:
+            raise RunFailed(f"simulated grade of {size} notebooks wrote {said['rows']} rows")
+        return said
+
     def simulated(size: int, folder: Path) -> Callable[[str, Path, int], None]:
         def measure(side: str, python: Path, round_: int) -> None:
-            if side not in records:
-                raise RunFailed(f"no recorded phase 1 to replay for {size} notebooks")
             out = base / f"out-{size}-{side}"
-            command = [str(python), script, "grade", assignment, str(folder), str(out), str(records[side])]
-            environment = dict(os.environ, TMPDIR=str(scratch(work, side)))
-            done = subprocess.run(command, capture_output=True, text=True, cwd=base, env=environment)
-            if done.returncode != 0:
-                raise RunFailed(f"simulated grade of {size} notebooks failed:\n{done.stdout}{done.stderr}")
-            said = json.loads(done.stdout.strip().splitlines()[-1])
-            if said["rows"] != size:
-                raise RunFailed(f"simulated grade of {size} notebooks wrote {said['rows']} rows")
+            said = simulate(side, python, size, folder, out)
             figures.add(f"memory {size}", side, said["peak_bytes"] / 2**20)
             print(f"{side}: peak RSS {said['peak_bytes'] / 2**20:.0f} MiB at {size:,} notebooks", file=sys.stderr)
             shutil.rmtree(out)
@@ -340,6 +388,41 @@ def measure_memory(work: Path, assignment: str, sizes: Sizes, sides: dict[str, P
         make_class(folder, assignment, size)
         interleaved(sides, 1, simulated(size, folder), figures)
         shutil.rmtree(folder)
+    measure_large_resume(work, assignment, sizes, sides, figures, simulate)
+
+
+def measure_large_resume(
+    work: Path,
+    assignment: str,
+    sizes: Sizes,
+    sides: dict[str, Path],
+    figures: Figures,
+    simulate: Callable[[str, Path, int, Path, Path], dict[str, float]],
+) -> None:
+    """`cnngrade grade` into a finished OUT of `resume_big` notebooks: every row reused, nothing run.
+
+    Each side's OUT is finished by a simulated run of its own install (its own grader version, which a resume
+    compares), so that a class too large to grade for real here can still be resumed by the real CLI."""
+    size, base = sizes.resume_big, work / "memory"
+    folder = base / f"resume-class-{size}"
+    make_class(folder, assignment, size)
+    finished: dict[str, Path] = {}
+
+    def finish(side: str, python: Path, round_: int) -> None:
+        out = base / f"resume-out-{side}"
+        simulate(side, python, size, folder, out)
+        finished[side] = out
+
+    def resume(side: str, python: Path, round_: int) -> None:
+        if side not in finished:
+            raise RunFailed(f"no finished OUT of {size} notebooks to resume")
+        seconds = run_grade(python, assignment, folder, finished[side], tmpdir=scratch(work, side))
+        figures.add(f"resume {size}", side, seconds)
+        print(f"{side}: resume of a finished {size:,} in {seconds:.2f} s", file=sys.stderr)
+
+    interleaved(sides, 1, finish, figures)
+    interleaved(sides, sizes.resume, resume, figures)
+    shutil.rmtree(folder)
 
 
 def report(
@@ -349,7 +432,9 @@ def report(
     sides: dict[str, Path],
     figures: Figures,
     notes: dict[str, dict[str, str]],
+    everything: bool = True,
 ) -> None:
+    """The table; with EVERYTHING false, only memory and the large resume (`--only memory`)."""
     names = list(sides)
     header = "".join(f"{side:>14}" for side in names)
 
@@ -375,7 +460,7 @@ def report(
     )
     if "baseline" in sides:
         print(f"  baseline: {sides['baseline']}")
-    for assignment in assignments:
+    for assignment in assignments if everything else []:
         a = assignment
         print(f"\n{a:<46}{header}")
         row("cnngrade grade, sandboxed (per s)", f"{a} sandboxed", ".1f")
@@ -384,15 +469,18 @@ def report(
         row("cnngrade grade, no sandbox (per s)", f"{a} unsandboxed", ".1f")
         row(f"otter run, sequential (per s; {notes[a]['otter']})", f"{a} otter", ".2f", only_this=True)
         ratio("cnngrade / otter run", f"{a} sandboxed", f"{a} otter", ".0f")
-        row("cnngrade grade --executor dask (per s)", f"{a} dask", ".1f")
-        ratio("dask / local", f"{a} dask", f"{a} sandboxed", ".2f", bottom_this=False)
+        row("grade --scheduler, running cluster (per s)", f"{a} dask", ".1f")
+        row("  the local executor, run just before (per s)", f"{a} dask local", ".1f")
+        ratio("dask / local", f"{a} dask", f"{a} dask local", ".2f", bottom_this=False)
+        row("  the cluster's start, apart (s)", f"{a} dask start", ".2f")
         row(f"resume of the finished OUT (s, median of {sizes.resume})", f"{a} resume", ".2f")
         print(f"  floor: {notes[a]['floor']}; the floor and otter run are of this checkout's Python, for both sides")
     first = assignments[0]
-    print(f"\n{first + ', one notebook end to end (s)':<46}{header}")
-    row(f"cnngrade grade, sandboxed (median of {sizes.latency})", "latency", ".2f")
-    row(f"otter run (median of {sizes.otter_latency})", "latency otter", ".2f", only_this=True)
-    ratio("otter run / cnngrade", "latency otter", "latency", ".1f", top_this=True, bottom_this=False)
+    if everything:
+        print(f"\n{first + ', one notebook end to end (s)':<46}{header}")
+        row(f"cnngrade grade, sandboxed (median of {sizes.latency})", "latency", ".2f")
+        row(f"otter run (median of {sizes.otter_latency})", "latency otter", ".2f", only_this=True)
+        ratio("otter run / cnngrade", "latency otter", "latency", ".1f", top_this=True, bottom_this=False)
     title = f"{first}, parent's peak RSS (MiB), simulated"
     print(f"\n{title:<46}{header}")
     for size in (sizes.small, sizes.big):
@@ -402,6 +490,9 @@ def report(
         small, big = figures.median(f"memory {sizes.small}", side), figures.median(f"memory {sizes.big}", side)
         cells += f"{format(big - small, '+.0f') if small and big else '-':>14}"
     print(f"  {'difference':<44}{cells}")
+    title = f"{first}, resume of a finished {sizes.resume_big:,} (s)"
+    print(f"\n{title:<46}{header}")
+    row(f"cnngrade grade, end to end (median of {sizes.resume})", f"resume {sizes.resume_big}", ".2f")
     if figures.failures:
         print(f"\n{len(figures.failures)} runs failed, left out of the figures above:")
         for failure in figures.failures:
@@ -426,6 +517,15 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--small", type=int, default=1000, help="the small class size for peak memory (default 1000)")
     parser.add_argument(
+        "--resume-big",
+        type=int,
+        default=10_000,
+        help="the class size whose finished OUT is resumed (made by a simulated run; default 10000)",
+    )
+    parser.add_argument(
+        "--only", choices=["memory"], default=None, help="memory: only peak memory and the large resume"
+    )
+    parser.add_argument(
         "--baseline",
         type=Path,
         default=None,
@@ -444,7 +544,12 @@ def main(argv: list[str] | None = None) -> None:
     for assignment in assignments:
         if not samples(assignment):
             raise SystemExit(f"throughput: no samples in {EXAMPLES / assignment}")
-    sizes = QUICK if args.quick else Sizes(args.n, args.otter, args.repeat, args.small, args.big)
+    sizes = (
+        QUICK
+        if args.quick
+        else Sizes(args.n, args.otter, args.repeat, args.small, args.big, resume_big=args.resume_big)
+    )
+    everything = args.only is None
     workers = args.workers or os.cpu_count() or 1
     sides = {"this": THIS} | ({"baseline": args.baseline.absolute()} if args.baseline else {})
     figures, notes = Figures(), dict[str, dict[str, str]]()
@@ -454,17 +559,18 @@ def main(argv: list[str] | None = None) -> None:
         saved = os.environ.get("TMPDIR")
         os.environ["TMPDIR"], tempfile.tempdir = str(scratch(work, "other")), None
         try:
-            for assignment in assignments:
+            for assignment in assignments if everything else []:
                 notes[assignment] = measure_assignment(work, assignment, sizes, workers, sides, figures)
                 print(f"measured {assignment}", file=sys.stderr)
-            measure_latency(work, assignments[0], Path(notes[assignments[0]]["zip"]), sizes, sides, figures)
+            if everything:
+                measure_latency(work, assignments[0], Path(notes[assignments[0]]["zip"]), sizes, sides, figures)
             measure_memory(work, assignments[0], sizes, sides, figures)
             for side in sides:
                 left = sorted(path.name for path in scratch(work, side).iterdir())
                 figures.add("left in TMPDIR", side, len(left))
                 notes.setdefault("left", {})[side] = ", ".join(left[:5]) + (", ..." if len(left) > 5 else "")
             # Before the temporary folder is removed: hundreds of thousands of files can take minutes.
-            report(assignments, sizes, workers, sides, figures, notes)
+            report(assignments, sizes, workers, sides, figures, notes, everything)
         finally:
             if saved is None:
                 os.environ.pop("TMPDIR")

@@ -119,8 +119,10 @@ def test_quick_run_prints_every_figure(capsys: pytest.CaptureFixture[str]) -> No
         "cnngrade grade, no sandbox (per s)",
         "otter run, sequential",
         "cnngrade / otter run",
-        "cnngrade grade --executor dask (per s)",
+        "grade --scheduler, running cluster (per s)",
+        "the local executor, run just before (per s)",
         "dask / local",
+        "the cluster's start, apart (s)",
         "resume of the finished OUT",
         "cnngrade grade, sandboxed (median of",
         "otter run (median of",
@@ -128,11 +130,30 @@ def test_quick_run_prints_every_figure(capsys: pytest.CaptureFixture[str]) -> No
         f"{throughput.QUICK.small:,} notebooks",
         f"{throughput.QUICK.big:,} notebooks",
         "difference",
+        "cnngrade grade, end to end (median of",
         "left in its TMPDIR",
     ]
     for label in figures:
         (line,) = [line for line in printed.splitlines() if label in line]
         assert re.search(r"[-+]?\d+(\.\d+)?\s*$", line), line
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("bwrap") is None, reason="recording phase 1 runs the samples sandboxed")
+def test_only_memory_prints_peak_memory_and_the_large_resume_and_nothing_else(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    throughput.main(["--quick", "--only", "memory"])
+    lines = capsys.readouterr().out.splitlines()
+    for label in (
+        f"{throughput.QUICK.small:,} notebooks",
+        f"{throughput.QUICK.big:,} notebooks",
+        "difference",
+        "cnngrade grade, end to end (median of",
+    ):
+        (line,) = [line for line in lines if label in line]
+        assert re.search(r"[-+]?\d+(\.\d+)?\s*$", line), line
+    assert not [line for line in lines if "per s" in line or "otter" in line]
 
 
 @pytest.mark.slow

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from autograder.grading.executor import Job, run_one
+from autograder.grading.executor import Job, Phase1Outcome, run_one
 from autograder.grading.forkserver_client import ServerPool
 from autograder.grading.sandbox import Sandbox, SandboxKind
 from autograder.model import Status
@@ -58,3 +58,43 @@ def test_a_server_serves_one_submission_at_a_time() -> None:
             assert again in (first, second)
     finally:
         servers.close()
+
+
+def test_a_server_s_first_child_records_what_its_later_children_do_even_under_a_small_memory_cap() -> None:
+    # Whatever a cell's first run imports or compiles is done in the server before its first fork: a
+    # first child that did it itself would need more memory than its siblings, and under a small cap
+    # (128 MiB here) it alone ran out. What a child records must not depend on which one it was.
+    from pathlib import Path
+
+    from autograder.course import assignment
+    from autograder.intake.notebook import read_code_cells
+    from autograder.sandboxed.extraction import probe_to_json
+
+    hw1 = assignment("hw1")
+    probes = {name: [probe_to_json(p) for p in items] for name, items in hw1.probes(3).items()}
+    magics = ("%who_ls\nx = 2", "%%capture out\nprint('hidden')\ndisplay(3)", "raise ValueError('warm')", "def f(:")
+    notebooks = [
+        read_code_cells(path)
+        for path in sorted(Path(__file__).parent.parent.joinpath("examples", "hw1").glob("*.ipynb"))
+        if path.stem in ("passes_all", "typo_in_names", "raises_midway", "nan_answers")
+    ]
+    jobs = [
+        Job(f"s{i}", (*magics, *cells), tuple(hw1.values), probes, 20, 128 * 1024**2)
+        for i, cells in enumerate(notebooks)
+    ]
+
+    def recorded(outcome: Phase1Outcome) -> tuple[Status, dict[str, object]]:
+        data = dict(outcome.data or {})
+        data.pop("peak_rss_kb", None)
+        return outcome.status, data
+
+    for first in range(len(jobs)):
+        servers = ServerPool(UNSANDBOXED, ())
+        try:
+            with servers.server() as server:
+                cold = recorded(run_one(server, jobs[first]))
+                warm = [recorded(run_one(server, j)) for j in jobs]
+            assert cold == warm[first]
+            assert cold[0] == Status.OK
+        finally:
+            servers.close()

@@ -206,4 +206,4 @@ def test_this_nbformats_schema_is_checked_cell_by_cell() -> None:
     # whole notebook is checked (still right, slower), and this says so.
     from autograder.intake.notebook_schema import _Checker
 
-    assert _Checker(SAMPLES[0]["nbformat_minor"])._cell is not None
+    assert _Checker(SAMPLES[0]["nbformat_minor"]).cut_by_cell

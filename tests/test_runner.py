@@ -337,3 +337,27 @@ def test_what_numpy_and_pandas_import_for_themselves_still_works(source: str) ->
     result = run(job([source + "\n" + CORRECT_Q1]))
     assert result["cell_errors"] == []
     assert q1_recorded(result)
+
+
+@pytest.mark.parametrize("imported_before", [True, False], ids=["matplotlib-imported", "matplotlib-not-imported"])
+def test_a_run_in_process_leaves_matplotlib_s_modules_as_it_found_them(imported_before: bool) -> None:
+    # The stand-in replaces every matplotlib module while cells run, whether or not the real one was
+    # imported first (the fork server never imports it), and a run in-process puts back what was there.
+    if imported_before:
+        pytest.importorskip("matplotlib.pyplot")
+    else:
+        for name in [name for name in sys.modules if name.split(".")[0] == "matplotlib"]:
+            del sys.modules[name]
+
+    def matplotlib_modules() -> dict[str, object]:
+        return {name: module for name, module in sys.modules.items() if name.split(".")[0] == "matplotlib"}
+
+    before = matplotlib_modules()
+    cells = [
+        "import matplotlib.pyplot as plt\nfrom matplotlib import colors\nkind = type(plt.imshow([[1.0]])).__name__\n"
+        + CORRECT_Q1
+    ]
+    result = run({**job(cells), "values": ["kind", *job([])["values"]]})
+    assert q1_recorded(result)
+    assert codec.decode(result["values"]["kind"]) == "Drawing"  # the stand-in drew, not matplotlib
+    assert matplotlib_modules() == before

@@ -253,6 +253,43 @@ def test_grade_runs_its_notebook_in_the_server_it_started_first(
     assert early._waiting == []
 
 
+def test_a_rerun_into_a_graded_out_starts_a_server_only_for_a_notebook_that_needs_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A resume usually reuses every row: a server started ahead would import for nothing. A notebook
+    # changed since is still graded, in a server started when it is needed.
+    from autograder.cli import main
+
+    started: list[object] = []
+    start = early.start
+    monkeypatch.setattr(early, "start", lambda *a, **k: started.append(a) or start(*a, **k))
+    (tmp_path / "in").mkdir()
+    for name in ("passes_all", "typo_in_names"):
+        shutil.copy(EXAMPLES / "hw1" / f"{name}.ipynb", tmp_path / "in")
+    command = ["grade", "hw1", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--quiet", "--unsandboxed"]
+
+    def gradebook() -> list[str]:
+        return (tmp_path / "out" / "gradebook.csv").read_text().splitlines()
+
+    assert main(command) == 0, capsys.readouterr().err
+    assert len(started) == 1  # a fresh OUT: the server starts ahead
+    first = gradebook()
+    started.clear()
+    assert main(command) == 0, capsys.readouterr().err
+    assert started == [] and gradebook() == first
+    shutil.copy(EXAMPLES / "hw1" / "passes_all.ipynb", tmp_path / "in" / "typo_in_names.ipynb")
+    assert main(command) == 0, capsys.readouterr().err
+    assert started == []
+    rows = {line.split(",")[0]: line.split(",")[1] for line in gradebook()[1:]}
+    assert (
+        rows["typo_in_names"]
+        == rows["passes_all"]
+        != {r.split(",")[0]: r.split(",")[1] for r in first[1:]}["typo_in_names"]
+    )
+    assert main([*command, "--force"]) == 0, capsys.readouterr().err
+    assert len(started) == 1  # --force regrades everything: ahead again
+
+
 LAUNCHES = """
 import json, subprocess, sys
 launched = []
@@ -261,7 +298,8 @@ def spy(self, args, *rest, **options):
     words = " ".join(map(str, args))
     what = "server" if "autograder.sandboxed.forkserver" in words else "probe" if "own_namespaces" in words else None
     if what:
-        launched.append([what, sorted({"numpy", "IPython", "pandas", "nbformat"} & set(sys.modules))])
+        probes = "own_namespaces" in words
+        launched.append([what, sorted({"numpy", "IPython", "pandas", "nbformat"} & set(sys.modules)), probes])
     return real(self, args, *rest, **options)
 subprocess.Popen.__init__ = spy
 from autograder.cli import main
@@ -285,9 +323,11 @@ def test_grade_starts_its_server_and_probe_before_importing_numpy(tmp_path: Path
     said = json.loads(done.stdout.strip().splitlines()[-1])
     assert said["code"] == 0
     first, *_ = said["launched"]
-    assert first == ["server", []]
-    if sandboxes.detect().isolated:
-        assert ["probe", []] in said["launched"]
+    # In bubblewrap the first server asks the probe's question itself: one sandbox started, not two.
+    isolated = sandboxes.detect().isolated
+    assert first == ["server", [], isolated]
+    if isolated:
+        assert [what for what, *_ in said["launched"]] == ["server"]
 
 
 IN_DOCKER = """

@@ -8,15 +8,20 @@ ClusterLost, every row graded by then kept, and the same command resumes.
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import json
 import logging
 import os
+import pickle
 import sys
 import threading
 import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
+from dataclasses import fields as dataclass_fields
 from types import TracebackType
 from typing import Any
 
@@ -36,7 +41,7 @@ from autograder.model import Status
 WAIT_FOR_WORKERS = 120.0
 #: tasks out per worker thread: one running, the others queued on the scheduler, to start the moment
 #: it ends (the scheduler queues a group of tasks only when it outnumbers the threads twice over)
-IN_FLIGHT_PER_THREAD = 4
+IN_FLIGHT_PER_THREAD = 8
 #: a notebook whose worker dies under it this many times, each time running alone, is a crash
 DEATHS_TO_CRASH = 2
 #: how often a run looks whether its cluster still has a worker it may use
@@ -44,6 +49,8 @@ WATCH_SECONDS = 1.0
 #: how long a refused worker stays up after it said why, so that the grader hears it
 REFUSED_LINGER_SECONDS = 2.0
 REFUSED_TOPIC = "cnngrade-refused"
+#: how long a worker of a running cluster may take to answer the grader directly (see _answer_directly)
+DIRECT_PROBE_SECONDS = 5.0
 
 # Periodic work of Dask's own that a grading run has no use for, competing with the notebooks for the
 # same cores (a LocalCluster's scheduler runs in the grader): the statistical profiler samples every
@@ -57,6 +64,9 @@ QUIET_CLUSTER = {
     "distributed.admin.system-monitor.interval": "10s",
     "distributed.scheduler.work-stealing": False,
 }
+
+#: the same, on the workers of a running cluster, once the grader's plugin is set up on them
+QUIET_WORKER = ("profile", "profile-cycle")
 
 
 class ForkServers(WorkerPlugin):
@@ -73,6 +83,12 @@ class ForkServers(WorkerPlugin):
         self.name = f"cnngrade-forkserver-{sandbox.kind if sandbox else 'detect'}-{version}"
 
     def setup(self, worker: Any) -> None:
+        # The statistical profiler samples every thread every 10 ms (and its stacks are kept) for a
+        # dashboard: on a worker that runs notebooks in child processes it sees only a thread waiting.
+        for name in QUIET_WORKER:
+            callback = worker.periodic_callbacks.get(name)
+            if callback is not None:
+                callback.stop()
         # Set here, not in __init__: the plugin is pickled to the workers, and a lock is not picklable.
         self._lock = threading.Lock()
         self._pools: dict[tuple[tuple[str, ...], int], ServerPool] = {}
@@ -82,8 +98,6 @@ class ForkServers(WorkerPlugin):
         if mine != self.version:
             self.refused = f"it runs grader version {mine}, the grader {self.version}"
             worker.log_event(REFUSED_TOPIC, {"worker": worker.address, "why": self.refused})
-            import asyncio
-
             loop = asyncio.get_running_loop()
             reason = f"cnngrade: refused: {self.refused}"
             # Not at once: the grader asks each worker why, right after this plugin is set up.
@@ -112,12 +126,43 @@ class ForkServers(WorkerPlugin):
             self._pools.clear()
 
 
-def _job_fields(job: Job) -> dict[str, Any]:
-    """The job as JSON-able data: what a task carries to its worker."""
-    return {**asdict(job), "cells": list(job.cells), "values": list(job.values), "preload": list(job.preload)}
+#: what every job of a run shares: sent to each worker once (SharedPart), not in every task
+SHARED_FIELDS = ("values", "probes", "probe_seconds")
 
 
-def _job_from_fields(fields: dict[str, Any]) -> Job:
+class SharedPart(WorkerPlugin):
+    """What every job of a run shares (the names to read, the probes), held by each worker: a task
+    names it instead of carrying it. hw5's probes are 37 KB a notebook, which every task would have the
+    grader pickle, the scheduler take in and pass on, and the worker unpickle. Named by its content, so
+    that a worker joining mid-run gets it as it joins, and two runs of the same probes share one."""
+
+    idempotent = True
+
+    def __init__(self, job: Job):
+        self.fields = {name: _as_data(getattr(job, name)) for name in SHARED_FIELDS}
+        digest = hashlib.sha256(json.dumps(self.fields, sort_keys=True).encode()).hexdigest()[:32]
+        self.name = f"cnngrade-shared-{digest}"
+
+
+def _as_data(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _job_fields(job: Job, shared: str | None = None) -> dict[str, Any]:
+    """The job as JSON-able data: what a task carries to its worker; with `shared`, the name of the
+    SharedPart that holds the fields every job shares, in their place."""
+    fields = {field.name: _as_data(getattr(job, field.name)) for field in dataclass_fields(Job)}
+    if shared is not None:
+        for name in SHARED_FIELDS:
+            del fields[name]
+        fields["shared"] = shared
+    return fields
+
+
+def _job_from_fields(fields: dict[str, Any], shared: Callable[[str], dict[str, Any]] | None = None) -> Job:
+    if "shared" in fields:
+        assert shared is not None
+        fields = {**{k: v for k, v in fields.items() if k != "shared"}, **shared(fields["shared"])}
     return Job(
         **{
             **fields,
@@ -128,39 +173,38 @@ def _job_from_fields(fields: dict[str, Any]) -> Job:
     )
 
 
-def _plugin(name: str) -> ForkServers:
+def _plugin(name: str, kind: type[WorkerPlugin] = WorkerPlugin) -> Any:
     # A worker runs tasks as soon as it is registered, and sets its plugins up just after.
     worker = get_worker()
     deadline = time.monotonic() + 30.0
     while name not in worker.plugins and time.monotonic() < deadline:
         time.sleep(0.01)
     plugin = worker.plugins[name]
-    assert isinstance(plugin, ForkServers)
+    assert isinstance(plugin, kind)
     return plugin
+
+
+def _shared_fields(name: str) -> dict[str, Any]:
+    fields: dict[str, Any] = _plugin(name, SharedPart).fields
+    return fields
 
 
 def run_on_worker(batch: list[dict[str, Any]], plugin: str) -> dict[str, Any]:
     """The Dask task: phase 1 for a few jobs, one after another, each forked from this worker's fork
     server; {"refused": why} on a worker that may not grade."""
-    forkservers = _plugin(plugin)
+    forkservers = _plugin(plugin, ForkServers)
     if forkservers.refused:
         return {"refused": forkservers.refused}
     isolation = forkservers.isolation()
     outcomes = []
     for fields in batch:
-        job = _job_from_fields(fields)
+        job = _job_from_fields(fields, _shared_fields)
         # The same wait, kill and classification as on one machine, and the same guard around them.
-        outcome = guarded_run(forkservers.servers(job), job)
-        outcomes.append(
-            {
-                "status": outcome.status,
-                "message": outcome.message,
-                "data": outcome.data,
-                "seconds": outcome.seconds,
-                "graders_fault": outcome.graders_fault,
-            }
-        )
-    return {"outcomes": outcomes, "warning": isolation.warning}
+        outcomes.append(guarded_run(forkservers.servers(job), job))
+    # As one pickle, the same pickle Dask would make of them: Dask measures every task's result (and
+    # every message it sends) by walking it, and a notebook's answers are thousands of small objects,
+    # a few milliseconds of the worker's CPU a notebook, where bytes are measured at once.
+    return {"outcomes": pickle.dumps(outcomes, protocol=pickle.HIGHEST_PROTOCOL), "warning": isolation.warning}
 
 
 def _worker_report(plugin: str, dask_worker: Any) -> tuple[str, str]:
@@ -306,11 +350,31 @@ class DaskExecutor:
                     f"({next(iter(reports.values()))[0]}); install the same cnngrade on the workers"
                 )
             self._warnings = {warning for refused, warning in reports.values() if not refused}
+            if self._cluster is None:
+                self._client.direct_to_workers = self._answer_directly([a for a, (r, _) in reports.items() if not r])
             self.count_threads()
         except BaseException:
             self.close()
             raise
         self.warning = self._summary()
+
+    def _answer_directly(self, addresses: list[str]) -> bool:
+        """Whether the grader can fetch answers from each of these workers itself.
+
+        Through the scheduler, every answer is fetched by the scheduler from its worker and passed on:
+        two more messages a notebook, and the scheduler's CPU. Fetched directly only when each worker
+        answers the grader now: a grader that cannot reach a worker (a worker behind NAT) would wait out
+        a connection timeout for each answer before asking the scheduler."""
+
+        async def ask(address: str) -> None:
+            await asyncio.wait_for(self._client.rpc(address).identity(), DIRECT_PROBE_SECONDS)
+
+        try:
+            for address in addresses:
+                self._client.sync(ask, address)
+        except Exception:
+            return False
+        return bool(addresses)
 
     def _heard_refusal(self, event: tuple[float, dict[str, str]]) -> None:
         _, message = event
@@ -343,12 +407,29 @@ class DaskExecutor:
         running: dict[Future[dict[str, Any]], _Task] = {}
         done = as_completed(loop=self._client.loop, with_results=True, raise_errors=False)
 
+        shared: list[tuple[Job, str]] = []  # the last job whose shared part was sent, and its name
+        sent: set[str] = set()
+
+        def shared_part(job: Job) -> str:
+            # A run's jobs carry one probes object: compared by identity, the name is worked out once
+            # (and by content otherwise: a part is sent once whatever its jobs carry).
+            if shared:
+                last, name = shared[0]
+                if last.probes is job.probes and (last.values, last.probe_seconds) == (job.values, job.probe_seconds):
+                    return name
+            part = SharedPart(job)
+            if part.name not in sent:
+                self._client.register_plugin(part)  # on every worker by the time it returns
+                sent.add(part.name)
+            shared[:] = [(job, part.name)]
+            return part.name
+
         def submit(*tasks: _Task) -> None:
             # In one graph: the scheduler then sees them all at once, a group larger than the cluster's
             # threads, and queues what no thread is free for on itself, never on a busy worker.
             futures = self._client.map(
                 run_on_worker,
-                [[_job_fields(job) for job in task.jobs] for task in tasks],
+                [[_job_fields(job, shared_part(job)) for job in task.jobs] for task in tasks],
                 [self._plugin.name] * len(tasks),
                 key=[f"cnngrade-phase1-{uuid.uuid4().hex}" for _ in tasks],
                 pure=False,
@@ -358,12 +439,15 @@ class DaskExecutor:
                 done.add(future)
 
         held: deque[Job] = deque()  # taken from `jobs`, not sent yet (see top_up)
+        exhausted = False
 
         def top_up() -> None:
+            nonlocal exhausted
             threads = max(1, self._threads)
-            while len(running) + len(held) < self._slots():
+            while not exhausted and len(running) + len(held) < self._slots():
                 job = next(waiting, None)
                 if job is None:
+                    exhausted = True
                     break
                 held.append(job)
             # More tasks out than threads only where the scheduler keeps the extra ones queued on itself, as it does
@@ -371,6 +455,11 @@ class DaskExecutor:
             # running notebook on a busy worker, there to wait for that one however long it runs.
             out = len(running) + len(held)
             room = (out if out > 2 * threads else threads) - len(running)
+            if out > 2 * threads and room < self._slots() // 2 and not exhausted:
+                # Sent in groups of half the slots: each submission is a message to the scheduler and a
+                # graph it takes in (a few milliseconds of its CPU whatever its size), and meanwhile the
+                # threads still have more than their own number of tasks queued behind them.
+                return
             # One notebook a task: a task's rows come back together, so a notebook that runs long would hold the
             # rows of the others in its task (and a Ctrl-C meanwhile would lose them).
             tasks = [_Task([held.popleft()], time.monotonic()) for _ in range(min(room, len(held)))]
@@ -414,10 +503,10 @@ class DaskExecutor:
             if result["warning"] not in self._warnings:
                 self._warnings.add(result["warning"])  # a worker that joined late, without bubblewrap
                 self.warning = self._summary()
-            return [
-                (job, Phase1Outcome(o["status"], o["message"], o["data"], o["seconds"], bool(o["graders_fault"])))
-                for job, o in zip(task.jobs, result["outcomes"], strict=True)
-            ]
+            # From the grader's own worker (the notebook ran in a child of it, trusted with nothing): what
+            # Dask would have unpickled from it anyway.
+            outcomes = pickle.loads(result["outcomes"])
+            return list(zip(task.jobs, outcomes, strict=True))
         if future.status == "cancelled" and self._client.status != "running":
             raise ClusterLost(self._scheduler_lost())
         error = result if isinstance(result, BaseException) else future.exception()

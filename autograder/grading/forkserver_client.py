@@ -39,14 +39,19 @@ class _Request:
 class ForkServerClient:
     """One fork server process and the state of each child it started for us."""
 
-    def __init__(self, sandbox: Sandbox, preload: Sequence[str] = (), memory_bytes: int | None = None):
+    def __init__(
+        self, sandbox: Sandbox, preload: Sequence[str] = (), memory_bytes: int | None = None, probe: bool = False
+    ):
         """`memory_bytes`: what the one submission at a time this server is used for may hold in
-        all, where the grader can make a memory cgroup for it (cgroups.py)."""
+        all, where the grader can make a memory cgroup for it (cgroups.py). `probe`: the server answers
+        detect()'s namespace probe first (sandbox.PROBING_SERVER; bubblewrap only), see probe_answer."""
         self._control, server_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._cgroup = cgroups.memory_cgroup(memory_bytes) if sandbox.confined and memory_bytes else None
+        self._probing = probe and sandbox.isolated
+        self._probe: bool | None = None
         try:
             self._process = subprocess.Popen(
-                sandbox.forkserver_command(server_end.fileno(), preload, self._cgroup),
+                sandbox.forkserver_command(server_end.fileno(), preload, self._cgroup, self._probing),
                 pass_fds=[server_end.fileno()],
                 # A session (so a process group) of its own: a terminal's Ctrl-C reaches the grader
                 # alone, which then ends this server (close()), rather than killing it under a running
@@ -81,6 +86,9 @@ class ForkServerClient:
     def _note(self, message: dict, fds: list[int]) -> None:
         channels = [socket.socket(fileno=fd) for fd in fds]
         with self._changed:
+            if self._probing and self._probe is None:
+                # The first message of a probing server, and only that one, is its probe's answer.
+                self._probe = message.get("probe") is True
             if "started" in message:
                 request = self._requests.get(int(message["started"]))
                 if request is not None and len(channels) == 1:
@@ -92,6 +100,13 @@ class ForkServerClient:
             self._changed.notify_all()
         for unclaimed in channels:
             unclaimed.close()
+
+    def probe_answer(self, timeout: float) -> bool | None:
+        """A probing server's answer to detect()'s namespace probe: whether each submission can have namespaces
+        of its own in this sandbox; None if it ended (bubblewrap could not start it) or took `timeout` seconds."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._probe is not None or self.closed, timeout)
+            return self._probe
 
     def settled(self) -> bool:
         """Whether the next submission would find this server's memory cgroup as a fresh one would be."""

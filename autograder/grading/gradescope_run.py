@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import pwd
-import secrets
 import shutil
 import signal
 import stat
@@ -27,17 +26,17 @@ import sys
 import tempfile
 import time
 import traceback
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autograder.grading import early
 from autograder.grading.sandbox import NoConfinement, Sandbox, SandboxKind, detect_confined, scratch_parent
-from autograder.intake.uploads import is_junk
-from autograder.outputs.inert import printable
 
-# The course, the grader and numpy are imported in grade_upload, once the fork server is starting
-# (early.py): it imports its own meanwhile.
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+# Whatever the fork server's start does not need (the course, the grader, numpy, the intake, even the
+# thread pool and `secrets`) is imported once it is starting (early.py): it imports its own meanwhile.
 
 AUTOGRADER = Path("/autograder")
 CONFIG = "cnngrade.json"
@@ -59,6 +58,8 @@ def student_uid() -> int:
         return pwd.getpwnam(STUDENT_USER).pw_uid
     except KeyError:
         pass
+    import secrets
+
     while True:
         uid = secrets.choice(FALLBACK_UIDS)
         try:
@@ -106,6 +107,8 @@ def find_upload(folder: Path, assignment: str) -> tuple[Path | None, str]:
 
     What macOS, Windows and Jupyter add beside a file (`._hw1.ipynb`, checkpoints) is never it, nor
     anything but a regular file: root reads the one chosen."""
+    from autograder.intake.uploads import is_junk
+
     found: list[Path] = []
     for directory, folders, files in os.walk(folder):
         folders[:] = sorted(f for f in folders if not is_junk(PurePosixPath(f)))
@@ -289,6 +292,8 @@ def grade_upload(root: Path, config: dict[str, Any], uid: int) -> tuple[dict[str
     preload = early.preload_of(str(config["assignment"]))
     if preload is not None:
         early.start(early.expected_sandbox(uid), preload, memory_cap(config))
+    from concurrent.futures import ThreadPoolExecutor
+
     probing = ThreadPoolExecutor(1, thread_name_prefix="cnngrade-probe")
     confinement = probing.submit(detect_confined, uid)
     probing.shutdown(wait=False)
@@ -301,12 +306,15 @@ def grade_upload(root: Path, config: dict[str, Any], uid: int) -> tuple[dict[str
 def _grade_upload(
     root: Path, config: dict[str, Any], uid: int, confinement: Future[Sandbox]
 ) -> tuple[dict[str, Any], bool]:
+    import secrets
+
     from autograder.course import SEED_VARIABLE
     from autograder.course import assignment as find_assignment
     from autograder.grading.executor import LocalExecutor
     from autograder.grading.phase2 import invalid_result
     from autograder.grading.run import grade_notebook
     from autograder.grading.version import grader_version
+    from autograder.outputs.inert import printable
     from autograder.outputs.results_json import gradescope_dict
 
     homework = find_assignment(str(config["assignment"]))

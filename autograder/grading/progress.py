@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from tqdm import tqdm
-
 from autograder.grading.run import GradeRun
 from autograder.grading.tally import NAMES_SHOWN
 from autograder.lms.canvas import parse_canvas_name
@@ -33,6 +31,9 @@ class Progress:
 
     def start(self, total: int, reused: int) -> None:
         if self.enabled:
+            # Only for a bar: a run that shows none (quiet, or not on a terminal) starts without its import.
+            from tqdm import tqdm
+
             self._bar = tqdm(total=total, initial=reused, unit="nb", desc="grading", dynamic_ncols=True)
 
     def advance(self, result: SubmissionResult) -> None:

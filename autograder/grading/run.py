@@ -11,6 +11,7 @@ import os
 import secrets
 import stat
 import sys
+from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -29,6 +30,7 @@ from autograder.grading.version import grader_version
 from autograder.intake.collected import NOTEBOOK_SUFFIX, read_notes
 from autograder.intake.folder import Survey, survey
 from autograder.intake.notebook import InvalidNotebook, read_code_cells
+from autograder.intake.submissions import Submissions, pack_mapping
 from autograder.intake.uploads import Skipped
 from autograder.model import Status, SubmissionResult
 from autograder.outputs import records
@@ -96,9 +98,10 @@ class GradeRun:
         return self.results.names if isinstance(self.results, Rows) else [r.submission for r in self.results]
 
 
-def find_submissions(folder: Path) -> dict[str, Path]:
+def find_submissions(folder: Path) -> Mapping[str, Path]:
     """Each submission in `folder` (a .ipynb, or the .zip its export cell makes, at any depth) under the name its
-    row gets, in order; names are unique, printable and safe as file names (see `autograder.intake.folder`)."""
+    row gets, in name order; names are unique, printable and safe as file names (see `autograder.intake.folder`).
+    The mapping is packed (`autograder.intake.submissions`): each `Path` is made as it is asked for."""
     return survey(folder).submissions
 
 
@@ -166,7 +169,7 @@ def _fingerprint(
         return None, None
 
 
-def _unchanged_as_indexed(entry: Entry | None, path: Path, records_folder: str, settings: dict[str, Any]) -> bool:
+def _unchanged_as_indexed(entry: Entry | None, path: str, records_folder: str, settings: dict[str, Any]) -> bool:
     """Whether ENTRY shows, without reading the notebook or its record, that PATH's record is to be reused.
 
     The notebook must have the very key it had when it was hashed (any change to its bytes changes its ctime,
@@ -312,7 +315,7 @@ def _grade_holding(
     on_start: Callable[[int, int], None] | None,
     on_result: Callable[[SubmissionResult], None] | None,
 ) -> GradeRun:
-    notebooks = found.submissions
+    notebooks = pack_mapping(found.submissions)
     seed = resolve_seed(out, homework.name, seed)
     sandboxed = not executor.warning
     with atomic_stream(out / RUN_FILE, unless_same=True) as stream:
@@ -334,7 +337,7 @@ def _grade_holding(
         records.Fingerprint("", seed, grader_version(), timeout, memory_bytes, sandboxed, homework.name)
     )
     del same_for_all["sha256"]
-    names = sorted(notebooks)  # the gradebook's order, and the records' index's
+    names = notebooks.names  # the gradebook's order, and the records' index's: made as read, not kept
     records_folder = str(out / records.RECORDS)
     unsaved: dict[str, SubmissionResult] = {}  # rows whose record could not be written (a full disk): few
 
@@ -378,26 +381,25 @@ def _grade_holding(
     remove_temporaries(out / RESULTS)
     try:
         # Which rows are reused, before any job starts (the progress bar starts from them): by the records' index
-        # where it vouches for a row, else by its record, as before; what is kept of the rest is their names.
-        to_grade: list[str] = []
+        # where it vouches for a row, else by its record, as before; what is kept of the rest is their places.
+        to_grade = array("I")  # their places in NAMES
         failed: list[tuple[str, Exception]] = []
         reused = indexed = 0
         with IndexReader(out) as index:
-            for name in names:
+            for place, name in enumerate(names):
                 # Each step below says what went wrong as this submission's row; none may end the run for the others.
                 try:
                     entry = index.get(name)
-                    if not force and _unchanged_as_indexed(entry, notebooks[name], records_folder, same_for_all):
+                    path = notebooks.file(place)
+                    if not force and _unchanged_as_indexed(entry, path, records_folder, same_for_all):
                         reused += 1
                         indexed += 1
                         continue
-                    fingerprint, _ = _fingerprint(
-                        notebooks[name], homework.name, seed, timeout, memory_bytes, sandboxed
-                    )
+                    fingerprint, _ = _fingerprint(Path(path), homework.name, seed, timeout, memory_bytes, sandboxed)
                     if _previous(out, name, fingerprint, force) is not None:
                         reused += 1
                         continue
-                    to_grade.append(name)
+                    to_grade.append(place)
                 except Exception as problem:
                     failed.append((name, problem))
             index.finish()
@@ -412,8 +414,8 @@ def _grade_holding(
         def jobs() -> Iterator[Job]:
             # Made as the executor asks: a notebook is read (and hashed, for the very bytes it is graded from) only when
             # a worker is about to need it, so grading starts at once and no more jobs are held than are in flight.
-            for name in to_grade:
-                path = notebooks[name]
+            for place in to_grade:
+                name, path = names[place], Path(notebooks.file(place))
                 try:
                     fingerprint, source = _fingerprint(path, homework.name, seed, timeout, memory_bytes, sandboxed)
                     job = _read_job(name, path, homework, seed, cases, job_for(name))
@@ -462,7 +464,7 @@ def _grade_holding(
 
 def _write_gradebook(
     out: Path,
-    notebooks: Mapping[str, Path],
+    notebooks: Submissions,
     names: Sequence[str],
     unsaved: Mapping[str, SubmissionResult],
     homework: Assignment,
@@ -480,8 +482,8 @@ def _write_gradebook(
         atomic_stream(index_path(out), unless_same=True) as new_index,
     ):
         gradebook.write(gradebook_header(questions).encode("utf-8"))
-        for name in names:
-            entry = _with_source(_row_entry(out, name, index.get(name), unsaved), notebooks[name])
+        for place, name in enumerate(names):
+            entry = _with_source(_row_entry(out, name, index.get(name), unsaved), notebooks, place)
             if entry is None:  # its record went missing or bad since it was saved or reused: a crash, graded again
                 result = _grader_failed(
                     name, homework, seed, cases, OSError(f"its record {records.record_path(out, name)} is unreadable")
@@ -558,11 +560,13 @@ def _row_entry(out: Path, name: str, indexed: Entry | None, unsaved: Mapping[str
         return None
 
 
-def _with_source(entry: Entry | None, path: Path) -> Entry | None:
-    """ENTRY with its notebook's key, where it has none yet (the file had changed just before it was hashed) and the
-    file still has the bytes its record was made from: from the next run on, it is not hashed again."""
+def _with_source(entry: Entry | None, notebooks: Submissions, place: int) -> Entry | None:
+    """ENTRY with its notebook's key (the file of NOTEBOOKS' row PLACE), where it has none yet (the file had changed
+    just before it was hashed) and the file still has the bytes its record was made from: from the next run on, it is
+    not hashed again."""
     if entry is None or entry.fingerprint is None or entry.source is not None or entry.sha256 is None:
         return entry
+    path = Path(notebooks.file(place))
     try:
         if path.is_symlink() or not path.is_file():
             return entry

@@ -14,6 +14,8 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
+from autograder.grading.bytecode import copy_module
+
 PACKAGE = Path(__file__).resolve().parent.parent
 SANDBOXED_PACKAGES = ("sandboxed", "checks")
 _STUB = '"""cnngrade, as a sandboxed submission sees it: the runner and the student-safe checks only."""\n'
@@ -25,7 +27,7 @@ def _copy(source: Path, target: Path) -> None:
         if path.is_dir() and path.name != "__pycache__":
             _copy(path, target / path.name)
         elif path.suffix == ".py":
-            shutil.copyfile(path, target / path.name)
+            copy_module(path, target / path.name)
 
 
 def _open_to_read(root: Path) -> None:

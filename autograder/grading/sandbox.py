@@ -25,7 +25,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache, lru_cache
@@ -74,17 +74,15 @@ class Sandbox:
         """Student code runs as another uid than the grader's, seeing only the runner tree of this package."""
         return self.kind != SandboxKind.NONE
 
-    def forkserver_command(self, control_fd: int, preload: Sequence[str] = (), cgroup: Path | None = None) -> list[str]:
-        """The fork server's command line; `cgroup`: a memory cgroup for the whole sandbox (root only)."""
-        server = [
-            sys.executable,
-            "-m",
-            "autograder.sandboxed.forkserver",
-            "--control",
-            str(control_fd),
-            "--preload",
-            *preload,
-        ]
+    def forkserver_command(
+        self, control_fd: int, preload: Sequence[str] = (), cgroup: Path | None = None, probe: bool = False
+    ) -> list[str]:
+        """The fork server's command line; `cgroup`: a memory cgroup for the whole sandbox (root only).
+
+        `probe` (bubblewrap only): the server first asks detect()'s namespace probe's question and says the
+        answer on its control socket, before its preload (PROBING_SERVER)."""
+        start = ["-c", PROBING_SERVER] if probe and self.isolated else ["-m", "autograder.sandboxed.forkserver"]
+        server = [sys.executable, *start, "--control", str(control_fd), "--preload", *preload]
         return self.wrap(server + ["--scratch", SANDBOX_SCRATCH] if self.isolated else server, cgroup)
 
     def wrap(self, command: list[str], cgroup: Path | None = None) -> list[str]:
@@ -235,10 +233,31 @@ def as_unprivileged(command: list[str], cgroup: Path | None, uid: int) -> list[s
     return [*_launcher(uid, cgroup, options), "--", *command]
 
 
+REFUSED_INSIDE = "the kernel refused a user namespace inside it"
 NAMESPACE_PROBE = (
     "import sys; from autograder.sandboxed import isolation; "
-    "sys.exit(0 if isolation.own_namespaces() else 'the kernel refused a user namespace inside it')"
+    f"sys.exit(0 if isolation.own_namespaces() else {REFUSED_INSIDE!r})"
 )
+# The fork server, started by the one bubblewrap start that also answers detect()'s probe: before anything
+# else, a fork of it asks what NAMESPACE_PROBE asks, and the answer is the first message on the control
+# socket (ForkServerClient.probe_answer), sent before the server reads any request, so before any notebook
+# runs; then the server runs as `python -m autograder.sandboxed.forkserver` would run it.
+PROBING_SERVER = """
+import json, os, runpy, socket, sys
+pid = os.fork()
+if pid == 0:
+    try:
+        from autograder.sandboxed import isolation
+        os._exit(0 if isolation.own_namespaces() else 1)
+    finally:
+        os._exit(1)
+answer = os.waitpid(pid, 0)[1] == 0
+control = socket.socket(fileno=int(sys.argv[sys.argv.index("--control") + 1]))
+control.send(json.dumps({"probe": answer}).encode())
+control.detach()
+sys.path[0] = os.getcwd()  # as `-m` has it (`-c` has "")
+runpy.run_module("autograder.sandboxed.forkserver", run_name="__main__", alter_sys=True)
+"""
 # Run where a submission would run: what it can import, read and reach. Arguments: folders it must not read.
 CONFINEMENT_PROBE = """
 import importlib.util, json, os, socket, sys
@@ -288,6 +307,18 @@ def _namespace_probe_command(uid: int = SANDBOX_UID) -> list[str]:
 
 # detect()'s probe, started ahead by detect_soon() and collected by detect().
 _started_probe: list[subprocess.Popen[str]] = []
+# Or its answer, from a fork server started in the sandbox detect() probes (PROBING_SERVER): given a
+# timeout, True or False, or None where the server ended (or took too long) before it answered.
+_probing_server: list[Callable[[float], bool | None]] = []
+
+
+def probe_by(answer: Callable[[float], bool | None]) -> None:
+    """detect()'s probe is asked by a fork server started with `probe` (early.py): one sandbox started, not two.
+
+    Where that server ends before it answers (bubblewrap could not start it), detect() runs the probe
+    itself, for bubblewrap's own words."""
+    if not detect.cache_info().currsize:
+        _probing_server.append(answer)
 
 
 def detect_soon() -> None:
@@ -310,6 +341,7 @@ def detect_soon() -> None:
 
 def drop_early_probe() -> None:
     """End a probe detect_soon() started that detect() never collected (the run stopped before)."""
+    _probing_server.clear()
     while _started_probe:
         process = _started_probe.pop()
         process.kill()
@@ -317,6 +349,13 @@ def drop_early_probe() -> None:
 
 
 def _namespace_probe() -> subprocess.CompletedProcess[str]:
+    while _probing_server:
+        answer = _probing_server.pop()(PROBE_SECONDS)
+        if answer is not None:
+            drop_early_probe()
+            return subprocess.CompletedProcess(
+                ["fork server"], 0 if answer else 1, "", "" if answer else REFUSED_INSIDE
+            )
     if not _started_probe:
         return _run_probe(_namespace_probe_command())
     process = _started_probe.pop()

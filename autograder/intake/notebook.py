@@ -8,9 +8,6 @@ import zipfile
 from contextlib import ExitStack
 from pathlib import Path
 
-import nbformat
-from nbformat.warnings import DuplicateCellId, MissingIDFieldWarning
-
 from autograder.intake.notebook_schema import passes_as_is
 from autograder.intake.uploads import (
     MAX_NOTEBOOK_BYTES,
@@ -155,6 +152,10 @@ def _valid_as_is(data: dict) -> bool:
 
 def _validate(data: dict) -> None:
     """nbformat.validate's verdict on the notebook, as InvalidNotebook when it refuses it."""
+    # Imported only for a notebook the schema check did not pass (notebook_schema.py): slow to import.
+    import nbformat
+    from nbformat.warnings import DuplicateCellId, MissingIDFieldWarning
+
     try:
         notebook = nbformat.from_dict(data)
         with warnings.catch_warnings():

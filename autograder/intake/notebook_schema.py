@@ -5,16 +5,25 @@ no bound across cells), and most cells of a class's notebooks are the template's
 the notebook is checked without its cells, then each cell against the schema's `cell`, skipping a
 cell already seen to pass: the verdict is the whole schema's. Where nbformat's schema is not cut that
 way (another nbformat, another validator), the whole notebook is checked as before.
+
+The schema is nbformat's own file for the notebook's minor version, compiled with fastjsonschema as
+nbformat's default validator compiles it, but read without importing nbformat: its import (with
+jsonschema's, which it brings) is a good part of what one notebook's run spends before its notebook
+can start. A notebook this check does not pass goes to nbformat.validate (notebook.py), which imports it.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import marshal
+import os
 import threading
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import fastjsonschema
-from nbformat.validator import get_validator
 
 # The shape of the schema's `cells` this relies on: an array of `cell`, each checked alone.
 _CELLS = {"type": "array", "items": {"$ref": "#/definitions/cell"}}
@@ -23,39 +32,100 @@ _KNOWN_CELLS = 4096
 _KNOWN_CELL_BYTES = 16 * 1024
 # Minor versions given a checker of their own; a notebook claiming another is checked whole.
 _MINORS = range(0, 32)
+# nbformat's choice of validator (nbformat.json_compat), and the one it uses unless told otherwise.
+_VALIDATOR_VARIABLE = "NBFORMAT_VALIDATOR"
+_FAST = "fastjsonschema"
+
+
+def _schema_file(minor: int) -> Path | None:
+    """nbformat's schema file for nbformat 4.`minor` (nbformat.v4.nbformat_schema names it so), found
+    without importing nbformat; None where nbformat has none (a minor from the future: nbformat
+    relaxes its latest schema for it) or where nbformat would not check it with fastjsonschema."""
+    if os.environ.get(_VALIDATOR_VARIABLE, _FAST) != _FAST:
+        return None
+    spec = importlib.util.find_spec("nbformat")
+    for location in (spec.submodule_search_locations or ()) if spec else ():
+        path = Path(location) / "v4" / f"nbformat.v4.{minor}.schema.json"
+        if path.is_file():
+            return path
+    return None
+
+
+def _whole_schema(minor: int) -> tuple[dict[str, Any], Callable[[Any], bool]] | None:
+    """The schema nbformat checks a notebook of 4.`minor` against, and a check of a notebook against it
+    (True: no error), as nbformat's validator would give them; None where nbformat's are not fastjsonschema's."""
+    path = _schema_file(minor)
+    if path is not None:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        compiled = fastjsonschema.compile(schema)  # as nbformat's FastJsonSchemaValidator compiles it
+
+        def check(data: Any) -> bool:
+            try:
+                compiled(data)
+            except fastjsonschema.JsonSchemaException:
+                return False
+            return True
+
+        return schema, check
+    from nbformat.validator import get_validator
+
+    validator = get_validator(4, minor)
+    if validator is None:
+        return None
+    schema = getattr(validator, "_schema", None)
+    if getattr(validator, "name", None) != _FAST or not isinstance(schema, dict):
+        schema = {}  # not cut by cell: checked whole
+    return schema, lambda data: _no_errors(validator, data)
 
 
 class _Checker:
     """The schema of one nbformat 4.x, as nbformat's validator for it has it, cut into the notebook and its cells."""
 
     def __init__(self, minor: int):
-        self._whole = get_validator(4, minor)
-        schema = getattr(self._whole, "_schema", None)
-        schema = schema if isinstance(schema, dict) else {}
+        found = _whole_schema(minor)
+        schema: dict[str, Any] = found[0] if found is not None else {}
+        self._whole: Callable[[Any], bool] | None = found[1] if found is not None else None
         cells = schema.get("properties", {}).get("cells")
-        self._cell = None
-        if (
-            getattr(self._whole, "name", None) == "fastjsonschema"
-            and isinstance(cells, dict)
-            and {key: value for key, value in cells.items() if key != "description"} == _CELLS
-        ):
-            self._cell = fastjsonschema.compile(
-                {"$schema": schema.get("$schema"), "$ref": "#/definitions/cell", "definitions": schema["definitions"]}
-            )
+        self._cell_schema: dict[str, Any] | None = None
+        if isinstance(cells, dict) and {key: value for key, value in cells.items() if key != "description"} == _CELLS:
+            self._cell_schema = {
+                "$schema": schema.get("$schema"),
+                "$ref": "#/definitions/cell",
+                "definitions": schema["definitions"],
+            }
+        self._cell: Any = None
+        self._notebooks = 0
         self._lock = threading.Lock()
         self._known: dict[bytes, None] = {}
+
+    @property
+    def cut_by_cell(self) -> bool:
+        """Whether this schema is checked cell by cell from the second notebook on."""
+        return self._cell_schema is not None
+
+    def _cell_checker(self) -> Any:
+        # The first notebook is checked whole, as nbformat checks it: compiling the schema's `cell` takes
+        # as long as compiling the whole (a tenth of a second), which only a second notebook pays back.
+        with self._lock:
+            self._notebooks += 1
+            if self._cell is None and self._cell_schema is not None and self._notebooks > 1:
+                self._cell = fastjsonschema.compile(self._cell_schema)
+            return self._cell
 
     def passes(self, data: dict[str, Any]) -> bool:
         if self._whole is None:
             return False
         cells = data.get("cells")
-        if self._cell is None or type(cells) is not list:
-            return _no_errors(self._whole, data)
-        if not _no_errors(self._whole, {**data, "cells": []}):
+        if type(cells) is not list:
+            return self._whole(data)
+        check = self._cell_checker()
+        if check is None:
+            return self._whole(data)
+        if not self._whole({**data, "cells": []}):
             return False
-        return all(self._cell_passes(cell) for cell in cells)
+        return all(self._cell_passes(cell, check) for cell in cells)
 
-    def _cell_passes(self, cell: Any) -> bool:
+    def _cell_passes(self, cell: Any, check: Any) -> bool:
         try:
             key = marshal.dumps(cell)  # the same bytes only for the same types, values and order
         except ValueError:
@@ -63,9 +133,8 @@ class _Checker:
         with self._lock:
             if key is not None and key in self._known:
                 return True
-        assert self._cell is not None
         try:
-            self._cell(cell)
+            check(cell)
         except fastjsonschema.JsonSchemaException:
             return False
         if key is not None and len(key) <= _KNOWN_CELL_BYTES:
@@ -89,6 +158,8 @@ def passes_as_is(data: dict[str, Any], minor: int) -> bool:
     Any failure of the check itself is a False: the caller then asks nbformat.validate."""
     try:
         if minor not in _MINORS:
+            from nbformat.validator import get_validator
+
             validator = get_validator(4, minor)
             return validator is not None and _no_errors(validator, data)
         with _checkers_lock:

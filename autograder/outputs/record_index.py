@@ -81,10 +81,10 @@ def _entry(line: str) -> Entry | None:
             return None
         return Entry(
             name,
-            tuple(int(each) for each in source) if source is not None else None,  # type: ignore[arg-type]
+            tuple(map(int, source)) if source is not None else None,  # type: ignore[arg-type]
             sha256 if isinstance(sha256, str) else None,
             fingerprint,
-            tuple(int(each) for each in record),  # type: ignore[arg-type]
+            tuple(map(int, record)),  # type: ignore[arg-type]
             row_text,
         )
     except (ValueError, TypeError):

@@ -19,7 +19,7 @@ import hashlib
 import json
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -68,8 +68,15 @@ def record_path(out: Path, submission: str) -> Path:
     return out / RECORDS / f"{submission}.json"
 
 
+_RESULT_FIELDS = tuple(field.name for field in fields(SubmissionResult))
+_CASE_FIELDS = tuple(field.name for field in fields(CaseResult))
+
+
 def result_to_dict(result: SubmissionResult) -> dict[str, Any]:
-    return asdict(result)
+    """`asdict(result)`, field by field: asdict deep-copies every leaf, most of the parent's time per row."""
+    data = {name: getattr(result, name) for name in _RESULT_FIELDS}
+    data["cases"] = tuple({name: getattr(case, name) for name in _CASE_FIELDS} for case in result.cases)
+    return data
 
 
 def result_from_dict(data: dict[str, Any]) -> SubmissionResult:

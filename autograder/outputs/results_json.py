@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from autograder.model import Status, SubmissionResult
 from autograder.outputs.files import write_bytes_atomic
+from autograder.outputs.indented_json import indented_json
 
 RESULTS = "results"
 
@@ -47,7 +47,7 @@ def result_json_path(directory: Path, result: SubmissionResult) -> Path:
 
 
 def result_json_bytes(result: SubmissionResult) -> bytes:
-    return (json.dumps(gradescope_dict(result), indent=2, sort_keys=True) + "\n").encode("utf-8")
+    return (indented_json(gradescope_dict(result)) + "\n").encode("utf-8")
 
 
 def write_result_json(directory: Path, result: SubmissionResult) -> Path:

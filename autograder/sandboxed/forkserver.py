@@ -178,6 +178,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # far above what a submission may hold
     Server(socket.socket(fileno=args.control), args.scratch).serve()
+    # Every submission is gone (serve's last act) and the grader waits for this exit: skip the
+    # interpreter's teardown of numpy and IPython, tens of milliseconds with nothing to save.
+    os._exit(0)
 
 
 def request(request_id: int, limits: Limits) -> bytes:

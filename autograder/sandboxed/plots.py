@@ -120,7 +120,10 @@ class StandIns(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
         return None
 
+    served = False
+
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
+        self.served = True
         return _module(spec.name)
 
     def exec_module(self, module: types.ModuleType) -> None:
@@ -130,7 +133,13 @@ class StandIns(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 def install() -> Callable[[], None]:
     """Serve matplotlib as the stand-in from now on; returns what undoes it (for a run in-process)."""
     finder = StandIns()
-    real = {name: module for name, module in sys.modules.items() if name == PACKAGE or name.startswith(PACKAGE + ".")}
+    # A submodule is only ever imported after its package. Without the package there is nothing to
+    # set aside, and walking sys.modules would touch (so copy, in a fresh fork) hundreds of pages.
+    real = (
+        {name: module for name, module in sys.modules.items() if name == PACKAGE or name.startswith(PACKAGE + ".")}
+        if PACKAGE in sys.modules
+        else {}
+    )
     for name in real:
         del sys.modules[name]
     sys.meta_path.insert(0, finder)
@@ -138,8 +147,9 @@ def install() -> Callable[[], None]:
     def uninstall() -> None:
         if finder in sys.meta_path:
             sys.meta_path.remove(finder)
-        for name in [name for name in sys.modules if name == PACKAGE or name.startswith(PACKAGE + ".")]:
-            del sys.modules[name]
+        if PACKAGE in sys.modules or finder.served:
+            for name in [name for name in sys.modules if name == PACKAGE or name.startswith(PACKAGE + ".")]:
+                del sys.modules[name]
         sys.modules.update(real)
 
     return uninstall

@@ -19,4 +19,6 @@ from .runner import warm  # noqa: E402
 
 # One throwaway run of cells through the shell: whatever IPython imports or compiles on a cell's
 # first run (the transformer, magics, display, tracebacks, the import rule) is done here once.
+# Before the first fork, not after: a child that did it itself would need more memory than its
+# siblings, and under a small --memory cap the first notebook alone would run out of it.
 warm()
