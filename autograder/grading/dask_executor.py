@@ -9,8 +9,6 @@ ClusterLost, every row graded by then kept, and the same command resumes.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import logging
 import os
 import pickle
@@ -49,8 +47,6 @@ WATCH_SECONDS = 1.0
 #: how long a refused worker stays up after it said why, so that the grader hears it
 REFUSED_LINGER_SECONDS = 2.0
 REFUSED_TOPIC = "cnngrade-refused"
-#: how long a worker of a running cluster may take to answer the grader directly (see _answer_directly)
-DIRECT_PROBE_SECONDS = 5.0
 
 # Periodic work of Dask's own that a grading run has no use for, competing with the notebooks for the
 # same cores (a LocalCluster's scheduler runs in the grader): the statistical profiler samples every
@@ -126,43 +122,18 @@ class ForkServers(WorkerPlugin):
             self._pools.clear()
 
 
-#: what every job of a run shares: sent to each worker once (SharedPart), not in every task
-SHARED_FIELDS = ("values", "probes", "probe_seconds")
-
-
-class SharedPart(WorkerPlugin):
-    """What every job of a run shares (the names to read, the probes), held by each worker: a task
-    names it instead of carrying it. hw5's probes are 37 KB a notebook, which every task would have the
-    grader pickle, the scheduler take in and pass on, and the worker unpickle. Named by its content, so
-    that a worker joining mid-run gets it as it joins, and two runs of the same probes share one."""
-
-    idempotent = True
-
-    def __init__(self, job: Job):
-        self.fields = {name: _as_data(getattr(job, name)) for name in SHARED_FIELDS}
-        digest = hashlib.sha256(json.dumps(self.fields, sort_keys=True).encode()).hexdigest()[:32]
-        self.name = f"cnngrade-shared-{digest}"
+def _job_fields(job: Job) -> dict[str, Any]:
+    """The job as JSON-able data: what a task carries to its worker. All of it, probes included: a part
+    shared through the cluster (a worker plugin, scattered data) would outlive the run on the
+    scheduler, stop a worker of another version from joining, or be lost with the worker holding it."""
+    return {field.name: _as_data(getattr(job, field.name)) for field in dataclass_fields(Job)}
 
 
 def _as_data(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
-def _job_fields(job: Job, shared: str | None = None) -> dict[str, Any]:
-    """The job as JSON-able data: what a task carries to its worker; with `shared`, the name of the
-    SharedPart that holds the fields every job shares, in their place."""
-    fields = {field.name: _as_data(getattr(job, field.name)) for field in dataclass_fields(Job)}
-    if shared is not None:
-        for name in SHARED_FIELDS:
-            del fields[name]
-        fields["shared"] = shared
-    return fields
-
-
-def _job_from_fields(fields: dict[str, Any], shared: Callable[[str], dict[str, Any]] | None = None) -> Job:
-    if "shared" in fields:
-        assert shared is not None
-        fields = {**{k: v for k, v in fields.items() if k != "shared"}, **shared(fields["shared"])}
+def _job_from_fields(fields: dict[str, Any]) -> Job:
     return Job(
         **{
             **fields,
@@ -184,11 +155,6 @@ def _plugin(name: str, kind: type[WorkerPlugin] = WorkerPlugin) -> Any:
     return plugin
 
 
-def _shared_fields(name: str) -> dict[str, Any]:
-    fields: dict[str, Any] = _plugin(name, SharedPart).fields
-    return fields
-
-
 def run_on_worker(batch: list[dict[str, Any]], plugin: str) -> dict[str, Any]:
     """The Dask task: phase 1 for a few jobs, one after another, each forked from this worker's fork
     server; {"refused": why} on a worker that may not grade."""
@@ -198,7 +164,7 @@ def run_on_worker(batch: list[dict[str, Any]], plugin: str) -> dict[str, Any]:
     isolation = forkservers.isolation()
     outcomes = []
     for fields in batch:
-        job = _job_from_fields(fields, _shared_fields)
+        job = _job_from_fields(fields)
         # The same wait, kill and classification as on one machine, and the same guard around them.
         outcomes.append(guarded_run(forkservers.servers(job), job))
     # As one pickle, the same pickle Dask would make of them: Dask measures every task's result (and
@@ -350,31 +316,11 @@ class DaskExecutor:
                     f"({next(iter(reports.values()))[0]}); install the same cnngrade on the workers"
                 )
             self._warnings = {warning for refused, warning in reports.values() if not refused}
-            if self._cluster is None:
-                self._client.direct_to_workers = self._answer_directly([a for a, (r, _) in reports.items() if not r])
             self.count_threads()
         except BaseException:
             self.close()
             raise
         self.warning = self._summary()
-
-    def _answer_directly(self, addresses: list[str]) -> bool:
-        """Whether the grader can fetch answers from each of these workers itself.
-
-        Through the scheduler, every answer is fetched by the scheduler from its worker and passed on:
-        two more messages a notebook, and the scheduler's CPU. Fetched directly only when each worker
-        answers the grader now: a grader that cannot reach a worker (a worker behind NAT) would wait out
-        a connection timeout for each answer before asking the scheduler."""
-
-        async def ask(address: str) -> None:
-            await asyncio.wait_for(self._client.rpc(address).identity(), DIRECT_PROBE_SECONDS)
-
-        try:
-            for address in addresses:
-                self._client.sync(ask, address)
-        except Exception:
-            return False
-        return bool(addresses)
 
     def _heard_refusal(self, event: tuple[float, dict[str, str]]) -> None:
         _, message = event
@@ -407,29 +353,12 @@ class DaskExecutor:
         running: dict[Future[dict[str, Any]], _Task] = {}
         done = as_completed(loop=self._client.loop, with_results=True, raise_errors=False)
 
-        shared: list[tuple[Job, str]] = []  # the last job whose shared part was sent, and its name
-        sent: set[str] = set()
-
-        def shared_part(job: Job) -> str:
-            # A run's jobs carry one probes object: compared by identity, the name is worked out once
-            # (and by content otherwise: a part is sent once whatever its jobs carry).
-            if shared:
-                last, name = shared[0]
-                if last.probes is job.probes and (last.values, last.probe_seconds) == (job.values, job.probe_seconds):
-                    return name
-            part = SharedPart(job)
-            if part.name not in sent:
-                self._client.register_plugin(part)  # on every worker by the time it returns
-                sent.add(part.name)
-            shared[:] = [(job, part.name)]
-            return part.name
-
         def submit(*tasks: _Task) -> None:
             # In one graph: the scheduler then sees them all at once, a group larger than the cluster's
             # threads, and queues what no thread is free for on itself, never on a busy worker.
             futures = self._client.map(
                 run_on_worker,
-                [[_job_fields(job, shared_part(job)) for job in task.jobs] for task in tasks],
+                [[_job_fields(job) for job in task.jobs] for task in tasks],
                 [self._plugin.name] * len(tasks),
                 key=[f"cnngrade-phase1-{uuid.uuid4().hex}" for _ in tasks],
                 pure=False,
