@@ -221,14 +221,11 @@ def otter_zip(work: Path, assignment: str) -> Path:
 
 
 def otter_run(zip_path: Path, notebook: Path, out: Path) -> float:
-    out.mkdir(parents=True)
-    started = time.perf_counter()
-    subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "otter"), "run", "-a", str(zip_path), "-o", str(out), str(notebook)],
-        check=True,
-        capture_output=True,
-    )
-    return time.perf_counter() - started
+    """Seconds `otter run` takes on NOTEBOOK (benchmarks/one_notebook.py times it the same way)."""
+    sys.path.insert(0, str(BENCHMARKS))
+    import one_notebook
+
+    return one_notebook.otter_run(zip_path, notebook, out)
 
 
 def measure_assignment(

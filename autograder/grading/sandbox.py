@@ -238,29 +238,41 @@ NAMESPACE_PROBE = (
     "import sys; from autograder.sandboxed import isolation; "
     f"sys.exit(0 if isolation.own_namespaces() else {REFUSED_INSIDE!r})"
 )
+# What the namespace probe asks, in a child of its own (the process asking stays as it was): can a
+# submission here have namespaces of its own? Shared by the two probes below that ask it.
+_NAMESPACES_IN_A_FORK = """
+import os
+def namespaces():
+    pid = os.fork()
+    if pid == 0:
+        try:
+            from autograder.sandboxed import isolation
+            os._exit(0 if isolation.own_namespaces() else 1)
+        finally:
+            os._exit(1)
+    return os.waitpid(pid, 0)[1] == 0
+"""
 # The fork server, started by the one bubblewrap start that also answers detect()'s probe: before anything
 # else, a fork of it asks what NAMESPACE_PROBE asks, and the answer is the first message on the control
 # socket (ForkServerClient.probe_answer), sent before the server reads any request, so before any notebook
 # runs; then the server runs as `python -m autograder.sandboxed.forkserver` would run it.
-PROBING_SERVER = """
-import json, os, runpy, socket, sys
-pid = os.fork()
-if pid == 0:
-    try:
-        from autograder.sandboxed import isolation
-        os._exit(0 if isolation.own_namespaces() else 1)
-    finally:
-        os._exit(1)
-answer = os.waitpid(pid, 0)[1] == 0
+PROBING_SERVER = (
+    _NAMESPACES_IN_A_FORK
+    + """
+import json, runpy, socket, sys
+answer = namespaces()
 control = socket.socket(fileno=int(sys.argv[sys.argv.index("--control") + 1]))
 control.send(json.dumps({"probe": answer}).encode())
 control.detach()
 sys.path[0] = os.getcwd()  # as `-m` has it (`-c` has "")
 runpy.run_module("autograder.sandboxed.forkserver", run_name="__main__", alter_sys=True)
 """
+)
 # Run where a submission would run: what it can import, read and reach. Arguments: folders it must not read.
-CONFINEMENT_PROBE = """
-import importlib.util, json, os, socket, sys
+CONFINEMENT_PROBE = (
+    _NAMESPACES_IN_A_FORK
+    + """
+import importlib.util, json, socket, sys
 def readable(path):
     try:
         return bool(os.listdir(path))
@@ -271,16 +283,6 @@ def importable(name):
         return importlib.util.find_spec(name) is not None
     except Exception:
         return False
-def namespaces():
-    # What the namespace probe asks, in a child of its own: this process stays as it was.
-    pid = os.fork()
-    if pid == 0:
-        try:
-            from autograder.sandboxed import isolation
-            os._exit(0 if isolation.own_namespaces() else 1)
-        finally:
-            os._exit(1)
-    return os.waitpid(pid, 0)[1] == 0
 print(json.dumps({
     "uid": os.getuid(), "euid": os.geteuid(),
     "importable": [n for n in ("solutions", "autograder.course.hidden", "autograder.grading", "autograder.course")
@@ -290,6 +292,7 @@ print(json.dumps({
     "namespaces": namespaces(),
 }))
 """
+)
 
 
 PROBE_SECONDS = 60
