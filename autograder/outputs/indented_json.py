@@ -1,10 +1,10 @@
 """`json.dumps(value, indent=2, sort_keys=True)`, the same text, without the pure-Python encoder.
 
 The standard library's C encoder only writes compact JSON: with `indent` every value goes through
-generators in Python. A results.json per row made that most of the grading parent's own time
-(0.5 ms a row against 0.05). Here the structure is walked once and each string and number is
-written by the encoder's own C functions, so the text is json.dumps' to the byte (a test holds it
-to that for any JSON value).
+generators in Python: 0.5 ms for a row's results.json, about a tenth of the grading parent's own
+time per row. Here the structure is walked once and each string is written by the encoder's own C
+function (0.16 ms a row), and the text is json.dumps' to the byte (a test holds it to that for any
+JSON value).
 """
 
 from __future__ import annotations
