@@ -182,6 +182,51 @@ def _ctrl_c_left_to_this_process() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+#: how long a run may take to close after Ctrl-C (its notebooks are killed, not waited for: it usually
+#: takes under a second) before it ends without waiting for the rest
+CLOSING_SECONDS = 15.0
+
+
+@contextmanager
+def _ends_soon_after_ctrl_c(tally: _Tally) -> Iterator[None]:
+    """Ctrl-C ends the run within CLOSING_SECONDS, whatever its closing waits on, and a second one at once.
+
+    Closing waits on other processes and on libraries (a Dask cluster's shutdown, the last records reaching
+    the disk); none of them may keep a TA's Ctrl-C waiting without end. What is then left behind is what a
+    power cut leaves: every record counted as kept is already on the disk, and a rerun ignores the rest."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    interrupted = threading.Event()
+
+    def end_now() -> NoReturn:
+        _fail(str(tally.interrupted()), EXIT_INTERRUPTED)
+        sys.stderr.flush()
+        os._exit(EXIT_INTERRUPTED)
+
+    def give_up_later() -> None:
+        interrupted.wait()
+        if not closed.wait(CLOSING_SECONDS):
+            _fail(f"closing took over {CLOSING_SECONDS:g} s after Ctrl-C; ended without waiting.", EXIT_INTERRUPTED)
+            end_now()
+
+    def on_ctrl_c(signum: int, frame: object) -> None:
+        if interrupted.is_set():
+            end_now()
+        interrupted.set()
+        raise KeyboardInterrupt
+
+    closed = threading.Event()
+    threading.Thread(target=give_up_later, name="cnngrade-ctrl-c", daemon=True).start()
+    previous = signal.signal(signal.SIGINT, on_ctrl_c)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        closed.set()
+        interrupted.set()  # the thread's wait ends, and it returns at once: closing is over
+
+
 def _dask_executor(args: argparse.Namespace) -> DaskExecutor:
     from autograder.errors import DaskUnavailable
 
@@ -252,7 +297,8 @@ def _grade_started(args: argparse.Namespace) -> int:
     assignment = course_assignment(args.assignment)
     tally = _Tally(args.out)
     try:
-        run = _grade_with(args, assignment, tally)
+        with _ends_soon_after_ctrl_c(tally):
+            run = _grade_with(args, assignment, tally)
     except KeyboardInterrupt:
         raise tally.interrupted() from None
     if not args.quiet:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import signal
 from collections.abc import Iterable
 from pathlib import Path
@@ -55,3 +56,31 @@ def as_from_a_terminal() -> None:
     """A child's Ctrl-C as a terminal's shell leaves it: a suite started in the background (`make test &`) runs
     with SIGINT ignored, and its children would inherit that, so no test of Ctrl-C could send one."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def descendants(root: int) -> list[int]:
+    """Every process below `root` now, children first found first."""
+    parents = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                # The command name may hold spaces or parentheses: the fields after the last ")" are fixed.
+                parents[int(name)] = int(Path(f"/proc/{name}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    found, frontier = [], [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent]
+        found += children
+        frontier += children
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Running, or stopped: not gone and not a zombie waiting for its parent to reap it."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "State:\tZ" not in status

@@ -31,7 +31,7 @@ from autograder.course import ASSIGNMENTS
 from autograder.grading.sandbox import detect
 from autograder.outputs.files import write_atomic
 
-from .factories import as_from_a_terminal
+from .factories import alive, as_from_a_terminal, descendants
 from .test_canvas import SUBMITTED, make_download, write_roster
 from .test_collect_gradescope import ADA, ROOT, make_export
 
@@ -346,6 +346,8 @@ def interrupted_grader(command: list[str]) -> Iterator[subprocess.Popen[bytes]]:
         stderr=subprocess.PIPE,
         start_new_session=True,
         preexec_fn=as_from_a_terminal,
+        # A grader that hangs can then be made to say where: SIGABRT prints every thread's stack (see ended_within).
+        env={**os.environ, "PYTHONFAULTHANDLER": "1"},
     )
     try:
         yield grader
@@ -353,6 +355,21 @@ def interrupted_grader(command: list[str]) -> Iterator[subprocess.Popen[bytes]]:
         if grader.poll() is None:
             os.killpg(grader.pid, signal.SIGKILL)
             grader.communicate()
+
+
+def ended_within(grader: subprocess.Popen[bytes], seconds: float) -> tuple[bytes, bytes]:
+    """What an interrupted grader printed once it ended; one still running after `seconds` fails the test
+    with the stack of each of its threads, so that a hang seen once (on a loaded CI machine) says where it was."""
+    try:
+        return grader.communicate(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        os.kill(grader.pid, signal.SIGABRT)
+        try:
+            _, stderr = grader.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(grader.pid, signal.SIGKILL)
+            _, stderr = grader.communicate()
+        pytest.fail(f"the grader was still running {seconds:g} s after Ctrl-C; it printed:\n{stderr.decode()[-20000:]}")
 
 
 @pytest.mark.slow
@@ -366,7 +383,7 @@ def test_ctrl_c_says_what_was_kept_and_a_rerun_resumes(tmp_path: Path, sandboxin
         wait_for(lambda: finished_records(out) >= 2 or grader.poll() is not None, 600)
         assert grader.poll() is None, grader.communicate()
         os.killpg(grader.pid, signal.SIGINT)
-        stdout, stderr = grader.communicate(timeout=60)
+        stdout, stderr = ended_within(grader, 60)
     assert grader.returncode == errors.EXIT_INTERRUPTED
     assert stdout == b""
     if "dask" in sandboxing:
@@ -431,7 +448,7 @@ def test_ctrl_c_ends_at_once_and_keeps_every_finished_row(
         else:
             os.kill(grader.pid, signal.SIGINT)
         interrupted = time.monotonic()
-        stdout, stderr = grader.communicate(timeout=120)
+        stdout, stderr = ended_within(grader, 120)
         took = time.monotonic() - interrupted
     assert took < ENDS_WITHIN, f"{took:.1f} s"
     assert grader.returncode == errors.EXIT_INTERRUPTED, stderr.decode()[-2000:]
@@ -444,6 +461,90 @@ def test_ctrl_c_ends_at_once_and_keeps_every_finished_row(
     ), stderr.decode()[-2000:]
     assert finished_records(out) == len(finishing)
     assert {path.stem for path in (out / "results").glob("*.json")} == set(finishing)
+
+
+# What a grader's closing may wait on after Ctrl-C, made to wait forever: in the main thread (a library that
+# swallows the interrupt and carries on; reached before Ctrl-C) or in the closing itself (the last records'
+# commit never returns; reached only after it).
+HANGS = {
+    "swallows the interrupt": """
+import autograder.grading.run as run
+def grade_outcome(*args, **kwargs):
+    open(REACHED, "w").close()
+    while True:
+        try:
+            time.sleep(1)
+        except KeyboardInterrupt:
+            pass
+run.grade_outcome = grade_outcome
+""",
+    "closing never returns": """
+import autograder.grading.run as run
+def close(self):
+    open(REACHED, "w").close()
+    threading.Event().wait()
+run.GroupCommit.close = close
+""",
+}
+
+
+def hanging_grader(tmp_path: Path, hang: str) -> tuple[list[str], Path, Path]:
+    """A `cnngrade grade` command whose run hangs as `hang` says, the file it makes on reaching the hang, and OUT."""
+    out, reached = tmp_path / "out", tmp_path / "reached"
+    script = "\n".join(
+        [
+            "import sys, threading, time",
+            "REACHED = sys.argv[1]",
+            HANGS[hang],
+            "from autograder.cli import main",
+            "sys.argv[1:2] = []",
+        ]
+        + ["sys.exit(main())"]
+    )
+    grading = ["grade", "hw1", str(EXAMPLES / "hw1"), "--out", str(out), "--workers", "2", "--unsandboxed"]
+    return [sys.executable, "-c", script, str(reached), *grading], reached, out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("hang", sorted(HANGS))
+@pytest.mark.parametrize("presses", [1, 2])
+def test_ctrl_c_ends_the_run_whatever_its_closing_waits_on(tmp_path: Path, hang: str, presses: int) -> None:
+    command, reached, out = hanging_grader(tmp_path, hang)
+    with interrupted_grader(command) as grader:
+        underway = reached.exists if hang == "swallows the interrupt" else lambda: finished_records(out) >= 1
+        wait_for(lambda: underway() or grader.poll() is not None, 300)
+        assert grader.poll() is None, grader.communicate()
+        started = descendants(grader.pid)
+        assert started, "the grader runs its notebooks in processes of its own"
+        os.kill(grader.pid, signal.SIGINT)
+        interrupted = time.monotonic()
+        if presses == 2:
+            # Pressed again while the run hangs, and again, as a TA would: two signals that reach the grader
+            # before it handles the first are one, so one more press is not sure to be a second.
+            wait_for(lambda: reached.exists(), 60)
+            while grader.poll() is None and time.monotonic() - interrupted < ENDS_WITHIN:
+                os.kill(grader.pid, signal.SIGINT)
+                time.sleep(0.5)
+        stdout, stderr = ended_within(grader, cli.CLOSING_SECONDS + 60)
+        took = time.monotonic() - interrupted
+    assert grader.returncode == errors.EXIT_INTERRUPTED, stderr.decode()[-2000:]
+    assert took < (cli.CLOSING_SECONDS + ENDS_WITHIN if presses == 1 else ENDS_WITHIN), f"{took:.1f} s"
+    lines = stderr.decode().strip().splitlines()
+    if presses == 1:
+        assert (
+            lines[-2] == f"cnngrade: closing took over {cli.CLOSING_SECONDS:g} s after Ctrl-C; ended without waiting."
+        )
+    found = re.fullmatch(
+        r"cnngrade: interrupted; (\d+) of (\d+) submissions are graded in (.+) and kept; "
+        r"run the same command again to grade the rest\.",
+        lines[-1],
+    )
+    assert found, lines[-1]
+    # What it says it kept is on the disk: a record is counted only once it is durable.
+    assert int(found.group(1)) <= finished_records(out)
+    assert stdout == b""
+    # Ended without waiting, it still leaves no process of its own running: each dies with its parent.
+    wait_for(lambda: not any(alive(pid) for pid in started), ENDS_WITHIN)
 
 
 # --- a closed pipe

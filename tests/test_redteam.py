@@ -27,6 +27,8 @@ from autograder.outputs.gradebook import GRADEBOOK
 from autograder.outputs.records import RECORDS
 from autograder.outputs.results_json import RESULTS
 
+from .factories import descendants
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 BASES = {
@@ -252,23 +254,6 @@ def folder_hash(folder: Path) -> str:
         if path.is_file():
             digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()
-
-
-def descendants(root: int) -> list[int]:
-    parents = {}
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                parents[int(name)] = int(Path(f"/proc/{name}/stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-    found, frontier = [], [root]
-    while frontier:
-        parent = frontier.pop()
-        children = [pid for pid, ppid in parents.items() if ppid == parent]
-        found += children
-        frontier += children
-    return found
 
 
 @pytest.fixture(scope="module")

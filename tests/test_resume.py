@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -15,7 +14,7 @@ import pytest
 
 from autograder.grading.run import grade
 
-from .factories import as_from_a_terminal
+from .factories import alive, as_from_a_terminal, descendants
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "hw2"
 QUICK = sorted(p for p in EXAMPLES.glob("*.ipynb"))[:6]
@@ -140,37 +139,9 @@ def test_no_grading_process_outlives_a_killed_run(submissions: Path, tmp_path: P
     while len(recorded(out)) < len(QUICK) and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(0.5)
-    descendants = _descendants(grader.pid)
-    assert descendants, "the grader should have a fork server and a child running"
+    below = descendants(grader.pid)
+    assert below, "the grader should have a fork server and a child running"
     grader.kill()
     grader.wait()
     time.sleep(1.0)
-    alive = [pid for pid in descendants if _alive(pid)]
-    assert alive == []
-
-
-def _parent(pid: int) -> int:
-    try:
-        # The command name may hold spaces or parentheses: the fields after the last ")" are fixed.
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, ValueError, IndexError):
-        return -1
-
-
-def _descendants(root: int) -> list[int]:
-    pids = [int(name) for name in os.listdir("/proc") if name.isdigit()]
-    found, frontier = [], [root]
-    while frontier:
-        parent = frontier.pop()
-        children = [pid for pid in pids if _parent(pid) == parent]
-        found += children
-        frontier += children
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return False
-    return "State:\tZ" not in status
+    assert [pid for pid in below if alive(pid)] == []
