@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import fastjsonschema
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
@@ -118,3 +119,51 @@ def test_a_notebook_the_schema_refuses_gets_validate_s_own_words(tmp_path: Path,
     seen = _read_in_a_fresh_process(path, NBFORMAT_VALIDATOR=validator)
     assert seen["verdict"] == list(verdict_of_validate(data))
     assert seen["verdict"][0] == "refused"
+
+
+# --- the validator shipped for nbformat's current schema (notebook_schema_v4_5.py)
+
+
+def _installed_schema_bytes() -> bytes:
+    path = notebook_schema._schema_file(notebook_schema.SHIPPED_MINOR)
+    assert path is not None, "nbformat ships its 4.5 schema"
+    return path.read_bytes()
+
+
+def test_the_shipped_validator_is_used_exactly_when_it_was_made_from_the_installed_schema_and_fastjsonschema() -> None:
+    from autograder.intake import notebook_schema_v4_5 as shipped
+
+    schema_bytes = _installed_schema_bytes()
+    made_here = notebook_schema.generated_check(schema_bytes)
+    used = notebook_schema._shipped_check(notebook_schema.SHIPPED_MINOR, schema_bytes)
+    if shipped.VERSION == fastjsonschema.VERSION:
+        # The same fastjsonschema makes the same code from the same schema: what is shipped is what it would compile.
+        assert notebook_schema.SHIPPED_MODULE.read_text(encoding="utf-8") == made_here, (
+            "nbformat's schema changed: run `python -m autograder.intake.notebook_schema`"
+        )
+        assert used is shipped.validate
+    else:
+        assert used is None  # another fastjsonschema: compiled at run time, as nbformat compiles it
+
+
+def test_a_shipped_validator_made_from_other_bytes_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    from autograder.intake import notebook_schema_v4_5 as shipped
+
+    schema_bytes = _installed_schema_bytes()
+    monkeypatch.setattr(shipped, "VERSION", fastjsonschema.VERSION)
+    assert notebook_schema._shipped_check(notebook_schema.SHIPPED_MINOR, schema_bytes) is shipped.validate
+    # Any other byte of schema, or another minor: not what it was made from.
+    edited = schema_bytes.replace(b'"nbformat_minor"', b'"nbformat_minor" ', 1)
+    assert edited != schema_bytes
+    assert notebook_schema._shipped_check(notebook_schema.SHIPPED_MINOR, edited) is None
+    assert notebook_schema._shipped_check(notebook_schema.SHIPPED_MINOR - 1, schema_bytes) is None
+    monkeypatch.setattr(shipped, "VERSION", fastjsonschema.VERSION + ".other")
+    assert notebook_schema._shipped_check(notebook_schema.SHIPPED_MINOR, schema_bytes) is None
+    # Not used, the schema is compiled as nbformat compiles it, with the same verdicts.
+    checker = _Checker(notebook_schema.SHIPPED_MINOR)
+    assert checker._whole is not None
+    for data in SAMPLES:
+        assert checker._whole(copy.deepcopy(data))
+    broken = copy.deepcopy(SAMPLES[0])
+    broken["cells"][0]["cell_type"] = "program"
+    assert not checker._whole(broken)

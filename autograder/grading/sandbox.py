@@ -189,10 +189,13 @@ def _launcher(uid: int, cgroup: Path | None, extra: Sequence[str] = ()) -> list[
     reach = [arg for directory in _visible_dirs() for arg in ("--reach", str(directory))]
     enter = ["--cgroup", str(cgroup)] if cgroup else []
     # Run as a script of the standard library alone: the grader's own package may be importable only
-    # through its own sys.path (the Gradescope zip's copy), which a new process does not inherit.
+    # through its own sys.path (the Gradescope zip's copy), which a new process does not inherit. No
+    # site either (-S): the installed packages' start-up hooks (an editable install's finder) are
+    # time on the way to every fork server's start, for a script that imports none of them.
     return [
         sys.executable,
         "-I",
+        "-S",
         str(Path(unprivileged.__file__)),
         "--uid",
         str(uid),

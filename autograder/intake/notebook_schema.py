@@ -14,6 +14,7 @@ can start. A notebook this check does not pass goes to nbformat.validate (notebo
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import marshal
@@ -51,13 +52,44 @@ def _schema_file(minor: int) -> Path | None:
     return None
 
 
+def generated_check(schema_bytes: bytes) -> str:
+    """The module notebook_schema_v4_5.py holds for this schema file: fastjsonschema's code for it (as nbformat's
+    FastJsonSchemaValidator compiles it), and what it was made from, so that it is only used for the same."""
+    schema = json.loads(schema_bytes)
+    return (
+        "# Made by `python -m autograder.intake.notebook_schema` from"
+        f" nbformat's {SHIPPED_MINOR_FILE}: do not edit.\n"
+        "# fastjsonschema's validator of that schema, as nbformat compiles it, with its bytecode made at install:\n"
+        "# compiling it (a twentieth of a second) was on the way to the first notebook's run.\n"
+        f"SCHEMA_SHA256 = {hashlib.sha256(schema_bytes).hexdigest()!r}\n" + fastjsonschema.compile_to_code(schema)
+    )
+
+
+SHIPPED_MINOR = 5
+SHIPPED_MINOR_FILE = f"nbformat.v4.{SHIPPED_MINOR}.schema.json"
+SHIPPED_MODULE = Path(__file__).with_name(f"notebook_schema_v4_{SHIPPED_MINOR}.py")
+
+
+def _shipped_check(minor: int, schema_bytes: bytes) -> Callable[[Any], Any] | None:
+    """The validator shipped for this schema, if it was made from these very bytes by this fastjsonschema."""
+    if minor != SHIPPED_MINOR:
+        return None
+    from autograder.intake import notebook_schema_v4_5 as shipped
+
+    if shipped.SCHEMA_SHA256 != hashlib.sha256(schema_bytes).hexdigest() or shipped.VERSION != fastjsonschema.VERSION:
+        return None
+    return shipped.validate  # type: ignore[no-any-return,unused-ignore]
+
+
 def _whole_schema(minor: int) -> tuple[dict[str, Any], Callable[[Any], bool]] | None:
     """The schema nbformat checks a notebook of 4.`minor` against, and a check of a notebook against it
     (True: no error), as nbformat's validator would give them; None where nbformat's are not fastjsonschema's."""
     path = _schema_file(minor)
     if path is not None:
-        schema = json.loads(path.read_text(encoding="utf-8"))
-        compiled = fastjsonschema.compile(schema)  # as nbformat's FastJsonSchemaValidator compiles it
+        schema_bytes = path.read_bytes()
+        schema = json.loads(schema_bytes)
+        # As nbformat's FastJsonSchemaValidator compiles it; made ahead for nbformat's current schema.
+        compiled = _shipped_check(minor, schema_bytes) or fastjsonschema.compile(schema)
 
         def check(data: Any) -> bool:
             try:
@@ -171,3 +203,11 @@ def passes_as_is(data: dict[str, Any], minor: int) -> bool:
         return checker.passes(data)
     except Exception:
         return False
+
+
+if __name__ == "__main__":
+    found = _schema_file(SHIPPED_MINOR)
+    if found is None:
+        raise SystemExit(f"no {SHIPPED_MINOR_FILE} in the installed nbformat")
+    SHIPPED_MODULE.write_text(generated_check(found.read_bytes()), encoding="utf-8")
+    print(f"wrote {SHIPPED_MODULE}")

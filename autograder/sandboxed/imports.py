@@ -26,6 +26,7 @@ import dis
 import importlib
 import importlib.abc
 import importlib.util
+import json
 import os
 import re
 import site
@@ -34,7 +35,6 @@ import sysconfig
 import types
 from collections.abc import Callable
 from functools import lru_cache
-from importlib import metadata
 from typing import Any
 
 from ..checks import environment
@@ -134,6 +134,58 @@ def _normalised(distribution: str) -> str:
     return re.sub(r"[-_.]+", "-", distribution).lower()
 
 
+# A process working dependencies() out beside this one's own start-up (work_out_dependencies_aside): its pid and
+# the pipe its answer comes on.
+_aside: tuple[int, int] | None = None
+
+
+def work_out_dependencies_aside() -> None:
+    """Start working dependencies() out in a process of its own, while this one goes on importing.
+
+    For the fork server, first thing: reading the installed packages' metadata (importlib.metadata's own
+    import included) is a tenth of its start-up, every notebook waits for that start-up, and a second core
+    is free meanwhile. The answer is the same: the helper is a fork of this process, in its sandbox, seeing
+    the same files. Only where no thread runs yet (a fork of a process with threads may deadlock)."""
+    global _aside
+    if _aside is not None or dependencies.cache_info().currsize:
+        return
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(read)
+            answer = memoryview(json.dumps(sorted(_work_out_dependencies())).encode())
+            while answer:
+                answer = answer[os.write(write, answer) :]
+            os._exit(0)
+        finally:
+            os._exit(1)
+    os.close(write)
+    _aside = (pid, read)
+
+
+def _answer_aside() -> frozenset[str] | None:
+    """What the helper worked out; None where there is none, or it failed (then this process works it out)."""
+    global _aside
+    if _aside is None:
+        return None
+    (pid, read), _aside = _aside, None
+    chunks = []
+    with os.fdopen(read, "rb") as pipe:
+        while chunk := pipe.read(1 << 16):
+            chunks.append(chunk)
+    _, status = os.waitpid(pid, 0)
+    if not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0):
+        return None
+    try:
+        names = json.loads(b"".join(chunks))
+    except ValueError:
+        return None
+    if not (isinstance(names, list) and all(isinstance(name, str) for name in names)):
+        return None
+    return frozenset(names)
+
+
 @lru_cache(maxsize=1)
 def dependencies() -> frozenset[str]:
     """The modules the allowed packages (and IPython, which runs the cells) need, as installed here.
@@ -142,7 +194,15 @@ def dependencies() -> frozenset[str]:
     else they would import then (an optional extra such as scipy or pyarrow, or a helper like
     IPython's `import_item` asked for scipy) is the notebook reaching past the rule, and is refused
     as if not installed: so the grade is the same wherever scipy happens to be installed. Worked out
-    once, in the fork server (`warm`), from the installed packages' own metadata."""
+    once, in the fork server (`warm`, or beside its imports: work_out_dependencies_aside), from the
+    installed packages' own metadata."""
+    answer = _answer_aside()
+    return answer if answer is not None else _work_out_dependencies()
+
+
+def _work_out_dependencies() -> frozenset[str]:
+    from importlib import metadata
+
     pending, seen = ["numpy", "pandas", "ipython"], set()
     while pending:
         distribution = _normalised(pending.pop())
@@ -167,6 +227,8 @@ def _top_levels(wanted: set[str]) -> dict[str, set[str]]:
     """What metadata.packages_distributions() says of the `wanted` distributions (normalised names),
     reading only theirs: it reads every installed package's file list, a fifth of a second of the
     fork server's start-up in a full environment."""
+    from importlib import metadata
+
     declared = getattr(metadata, "_top_level_declared", None)
     inferred = getattr(metadata, "_top_level_inferred", None)
     found: dict[str, set[str]] = {}

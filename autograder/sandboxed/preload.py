@@ -12,6 +12,10 @@ import os
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_variable] = "1"
 
+from .imports import work_out_dependencies_aside  # noqa: E402
+
+work_out_dependencies_aside()  # before numpy's import, while this process has no thread
+
 import numpy  # noqa: E402,F401
 
 from . import child  # noqa: E402,F401
