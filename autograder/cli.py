@@ -238,8 +238,9 @@ def _dask_executor(args: argparse.Namespace) -> DaskExecutor:
     if lacking:
         raise DaskUnavailable(f"--scheduler {args.scheduler} needs {lacking}")
     try:
-        with _ctrl_c_left_to_this_process():
-            return DaskExecutor(args.scheduler, args.workers)
+        # Ctrl-C is left aside only while a local cluster's processes start (a remote scheduler starts none
+        # here): waiting for workers, and everything after, it interrupts.
+        return DaskExecutor(args.scheduler, args.workers, spawning=_ctrl_c_left_to_this_process)
     except OSError as error:  # no scheduler there, or no workers in time (TimeoutError is an OSError)
         raise DaskUnavailable(f"no Dask cluster to grade on: {error}") from error
 

@@ -16,14 +16,16 @@ from pathlib import Path
 
 import psutil
 import pytest
+from distributed import Client
 
-from autograder.errors import EXIT_CLUSTER_LOST, ClusterLost, DaskUnavailable
+from autograder.errors import EXIT_CLUSTER_LOST, EXIT_INTERRUPTED, ClusterLost, DaskUnavailable
 from autograder.grading.dask_executor import DaskExecutor
 from autograder.grading.executor import Job, Phase1Outcome
 from autograder.grading.run import grade
 from autograder.grading.sandbox import Sandbox, SandboxKind
 from autograder.model import Status
 
+from .test_cli_usage import CNNGRADE, ENDS_WITHIN, ended_within, interrupted_grader, wait_for
 from .test_dask_executor import DASK, EXAMPLES, MEMORY, _fork_servers_under, _stop, scheduler  # noqa: F401
 
 pytestmark = pytest.mark.slow
@@ -255,3 +257,30 @@ def test_a_fork_server_that_died_on_a_worker_is_replaced(scheduler: str) -> None
             f"j{i}": (Status.OK, i) for i in range(3)
         }
     assert replaced and not set(replaced) & set(dead)
+
+
+@pytest.mark.slow
+def test_ctrl_c_while_the_grader_waits_for_workers_ends_the_run(scheduler: str, tmp_path: Path) -> None:
+    # A scheduler with no worker: the grader waits for one (up to WAIT_FOR_WORKERS). A TA's Ctrl-C then ends the
+    # run at once, as it does everywhere else, not when the wait runs out.
+    out = tmp_path / "out"
+    command = [str(CNNGRADE), "grade", "hw1", str(EXAMPLES / "hw1"), "--out", str(out), "--executor", "dask"]
+    command += ["--scheduler", scheduler, "--workers", "1"]
+    with Client(scheduler, set_as_default=False) as watching, interrupted_grader(command) as grader:
+
+        def clients() -> int:
+            return int(watching.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.clients)))
+
+        # Ours, the scheduler's own ("fire-and-forget"), and the grader's once it connected and is waiting.
+        before = clients()
+        wait_for(lambda: clients() > before or grader.poll() is not None, 120)
+        assert grader.poll() is None, grader.communicate()
+        os.killpg(grader.pid, signal.SIGINT)
+        interrupted = time.monotonic()
+        _, stderr = ended_within(grader, 60)
+        took = time.monotonic() - interrupted
+    assert grader.returncode == EXIT_INTERRUPTED, stderr.decode()[-2000:]
+    assert took < ENDS_WITHIN, f"{took:.1f} s"
+    assert stderr.decode().strip().splitlines()[-1] == (
+        "cnngrade: interrupted before grading began; run the same command again to grade."
+    )

@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import tracemalloc
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -205,8 +205,11 @@ def test_a_row_counts_as_graded_only_once_its_files_are_on_the_disk(
         events.extend(("synced", os.path.basename(t)) for t in temporaries)
         real_sync(temporaries)
 
+    folder_of: dict[str, str] = {}
+
     def replace(source: Any, target: Any) -> None:
         events.append(("renamed", os.path.basename(os.fspath(source))))
+        folder_of[os.path.basename(os.fspath(source))] = os.path.basename(os.path.dirname(os.fspath(target)))
         real_replace(source, target)
 
     def folder_synced(path: Path) -> None:
@@ -236,10 +239,13 @@ def test_a_row_counts_as_graded_only_once_its_files_are_on_the_disk(
         for temporary in mine:
             renamed_at = first(("renamed", temporary))
             assert first(("synced", temporary)) < renamed_at < counted_at
-        # Both folders synced after the renames and before the row counted.
-        last_rename = max(first(("renamed", t)) for t in mine)
-        assert first(("folder", "records"), last_rename) < counted_at
-        assert first(("folder", "results"), last_rename) < counted_at
+        # Each file's folder synced after its rename and before the row counted; the record (what a rerun reuses
+        # the row by) renamed only once its results.json is in place and synced.
+        for temporary in mine:
+            assert first(("folder", folder_of[temporary]), first(("renamed", temporary))) < counted_at
+        (record,) = [t for t in mine if folder_of[t] == "records"]
+        (result,) = [t for t in mine if folder_of[t] == "results"]
+        assert first(("folder", "results"), first(("renamed", result))) < first(("renamed", record))
 
 
 def test_a_row_whose_files_cannot_be_written_is_a_crash_row_and_the_run_goes_on(tmp_path: Path) -> None:
@@ -339,3 +345,67 @@ def test_a_callback_that_raises_loses_no_file_and_is_raised_at_close(tmp_path: P
     assert sorted(told) == list(range(20))
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(f"{index}.json" for index in range(20))
     assert all((tmp_path / f"{index}.json").read_text() == f"row {index}" for index in range(20))
+
+
+class _Killed(BaseException):
+    """The process ending at this instant (a kill, a power cut), as far as the commit's thread can tell."""
+
+
+@pytest.mark.parametrize("items", [1, 3])
+def test_an_item_s_last_file_is_never_new_beside_its_others_old_wherever_the_process_stops(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, items: int
+) -> None:
+    # A row's record is its last file: a rerun reuses the row by it. Stopped before any rename, sync or folder
+    # sync of a batch, the disk must never hold an item's last file new while one of its others is old or missing.
+    def paths(folder: Path, item: int) -> list[Path]:
+        return [
+            folder / "results" / f"{item}.json",
+            folder / "notes" / f"{item}.txt",
+            folder / "records" / f"{item}.json",
+        ]
+
+    def run(folder: Path, stop_at: int | None) -> int:
+        steps = 0
+
+        def step(real: Callable[..., Any]) -> Callable[..., Any]:
+            def counted(*args: Any) -> Any:
+                nonlocal steps
+                if steps == stop_at:
+                    raise _Killed
+                steps += 1
+                return real(*args)
+
+            return counted
+
+        with monkeypatch.context() as patch:
+            patch.setattr(files.os, "replace", step(os.replace))
+            patch.setattr(files, "sync_folder", step(files.sync_folder))
+            for item in range(items):
+                for path in paths(folder, item):
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.write_text("old")
+            commit = files.GroupCommit(lambda token, error: None)
+            commit._queue.put(None)  # stop the thread: the batch is committed below, in this thread, all at once
+            commit._thread.join()
+            for item in range(items):
+                commit.submit([(path, b"new") for path in paths(folder, item)], item)
+            batch = []
+            while not commit._queue.empty():
+                queued = commit._queue.get_nowait()
+                if queued is not None:
+                    batch.append(queued)
+            try:
+                commit._commit(batch)
+            except _Killed:
+                pass
+        return steps
+
+    every_step = run(tmp_path / "whole", None)
+    assert every_step > 0
+    for stop_at in range(every_step + 1):
+        folder = tmp_path / f"stopped_at_{stop_at}"
+        run(folder, stop_at)
+        for item in range(items):
+            *others, last = (path.read_text() for path in paths(folder, item))
+            if last == "new":
+                assert others == ["new"] * len(others), f"stopped at step {stop_at}: {others}"

@@ -18,6 +18,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from dataclasses import fields as dataclass_fields
 from types import TracebackType
@@ -242,8 +243,9 @@ class DaskExecutor:
 
     With `scheduler` ("tcp://HOST:8786"), `workers` is how many workers to wait for before grading
     (default 1). `sandbox` forces one isolation on every worker; by default each worker detects its own.
-    `notify` is told, once per worker, why one was refused. Use it as a context manager, or call
-    close(): it owns a client, and maybe a cluster.
+    `notify` is told, once per worker, why one was refused. `spawning` is entered while a local cluster's
+    processes start (the command line's leaves Ctrl-C to the grader alone). Use it as a context manager, or
+    call close(): it owns a client, and maybe a cluster.
     """
 
     #: empty when every worker seen so far runs submissions sandboxed; grows if one joins without
@@ -255,6 +257,7 @@ class DaskExecutor:
         workers: int | None = None,
         sandbox: Sandbox | None = None,
         notify: Callable[[str], None] = _to_stderr,
+        spawning: Callable[[], AbstractContextManager[None]] = nullcontext,
     ):
         # Dask logs a lost connection as a traceback; this executor says what happened in one line.
         logging.getLogger("distributed").setLevel(logging.CRITICAL)
@@ -269,7 +272,7 @@ class DaskExecutor:
         if scheduler is None:
             # One thread per process, so `workers` notebooks run at once, as with LocalExecutor; loopback
             # only, and no dashboard: the grader opens no port to the network.
-            with dask.config.set(QUIET_CLUSTER):
+            with dask.config.set(QUIET_CLUSTER), spawning():
                 self._cluster = LocalCluster(
                     n_workers=workers or os.cpu_count() or 1,
                     threads_per_worker=1,

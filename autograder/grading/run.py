@@ -368,9 +368,10 @@ def _grade_holding(
         # Every row gets a record (report, export and diff read each row's result from it); one that must not be
         # reused (no fingerprint, or the grader's own failure) is recorded without a fingerprint.
         try:
+            # The record last: it is what a rerun reuses the row by, so it is never on the disk without its results.
             files = [
-                (records.record_path(out, result.submission), records.record_bytes(fingerprint, result, source)),
                 (result_json_path(out / RESULTS, result), result_json_bytes(result)),
+                (records.record_path(out, result.submission), records.record_bytes(fingerprint, result, source)),
             ]
             commit.submit(files, result)
         except (OSError, ValueError) as error:

@@ -141,6 +141,10 @@ class GroupCommit:
     syncs the folders that hold them, and then tells `on_done(token, None)`: from then on, a power cut keeps the
     files whole. A batch that fails tells `on_done(token, error)` for each of its items, whose files keep their
     old content. At most `pending` submissions wait (then `submit` waits), so memory stays bounded.
+
+    An item's last file is what says the item is done (a row's record: a rerun reuses the row by it): it is
+    renamed only once the item's other files are renamed and their folders synced. So a process killed at any
+    instant, or a power cut, never leaves that file new beside the others old or missing.
     """
 
     def __init__(self, on_done: Callable[[object, BaseException | None], None], pending: int = 256) -> None:
@@ -216,26 +220,38 @@ class GroupCommit:
                     _unlink_quietly(temporary)
                 self._tell(token, _as_target(error, files[0][1]) if files else error)
             return
-        committed = []
+        # Each item's files but its last, then the last ones (see the class): two renames-and-syncs a batch.
+        items = self._renamed_and_synced(items, lambda files: files[:-1])
+        for _, token in self._renamed_and_synced(items, lambda files: files[-1:]):
+            self._tell(token, None)
+
+    def _renamed_and_synced(
+        self,
+        items: list[tuple[list[tuple[str, Path]], object]],
+        part: Callable[[list[tuple[str, Path]]], list[tuple[str, Path]]],
+    ) -> list[tuple[list[tuple[str, Path]], object]]:
+        """The items whose `part` is now renamed into place and durable; each other one is told its error and
+        loses every temporary it still has."""
+        renamed = []
         for files, token in items:
             try:
-                for temporary, path in files:
+                for temporary, path in part(files):
                     os.replace(temporary, path)
-                committed.append((files, token))
+                renamed.append((files, token))
             except OSError as error:
                 for temporary, _ in files:
                     _unlink_quietly(temporary)
                 self._tell(token, error)
-        folders = {path.parent for files, _ in committed for _, path in files}
         try:
-            for folder in sorted(folders):
+            for folder in sorted({path.parent for files, _ in renamed for _, path in part(files)}):
                 sync_folder(folder)
         except OSError as error:
-            for _, token in committed:
+            for files, token in renamed:
+                for temporary, _ in files:
+                    _unlink_quietly(temporary)
                 self._tell(token, error)
-            return
-        for _, token in committed:
-            self._tell(token, None)
+            return []
+        return renamed
 
 
 def _sync(temporaries: Sequence[str]) -> None:

@@ -174,7 +174,10 @@ def _answer_aside() -> frozenset[str] | None:
     with os.fdopen(read, "rb") as pipe:
         while chunk := pipe.read(1 << 16):
             chunks.append(chunk)
-    _, status = os.waitpid(pid, 0)
+    try:
+        _, status = os.waitpid(pid, 0)
+    except OSError:  # reaped by the system already (SIGCHLD ignored): whether it finished is not known
+        return None
     if not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0):
         return None
     try:
