@@ -207,6 +207,11 @@ def _ends_soon_after_ctrl_c(tally: _Tally) -> Iterator[None]:
     def give_up_later() -> None:
         interrupted.wait()
         if not closed.wait(CLOSING_SECONDS):
+            if sys.flags.dev_mode or os.environ.get("PYTHONFAULTHANDLER"):
+                # Asked for (Python's own switches for such dumps): where closing was waiting, for a bug report.
+                import faulthandler
+
+                faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
             _fail(f"closing took over {CLOSING_SECONDS:g} s after Ctrl-C; ended without waiting.", EXIT_INTERRUPTED)
             end_now()
 

@@ -19,6 +19,7 @@ import string
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -357,11 +358,16 @@ def interrupted_grader(command: list[str]) -> Iterator[subprocess.Popen[bytes]]:
             grader.communicate()
 
 
-def ended_within(grader: subprocess.Popen[bytes], seconds: float) -> tuple[bytes, bytes]:
+def ended_within(grader: subprocess.Popen[bytes], seconds: float, cut_short: bool = False) -> tuple[bytes, bytes]:
     """What an interrupted grader printed once it ended; one still running after `seconds` fails the test
-    with the stack of each of its threads, so that a hang seen once (on a loaded CI machine) says where it was."""
+    with the stack of each of its threads, so that a hang seen once (on a loaded CI machine) says where it was.
+    One whose closing was cut short (cli.CLOSING_SECONDS) passes, with its threads' stacks in a warning, unless
+    the test made it so (`cut_short`)."""
     try:
-        return grader.communicate(timeout=seconds)
+        stdout, stderr = grader.communicate(timeout=seconds)
+        if b"closing took over" in stderr and not cut_short:
+            warnings.warn(f"the grader's closing was cut short after Ctrl-C:\n{stderr.decode()[-20000:]}", stacklevel=2)
+        return stdout, stderr
     except subprocess.TimeoutExpired:
         os.kill(grader.pid, signal.SIGABRT)
         try:
@@ -525,7 +531,7 @@ def test_ctrl_c_ends_the_run_whatever_its_closing_waits_on(tmp_path: Path, hang:
             while grader.poll() is None and time.monotonic() - interrupted < ENDS_WITHIN:
                 os.kill(grader.pid, signal.SIGINT)
                 time.sleep(0.5)
-        stdout, stderr = ended_within(grader, cli.CLOSING_SECONDS + 60)
+        stdout, stderr = ended_within(grader, cli.CLOSING_SECONDS + 60, cut_short=True)
         took = time.monotonic() - interrupted
     assert grader.returncode == errors.EXIT_INTERRUPTED, stderr.decode()[-2000:]
     assert took < (cli.CLOSING_SECONDS + ENDS_WITHIN if presses == 1 else ENDS_WITHIN), f"{took:.1f} s"
@@ -534,6 +540,9 @@ def test_ctrl_c_ends_the_run_whatever_its_closing_waits_on(tmp_path: Path, hang:
         assert (
             lines[-2] == f"cnngrade: closing took over {cli.CLOSING_SECONDS:g} s after Ctrl-C; ended without waiting."
         )
+        # Asked for (PYTHONFAULTHANDLER, set by interrupted_grader): where closing waited, for a bug report.
+        waited_in = "grade_outcome" if hang == "swallows the interrupt" else "close"
+        assert f"in {waited_in}" in stderr.decode(), stderr.decode()[-3000:]
     found = re.fullmatch(
         r"cnngrade: interrupted; (\d+) of (\d+) submissions are graded in (.+) and kept; "
         r"run the same command again to grade the rest\.",
