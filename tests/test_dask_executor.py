@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 import shutil
 import subprocess
 import sys
@@ -15,7 +16,14 @@ import pytest
 from distributed import KilledWorker
 
 from autograder.grading import dask_executor
-from autograder.grading.dask_executor import DaskExecutor, _job_fields, _job_from_fields, failed_outcome
+from autograder.grading.dask_executor import (
+    DaskExecutor,
+    _job_fields,
+    _job_from_fields,
+    _jobs_from_payload,
+    _task_payload,
+    failed_outcome,
+)
 from autograder.grading.executor import Job, LocalExecutor
 from autograder.grading.run import grade
 from autograder.grading.sandbox import detect
@@ -30,6 +38,17 @@ MEMORY = 2 * 1024**3
 def test_a_task_carries_only_json_and_rebuilds_the_same_job() -> None:
     job = Job("one", ("x = 1", "y = 2"), ("x", "y"), {"conv2d": [{"args": [[1, 2]], "kwargs": {}}]}, 5.0, MEMORY)
     assert _job_from_fields(json.loads(json.dumps(_job_fields(job)))) == job
+
+
+def test_a_task_of_several_jobs_carries_each_set_of_probes_once_and_rebuilds_every_job_in_order() -> None:
+    run_probes = {"conv2d": [{"args": [[[0.5] * 50] * 50], "kwargs": {"stride": 2}}] * 10}
+    other = {"relu": [{"args": [[-1.0, 2.0]], "kwargs": {}}]}
+    jobs = [Job(f"j{i}", (f"x = {i}",), ("x",), run_probes, 5.0, MEMORY) for i in range(8)]
+    jobs.insert(3, Job("odd", ("x = -1",), ("x",), other, 5.0, MEMORY))
+    payload = _task_payload(jobs)
+    assert list(_jobs_from_payload(payload)) == jobs
+    # Eight jobs sharing the run's probes weigh about one: the probes are not repeated per job.
+    assert len(payload) < len(pickle.dumps(run_probes)) + len(pickle.dumps(other)) + 150 * len(jobs)
 
 
 @pytest.mark.parametrize(

@@ -13,12 +13,14 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
 from distributed import Client
 
 from autograder.errors import EXIT_CLUSTER_LOST, EXIT_INTERRUPTED, ClusterLost, DaskUnavailable
+from autograder.grading import dask_executor
 from autograder.grading.dask_executor import DaskExecutor
 from autograder.grading.executor import Job, Phase1Outcome
 from autograder.grading.run import grade
@@ -54,14 +56,16 @@ def _runs(marker: Path) -> int:
     return marker.read_text().count("ran") if marker.exists() else 0
 
 
-def _kill_worker_running_a_notebook() -> int:
-    """SIGKILL the worker process whose fork server has a notebook running; its pid."""
+def _kill_worker_running_a_notebook(for_seconds: float = 1.0) -> int:
+    """SIGKILL the worker process whose fork server has had a notebook running for a while (the waiting
+    one: a quick one on another worker lives for milliseconds); its pid."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         for process in psutil.Process().children(recursive=True):
             try:
                 servers = [p for p in process.children() if "autograder.sandboxed.forkserver" in " ".join(p.cmdline())]
-                if any(server.children() for server in servers):
+                running = [child for server in servers for child in server.children()]
+                if any(time.time() - child.create_time() >= for_seconds for child in running):
                     process.send_signal(signal.SIGKILL)
                     return process.pid
             except psutil.Error:
@@ -116,6 +120,53 @@ def test_a_killed_worker_costs_time_only_and_a_notebook_that_kills_two_is_a_cras
     assert always["waits"].status == Status.CRASH
     assert "brought down the grading worker running it twice" in always["waits"].message
     assert not always["waits"].graders_fault  # the notebook's doing: its row is kept
+
+
+def test_a_worker_killed_under_a_task_of_several_notebooks_costs_time_only(markers: Path) -> None:
+    # A class larger than the slots: tasks of several notebooks, the waiting one first in its task.
+    jobs = _jobs(markers / "once", runs=2, quick=40)
+    with DaskExecutor(workers=2, sandbox=UNSANDBOXED) as executor:
+        sizes: list[int] = []
+        submit = executor._client.map
+
+        def counted(function: Any, *iterables: Any, **options: Any) -> Any:
+            sizes.extend(sum(1 for _ in dask_executor._jobs_from_payload(task)) for task in iterables[0])
+            return submit(function, *iterables, **options)
+
+        executor._client.map = counted  # type: ignore[method-assign]
+        killed: list[int] = []
+        killer = _killer(markers / "once", 1, killed)
+        killer.start()
+        outcomes = _run(executor, jobs)
+        killer.join(60)
+
+    assert len(killed) == 1 and _runs(markers / "once") == 2
+    assert max(sizes) > 1, sizes  # it did run in a task with others
+    assert sum(sizes) > len(jobs)  # and what that task held was sent again
+    assert {name: (o.status, o.data and o.data["values"]["x"]) for name, o in outcomes.items()} == {
+        "waits": (Status.OK, 42),
+        **{f"quick{i}": (Status.OK, i) for i in range(40)},
+    }
+
+
+def test_a_task_past_its_time_sends_back_what_it_did_not_start_and_each_notebook_is_graded_once() -> None:
+    jobs = [Job(f"j{i}", (f"x = {i}",), ("x",), {}, 20.0, MEMORY) for i in range(100)]
+    with DaskExecutor(workers=2, sandbox=UNSANDBOXED) as executor:
+        executor.task_seconds = 0.0  # each task runs its first notebook only
+        sent: list[int] = []
+        submit = executor._client.map
+
+        def counted(function: Any, *iterables: Any, **options: Any) -> Any:
+            sent.extend(sum(1 for _ in dask_executor._jobs_from_payload(task)) for task in iterables[0])
+            return submit(function, *iterables, **options)
+
+        executor._client.map = counted  # type: ignore[method-assign]
+        rows = [
+            (job.submission, outcome.status, outcome.data and outcome.data["values"]["x"])
+            for job, outcome in executor.run(jobs)
+        ]
+    assert sorted(rows) == sorted((f"j{i}", Status.OK, i) for i in range(100))  # each once, to its answer
+    assert len(sent) >= len(jobs) and max(sent) > 1, sent  # one task a row run, most of them sent with others
 
 
 def _class(folder: Path, copies: int) -> Path:

@@ -14,6 +14,7 @@ from dask.sizeof import sizeof
 from autograder.grading import dask_executor
 from autograder.grading.dask_executor import (
     IN_FLIGHT_PER_THREAD,
+    MOST_PER_TASK,
     QUIET_WORKER,
     DaskExecutor,
     run_on_worker,
@@ -55,7 +56,7 @@ def test_a_task_s_answers_reach_dask_as_one_opaque_value_that_unpickles_to_the_o
     monkeypatch.setattr(dask_executor, "_plugin", lambda name, kind: _Servers())
     monkeypatch.setattr(dask_executor, "guarded_run", lambda servers, job: made[job.submission])
 
-    result = run_on_worker([dask_executor._job_fields(job) for job in jobs], "plugin")
+    result = run_on_worker(dask_executor._task_payload(jobs), "plugin")
 
     # Dask measures a task's result by walking it: what it walks here is a bytes object, whatever the answers.
     assert isinstance(result["outcomes"], bytes)
@@ -68,27 +69,51 @@ def _probes(seed: int) -> dict[str, list[dict[str, Any]]]:
 
 
 @pytest.mark.slow
-def test_a_large_class_is_sent_to_the_scheduler_in_groups_and_every_row_comes_back(
+def test_a_large_class_is_sent_to_the_scheduler_in_groups_of_tasks_of_several_and_every_row_comes_back(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    jobs = [Job(f"j{i}", (f"x = {i}",), ("x",), {}, 20.0, MEMORY) for i in range(120)]
+    jobs = [Job(f"j{i}", (f"x = {i}",), ("x",), {}, 20.0, MEMORY) for i in range(400)]
     with DaskExecutor(workers=2, sandbox=UNSANDBOXED) as executor:
-        sent: list[int] = []
+        executor.task_seconds = 3600.0  # every task runs all its jobs, however loaded this machine
+        calls: list[list[int]] = []  # per call to the scheduler, the jobs of each task sent
         submit = executor._client.map
 
         def counted(function: Any, *iterables: Any, **options: Any) -> Any:
-            sent.append(len(iterables[0]))
+            calls.append([sum(1 for _ in dask_executor._jobs_from_payload(task)) for task in iterables[0]])
             return submit(function, *iterables, **options)
 
         monkeypatch.setattr(executor._client, "map", counted)
         outcomes = {job.submission: outcome for job, outcome in executor.run(jobs)}
     assert {name: (o.status, o.data and o.data["values"]["x"]) for name, o in outcomes.items()} == {
-        f"j{i}": (Status.OK, i) for i in range(120)
+        f"j{i}": (Status.OK, i) for i in range(400)
     }
-    assert sum(sent) == len(jobs)  # each job sent once: no task failed
+    tasks = [size for call in calls for size in call]
+    assert sum(tasks) == len(jobs)  # each job sent once: no task failed
+    assert max(tasks) == MOST_PER_TASK and len(tasks) < len(jobs) / 2, tasks
     slots = IN_FLIGHT_PER_THREAD * 2
-    # The first fill, then one call per half the slots freed (a one-task call per notebook before).
-    assert len(sent) <= 1 + math.ceil((len(jobs) - slots) / (slots // 2)) + 2, sent
+    assert max(len(call) for call in calls) <= slots
+    # The first fill, then one call per half the slots freed (a one-task call per task before).
+    assert len(calls) <= 1 + math.ceil((len(tasks) - slots) / (slots // 2)) + 2, [len(c) for c in calls] + [
+        sum(c) for c in calls
+    ]
+
+
+@pytest.mark.parametrize("seconds, ran", [(0.0, 1), (3600.0, 3)])
+def test_a_task_starts_no_job_after_its_time_and_its_outcomes_are_of_the_jobs_it_ran(
+    monkeypatch: pytest.MonkeyPatch, seconds: float, ran: int
+) -> None:
+    jobs = [Job(f"j{i}", (f"x = {i}",), ("x",), {}, 5.0, MEMORY) for i in range(3)]
+    started: list[str] = []
+
+    def run(servers: Any, job: Job) -> Phase1Outcome:
+        started.append(job.submission)
+        return Phase1Outcome(Status.OK, "", _answers(1), 0.25)
+
+    monkeypatch.setattr(dask_executor, "_plugin", lambda name, kind: _Servers())
+    monkeypatch.setattr(dask_executor, "guarded_run", run)
+    result = run_on_worker(dask_executor._task_payload(jobs), "plugin", seconds)
+    assert started == [job.submission for job in jobs[:ran]]  # the first always runs: a task always gets somewhere
+    assert len(pickle.loads(result["outcomes"])) == ran
 
 
 # A lambda: pickled by value, so a worker that cannot import this test module can run it.

@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from autograder.grading import run as run_module
 from autograder.grading.run import grade
+from autograder.outputs import records
+from autograder.outputs.record_index import index_path
 
 from .factories import alive, as_from_a_terminal, descendants
 
@@ -105,6 +108,38 @@ def test_only_new_or_changed_submissions_are_graded_again(submissions: Path, tmp
     assert second.gradebook.read_text() == first.gradebook.read_text()
     assert grade(assignment="hw2", submissions=submissions, out=out, seed=5, force=True).reused == 0
     assert grade(assignment="hw2", submissions=submissions, out=out, seed=6).reused == 0
+
+
+@pytest.mark.parametrize("by_index", [True, False], ids=["reused-by-the-index", "reused-by-the-record"])
+def test_a_results_file_deleted_by_hand_is_written_again_by_the_rerun_that_reuses_its_row(
+    submissions: Path, tmp_path: Path, by_index: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    grade(assignment="hw2", submissions=submissions, out=out, seed=5)
+    written = {path.name: path.read_bytes() for path in (out / "results").glob("*.json")}
+    deleted = sorted(written)[:2]
+    for name in deleted:
+        (out / "results" / name).unlink()
+    if not by_index:
+        index_path(out).unlink()  # each row then reused by reading its record
+    again = grade(assignment="hw2", submissions=submissions, out=out, seed=5)
+    assert again.reused == len(QUICK)
+    assert {path.name: path.read_bytes() for path in (out / "results").glob("*.json")} == written
+    # With results/ as the last run left it, no file of it is looked at one by one.
+    looked: list[str] = []
+    monkeypatch.setattr(run_module, "_results_json_in_place", lambda out, name: looked.append(name) or True)
+    assert grade(assignment="hw2", submissions=submissions, out=out, seed=5).reused == len(QUICK)
+    assert looked == []
+    monkeypatch.undo()
+
+    # Its record unreadable as well: nothing to write it from, so the row is graded again, and has both.
+    (out / "results" / deleted[0]).unlink()
+    records.record_path(out, Path(deleted[0]).stem).write_text("{not a record")
+    third = grade(assignment="hw2", submissions=submissions, out=out, seed=5)
+    assert third.reused == len(QUICK) - 1
+    assert (out / "results" / deleted[0]).is_file()
+    assert records.read_record(out, Path(deleted[0]).stem)["fingerprint"] is not None
+    assert third.gradebook.read_text() == again.gradebook.read_text()
 
 
 def test_without_a_seed_a_rerun_keeps_the_seed_of_the_folder(submissions: Path, tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import builtins
 import importlib
 import sys
+import tracemalloc
 
 import pytest
 
@@ -14,7 +15,7 @@ from autograder.checks import codec
 from autograder.checks.environment import RULE
 from autograder.course import assignment
 from autograder.sandboxed.extraction import probe_to_json
-from autograder.sandboxed.runner import run
+from autograder.sandboxed.runner import OUTPUT_CAP, fresh_shell, run
 
 CORRECT_Q1 = "vertical_edges = [[1] * 4] * 4"
 
@@ -292,6 +293,23 @@ def test_the_import_rule_and_the_notebook_modules_are_undone_after_the_run() -> 
 def test_printing_is_captured_and_capped() -> None:
     result = run(job(["for _ in range(100):\n    print('x' * 10_000)"]))
     assert len(result["output"]) < 70_000 and "more characters not kept" in result["output"]
+
+
+def test_what_a_notebook_prints_is_held_only_as_far_as_the_cap() -> None:
+    # Many writes, all through print: whatever the shell does per write, its memory must not grow with them.
+    writes = 200_000
+    shell = fresh_shell()
+    before = tracemalloc.is_tracing()
+    tracemalloc.start()
+    try:
+        result = run(job([f"for i in range({writes}):\n    print(i)", CORRECT_Q1]))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        if not before:
+            tracemalloc.stop()
+    assert result["output"].startswith("0\n1\n") and result["output"].endswith("more characters not kept]")
+    assert peak < 8 * OUTPUT_CAP + 4 * 1024 * 1024, peak  # the cap's worth and the notebook's own, not 200,000 prints
+    assert not any(shell.history_manager.outputs.values())
 
 
 @pytest.mark.parametrize(

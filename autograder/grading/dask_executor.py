@@ -1,4 +1,4 @@
-"""The Dask executor: phase 1 on a Dask cluster, one fork server per worker thread, one task per job.
+"""The Dask executor: phase 1 on a Dask cluster, one fork server per worker thread, a few jobs per task.
 
 On the same terms as the local executor, and a cluster's faults cost time, not rows: a worker that
 dies takes no row with it (the scheduler runs its notebook again elsewhere, once); a worker running
@@ -41,6 +41,12 @@ WAIT_FOR_WORKERS = 120.0
 #: tasks out per worker thread: one running, the others queued on the scheduler, to start the moment
 #: it ends (the scheduler queues a group of tasks only when it outnumbers the threads twice over)
 IN_FLIGHT_PER_THREAD = 8
+#: most jobs in one task: Dask's own work per task (the scheduler's and the worker's bookkeeping, the
+#: messages) is a notebook's worth of CPU, paid once for several
+MOST_PER_TASK = 8
+#: a task starts no further notebook once it has run this long: the rest go back to be sent again, so a
+#: finished row waits for its task-mates at most this and one notebook's run
+TASK_SECONDS = 0.5
 #: a notebook whose worker dies under it this many times, each time running alone, is a crash
 DEATHS_TO_CRASH = 2
 #: how often a run looks whether its cluster still has a worker it may use
@@ -145,6 +151,27 @@ def _job_from_fields(fields: dict[str, Any]) -> Job:
     )
 
 
+def _task_payload(jobs: list[Job]) -> bytes:
+    """What a task carries to its worker: its jobs as plain data, each distinct set of probes once (a run's
+    jobs share one), in one pickle: Dask walks a task's arguments to weigh and copy them, where bytes are
+    measured at once."""
+    probes: list[dict[str, Any]] = []
+    entries = []
+    for job in jobs:
+        if not any(job.probes is seen for seen in probes):
+            probes.append(job.probes)
+        at = next(index for index, seen in enumerate(probes) if job.probes is seen)
+        entries.append({**_job_fields(job), "probes": at})
+    return pickle.dumps({"probes": probes, "jobs": entries}, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _jobs_from_payload(payload: bytes) -> Iterator[Job]:
+    # Made by the grader (_task_payload), which the worker trusts as it trusts the task itself.
+    task = pickle.loads(payload)
+    for fields in task["jobs"]:
+        yield _job_from_fields({**fields, "probes": task["probes"][fields["probes"]]})
+
+
 def _plugin(name: str, kind: type[WorkerPlugin] = WorkerPlugin) -> Any:
     # A worker runs tasks as soon as it is registered, and sets its plugins up just after.
     worker = get_worker()
@@ -156,16 +183,19 @@ def _plugin(name: str, kind: type[WorkerPlugin] = WorkerPlugin) -> Any:
     return plugin
 
 
-def run_on_worker(batch: list[dict[str, Any]], plugin: str) -> dict[str, Any]:
+def run_on_worker(payload: bytes, plugin: str, seconds: float = TASK_SECONDS) -> dict[str, Any]:
     """The Dask task: phase 1 for a few jobs, one after another, each forked from this worker's fork
-    server; {"refused": why} on a worker that may not grade."""
+    server, starting none after `seconds` (the outcomes are of the first jobs: the others did not run);
+    {"refused": why} on a worker that may not grade."""
     forkservers = _plugin(plugin, ForkServers)
     if forkservers.refused:
         return {"refused": forkservers.refused}
     isolation = forkservers.isolation()
-    outcomes = []
-    for fields in batch:
-        job = _job_from_fields(fields)
+    started = time.monotonic()
+    outcomes: list[Phase1Outcome] = []
+    for job in _jobs_from_payload(payload):
+        if outcomes and time.monotonic() - started >= seconds:
+            break
         # The same wait, kill and classification as on one machine, and the same guard around them.
         outcomes.append(guarded_run(forkservers.servers(job), job))
     # As one pickle, the same pickle Dask would make of them: Dask measures every task's result (and
@@ -250,6 +280,8 @@ class DaskExecutor:
 
     #: empty when every worker seen so far runs submissions sandboxed; grows if one joins without
     warning: str
+    #: see TASK_SECONDS (a test sets its own)
+    task_seconds = TASK_SECONDS
 
     def __init__(
         self,
@@ -361,8 +393,9 @@ class DaskExecutor:
             # threads, and queues what no thread is free for on itself, never on a busy worker.
             futures = self._client.map(
                 run_on_worker,
-                [[_job_fields(job) for job in task.jobs] for task in tasks],
+                [_task_payload(task.jobs) for task in tasks],
                 [self._plugin.name] * len(tasks),
+                [self.task_seconds] * len(tasks),
                 key=[f"cnngrade-phase1-{uuid.uuid4().hex}" for _ in tasks],
                 pure=False,
             )
@@ -376,25 +409,30 @@ class DaskExecutor:
         def top_up() -> None:
             nonlocal exhausted
             threads = max(1, self._threads)
-            while not exhausted and len(running) + len(held) < self._slots():
+            while not exhausted and len(held) < (self._slots() - len(running)) * MOST_PER_TASK:
                 job = next(waiting, None)
                 if job is None:
                     exhausted = True
                     break
                 held.append(job)
+            # Full tasks while the class lasts, smaller as it runs out so that the last ones end together: a
+            # class of no more notebooks than slots is one notebook a task, none of its rows waiting for another's.
+            size = MOST_PER_TASK if not exhausted else max(1, min(MOST_PER_TASK, len(held) // self._slots()))
+            ready = -(-len(held) // size)
             # More tasks out than threads only where the scheduler keeps the extra ones queued on itself, as it does
             # for a group of more than twice the threads: a smaller one it hands out at once, some of it behind a
             # running notebook on a busy worker, there to wait for that one however long it runs.
-            out = len(running) + len(held)
-            room = (out if out > 2 * threads else threads) - len(running)
-            if out > 2 * threads and room < self._slots() // 2 and not exhausted:
+            out = len(running) + ready
+            room = min(out if out > 2 * threads else threads, self._slots()) - len(running)
+            if len(running) > 2 * threads and room < self._slots() // 2:
                 # Sent in groups of half the slots: each submission is a message to the scheduler and a
                 # graph it takes in (a few milliseconds of its CPU whatever its size), and meanwhile the
                 # threads still have more than their own number of tasks queued behind them.
                 return
-            # One notebook a task: a task's rows come back together, so a notebook that runs long would hold the
-            # rows of the others in its task (and a Ctrl-C meanwhile would lose them).
-            tasks = [_Task([held.popleft()], time.monotonic()) for _ in range(min(room, len(held)))]
+            tasks = [
+                _Task([held.popleft() for _ in range(min(size, len(held)))], time.monotonic())
+                for _ in range(min(room, ready))
+            ]
             if tasks:
                 submit(*tasks)
 
@@ -406,7 +444,8 @@ class DaskExecutor:
                 task = running.pop(future)
                 if watch.lost:
                     raise watch.lost
-                rows = self._rows(task, future, result, submit)
+                rows, unstarted = self._rows(task, future, result, submit)
+                held.extendleft(reversed(unstarted))  # first out again: they were read before those held
                 future.release()  # the scheduler forgets the result: nothing to recompute if a worker dies
                 top_up()
                 for row in rows:
@@ -423,14 +462,15 @@ class DaskExecutor:
 
     def _rows(
         self, task: _Task, future: Future[dict[str, Any]], result: Any, submit: Callable[..., None]
-    ) -> list[tuple[Job, Phase1Outcome]]:
-        """The rows of a task that came back; a task to run again is submitted instead."""
+    ) -> tuple[list[tuple[Job, Phase1Outcome]], list[Job]]:
+        """The rows of a task that came back, and its jobs it started too late to run; a task to run again is
+        submitted instead."""
         seconds = time.monotonic() - task.started
         if future.status == "finished" and isinstance(result, dict) and "refused" in result:
             # It never ran: another worker will (a refused one leaves within seconds; with none other
             # left, the watch ends the run).
             submit(replace(task, bounces=task.bounces + 1))
-            return []
+            return [], []
         if future.status == "finished" and isinstance(result, dict) and "outcomes" in result:
             if result["warning"] not in self._warnings:
                 self._warnings.add(result["warning"])  # a worker that joined late, without bubblewrap
@@ -438,7 +478,9 @@ class DaskExecutor:
             # From the grader's own worker (the notebook ran in a child of it, trusted with nothing): what
             # Dask would have unpickled from it anyway.
             outcomes = pickle.loads(result["outcomes"])
-            return list(zip(task.jobs, outcomes, strict=True))
+            if not 0 < len(outcomes) <= len(task.jobs):
+                raise RuntimeError(f"a Dask task of {len(task.jobs)} jobs sent back {len(outcomes)} outcomes")
+            return list(zip(task.jobs, outcomes)), task.jobs[len(outcomes) :]
         if future.status == "cancelled" and self._client.status != "running":
             raise ClusterLost(self._scheduler_lost())
         error = result if isinstance(result, BaseException) else future.exception()
@@ -448,15 +490,15 @@ class DaskExecutor:
             # Which of them failed it is not known: each runs again alone, and what it did as one of
             # several counts against none of them.
             submit(*(_Task([job], time.monotonic()) for job in task.jobs))
-            return []
+            return [], []
         if isinstance(error, KilledWorker) and task.deaths + 1 < DEATHS_TO_CRASH:
             submit(replace(task, deaths=task.deaths + 1))  # its worker died under it: once more, elsewhere
-            return []
+            return [], []
         if not isinstance(error, KilledWorker) and not task.failures:
             # Lost for the grader's reasons (a worker leaving as it came, a cancellation): once more.
             submit(replace(task, failures=1))
-            return []
-        return [(task.jobs[0], failed_outcome(error, seconds))]
+            return [], []
+        return [(task.jobs[0], failed_outcome(error, seconds))], []
 
     def _kept(self) -> str:
         return f"the {self._graded} submissions it graded before that are kept (and any an earlier run kept)"

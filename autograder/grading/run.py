@@ -14,6 +14,7 @@ import sys
 from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any, cast, overload
 
@@ -34,7 +35,7 @@ from autograder.intake.submissions import Submissions, pack_mapping
 from autograder.intake.uploads import Skipped
 from autograder.model import Status, SubmissionResult
 from autograder.outputs import records
-from autograder.outputs.files import GroupCommit, atomic_stream, remove_temporaries
+from autograder.outputs.files import GroupCommit, atomic_stream, remove_temporaries, write_bytes_atomic
 from autograder.outputs.folder import RUN_FILE
 from autograder.outputs.gradebook import GRADEBOOK, gradebook_header, gradebook_line, gradebook_row
 from autograder.outputs.inert import printable
@@ -198,6 +199,29 @@ def _previous(out: Path, name: str, fingerprint: records.Fingerprint | None, for
         return records.load(out, name, fingerprint)
     except Exception:
         return None
+
+
+def _results_folder_as_summarised(out: Path) -> bool:
+    """Whether OUT/results is the folder the last gradebook was written beside, no file added or removed since
+    (its own key, as the summary has it): each reused row's results.json is then known to be there."""
+    try:
+        summary = json.loads((out / records.RECORDS / SUMMARY).read_text(encoding="utf-8"))
+        return bool(summary["results"] == list(record_key(out / RESULTS) or ()))
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def _results_json_in_place(out: Path, name: str) -> bool:
+    """Whether a reused row's results/<name>.json is on the disk, written again from its record where it is not
+    (deleted by hand): a reused row is never without it. False when that cannot be done: the row is graded again."""
+    if os.path.exists(os.path.join(out, RESULTS, f"{name}.json")):
+        return True
+    try:
+        result = records.result_from_dict(records.read_record(out, name)["result"])
+        write_bytes_atomic(result_json_path(out / RESULTS, result), result_json_bytes(result), durable=True)
+        return True
+    except Exception:  # a record unreadable since, a disk that refuses the write: graded again, as unreused
+        return False
 
 
 def _grader_failed(
@@ -386,18 +410,25 @@ def _grade_holding(
         to_grade = array("I")  # their places in NAMES
         failed: list[tuple[str, Exception]] = []
         reused = indexed = 0
+        # Unless no file of results/ was removed since the last run: one stat a reused row fewer.
+        results_as_summarised = _results_folder_as_summarised(out)
+        in_place = (lambda name: True) if results_as_summarised else partial(_results_json_in_place, out)
         with IndexReader(out) as index:
             for place, name in enumerate(names):
                 # Each step below says what went wrong as this submission's row; none may end the run for the others.
                 try:
                     entry = index.get(name)
                     path = notebooks.file(place)
-                    if not force and _unchanged_as_indexed(entry, path, records_folder, same_for_all):
+                    if (
+                        not force
+                        and _unchanged_as_indexed(entry, path, records_folder, same_for_all)
+                        and in_place(name)
+                    ):
                         reused += 1
                         indexed += 1
                         continue
                     fingerprint, _ = _fingerprint(Path(path), homework.name, seed, timeout, memory_bytes, sandboxed)
-                    if _previous(out, name, fingerprint, force) is not None:
+                    if _previous(out, name, fingerprint, force) is not None and in_place(name):
                         reused += 1
                         continue
                     to_grade.append(place)
@@ -405,7 +436,8 @@ def _grade_holding(
                     failed.append((name, problem))
             index.finish()
             # Every row as the index has it, and no other: the records are as the last gradebook was written from.
-            as_indexed = indexed == len(names) and index.passed_over == 0
+            # (and the summary says what results/ now is, so that the next run need not look at each of its files)
+            as_indexed = indexed == len(names) and index.passed_over == 0 and results_as_summarised
         if on_start:
             on_start(len(notebooks), reused)
         for name, why in failed:  # never reused: graded again on the next run
@@ -500,6 +532,7 @@ def _write_gradebook(
     summary = {
         "gradebook": record_key(out / GRADEBOOK),
         "index": record_key(index_path(out)),
+        "results": record_key(out / RESULTS),
         "questions": list(questions),
         "late": sorted(late),
         "tally": tally.to_json(),

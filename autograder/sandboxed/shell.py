@@ -24,7 +24,8 @@ import ast
 import re
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from IPython.core import inputtransformer2
@@ -114,6 +115,12 @@ class GradingShell(InteractiveShell):
         return super().should_run_async(
             raw_cell, transformed_cell=transformed_cell, preprocessing_exc_tuple=preprocessing_exc_tuple
         )
+
+    @contextmanager
+    def _tee(self, channel: str) -> Iterator[None]:
+        # IPython 9 keeps a copy of everything a cell prints in its history, for nobody here (the output kept is
+        # the child's capped one): a notebook printing in a loop would hold it all, and pay a Python call a write.
+        yield
 
     def refuse(self, what: str, why: str) -> None:
         self.cell_notes.append(("refused", f"`{_quote(what)}` was not run: {why}."))
