@@ -16,6 +16,7 @@ from autograder.grading.dask_executor import (
     IN_FLIGHT_PER_THREAD,
     MOST_PER_TASK,
     QUIET_WORKER,
+    TASK_CODE,
     DaskExecutor,
     run_on_worker,
 )
@@ -96,6 +97,35 @@ def test_a_large_class_is_sent_to_the_scheduler_in_groups_of_tasks_of_several_an
     assert len(calls) <= 1 + math.ceil((len(tasks) - slots) / (slots // 2)) + 2, [len(c) for c in calls] + [
         sum(c) for c in calls
     ]
+
+
+@pytest.mark.slow
+def test_a_class_of_large_notebooks_is_sent_a_few_at_a_time_and_every_row_comes_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Data pasted into cells: every third notebook over half the code a task may carry.
+    large = TASK_CODE // 2 + 1
+    jobs = [
+        Job(f"j{i}", (f"x = {i}" + ("\n# " + "a" * large if i % 3 == 0 else ""),), ("x",), {}, 20.0, MEMORY)
+        for i in range(90)
+    ]
+    code = {job.submission: sum(map(len, job.cells)) for job in jobs}
+    with DaskExecutor(workers=2, sandbox=UNSANDBOXED) as executor:
+        executor.task_seconds = 3600.0
+        tasks: list[list[str]] = []
+        submit = executor._client.map
+
+        def counted(function: Any, *iterables: Any, **options: Any) -> Any:
+            tasks.extend([job.submission for job in dask_executor._jobs_from_payload(task)] for task in iterables[0])
+            return submit(function, *iterables, **options)
+
+        monkeypatch.setattr(executor._client, "map", counted)
+        outcomes = {job.submission: outcome for job, outcome in executor.run(jobs)}
+    assert {name: o.data and o.data["values"]["x"] for name, o in outcomes.items()} == {f"j{i}": i for i in range(90)}
+    assert sorted(name for task in tasks for name in task) == sorted(code)  # each sent once
+    # No task carries more code than TASK_CODE, unless it is one notebook; the small ones still go several a task.
+    assert all(len(task) == 1 or sum(code[name] for name in task) <= TASK_CODE for task in tasks), tasks
+    assert max(len(task) for task in tasks) > 1
 
 
 @pytest.mark.parametrize("seconds, ran", [(0.0, 1), (3600.0, 3)])

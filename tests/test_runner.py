@@ -295,20 +295,22 @@ def test_printing_is_captured_and_capped() -> None:
     assert len(result["output"]) < 70_000 and "more characters not kept" in result["output"]
 
 
-def test_what_a_notebook_prints_is_held_only_as_far_as_the_cap() -> None:
-    # Many writes, all through print: whatever the shell does per write, its memory must not grow with them.
-    writes = 200_000
+@pytest.mark.parametrize("show", ["print(i)", "display(i)"], ids=["print", "display"])
+def test_what_a_notebook_shows_is_held_only_as_far_as_the_cap(show: str) -> None:
+    # Many items shown: whatever the shell does with each, its memory must not grow with them.
+    items = 100_000
     shell = fresh_shell()
     before = tracemalloc.is_tracing()
     tracemalloc.start()
     try:
-        result = run(job([f"for i in range({writes}):\n    print(i)", CORRECT_Q1]))
+        result = run(job([f"for i in range({items}):\n    {show}", CORRECT_Q1]))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         if not before:
             tracemalloc.stop()
+    assert not result["cell_errors"], result["cell_errors"]
     assert result["output"].startswith("0\n1\n") and result["output"].endswith("more characters not kept]")
-    assert peak < 8 * OUTPUT_CAP + 4 * 1024 * 1024, peak  # the cap's worth and the notebook's own, not 200,000 prints
+    assert peak < 8 * OUTPUT_CAP + 4 * 1024 * 1024, peak  # the cap's worth and the notebook's own, not every item
     assert not any(shell.history_manager.outputs.values())
 
 

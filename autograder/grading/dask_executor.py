@@ -44,6 +44,9 @@ IN_FLIGHT_PER_THREAD = 8
 #: most jobs in one task: Dask's own work per task (the scheduler's and the worker's bookkeeping, the
 #: messages) is a notebook's worth of CPU, paid once for several
 MOST_PER_TASK = 8
+#: most code in one task (characters of cells), and read ahead per free slot: a class of large notebooks (data
+#: pasted into cells) is one notebook a task, and no more of it is held at once than then
+TASK_CODE = 1 << 20
 #: a task starts no further notebook once it has run this long: the rest go back to be sent again, so a
 #: finished row waits for its task-mates at most this and one notebook's run
 TASK_SECONDS = 0.5
@@ -403,21 +406,45 @@ class DaskExecutor:
                 running[future] = task
                 done.add(future)
 
-        held: deque[Job] = deque()  # taken from `jobs`, not sent yet (see top_up)
+        held: deque[tuple[Job, int]] = deque()  # taken from `jobs`, not sent yet (see top_up), with their code's size
+        held_code = 0
         exhausted = False
+        # Notebooks a task: fewer once a task ran out of time before its last one (each sent back would be sent
+        # again), one more after each task that ran them all.
+        per_task = MOST_PER_TASK
+
+        def hold(jobs: list[Job], first: bool = False) -> None:
+            nonlocal held_code
+            sized = [(job, sum(map(len, job.cells))) for job in jobs]
+            if first:
+                held.extendleft(reversed(sized))
+            else:
+                held.extend(sized)
+            held_code += sum(code for _, code in sized)
+
+        def task_from_held(size: int) -> _Task:
+            nonlocal held_code
+            jobs, code = list[Job](), 0
+            while held and len(jobs) < size and (not jobs or code + held[0][1] <= TASK_CODE):
+                job, job_code = held.popleft()
+                held_code -= job_code
+                jobs.append(job)
+                code += job_code
+            return _Task(jobs, time.monotonic())
 
         def top_up() -> None:
             nonlocal exhausted
             threads = max(1, self._threads)
-            while not exhausted and len(held) < (self._slots() - len(running)) * MOST_PER_TASK:
+            free = self._slots() - len(running)
+            while not exhausted and len(held) < free * per_task and held_code < free * TASK_CODE:
                 job = next(waiting, None)
                 if job is None:
                     exhausted = True
                     break
-                held.append(job)
+                hold([job])
             # Full tasks while the class lasts, smaller as it runs out so that the last ones end together: a
             # class of no more notebooks than slots is one notebook a task, none of its rows waiting for another's.
-            size = MOST_PER_TASK if not exhausted else max(1, min(MOST_PER_TASK, len(held) // self._slots()))
+            size = per_task if not exhausted else max(1, min(per_task, len(held) // self._slots()))
             ready = -(-len(held) // size)
             # More tasks out than threads only where the scheduler keeps the extra ones queued on itself, as it does
             # for a group of more than twice the threads: a smaller one it hands out at once, some of it behind a
@@ -429,10 +456,9 @@ class DaskExecutor:
                 # graph it takes in (a few milliseconds of its CPU whatever its size), and meanwhile the
                 # threads still have more than their own number of tasks queued behind them.
                 return
-            tasks = [
-                _Task([held.popleft() for _ in range(min(size, len(held)))], time.monotonic())
-                for _ in range(min(room, ready))
-            ]
+            tasks: list[_Task] = []
+            while held and len(tasks) < room:
+                tasks.append(task_from_held(size))
             if tasks:
                 submit(*tasks)
 
@@ -445,7 +471,11 @@ class DaskExecutor:
                 if watch.lost:
                     raise watch.lost
                 rows, unstarted = self._rows(task, future, result, submit)
-                held.extendleft(reversed(unstarted))  # first out again: they were read before those held
+                if unstarted:
+                    per_task = max(1, len(rows))
+                    hold(unstarted, first=True)  # first out again: they were read before those held
+                elif rows:
+                    per_task = min(MOST_PER_TASK, per_task + 1)
                 future.release()  # the scheduler forgets the result: nothing to recompute if a worker dies
                 top_up()
                 for row in rows:

@@ -118,8 +118,8 @@ class GradingShell(InteractiveShell):
 
     @contextmanager
     def _tee(self, channel: str) -> Iterator[None]:
-        # IPython 9 keeps a copy of everything a cell prints in its history, for nobody here (the output kept is
-        # the child's capped one): a notebook printing in a loop would hold it all, and pay a Python call a write.
+        # IPython 9 copies every write of a cell into its history of outputs (see _Forgotten), through a Python
+        # call per write: nothing here reads that copy.
         yield
 
     def refuse(self, what: str, why: str) -> None:
@@ -234,6 +234,16 @@ class QuickTransformer(inputtransformer2.TransformerManager):
         return "".join(lines)
 
 
+class _Forgotten(dict[int, list[Any]]):
+    """IPython 9's history of what each cell showed (prints, `display()`, its value), which nothing reads when
+    grading (the output kept is the child's own, capped): kept, a notebook that prints or displays in a loop would
+    hold every item of it, and run out of memory where Jupyter (which does not keep displays) does not. Each cell's
+    list is new and dropped at once."""
+
+    def __missing__(self, key: int) -> list[Any]:
+        return []
+
+
 def _print_page(shell: Any, data: Any, start: int = 0, screen_lines: int = 0) -> None:
     """`x?`, `%pinfo`, `%pycat`: printed into the captured output, never through a pager program."""
     text = data.get("text/plain", "") if isinstance(data, dict) else data
@@ -297,6 +307,8 @@ def make() -> GradingShell:
     import atexit
 
     atexit.unregister(shell.atexit_operations)  # nothing of it runs at exit: no history, no files
+    if hasattr(shell.history_manager, "outputs"):
+        shell.history_manager.outputs = _Forgotten()
     shell.display_formatter.active_types = ["text/plain"]  # the only output anyone reads here
     # A cell's last value still becomes `_` and `Out[n]`, but is not formatted: nobody reads
     # `Out[n]: ...` when grading, and repr() of a large array costs more than the cell.
