@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import pickle
+import random
 from typing import Any
 
 import pytest
@@ -99,14 +100,25 @@ def test_a_large_class_is_sent_to_the_scheduler_in_groups_of_tasks_of_several_an
     ]
 
 
+def _pasted(characters: int) -> str:
+    # Data as students paste it, which no compression on the way shrinks much.
+    return random.Random(characters).randbytes(characters // 2 + 1).hex()[:characters]
+
+
 @pytest.mark.slow
 def test_a_class_of_large_notebooks_is_sent_a_few_at_a_time_and_every_row_comes_back(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Data pasted into cells: every third notebook over half the code a task may carry.
-    large = TASK_CODE // 2 + 1
+    # Data pasted into cells: every third notebook over half the code a task may carry, every ninth over all of it.
     jobs = [
-        Job(f"j{i}", (f"x = {i}" + ("\n# " + "a" * large if i % 3 == 0 else ""),), ("x",), {}, 20.0, MEMORY)
+        Job(
+            f"j{i}",
+            (f"x = {i}\n# " + _pasted(TASK_CODE + 1 if i % 9 == 0 else TASK_CODE // 2 + 1 if i % 3 == 0 else 0),),
+            ("x",),
+            {},
+            20.0,
+            MEMORY,
+        )
         for i in range(90)
     ]
     code = {job.submission: sum(map(len, job.cells)) for job in jobs}
