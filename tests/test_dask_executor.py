@@ -40,7 +40,7 @@ def test_a_task_carries_only_json_and_rebuilds_the_same_job() -> None:
     assert _job_from_fields(json.loads(json.dumps(_job_fields(job)))) == job
 
 
-def test_a_task_of_several_jobs_carries_each_set_of_probes_once_and_rebuilds_every_job_in_order() -> None:
+def test_a_task_of_several_jobs_rebuilds_every_job_in_order_and_carries_the_run_s_probes_once() -> None:
     run_probes = {"conv2d": [{"args": [[[0.5] * 50] * 50], "kwargs": {"stride": 2}}] * 10}
     other = {"relu": [{"args": [[-1.0, 2.0]], "kwargs": {}}]}
     jobs = [Job(f"j{i}", (f"x = {i}",), ("x",), run_probes, 5.0, MEMORY) for i in range(8)]

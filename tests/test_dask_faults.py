@@ -122,18 +122,24 @@ def test_a_killed_worker_costs_time_only_and_a_notebook_that_kills_two_is_a_cras
     assert not always["waits"].graders_fault  # the notebook's doing: its row is kept
 
 
+def _tasks_sent(executor: DaskExecutor) -> list[list[str]]:
+    """The submissions of each task the executor sends from now on, in the order sent (filled as it sends)."""
+    sent: list[list[str]] = []
+    submit = executor._client.map
+
+    def counted(function: Any, *iterables: Any, **options: Any) -> Any:
+        sent.extend([job.submission for job in dask_executor._jobs_from_payload(task)] for task in iterables[0])
+        return submit(function, *iterables, **options)
+
+    executor._client.map = counted  # type: ignore[method-assign]
+    return sent
+
+
 def test_a_worker_killed_under_a_task_of_several_notebooks_costs_time_only(markers: Path) -> None:
     # A class larger than the slots: tasks of several notebooks, the waiting one first in its task.
     jobs = _jobs(markers / "once", runs=2, quick=40)
     with DaskExecutor(workers=2, sandbox=UNSANDBOXED) as executor:
-        sizes: list[int] = []
-        submit = executor._client.map
-
-        def counted(function: Any, *iterables: Any, **options: Any) -> Any:
-            sizes.extend(sum(1 for _ in dask_executor._jobs_from_payload(task)) for task in iterables[0])
-            return submit(function, *iterables, **options)
-
-        executor._client.map = counted  # type: ignore[method-assign]
+        tasks = _tasks_sent(executor)
         killed: list[int] = []
         killer = _killer(markers / "once", 1, killed)
         killer.start()
@@ -141,8 +147,10 @@ def test_a_worker_killed_under_a_task_of_several_notebooks_costs_time_only(marke
         killer.join(60)
 
     assert len(killed) == 1 and _runs(markers / "once") == 2
-    assert max(sizes) > 1, sizes  # it did run in a task with others
-    assert sum(sizes) > len(jobs)  # and what that task held was sent again
+    first = next(index for index, task in enumerate(tasks) if "waits" in task)
+    assert len(tasks[first]) > 1, tasks  # it was killed in a task with others
+    # and each of that task's notebooks was sent again, alone
+    assert all([name] in tasks[first + 1 :] for name in tasks[first]), tasks
     assert {name: (o.status, o.data and o.data["values"]["x"]) for name, o in outcomes.items()} == {
         "waits": (Status.OK, 42),
         **{f"quick{i}": (Status.OK, i) for i in range(40)},
@@ -153,20 +161,14 @@ def test_a_task_past_its_time_sends_back_what_it_did_not_start_and_each_notebook
     jobs = [Job(f"j{i}", (f"x = {i}",), ("x",), {}, 20.0, MEMORY) for i in range(100)]
     with DaskExecutor(workers=2, sandbox=UNSANDBOXED) as executor:
         executor.task_seconds = 0.0  # each task runs its first notebook only
-        sent: list[int] = []
-        submit = executor._client.map
-
-        def counted(function: Any, *iterables: Any, **options: Any) -> Any:
-            sent.extend(sum(1 for _ in dask_executor._jobs_from_payload(task)) for task in iterables[0])
-            return submit(function, *iterables, **options)
-
-        executor._client.map = counted  # type: ignore[method-assign]
+        tasks = _tasks_sent(executor)
         rows = [
             (job.submission, outcome.status, outcome.data and outcome.data["values"]["x"])
             for job, outcome in executor.run(jobs)
         ]
     assert sorted(rows) == sorted((f"j{i}", Status.OK, i) for i in range(100))  # each once, to its answer
-    assert len(sent) >= len(jobs) and max(sent) > 1, sent  # one task a row run, most of them sent with others
+    assert len(tasks) == len(jobs)  # one task a row: each ran its first notebook and no other
+    assert sum(map(len, tasks)) > len(jobs) and max(map(len, tasks)) > 1, tasks  # the others were sent again
 
 
 def _class(folder: Path, copies: int) -> Path:

@@ -44,8 +44,9 @@ IN_FLIGHT_PER_THREAD = 8
 #: most jobs in one task: Dask's own work per task (the scheduler's and the worker's bookkeeping, the
 #: messages) is a notebook's worth of CPU, paid once for several
 MOST_PER_TASK = 8
-#: most code in one task (characters of cells), and read ahead per free slot: a class of large notebooks (data
-#: pasted into cells) is one notebook a task, and no more of it is held at once than then
+#: most code in one task (characters of cells) unless it is one notebook, and read ahead per free slot: a class
+#: of large notebooks (data pasted into cells) is one notebook a task, the grader holding about this much code a
+#: slot (and one notebook more), never eight notebooks a slot
 TASK_CODE = 1 << 20
 #: a task starts no further notebook once it has run this long: the rest go back to be sent again, so a
 #: finished row waits for its task-mates at most this and one notebook's run
@@ -155,24 +156,16 @@ def _job_from_fields(fields: dict[str, Any]) -> Job:
 
 
 def _task_payload(jobs: list[Job]) -> bytes:
-    """What a task carries to its worker: its jobs as plain data, each distinct set of probes once (a run's
-    jobs share one), in one pickle: Dask walks a task's arguments to weigh and copy them, where bytes are
-    measured at once."""
-    probes: list[dict[str, Any]] = []
-    entries = []
-    for job in jobs:
-        if not any(job.probes is seen for seen in probes):
-            probes.append(job.probes)
-        at = next(index for index, seen in enumerate(probes) if job.probes is seen)
-        entries.append({**_job_fields(job), "probes": at})
-    return pickle.dumps({"probes": probes, "jobs": entries}, protocol=pickle.HIGHEST_PROTOCOL)
+    """What a task carries to its worker: its jobs as plain data, in one pickle (which writes the probes the
+    run's jobs share once): Dask walks a task's arguments to weigh and copy them, where bytes are measured at
+    once."""
+    return pickle.dumps([_job_fields(job) for job in jobs], protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _jobs_from_payload(payload: bytes) -> Iterator[Job]:
     # Made by the grader (_task_payload), which the worker trusts as it trusts the task itself.
-    task = pickle.loads(payload)
-    for fields in task["jobs"]:
-        yield _job_from_fields({**fields, "probes": task["probes"][fields["probes"]]})
+    for fields in pickle.loads(payload):
+        yield _job_from_fields(fields)
 
 
 def _plugin(name: str, kind: type[WorkerPlugin] = WorkerPlugin) -> Any:
@@ -204,7 +197,16 @@ def run_on_worker(payload: bytes, plugin: str, seconds: float = TASK_SECONDS) ->
     # As one pickle, the same pickle Dask would make of them: Dask measures every task's result (and
     # every message it sends) by walking it, and a notebook's answers are thousands of small objects,
     # a few milliseconds of the worker's CPU a notebook, where bytes are measured at once.
-    return {"outcomes": pickle.dumps(outcomes, protocol=pickle.HIGHEST_PROTOCOL), "warning": isolation.warning}
+    return {
+        "outcomes": pickle.dumps(outcomes, protocol=pickle.HIGHEST_PROTOCOL),
+        "warning": isolation.warning,
+        "seconds": time.monotonic() - started,
+    }
+
+
+def _ran_within(result: Any, seconds: float) -> bool:
+    spent = result.get("seconds") if isinstance(result, dict) else None
+    return isinstance(spent, float) and spent < seconds
 
 
 def _worker_report(plugin: str, dask_worker: Any) -> tuple[str, str]:
@@ -412,14 +414,14 @@ class DaskExecutor:
         held: deque[tuple[Job, int]] = deque()  # taken from `jobs`, not sent yet (see top_up), with their code's size
         held_code = 0
         exhausted = False
-        # Notebooks a task: fewer once a task ran out of time before its last one (each sent back would be sent
-        # again), one more after each task that ran them all.
+        # Notebooks a task: cut to what a task ran when it ran out of time before its last one (each it sent back is
+        # sent again), one more after a task of that many ran them all in under half its time.
         per_task = MOST_PER_TASK
 
-        def hold(jobs: list[Job], first: bool = False) -> None:
+        def hold(jobs: list[Job], at_front: bool = False) -> None:
             nonlocal held_code
             sized = [(job, sum(map(len, job.cells))) for job in jobs]
-            if first:
+            if at_front:
                 held.extendleft(reversed(sized))
             else:
                 held.extend(sized)
@@ -475,9 +477,9 @@ class DaskExecutor:
                     raise watch.lost
                 rows, unstarted = self._rows(task, future, result, submit)
                 if unstarted:
-                    per_task = max(1, len(rows))
-                    hold(unstarted, first=True)  # first out again: they were read before those held
-                elif rows:
+                    per_task = max(1, min(per_task, len(rows)))
+                    hold(unstarted, at_front=True)  # first out again: they were read before those held
+                elif len(rows) == len(task.jobs) >= per_task and _ran_within(result, self.task_seconds / 2):
                     per_task = min(MOST_PER_TASK, per_task + 1)
                 future.release()  # the scheduler forgets the result: nothing to recompute if a worker dies
                 top_up()
@@ -496,8 +498,8 @@ class DaskExecutor:
     def _rows(
         self, task: _Task, future: Future[dict[str, Any]], result: Any, submit: Callable[..., None]
     ) -> tuple[list[tuple[Job, Phase1Outcome]], list[Job]]:
-        """The rows of a task that came back, and its jobs it started too late to run; a task to run again is
-        submitted instead."""
+        """The rows of a task that came back, and the jobs it did not start (its time ran out); a task to run
+        again is submitted instead."""
         seconds = time.monotonic() - task.started
         if future.status == "finished" and isinstance(result, dict) and "refused" in result:
             # It never ran: another worker will (a refused one leaves within seconds; with none other
