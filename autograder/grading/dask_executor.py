@@ -204,9 +204,10 @@ def run_on_worker(payload: bytes, plugin: str, seconds: float = TASK_SECONDS) ->
     }
 
 
-def _ran_within(result: Any, seconds: float) -> bool:
+def _room_for_one_more(result: Any, ran: int, seconds: float) -> bool:
+    """Whether a task that ran `ran` notebooks would have had the time for one more, at their average pace."""
     spent = result.get("seconds") if isinstance(result, dict) else None
-    return isinstance(spent, float) and spent < seconds
+    return isinstance(spent, float) and spent * (ran + 1) / ran < seconds
 
 
 def _worker_report(plugin: str, dask_worker: Any) -> tuple[str, str]:
@@ -415,7 +416,7 @@ class DaskExecutor:
         held_code = 0
         exhausted = False
         # Notebooks a task: cut to what a task ran when it ran out of time before its last one (each it sent back is
-        # sent again), one more after a task of that many ran them all in under half its time.
+        # sent again), one more after a task of that many ran them all with time left for one more at their pace.
         per_task = MOST_PER_TASK
 
         def hold(jobs: list[Job], at_front: bool = False) -> None:
@@ -479,7 +480,9 @@ class DaskExecutor:
                 if unstarted:
                     per_task = max(1, min(per_task, len(rows)))
                     hold(unstarted, at_front=True)  # first out again: they were read before those held
-                elif len(rows) == len(task.jobs) >= per_task and _ran_within(result, self.task_seconds / 2):
+                elif len(rows) == len(task.jobs) >= per_task and _room_for_one_more(
+                    result, len(rows), self.task_seconds
+                ):
                     per_task = min(MOST_PER_TASK, per_task + 1)
                 future.release()  # the scheduler forgets the result: nothing to recompute if a worker dies
                 top_up()
