@@ -35,13 +35,13 @@ from autograder.intake.submissions import Submissions, pack_mapping
 from autograder.intake.uploads import Skipped
 from autograder.model import Status, SubmissionResult
 from autograder.outputs import records
-from autograder.outputs.files import GroupCommit, atomic_stream, remove_temporaries, write_bytes_atomic
+from autograder.outputs.files import GroupCommit, atomic_stream, remove_temporaries
 from autograder.outputs.folder import RUN_FILE
 from autograder.outputs.gradebook import GRADEBOOK, gradebook_header, gradebook_line, gradebook_row
 from autograder.outputs.inert import printable
 from autograder.outputs.out_lock import holding
 from autograder.outputs.record_index import SUMMARY, Entry, IndexReader, RecordKey, index_path, make_entry, record_key
-from autograder.outputs.results_json import RESULTS, result_json_bytes, result_json_path
+from autograder.outputs.results_json import RESULTS, result_json_bytes, result_json_path, write_result_json
 from autograder.outputs.skipped import write_skipped
 from autograder.sandboxed.extraction import probe_to_json
 
@@ -218,7 +218,7 @@ def _results_json_in_place(out: Path, name: str) -> bool:
         return True
     try:
         result = records.result_from_dict(records.read_record(out, name)["result"])
-        write_bytes_atomic(result_json_path(out / RESULTS, result), result_json_bytes(result), durable=True)
+        write_result_json(out / RESULTS, result)
         return True
     except Exception:  # a record unreadable since, a disk that refuses the write: graded again, as unreused
         return False
@@ -410,7 +410,8 @@ def _grade_holding(
         to_grade = array("I")  # their places in NAMES
         failed: list[tuple[str, Exception]] = []
         reused = indexed = 0
-        # Unless no file of results/ was removed since the last run: one stat a reused row fewer.
+        # Each reused row's results.json is looked for, unless results/ is as the last summary saw it (no file added
+        # or removed since): one stat a row saved.
         results_as_summarised = _results_folder_as_summarised(out)
         in_place = (lambda name: True) if results_as_summarised else partial(_results_json_in_place, out)
         with IndexReader(out) as index:
