@@ -89,6 +89,13 @@ def test_value_explains_why_it_cannot_be_taken(value: Any, said: str) -> None:
     assert f"`strided_edges` {said}" in message
 
 
+def test_value_names_the_part_it_cannot_take() -> None:
+    from decimal import Decimal
+
+    message = _message(lambda: LiveAnswers({"strided_edges": [[1, 2], [3, Decimal(4)]]}).value("strided_edges"))
+    assert "`strided_edges[1][1]` is an object of type Decimal" in message
+
+
 @pytest.mark.parametrize(
     "value",
     [

@@ -1,7 +1,9 @@
-"""autograder.checks.plain: only exact, known types become plain data; everything else is named."""
+"""autograder.checks.plain: only known types become plain data (the built-in containers' subclasses as what they
+hold); everything else is named, and where in the answer it is."""
 
 from __future__ import annotations
 
+import collections
 import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -159,6 +161,67 @@ def test_nesting_up_to_max_depth_passes(nest: Callable[[int], Any]) -> None:
     assert to_plain(value) == value
 
 
+class Untouchable:
+    """Mixed into a container subclass: every method of its own raises, so reading one proves none ran."""
+
+    def _ran(self, *args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a method of the student's class ran")
+
+    __iter__ = __len__ = __getitem__ = __contains__ = __eq__ = __hash__ = __reversed__ = _ran
+    keys = items = values = get = _ran
+
+
+class UntouchableList(Untouchable, list):  # type: ignore[misc]
+    pass
+
+
+class UntouchableTuple(Untouchable, tuple):  # type: ignore[misc]
+    pass
+
+
+class UntouchableDict(Untouchable, dict):  # type: ignore[misc]
+    pass
+
+
+Row = collections.namedtuple("Row", COLUMNS)
+CONTAINERS = [
+    [1, 2.5, "x"],
+    [[1, 2], (3, 4)],
+    list(TABLE_ROWS.values()),
+    [],
+]
+
+
+@pytest.mark.parametrize("items", CONTAINERS)
+@pytest.mark.parametrize("subclass", [UntouchableList, UntouchableTuple])
+def test_a_subclass_of_list_or_tuple_is_what_it_holds_and_none_of_its_code_runs(
+    items: list[Any], subclass: type
+) -> None:
+    assert to_plain(subclass(items)) == to_plain(list(items))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda rows: collections.OrderedDict(rows), id="OrderedDict"),
+        pytest.param(lambda rows: collections.defaultdict(list, rows), id="defaultdict"),
+        pytest.param(lambda rows: UntouchableDict(rows), id="untouchable-dict"),
+        pytest.param(lambda rows: {label: Row(*row) for label, row in rows.items()}, id="namedtuple-rows"),
+    ],
+)
+def test_a_table_in_a_subclass_of_dict_or_tuple_reads_as_the_plain_table(make: Callable[[dict], Any]) -> None:
+    assert to_plain(make(TABLE_ROWS)) == to_plain(TABLE_ROWS)
+
+
+class ClaimsToBeAList:
+    __class__ = property(lambda self: list)  # type: ignore[assignment]
+
+
+def test_an_object_that_only_says_it_is_a_list_is_refused() -> None:
+    with pytest.raises(NotPlainData, match="ClaimsToBeAList"):
+        to_plain(ClaimsToBeAList())
+
+
 # --- what is refused --------------------------------------------------------------------------
 
 
@@ -261,3 +324,19 @@ def test_refuses_a_dataframe_with_repeated_row_labels() -> None:
     frame = pd.DataFrame([list(TABLE_ROWS[row])] * 2, index=[row, row], columns=COLUMNS)
     with pytest.raises(NotPlainData):
         to_plain(frame)
+
+
+@pytest.mark.parametrize(
+    ("answer", "where"),
+    [
+        pytest.param([[1, 2], [3, Point()]], "[1][1]", id="list"),
+        pytest.param({"CONV1": ((28, 28, 8), Point(), 608)}, "['CONV1'][1]", id="dict"),
+        pytest.param(np.array([[1, Point()]], dtype=object), "[0][1]", id="object-array"),
+        pytest.param(pd.DataFrame({"size": [Point()]}, index=["CONV1"]), "['CONV1']['size']", id="dataframe"),
+    ],
+)
+def test_a_refused_part_is_named_with_where_it_is(answer: Any, where: str) -> None:
+    with pytest.raises(NotPlainData) as refused:
+        to_plain(answer)
+    assert (refused.value.what, refused.value.where) == ("an object of type Point", where)
+    assert str(refused.value) == f"a value whose item {where} is an object of type Point"

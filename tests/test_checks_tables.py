@@ -211,3 +211,26 @@ def test_a_default_index_with_a_name_column_missing_a_row_names_the_row() -> Non
     table = to_plain(frame[frame["layer"] != "POOL2"].reset_index(drop=True))
     message = _message(lambda: read_table(table, LENET_ROWS, "lenet_table"))
     assert "`lenet_table` has no row 'POOL2'" in message
+
+
+def _padded(rows: int) -> dict[str, Any]:
+    """TABLE, with filler rows up to `rows` in all."""
+    return TABLE | {f"extra{i}": ((1, 1, 1), 1, 0) for i in range(rows - len(TABLE))}
+
+
+# Every layout a long table can come in, each as plain data (as phase 2 sees it): rows by name, a list of
+# records, columns of cells (the other way round).
+LONG_LAYOUTS = {
+    "rows": lambda rows: _padded(rows),
+    "records": lambda rows: [{"layer": row, **dict(zip(COLUMNS, cells))} for row, cells in _padded(rows).items()],
+    "columns": lambda rows: to_plain(pd.DataFrame(_padded(rows), index=list(COLUMNS))),
+}
+
+
+@pytest.mark.parametrize("layout", LONG_LAYOUTS.values(), ids=LONG_LAYOUTS.keys())
+def test_a_table_longer_than_any_network_is_refused_before_it_is_read(layout: Callable[[int], Any]) -> None:
+    from autograder.checks.tables import MAX_ROWS
+
+    assert read_row(to_plain(layout(MAX_ROWS)), "CONV1", "lenet_table")["shape"] == list(SHAPES["CONV1"])
+    with pytest.raises(CheckFailed, match=f"has {MAX_ROWS + 1:,} rows"):
+        read_row(to_plain(layout(MAX_ROWS + 1)), "CONV1", "lenet_table")

@@ -45,6 +45,58 @@ def test_a_helper_defined_in_a_later_cell_is_used_at_the_end() -> None:
     assert errors_of(result["calls"]["conv2d"]) == []
 
 
+CONV2D_BY_HELPER = (
+    "import numpy as np\ndef {name}(x, k, stride, padding, flip=False):\n    x = np.pad(np.asarray(x, float), padding)\n"
+    "    k = np.asarray(k, float)[::-1, ::-1] if flip else np.asarray(k, float)\n    f = k.shape[0]\n"
+    "    n, m = (x.shape[0] - f) // stride + 1, (x.shape[1] - f) // stride + 1\n"
+    "    return np.array([[np.sum(x[i*stride:i*stride+f, j*stride:j*stride+f] * k) for j in range(m)] for i in range(n)])"
+)
+# Each: a conv2d whose name is bound once, in the first cell, while what it reaches changes in later cells
+# without that name being bound again (a dict filled in, a decorator's wrapped function's helper, a class
+# attribute, a setting flipped, a helper redefined).
+REACHED_LATER = {
+    "a dict filled in later": [
+        "IMPLS = {}\ndef conv2d(x, k, stride=1, padding=0):\n    return IMPLS['conv'](x, k, stride, padding)",
+        CONV2D_BY_HELPER.format(name="_conv") + "\nIMPLS['conv'] = _conv",
+    ],
+    "a decorated function's helper defined later": [
+        "import functools\ndef timed(f):\n    @functools.wraps(f)\n    def wrapper(*a, **k):\n        return f(*a, **k)\n"
+        "    return wrapper\n@timed\ndef conv2d(x, k, stride=1, padding=0):\n    return _conv(x, k, stride, padding)",
+        CONV2D_BY_HELPER.format(name="_conv"),
+    ],
+    "a class attribute set later": [
+        "class Ops:\n    pass\ndef conv2d(x, k, stride=1, padding=0):\n    return Ops.conv(x, k, stride, padding)",
+        CONV2D_BY_HELPER.format(name="_conv") + "\nOps.conv = staticmethod(_conv)",
+    ],
+    "a setting flipped later (wrong at the end)": [
+        "CONFIG = {'flip': False}\ndef conv2d(x, k, stride=1, padding=0):\n    return _conv(x, k, stride, padding, CONFIG['flip'])",
+        CONV2D_BY_HELPER.format(name="_conv"),
+        "CONFIG['flip'] = True",
+    ],
+    "a decorated function's helper redefined later (wrong at the end)": [
+        "import functools\ndef timed(f):\n    @functools.wraps(f)\n    def wrapper(*a, **k):\n        return f(*a, **k)\n"
+        "    return wrapper\n@timed\ndef conv2d(x, k, stride=1, padding=0):\n    return _conv(x, k, stride, padding)",
+        CONV2D_BY_HELPER.format(name="_conv"),
+        CONV2D_BY_HELPER.format(name="_conv").replace("flip=False", "flip=True"),
+    ],
+}
+
+
+@pytest.mark.parametrize("cells", REACHED_LATER.values(), ids=REACHED_LATER.keys())
+def test_a_function_is_graded_as_the_notebook_leaves_it(cells: list[str]) -> None:
+    from autograder.sandboxed.extraction import record_call
+
+    homework = assignment("hw1")
+    result = run(job(cells))
+    # Independently: every cell run in one plain namespace, then the function it leaves called on each probe.
+    namespace: dict = {}
+    for source in cells:
+        exec(source, namespace)
+    expected = {p.id: record_call(namespace["conv2d"], "conv2d", p, 2.0) for p in homework.probes(7)["conv2d"]}
+    assert result["calls"]["conv2d"] == expected
+    assert errors_of(result["calls"]["conv2d"]) == []
+
+
 def test_an_array_filled_in_place_by_a_later_cell_is_read_as_filled() -> None:
     result = run(job(["import numpy as np\nvertical_edges = np.zeros((4, 4))", "vertical_edges[:] = 7"]))
     assert codec.decode(result["values"]["vertical_edges"]).tolist() == [[7.0] * 4] * 4

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from autograder.checks import codec
+from autograder.grading import sandbox as sandbox_module
 from autograder.grading.executor import Job, LocalExecutor
 from autograder.grading.sandbox import SANDBOX_SCRATCH, Sandbox, SandboxKind, bwrap_arguments, detect
 
@@ -62,6 +63,44 @@ def test_inside_the_sandbox_the_secrets_are_out_of_sight(sandbox: Sandbox) -> No
     assert seen["cwd"] == seen["tmpdir"] == SANDBOX_SCRATCH
     assert seen["writable"] == []
     assert not any("SEED" in name or "CNNGRADE" in name for name in seen["env"])
+
+
+# Inside the sandbox: every file at the top of each import path entry, and every file of every metadata folder
+# there (any distribution's: a copy of this project's may go by another name), read whole.
+_FILES_THAT_HOLD = (
+    "import os, sys\n"
+    "found = []\n"
+    "for entry in sys.path:\n"
+    "    try:\n"
+    "        names = os.listdir(entry or '.')\n"
+    "    except OSError:\n"
+    "        continue\n"
+    "    for name in names:\n"
+    "        path = os.path.join(entry or '.', name)\n"
+    "        metadata = name.endswith(('.dist-info', '.egg-info')) and os.path.isdir(path)\n"
+    "        for file in [os.path.join(path, f) for f in os.listdir(path)] if metadata else [path]:\n"
+    "            try:\n"
+    "                with open(file, encoding='utf-8', errors='replace') as handle:\n"
+    "                    text = handle.read()\n"
+    "            except OSError:\n"
+    "                continue\n"
+    "            found += [file] if CANARY in text else []\n"
+    "seen = found"
+)
+
+
+def test_inside_the_sandbox_no_installed_copy_of_the_readme_can_be_read(sandbox: Sandbox) -> None:
+    # The README is the distribution's long description, so an install keeps a copy in its metadata; its
+    # errata give hw3's whole LeNet table.
+    canary = next(line for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines() if "| CONV1 |" in line)
+    assert run_cells([f"CANARY = {canary!r}\n" + _FILES_THAT_HOLD], sandbox)["seen"] == []
+
+
+def test_the_distribution_hidden_is_the_project_s_own() -> None:
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11 on
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["name"]
+    assert sandbox_module.DISTRIBUTION == project
+    assert any(path.name.startswith(f"{project}-") for path in sandbox_module.distribution_metadata())
 
 
 def test_two_submissions_do_not_share_a_scratch_folder(sandbox: Sandbox) -> None:

@@ -35,6 +35,7 @@ from autograder.build.gradescope_zip import CONFIG
 from autograder.course import SEED_VARIABLE
 from autograder.errors import TryZipError
 from autograder.grading.gradescope_run import AUTOGRADER, TIMEOUT_VARIABLE
+from autograder.grading.sandbox import distribution_metadata
 
 # Longer than any notebook's own limit: run_autograder ends it and still writes its results.
 RUN_SECONDS = 900
@@ -98,15 +99,18 @@ def lay_out(zip_path: Path, notebook: Path, workspace: Path) -> Path:
     return root
 
 
-def _python_dirs(python: Path) -> list[Path]:
-    """The folders an interpreter needs: its environment and, for a venv, the installation it was made from."""
+def _python_dirs(python: Path) -> tuple[list[Path], set[Path]]:
+    """The folders an interpreter needs (its environment and, for a venv, the installation it was made from),
+    and the metadata folders of this project's distribution installed there: Gradescope's environment has
+    none (setup.sh installs the wheel into /autograder/source/lib), so the container shows none either."""
     done = subprocess.run(
-        [str(python), "-I", "-c", "import sys; print(sys.prefix); print(sys.base_prefix)"],
+        [str(python), "-I", "-c", "import json, sys; print(json.dumps([sys.prefix, sys.base_prefix, sys.path]))"],
         capture_output=True,
         text=True,
         check=True,
     )
-    return sorted({Path(line) for line in done.stdout.split()} | {python.parent.parent})
+    prefix, base_prefix, path = json.loads(done.stdout)
+    return sorted({Path(prefix), Path(base_prefix), python.parent.parent}), distribution_metadata(path)
 
 
 # Docker's default capabilities (moby's oci/caps/defaults.go).
@@ -196,12 +200,15 @@ def container(root: Path, python: Path, kind: str, seccomp_fd: int | None) -> li
             command += ["--symlink", os.readlink(top), top]
         elif Path(top).is_dir():
             command += ["--ro-bind", top, top]
-    folders = _python_dirs(python)
+    folders, installed = _python_dirs(python)
     # Open to every uid on the way, as setup.sh's /opt/cnngrade is (bubblewrap would make them 0700).
     for parent in sorted({p for folder in folders for p in folder.parents if p != Path("/")}):
         command += ["--perms", "0755", "--dir", str(parent)]
     for folder in folders:
         command += ["--ro-bind", str(folder), str(folder)]
+    for metadata in sorted(installed):
+        if any(folder in metadata.parents for folder in folders):
+            command += ["--tmpfs", str(metadata), "--remount-ro", str(metadata)]
     return command + ["--bind", str(root), str(AUTOGRADER), "--chdir", str(AUTOGRADER)]
 
 

@@ -4,12 +4,12 @@ bubblewrap: the fork server (and so every submission) runs in its own user, PID,
 mount namespaces as an unprivileged uid, with a read-only view of the system libraries, the Python
 installation and the runner tree (runner_tree.py: `sandboxed/` and `checks/` only), and nothing
 else: no solutions/, no hidden checks, no repository, no submissions folder, no output folder, no
-network. Every copy of this package or of solutions/ that the Python installation could import
-is covered by an empty folder.
+network. Every copy of this package or of solutions/ that the Python installation could import,
+and every metadata folder of its distribution (which holds the README), is covered by an empty folder.
 
 unprivileged: where a container refuses user namespaces (Gradescope's may), a root grader starts
 the fork server as an unprivileged uid instead (unprivileged.py), with the same runner tree, the
-package copies covered where a mount namespace can be had, and no network where a network
+same folders covered where a mount namespace can be had, and no network where a network
 namespace can be had. What it cannot cover must be unreadable to that uid: `probe` checks it.
 
 none: resource limits only; `cnngrade grade` refuses it unless told --unsandboxed.
@@ -21,6 +21,7 @@ import atexit
 import importlib.machinery
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -42,6 +43,9 @@ SYSTEM_DIRS = ("/usr", "/bin", "/lib", "/lib32", "/lib64", "/libx32")
 # Only what the dynamic loader, numpy and Python's start-up read; /etc as a whole may hold secrets.
 SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/localtime", "/etc/nsswitch.conf")
 SECRET_PACKAGES = ("autograder", "solutions")
+# The project's distribution (pyproject's name): its installed metadata is the README (the long description),
+# whose errata give hw3's table, so no student may read it either.
+DISTRIBUTION = "cnngrade"
 
 
 class SandboxKind(str, Enum):
@@ -97,12 +101,33 @@ class Sandbox:
         return {"kind": self.kind.value, "uid": self.uid, "network": self.network or "unknown"}
 
 
-def package_copies() -> list[Path]:
-    """Every folder from which this Python could import this package or solutions/, whoever runs it.
+def _normal(project: str) -> str:
+    return re.sub(r"[-_.]+", "_", project).lower()  # as the packaging spec compares project names
+
+
+def distribution_metadata(path: Sequence[str] | None = None) -> set[Path]:
+    """Every metadata folder (.dist-info, .egg-info) of this project's distribution on an import path (this
+    Python's by default)."""
+    found: set[Path] = set()
+    for entry in sys.path if path is None else path:
+        try:
+            children = list(os.scandir(entry or "."))
+        except OSError:
+            continue
+        for child in children:
+            stem, _, suffix = child.name.rpartition(".")
+            if suffix in ("dist-info", "egg-info") and _normal(stem.split("-")[0]) == DISTRIBUTION and child.is_dir():
+                found.add(Path(child.path).resolve())
+    return found
+
+
+def secret_folders() -> list[Path]:
+    """Every folder from which this Python could import this package or solutions/, whoever runs it, and
+    every metadata folder of its distribution.
 
     Each sys.path entry on its own (the first hit hides the others) and every other finder on
     sys.meta_path (an editable install maps the names to a source checkout)."""
-    found: set[Path] = set()
+    found = distribution_metadata()
     for name in SECRET_PACKAGES:
         specs = [importlib.machinery.PathFinder.find_spec(name, [entry or "."]) for entry in sys.path]
         for finder in sys.meta_path:
@@ -177,7 +202,7 @@ def bwrap_arguments(uid: int = SANDBOX_UID) -> list[str]:
     visible = _visible_dirs()
     for folder in visible:
         arguments += ["--ro-bind", str(folder), str(folder)]
-    for secret in package_copies():
+    for secret in secret_folders():
         if any(secret == d or d in secret.parents for d in visible):
             arguments += ["--tmpfs", str(secret), "--remount-ro", str(secret)]
     # Last: no path in the sandbox stays writable for the children to share (each mounts its own
@@ -231,7 +256,7 @@ def scratch_parent(uid: int) -> Path:
 
 def as_unprivileged(command: list[str], cgroup: Path | None, uid: int) -> list[str]:
     """`command` as `uid`, with only the runner tree of this package importable (root only)."""
-    hide = [arg for directory in package_copies() for arg in ("--hide", str(directory))]
+    hide = [arg for directory in secret_folders() for arg in ("--hide", str(directory))]
     options = ["--cut-network", "--pythonpath", _pythonpath(), "--tmpdir", str(scratch_parent(uid)), *hide]
     return [*_launcher(uid, cgroup, options), "--", *command]
 
@@ -405,7 +430,7 @@ def _confinement(sandbox: Sandbox, namespaces: bool = False) -> Sandbox:
 
     `namespaces`: each submission must also get namespaces of its own inside it (the namespace probe's
     question, asked by the same probe: one start of the sandbox, not two)."""
-    secrets = [str(path) for path in package_copies()]
+    secrets = [str(path) for path in secret_folders()]
     done = _run_probe(sandbox.wrap([sys.executable, "-c", CONFINEMENT_PROBE, *secrets]))
     if done.returncode != 0:
         raise NoConfinement(

@@ -73,27 +73,6 @@ def record_call(function: Any, name: str, probe: Probe, seconds: float) -> Any:
         return codec.error(f"`{name}` recursed without end on {probe.description}.")
 
 
-def global_bindings(function: Any, namespace: dict[str, Any]) -> int:
-    """A fingerprint of the globals a function can reach (its names, its helpers' names, ...):
-    it changes when any of them is bound anew, so only then is the function worth re-running."""
-    seen: set[str] = set()
-    pending = [function]
-    while pending:
-        code = getattr(pending.pop(), "__code__", None)
-        if code is None:
-            return hash(tuple(sorted((key, id(value)) for key, value in namespace.items())))
-        codes = [code]
-        while codes:
-            current = codes.pop()
-            codes.extend(const for const in current.co_consts if hasattr(const, "co_names"))
-            for name in current.co_names:
-                if name in namespace and name not in seen:
-                    seen.add(name)
-                    if callable(namespace[name]) and hasattr(namespace[name], "__code__"):
-                        pending.append(namespace[name])
-    return hash(tuple(sorted((name, id(namespace[name])) for name in seen)))
-
-
 # Values whose encoding cannot change while the name holds the same object: immutable built-ins and
 # numpy's own scalars (exact types: a subclass is the student's and may do anything).
 _IMMUTABLE = frozenset(
@@ -174,8 +153,8 @@ class _Hints:
 
 class Recorder:
     """The answers so far. A value is re-encoded after a cell only when it may have changed (a new
-    binding, or an array whose bytes changed); a function is re-run on its probes only when its
-    name is bound anew."""
+    binding, or an array whose bytes changed); after a cell, a function is re-run on its probes only
+    when its name is bound anew, and once more at the end (see update)."""
 
     def __init__(self, values: list[str], probes: dict[str, list[Probe]], probe_seconds: float):
         self.values, self.probes, self.probe_seconds = values, probes, probe_seconds
@@ -185,8 +164,8 @@ class Recorder:
         self._self_unequal: dict[str, bool] = {}
         self._hints = _Hints()
         self._calls: dict[str, dict[str, Any]] = {}
-        self._seen: dict[str, int] = {}
-        self._globals_when_called: dict[str, int] = {}
+        # The object each function's outputs are of: held, so that no new function can take its id.
+        self._called: dict[str, Any] = {}
 
     def _value_changed(self, namespace: dict[str, Any], name: str) -> bool:
         value = namespace.get(name, _MISSING)
@@ -208,19 +187,17 @@ class Recorder:
     def update(self, namespace: dict[str, Any], everything: bool = False) -> bool:
         """Record what changed; True when the answers differ from the last record.
 
-        With `everything`, a function is also re-run when any global it could use was bound anew
-        since its last run (a helper defined in a later cell)."""
+        With `everything` (after the last cell), every function is run on its probes again, bound anew
+        or not: what it reaches may have changed since (a helper defined in a later cell, a dict it reads
+        filled in, a decorator's wrapped function), and it is graded as the notebook leaves it."""
         changed = False
         for name in self.values:
             changed |= self._value_changed(namespace, name)
         for name, probes in self.probes.items():
-            identity = id(namespace.get(name))
-            fresh = self._seen.get(name) == identity and name in self._calls
-            bindings = global_bindings(namespace.get(name), namespace) if everything or not fresh else 0
-            if fresh and (not everything or self._globals_when_called.get(name) == bindings):
+            function = namespace.get(name, _MISSING)
+            if not everything and name in self._calls and self._called.get(name, _MISSING) is function:
                 continue
-            self._seen[name] = identity
-            self._globals_when_called[name] = bindings
+            self._called[name] = function
             try:
                 function = take_function(namespace, name)
                 outputs = {probe.id: record_call(function, name, probe, self.probe_seconds) for probe in probes}

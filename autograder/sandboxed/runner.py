@@ -192,7 +192,8 @@ def run(
     sys.stdout = sys.stderr = output
     try:
         errors = execute_cells(job["cells"], shell, progress, snapshot)
-        # A function may use a helper defined in a later cell: the last word is a full re-run.
+        # A function is graded as the notebook leaves it (a helper defined, a dict it reads filled in by a
+        # later cell): the last word is a full re-run.
         recorder.update(namespace, everything=True)
     finally:
         sys.stdout, sys.stderr = saved_streams
