@@ -9,6 +9,7 @@ import pytest
 from autograder.checks.answers import LiveAnswers
 from autograder.checks.core import CheckFailed
 from autograder.course import ASSIGNMENTS, assignment
+from autograder.course.hidden.hw4 import VGG_GROUPS
 from solutions import hw1, hw2, hw3, hw4, hw5, lecture
 
 from .factories import reference_namespace
@@ -151,6 +152,21 @@ def test_lecture_printed_lenet_values_earn_partial_credit_and_name_both_mistakes
     cases = assignment("hw3").cases(0)
     earned = sum(case.points for case in cases if case.id not in found)
     assert 0 < earned < sum(case.points for case in cases)
+
+
+@pytest.mark.parametrize(
+    "form", [pytest.param(list, id="tuples"), pytest.param(lambda shape: "x".join(map(str, shape)), id="text")]
+)
+def test_the_lecture_s_vgg_table_copied_loses_the_rows_it_gets_wrong_and_names_the_erratum(form) -> None:
+    copied = [form(shape) for shape in hw4.lecture_vgg_shapes]
+    found = failures("hw4", reference_namespace("hw4") | {"vgg16_shapes": copied})
+    groups = {f"hw4.q5.rows-{start}-{stop - 1}": range(start, stop) for _, start, stop in VGG_GROUPS}
+    wrong = {
+        case for case, rows in groups.items() if any(hw4.lecture_vgg_shapes[r] != hw4.vgg16_shapes[r] for r in rows)
+    }
+    # The public form check fails too (its last three rows are volumes, where FC rows are vectors): a form, not the erratum.
+    assert set(found) == wrong | {"hw4.q5.form"} and wrong != set(groups)
+    assert all("VGG-19" in found[case] and "erratum" in found[case] for case in wrong)
 
 
 def test_lenet_table_as_dataframe_with_vector_shapes_gets_full_marks() -> None:

@@ -53,6 +53,18 @@ def _vgg_hint(layer: hw3.Layer, got: tuple[int, ...], expected: tuple[int, ...])
     return shape_hint(layer, got, expected)
 
 
+LECTURE_TABLE_MISTAKE = "the lecture's VGG-16 table copied: it is VGG-19's convolution stack"
+
+
+def _is_lecture_table(shapes: list[Any]) -> bool:
+    """Whether every row is the lecture's table's (VGG-19's convolution stack, no FC rows: the erratum)."""
+    try:
+        got = [as_shape(shape, "vgg16_shapes") for shape in shapes]
+    except CheckFailed:
+        return False
+    return len(got) == len(ref.lecture_vgg_shapes) and all(map(same_vector_shape, got, ref.lecture_vgg_shapes))
+
+
 def _vgg_group(title: str, start: int, stop: int) -> Case:
     def check(answers: Answers) -> None:
         shapes: Any = answers.value("vgg16_shapes")
@@ -61,7 +73,15 @@ def _vgg_group(title: str, start: int, stop: int) -> Case:
                 f"`vgg16_shapes` is {describe(shapes)}; it needs a list of {VGG16_ROW_COUNT} shapes, one per row "
                 "of the table."
             )
-        for row in range(start, stop):
+        rows = range(start, stop)
+        if _is_lecture_table(shapes) and any(ref.lecture_vgg_shapes[row] != ref.vgg16_shapes[row] for row in rows):
+            raise CheckFailed(
+                "`vgg16_shapes` is the lecture's table, which is titled VGG-16 but shows VGG-19's convolution stack "
+                "(four convolutions in each of blocks 3-5, and no FC rows): an erratum. VGG-16 has 2, 2, 3, 3, 3 "
+                "convolutions, each block closed by a pool, then FC 4096, FC 4096 and softmax 1000.",
+                mistake=LECTURE_TABLE_MISTAKE,
+            )
+        for row in rows:
             label, (name, layer) = f"vgg16_shapes[{row}]", ref.VGG16[row]
             got, expected = as_shape(shapes[row], label), ref.vgg16_shapes[row]
             require_layer_axes(got, label, volume=not isinstance(layer, hw3.Dense))
