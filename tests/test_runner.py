@@ -97,6 +97,31 @@ def test_a_function_is_graded_as_the_notebook_leaves_it(cells: list[str]) -> Non
     assert errors_of(result["calls"]["conv2d"]) == []
 
 
+STOPS = {
+    "sys.exit": "import sys\n    sys.exit(3)",
+    "exit()": "exit()",
+    "KeyboardInterrupt": "raise KeyboardInterrupt",
+    "GeneratorExit": "raise GeneratorExit",
+    "a student's own BaseException": "class Stop(BaseException):\n        pass\n    raise Stop",
+}
+
+
+@pytest.mark.parametrize("stop", STOPS.values(), ids=STOPS.keys())
+def test_a_function_that_ends_the_program_on_a_probe_fails_that_probe_only(stop: str) -> None:
+    snapshots: list[dict] = []
+    cells = [f"def conv2d(x, k, stride=1, padding=0):\n    {stop}", CORRECT_Q1]
+    result = run(job(cells), record=snapshots.append)
+    assert result["complete"] and result["cells_run"] == 2 and q1_recorded(result)
+    messages = errors_of(result["calls"]["conv2d"])
+    assert len(messages) == len(result["calls"]["conv2d"]) and all("it does not end the program" in m for m in messages)
+
+
+def test_a_value_whose_reading_raises_is_that_value_s_error_only() -> None:
+    fake = "class DataFrame:\n    __module__ = 'pandas'\n    index = property(lambda self: 1 / 0)\nlenet_table = DataFrame()"
+    result = run(job([fake, "conv_out = 1"], name="hw3"))
+    assert result["complete"] and "raised ZeroDivisionError" in codec.error_message(result["values"]["lenet_table"])
+
+
 def test_an_array_filled_in_place_by_a_later_cell_is_read_as_filled() -> None:
     result = run(job(["import numpy as np\nvertical_edges = np.zeros((4, 4))", "vertical_edges[:] = 7"]))
     assert codec.decode(result["values"]["vertical_edges"]).tolist() == [[7.0] * 4] * 4

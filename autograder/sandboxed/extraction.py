@@ -57,6 +57,8 @@ def record_value(namespace: dict[str, Any], name: str) -> Any:
         return codec.encode(take_value(namespace, name))
     except CheckFailed as failure:
         return codec.error(str(failure))
+    except Exception as error:  # a class passing for pandas', whose methods are the student's
+        return codec.error(f"`{name}` could not be read: reading it raised {type(error).__name__}.")
 
 
 def record_call(function: Any, name: str, probe: Probe, seconds: float) -> Any:
@@ -71,6 +73,13 @@ def record_call(function: Any, name: str, probe: Probe, seconds: float) -> Any:
         )
     except RecursionError:
         return codec.error(f"`{name}` recursed without end on {probe.description}.")
+    except BaseException as stopped:
+        # sys.exit(), KeyboardInterrupt or a student's own BaseException, raised on one probe: that probe's failure.
+        # Let through, it would end the notebook there, and every answer after the last snapshot would be lost.
+        return codec.error(
+            f"`{name}` raised {type(stopped).__name__} on {probe.description}: a function hands back its answer "
+            "with `return`; it does not end the program."
+        )
 
 
 # Values whose encoding cannot change while the name holds the same object: immutable built-ins and
