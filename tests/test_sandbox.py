@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,8 @@ from autograder.checks import codec
 from autograder.grading import sandbox as sandbox_module
 from autograder.grading.executor import Job, LocalExecutor
 from autograder.grading.sandbox import SANDBOX_SCRATCH, Sandbox, SandboxKind, bwrap_arguments, detect
+
+from .factories import write_notebook
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,35 +68,106 @@ def test_inside_the_sandbox_the_secrets_are_out_of_sight(sandbox: Sandbox) -> No
     assert not any("SEED" in name or "CNNGRADE" in name for name in seen["env"])
 
 
-# Inside the sandbox: every file at the top of each import path entry, and every file of every metadata folder
-# there (any distribution's: a copy of this project's may go by another name), read whole.
-_FILES_THAT_HOLD = (
-    "import os, sys\n"
-    "found = []\n"
-    "for entry in sys.path:\n"
-    "    try:\n"
-    "        names = os.listdir(entry or '.')\n"
-    "    except OSError:\n"
-    "        continue\n"
-    "    for name in names:\n"
-    "        path = os.path.join(entry or '.', name)\n"
-    "        metadata = name.endswith(('.dist-info', '.egg-info')) and os.path.isdir(path)\n"
-    "        for file in [os.path.join(path, f) for f in os.listdir(path)] if metadata else [path]:\n"
-    "            try:\n"
-    "                with open(file, encoding='utf-8', errors='replace') as handle:\n"
-    "                    text = handle.read()\n"
-    "            except OSError:\n"
-    "                continue\n"
-    "            found += [file] if CANARY in text else []\n"
-    "seen = found"
-)
+# A notebook's one cell: every file at the top of every place it could import from (its sys.path, and the
+# site-packages of its Python, of the Python that one was made from, of /usr and /usr/local), and every file
+# inside any metadata folder, egg, `solutions` or `autograder` folder there, read whole; it raises with what it
+# found to hold a canary line, and how many files it read.
+_SCAN = r"""
+import glob, os, sys
+found, read = [], 0
+roots = list(sys.path)
+for prefix in (sys.prefix, sys.base_prefix, "/usr", "/usr/local"):
+    roots += glob.glob(prefix + "/lib*/python3*/*-packages")
+for entry in roots:
+    try:
+        names = os.listdir(entry or ".")
+    except OSError:
+        continue
+    for name in names:
+        path = os.path.join(entry or ".", name)
+        whole = name.endswith((".dist-info", ".egg-info", ".egg")) or name in ("solutions", "autograder")
+        files = [os.path.join(r, f) for r, _, fs in os.walk(path) for f in fs] if whole and os.path.isdir(path) else [path]
+        for file in files:
+            try:
+                with open(file, encoding="utf-8", errors="replace") as handle:
+                    text = handle.read()
+            except OSError:
+                continue
+            read += 1
+            found += [file] if any(canary in text for canary in CANARIES) else []
+raise RuntimeError(f"FOUND {found!r} IN {read} FILES")
+"""
 
 
-def test_inside_the_sandbox_no_installed_copy_of_the_readme_can_be_read(sandbox: Sandbox) -> None:
-    # The README is the distribution's long description, so an install keeps a copy in its metadata; its
-    # errata give hw3's whole LeNet table.
-    canary = next(line for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines() if "| CONV1 |" in line)
-    assert run_cells([f"CANARY = {canary!r}\n" + _FILES_THAT_HOLD], sandbox)["seen"] == []
+def _canaries() -> list[str]:
+    """A line of the README's errata (hw3's table) and the first line of code of each reference solution."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    lines = [next(line for line in readme if "| CONV1 |" in line)]
+    for solution in sorted((ROOT / "solutions").glob("hw*.py")):
+        code = solution.read_text(encoding="utf-8").splitlines()
+        lines.append(next(line for line in code if line.startswith("def ")))
+    return lines
+
+
+@pytest.mark.parametrize("venv", ["as-is", "through-a-symlink"])
+def test_no_copy_of_the_readme_or_the_reference_is_readable_where_a_notebook_can_import_from(
+    sandbox: Sandbox, venv: str, tmp_path: Path
+) -> None:
+    # Through a symlink: a venv at /opt/venv -> /data/venv, as containers often have it; bubblewrap binds the
+    # folder as found, so each secret must be covered where it is seen, not at its real path.
+    python = Path(sys.executable)
+    if venv == "through-a-symlink":
+        (tmp_path / "venv").symlink_to(Path(sys.prefix))
+        python = tmp_path / "venv" / python.relative_to(sys.prefix)
+    submissions = tmp_path / "in"
+    submissions.mkdir()
+    cell = f"CANARIES = {_canaries()!r}\n" + _SCAN
+    write_notebook(submissions / "scan.ipynb", [cell], "hw2")
+    done = subprocess.run(
+        [str(python), "-m", "autograder.cli", "grade", "hw2", str(submissions), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode == 0, done.stderr
+    (result,) = (tmp_path / "out" / "results").glob("*.json")
+    said = re.search(r"FOUND (.*?) IN (\d+) FILES", result.read_text(encoding="utf-8"))
+    assert said is not None and said.group(1) == "[]" and int(said.group(2)) > 100
+
+
+def test_a_copy_installed_in_any_python_the_sandbox_shows_is_covered_whatever_its_form(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another installation the sandbox shows whole (as it shows a venv's base Python), holding the project in
+    # every form pip or setuptools ever left: not on this Python's sys.path, so found by where it lies.
+    site = tmp_path / "python" / "lib" / "python3.99" / "site-packages"
+    copies = {
+        "cnngrade-0.1.dist-info/METADATA": "the README",
+        "cnngrade.egg-info/PKG-INFO": "the README",
+        "cnngrade-0.1-py3.99.egg-info": "the README, as one file",
+        "cnngrade-0.1-py3.99.egg": "a zipped egg",
+        "solutions/hw1.py": "the reference",
+        "autograder/course/hidden/hw1.py": "the hidden checks",
+        "unrelated.pth": "not secret",
+    }
+    for name, text in copies.items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text(text, encoding="utf-8")
+    for folder in [tmp_path, *(path for path in (tmp_path / "python").rglob("*") if path.is_dir())]:
+        folder.chmod(0o755)  # readable by the sandbox's uid, as an installation is
+    for file in (tmp_path / "python").rglob("*"):
+        if file.is_file():
+            file.chmod(0o644)
+    prefixes = sandbox_module._prefixes()
+    monkeypatch.setattr(sandbox_module, "_prefixes", lambda: prefixes | {tmp_path / "python"})
+    cell = (
+        "def read(path):\n    try:\n        with open(path) as handle:\n            return handle.read()\n"
+        "    except OSError:\n        return ''\n"
+        f"seen = {{name: read({str(site)!r} + '/' + name) for name in {list(copies)!r}}}"
+    )
+    seen = run_cells([cell], sandbox)["seen"]
+    assert seen == {name: (text if name == "unrelated.pth" else "") for name, text in copies.items()}
 
 
 def test_the_distribution_hidden_is_the_project_s_own() -> None:

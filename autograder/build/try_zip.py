@@ -35,7 +35,7 @@ from autograder.build.gradescope_zip import CONFIG
 from autograder.course import SEED_VARIABLE
 from autograder.errors import TryZipError
 from autograder.grading.gradescope_run import AUTOGRADER, TIMEOUT_VARIABLE
-from autograder.grading.sandbox import distribution_metadata
+from autograder.grading.sandbox import distribution_metadata, seen_under, site_folders
 
 # Longer than any notebook's own limit: run_autograder ends it and still writes its results.
 RUN_SECONDS = 900
@@ -110,7 +110,9 @@ def _python_dirs(python: Path) -> tuple[list[Path], set[Path]]:
         check=True,
     )
     prefix, base_prefix, path = json.loads(done.stdout)
-    return sorted({Path(prefix), Path(base_prefix), python.parent.parent}), distribution_metadata(path)
+    folders = sorted({Path(prefix), Path(base_prefix), python.parent.parent})
+    installed = distribution_metadata([*path, *site_folders(folders)])
+    return folders, set(seen_under(folders, sorted(installed)))
 
 
 # Docker's default capabilities (moby's oci/caps/defaults.go).
@@ -207,8 +209,10 @@ def container(root: Path, python: Path, kind: str, seccomp_fd: int | None) -> li
     for folder in folders:
         command += ["--ro-bind", str(folder), str(folder)]
     for metadata in sorted(installed):
-        if any(folder in metadata.parents for folder in folders):
+        if metadata.is_dir():
             command += ["--tmpfs", str(metadata), "--remount-ro", str(metadata)]
+        else:
+            command += ["--ro-bind", os.devnull, str(metadata)]
     return command + ["--bind", str(root), str(AUTOGRADER), "--chdir", str(AUTOGRADER)]
 
 

@@ -26,7 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache, lru_cache
@@ -105,31 +105,47 @@ def _normal(project: str) -> str:
     return re.sub(r"[-_.]+", "_", project).lower()  # as the packaging spec compares project names
 
 
+def _is_metadata(name: str) -> bool:
+    """Whether a folder or file of this name is the project's installed metadata, or a whole egg of it."""
+    stem, _, suffix = name.rpartition(".")
+    return suffix in ("dist-info", "egg-info", "egg") and _normal(stem.split("-")[0]) == DISTRIBUTION
+
+
 def distribution_metadata(path: Sequence[str] | None = None) -> set[Path]:
-    """Every metadata folder (.dist-info, .egg-info) of this project's distribution on an import path (this
-    Python's by default)."""
+    """Every metadata folder or file of this project's distribution (.dist-info, .egg-info, a whole .egg) on an
+    import path (by default, every place this Python or the sandbox's view of it can import from)."""
     found: set[Path] = set()
-    for entry in sys.path if path is None else path:
+    for entry in _import_roots() if path is None else path:
         try:
             children = list(os.scandir(entry or "."))
         except OSError:
             continue
-        for child in children:
-            stem, _, suffix = child.name.rpartition(".")
-            if suffix in ("dist-info", "egg-info") and _normal(stem.split("-")[0]) == DISTRIBUTION and child.is_dir():
-                found.add(Path(child.path).resolve())
+        found.update(Path(child.path).resolve() for child in children if _is_metadata(child.name))
     return found
 
 
-def secret_folders() -> list[Path]:
-    """Every folder from which this Python could import this package or solutions/, whoever runs it, and
-    every metadata folder of its distribution.
+def site_folders(installations: Iterable[Path]) -> list[str]:
+    """The site-packages (dist-packages) folders of each installation prefix."""
+    return [str(site) for prefix in installations for site in sorted(prefix.glob("lib*/python3*/*-packages"))]
 
-    Each sys.path entry on its own (the first hit hides the others) and every other finder on
-    sys.meta_path (an editable install maps the names to a source checkout)."""
+
+def _import_roots() -> list[str]:
+    """sys.path, and the site-packages of every installation the sandbox shows whole (a venv's sys.path leaves
+    out its base Python's, and /usr holds the system's and /usr/local's): a copy of this project installed in
+    any of them is within a notebook's reach, imported or not."""
+    installations = sorted(_prefixes() | {Path("/usr"), Path("/usr/local")})
+    return list(dict.fromkeys([*sys.path, *site_folders(installations)]))
+
+
+def secret_paths() -> list[Path]:
+    """Every folder from which this Python could import this package or solutions/, whoever runs it, and
+    every metadata folder or file of its distribution, each by its real path.
+
+    Each import root on its own (the first hit hides the others) and every other finder on sys.meta_path
+    (an editable install maps the names to a source checkout)."""
     found = distribution_metadata()
     for name in SECRET_PACKAGES:
-        specs = [importlib.machinery.PathFinder.find_spec(name, [entry or "."]) for entry in sys.path]
+        specs = [importlib.machinery.PathFinder.find_spec(name, [entry or "."]) for entry in _import_roots()]
         for finder in sys.meta_path:
             if finder is not importlib.machinery.PathFinder and hasattr(finder, "find_spec"):
                 try:
@@ -140,7 +156,28 @@ def secret_folders() -> list[Path]:
             if spec is not None:
                 found.update(Path(location).resolve() for location in spec.submodule_search_locations or ())
     tree = runner_tree().resolve()
-    return sorted(path for path in found if path.is_dir() and tree not in path.parents)
+    return sorted(path for path in found if path.exists() and tree not in path.parents)
+
+
+def _bound_folders() -> list[Path]:
+    """What bubblewrap shows of the host, each folder at the path it has there (its path here, unresolved)."""
+    return [Path(folder) for folder in SYSTEM_DIRS if os.path.exists(folder)] + _visible_dirs()
+
+
+def seen_under(folders: Sequence[Path], secrets: Sequence[Path]) -> list[Path]:
+    """Where each secret (a real path) is seen once each folder is bound at its own path, as bubblewrap binds them:
+    under every folder whose real path holds it. A bound folder may be a symlink (a venv at /opt/venv ->
+    /data/venv): its files are then seen under /opt/venv, never at their real path."""
+    seen: set[Path] = set()
+    for folder in folders:
+        real = folder.resolve()
+        seen.update(folder / secret.relative_to(real) for secret in secrets if secret == real or real in secret.parents)
+    return sorted(seen)
+
+
+def secrets_in_sandbox() -> list[Path]:
+    """Where the sandbox shows each secret path: what bubblewrap must cover."""
+    return seen_under(_bound_folders(), secret_paths())
 
 
 def _prefixes() -> set[Path]:
@@ -202,9 +239,11 @@ def bwrap_arguments(uid: int = SANDBOX_UID) -> list[str]:
     visible = _visible_dirs()
     for folder in visible:
         arguments += ["--ro-bind", str(folder), str(folder)]
-    for secret in secret_folders():
-        if any(secret == d or d in secret.parents for d in visible):
+    for secret in secrets_in_sandbox():
+        if secret.is_dir():
             arguments += ["--tmpfs", str(secret), "--remount-ro", str(secret)]
+        else:  # an .egg-info file, a zipped .egg
+            arguments += ["--ro-bind", os.devnull, str(secret)]
     # Last: no path in the sandbox stays writable for the children to share (each mounts its own
     # scratch folder, /dev/shm and /proc in a mount namespace of its own).
     return arguments + ["--remount-ro", "/tmp", "--remount-ro", "/dev", "--remount-ro", "/"]
@@ -256,7 +295,8 @@ def scratch_parent(uid: int) -> Path:
 
 def as_unprivileged(command: list[str], cgroup: Path | None, uid: int) -> list[str]:
     """`command` as `uid`, with only the runner tree of this package importable (root only)."""
-    hide = [arg for directory in secret_folders() for arg in ("--hide", str(directory))]
+    # Folders only (a tmpfs covers a folder); a secret file must be unreadable to `uid`, which the probe checks.
+    hide = [arg for secret in secret_paths() if secret.is_dir() for arg in ("--hide", str(secret))]
     options = ["--cut-network", "--pythonpath", _pythonpath(), "--tmpdir", str(scratch_parent(uid)), *hide]
     return [*_launcher(uid, cgroup, options), "--", *command]
 
@@ -303,7 +343,10 @@ CONFINEMENT_PROBE = (
 import importlib.util, json, socket, sys
 def readable(path):
     try:
-        return bool(os.listdir(path))
+        if os.path.isdir(path):
+            return bool(os.listdir(path))
+        with open(path, "rb") as handle:
+            return bool(handle.read(1))
     except OSError:
         return False
 def importable(name):
@@ -430,7 +473,10 @@ def _confinement(sandbox: Sandbox, namespaces: bool = False) -> Sandbox:
 
     `namespaces`: each submission must also get namespaces of its own inside it (the namespace probe's
     question, asked by the same probe: one start of the sandbox, not two)."""
-    secrets = [str(path) for path in secret_folders()]
+    # Where the sandbox would show each secret: under a bound folder's own path for bubblewrap (which binds folders
+    # as found, not resolved); at its real path for another uid on the host's own file system.
+    shown = secrets_in_sandbox() if sandbox.kind == SandboxKind.BUBBLEWRAP else secret_paths()
+    secrets = [str(path) for path in shown]
     done = _run_probe(sandbox.wrap([sys.executable, "-c", CONFINEMENT_PROBE, *secrets]))
     if done.returncode != 0:
         raise NoConfinement(

@@ -52,7 +52,9 @@ def take_value(namespace: Mapping[str, Any], name: str) -> Any:
     try:
         return to_plain(value)
     except NotPlainData as exc:
-        raise CheckFailed(f"`{name}` is {exc}; expected numbers, strings, lists, dicts or numpy arrays.") from None
+        raise CheckFailed(
+            f"`{name}{exc.where}` is {exc.what}; expected numbers, strings, lists, dicts or numpy arrays."
+        ) from None
 
 
 def take_function(namespace: Mapping[str, Any], name: str) -> Any:

@@ -1,7 +1,8 @@
 """Turn a student's answer into plain data (numbers, strings, lists, dicts, numeric arrays).
 
-Only exact, known types pass: an ndarray subclass, an object with its own __eq__ or a generator
-is refused, so nothing a student wrote can run inside a check.
+Only known types pass: an ndarray subclass, an object with its own __eq__ or a generator is refused,
+so nothing a student wrote can run inside a check. A subclass of list, tuple or dict (a namedtuple, an
+OrderedDict, a defaultdict) is what it holds: read by the built-in type's own methods, never its own.
 """
 
 from __future__ import annotations
@@ -22,7 +23,31 @@ _WIDEST = {"b": "bool", "i": "int64", "u": "uint64", "f": "float64"}
 
 
 class NotPlainData(ValueError):
-    """An answer of a kind the checks cannot take; the message names the kind."""
+    """An answer of a kind the checks cannot take; the message names the kind and, for a part of a
+    list or dict, where that part is (`where`: "[0][1]", "['CONV1']")."""
+
+    def __init__(self, what: str, where: str = ""):
+        super().__init__(what if not where else f"a value whose item {where} is {what}")
+        self.what, self.where = what, where
+
+    def inside(self, step: str) -> NotPlainData:
+        return NotPlainData(self.what, step + self.where)
+
+
+def _step(key: Any) -> str:
+    shown = repr(key)
+    return f"[{shown if len(shown) <= 40 else shown[:37] + '...'}]"
+
+
+def _items(pairs: Any, depth: int) -> list[tuple[Any, Any]]:
+    """Each (step, item) as plain data; a part that is not plain data is refused with where it is."""
+    plain = []
+    for step, item in pairs:
+        try:
+            plain.append((step, to_plain(item, depth + 1)))
+        except NotPlainData as refused:
+            raise refused.inside(_step(step)) from None
+    return plain
 
 
 def _is_pandas(value: Any, kind: str) -> bool:
@@ -51,18 +76,19 @@ def to_plain(value: Any, depth: int = 0) -> Any:
         return _plain_array(value, depth)
     if isinstance(value, np.generic) and kind.__module__ == "numpy":
         return _plain_numpy_scalar(value)
-    if kind in (list, tuple):
-        if len(value) > MAX_ELEMENTS:
+    # type(), not isinstance(): an object's __class__ is whatever it says it is.
+    if issubclass(kind, (list, tuple)):
+        sequence: Any = list if issubclass(kind, list) else tuple
+        if sequence.__len__(value) > MAX_ELEMENTS:
             raise NotPlainData("too long")
-        return [to_plain(item, depth + 1) for item in value]
-    if kind is dict:
-        return {_plain_key(key): to_plain(item, depth + 1) for key, item in value.items()}
+        return [item for _, item in _items(enumerate(sequence.__iter__(value)), depth)]
+    if issubclass(kind, dict):
+        return dict(_items([(_plain_key(key), item) for key, item in dict.items(value)], depth))
     if _is_pandas(value, "DataFrame"):
         if not value.index.is_unique:
             raise NotPlainData("a DataFrame with repeated row labels")
-        return {
-            _plain_key(row): to_plain(dict(cells), depth + 1) for row, cells in value.to_dict(orient="index").items()
-        }
+        rows = value.to_dict(orient="index").items()
+        return dict(_items([(_plain_key(row), dict(cells)) for row, cells in rows], depth))
     if _is_pandas(value, "Series"):
         return to_plain(value.to_list(), depth + 1)
     raise NotPlainData(f"an object of type {kind.__name__}")

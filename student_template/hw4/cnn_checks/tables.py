@@ -19,6 +19,9 @@ from .coerce import as_count, as_shape, axes_count, describe
 from .core import CheckFailed
 
 COLUMNS = ("shape", "size", "params")
+# Far more rows than any network of the course has. Every cell's check reads the table again: past this, a table
+# would cost the grader time by its size alone.
+MAX_ROWS = 100
 
 
 def _fold(key: Any) -> Any:
@@ -74,7 +77,21 @@ def _relabelled(table: dict[str, Any], row: str) -> dict[str, Any]:
     return {r[chosen]: {key: cell for key, cell in r.items() if key != chosen} for r in rows}
 
 
-def _normalised(table: Any, row: str) -> Any:
+def _rows(table: Any) -> int:
+    """How many rows `table` has, or columns of cells (a table given the other way round) at most."""
+    if not isinstance(table, (dict, list)) or len(table) > MAX_ROWS:
+        return len(table) if isinstance(table, (dict, list)) else 0
+    cells = table.values() if isinstance(table, dict) else table
+    return max([len(table)] + [len(part) for part in cells if isinstance(part, (dict, list))])
+
+
+def _normalised(table: Any, row: str, name: str) -> Any:
+    rows = _rows(table)
+    if rows > MAX_ROWS:
+        raise CheckFailed(
+            f"`{name}` has {rows:,} rows (or cells in a column); a table of the course's layers has far fewer "
+            f"(at most {MAX_ROWS}): one row per layer."
+        )
     if isinstance(table, list) and table and all(isinstance(record, dict) for record in table):
         table = {str(i): record for i, record in enumerate(table)}
     if not isinstance(table, dict):
@@ -108,7 +125,7 @@ def _find_row(table: dict[str, Any], row: str, name: str) -> Any:
 
 def read_row(table: Any, row: str, name: str) -> dict[str, Any]:
     """The three cells of one row, still as given: {"shape": .., "size": .., "params": ..}."""
-    table = _normalised(table, row)
+    table = _normalised(table, row, name)
     if not isinstance(table, dict):
         raise CheckFailed(
             f"`{name}` is {describe(table)}; expected a dict {{row: (shape, size, params)}} "
