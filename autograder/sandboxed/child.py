@@ -18,7 +18,6 @@ import shutil
 import signal
 import socket
 import tempfile
-import time
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -176,21 +175,13 @@ def submission_main(
     # Last, as it makes our own /proc files root's. Every submission runs as the same uid: where
     # a PID namespace could not hide us, only this keeps a sibling out of our memory.
     isolation.not_dumpable()
-    # The grader's clock for this submission started a little before this one: a margin for that, and for
-    # the answers' last frame.
-    deadline = time.monotonic() + limits.seconds - max(1.0, 0.1 * limits.seconds)
     try:
         job = wire.receive_job(sock)
     except (OSError, ValueError):
         os._exit(EXIT_NO_JOB)
     channel = Channel(sock, len(job["cells"]) if isinstance(job, dict) and isinstance(job.get("cells"), list) else 0)
     try:
-        result = run(
-            job,
-            record=lambda partial: channel.answers(wire.SNAPSHOT, partial),
-            progress=channel.progress,
-            deadline=deadline,
-        )
+        result = run(job, record=lambda partial: channel.answers(wire.SNAPSHOT, partial), progress=channel.progress)
     except MemoryError:
         os._exit(EXIT_MEMORY)
     result["peak_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import difflib
-import math
 import signal
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -177,8 +175,6 @@ class Recorder:
         self._calls: dict[str, dict[str, Any]] = {}
         # The object each function's outputs are of: held, so that no new function can take its id.
         self._called: dict[str, Any] = {}
-        # How long each function's last run on its probes took.
-        self._seconds: dict[str, float] = {}
 
     def _value_changed(self, namespace: dict[str, Any], name: str) -> bool:
         value = namespace.get(name, _MISSING)
@@ -197,30 +193,25 @@ class Recorder:
         self._held[name] = _Held(value)
         return changed
 
-    def update(self, namespace: dict[str, Any], everything: bool = False, deadline: float = math.inf) -> bool:
+    def update(self, namespace: dict[str, Any], everything: bool = False) -> bool:
         """Record what changed; True when the answers differ from the last record.
 
         With `everything` (after the last cell), every function is run on its probes again, bound anew
         or not: what it reaches may have changed since (a helper defined in a later cell, a dict it reads
-        filled in, a decorator's wrapped function), and it is graded as the notebook leaves it. Unless its
-        last run, taken again, would end past `deadline` (time.monotonic()): a slow notebook that ran every
-        cell in time is not made a timeout by this second run; it keeps the outputs of its last."""
+        filled in, a decorator's wrapped function), and it is graded as the notebook leaves it."""
         changed = False
         for name in self.values:
             changed |= self._value_changed(namespace, name)
         for name, probes in self.probes.items():
             function = namespace.get(name, _MISSING)
-            if name in self._calls and self._called.get(name, _MISSING) is function:
-                if not everything or time.monotonic() + self._seconds[name] > deadline:
-                    continue
+            if not everything and name in self._calls and self._called.get(name, _MISSING) is function:
+                continue
             self._called[name] = function
-            started = time.monotonic()
             try:
                 function = take_function(namespace, name)
                 outputs = {probe.id: record_call(function, name, probe, self.probe_seconds) for probe in probes}
             except CheckFailed as failure:
                 outputs = {probe.id: codec.error(str(failure)) for probe in probes}
-            self._seconds[name] = time.monotonic() - started
             changed |= outputs != self._calls.get(name)
             self._calls[name] = outputs
         return changed

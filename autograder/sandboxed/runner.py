@@ -12,7 +12,6 @@ Cells run through IPython's own shell (shell.py), prepared once in the fork serv
 from __future__ import annotations
 
 import io
-import math
 import sys
 import tempfile
 import types
@@ -160,11 +159,8 @@ def run(
     job: dict[str, Any],
     record: Callable[[dict[str, Any]], None] = lambda result: None,
     progress: Callable[[int], None] = lambda index: None,
-    deadline: float = math.inf,
 ) -> dict[str, Any]:
-    """Execute the job's cells, recording answers after each; returns the final, complete result. `deadline`
-    (time.monotonic()): when the run is cut; the last re-run of the functions does not start what would end
-    past it (Recorder.update)."""
+    """Execute the job's cells, recording answers after each; returns the final, complete result."""
     shell = fresh_shell()
     namespace = shell.user_ns
     probes = {name: [probe_from_json(p) for p in items] for name, items in job["probes"].items()}
@@ -198,7 +194,7 @@ def run(
         errors = execute_cells(job["cells"], shell, progress, snapshot)
         # A function is graded as the notebook leaves it (a helper defined, a dict it reads filled in by a
         # later cell): the last word is a full re-run.
-        recorder.update(namespace, everything=True, deadline=deadline)
+        recorder.update(namespace, everything=True)
     finally:
         sys.stdout, sys.stderr = saved_streams
         uninstall()
