@@ -97,6 +97,17 @@ def test_a_function_is_graded_as_the_notebook_leaves_it(cells: list[str]) -> Non
     assert errors_of(result["calls"]["conv2d"]) == []
 
 
+def test_the_last_re_run_is_announced_after_the_last_cell_and_told_as_such() -> None:
+    from autograder.grading.executor import _last_cell_started
+
+    announced: list[int] = []
+    cells = ("x = 1", "y = 2")
+    run(job(list(cells)), progress=announced.append)
+    assert announced == [1, 2, 3]
+    assert "its functions were being called on the hidden inputs a last time" in _last_cell_started(3, cells)
+    assert "the last cell to start was cell 2: `y = 2`" in _last_cell_started(2, cells)
+
+
 STOPS = {
     "sys.exit": "import sys\n    sys.exit(3)",
     "exit()": "exit()",
@@ -116,10 +127,34 @@ def test_a_function_that_ends_the_program_on_a_probe_fails_that_probe_only(stop:
     assert len(messages) == len(result["calls"]["conv2d"]) and all("it does not end the program" in m for m in messages)
 
 
-def test_a_value_whose_reading_raises_is_that_value_s_error_only() -> None:
-    fake = "class DataFrame:\n    __module__ = 'pandas'\n    index = property(lambda self: 1 / 0)\nlenet_table = DataFrame()"
+# What a student can make a type's name do: a metaclass's __name__ that ends the program.
+ENDS_ON_NAME = "class Ends(type):\n    __name__ = property(lambda cls: __import__('sys').exit())\n"
+
+
+@pytest.mark.parametrize(
+    "raised", ["1 / 0", "__import__('sys').exit()", "(_ for _ in ()).throw(KeyboardInterrupt)", "raise_ends()"]
+)
+def test_a_value_whose_reading_raises_is_that_value_s_error_only(raised: str) -> None:
+    fake = (
+        ENDS_ON_NAME + "class Stop(BaseException, metaclass=Ends):\n    pass\n"
+        "def raise_ends():\n    raise Stop\n"
+        f"class DataFrame:\n    __module__ = 'pandas'\n    index = property(lambda self: {raised})\n"
+        "lenet_table = DataFrame()"
+    )
     result = run(job([fake, "conv_out = 1"], name="hw3"))
-    assert result["complete"] and "raised ZeroDivisionError" in codec.error_message(result["values"]["lenet_table"])
+    assert result["complete"] and "could not be read" in codec.error_message(result["values"]["lenet_table"])
+
+
+def test_a_key_or_exception_whose_type_name_ends_the_program_fails_its_own_answer_only() -> None:
+    cells = [
+        ENDS_ON_NAME + "class Key(metaclass=Ends):\n    pass\nvertical_edges = {Key(): 1}",
+        "class Stop(BaseException, metaclass=Ends):\n    pass\ndef conv2d(x, k, stride=1, padding=0):\n    raise Stop",
+        "horizontal_edges = [[1] * 4] * 4",
+    ]
+    result = run(job(cells))
+    assert result["complete"] and codec.error_message(result["values"]["vertical_edges"])
+    assert codec.error_message(result["values"]["horizontal_edges"]) is None
+    assert len(errors_of(result["calls"]["conv2d"])) == len(result["calls"]["conv2d"])
 
 
 def test_an_array_filled_in_place_by_a_later_cell_is_read_as_filled() -> None:

@@ -170,6 +170,44 @@ def test_a_copy_installed_in_any_python_the_sandbox_shows_is_covered_whatever_it
     assert seen == {name: (text if name == "unrelated.pth" else "") for name, text in copies.items()}
 
 
+def test_a_checkout_bytecode_and_source_trees_within_the_sandbox_s_view_are_covered(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An installation the sandbox shows whole, holding a checkout the package is imported from (as `pip install -e
+    # git+...` leaves one in a venv's src/) and the bytecode PYTHONPYCACHEPREFIX keeps apart from the sources.
+    prefix = tmp_path / "python"
+    checkout, cache = prefix / "src" / "cnngrade", prefix / "var" / "pycache"
+    files = {
+        checkout / "pyproject.toml": "[project]",
+        checkout / "README.md": "the errata",
+        checkout / ".git" / "HEAD": "ref: refs/heads/main",
+        checkout / "build" / "lib" / "solutions" / "hw1.py": "the reference, built",
+        checkout / "solutions" / "__init__.py": "",
+        checkout / "solutions" / "hw1.py": "the reference",
+        cache / "solutions" / "hw1.cpython-311.pyc": "the reference, compiled",
+        prefix / "bin" / "tool": "not secret",
+    }
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    for path in [tmp_path, *prefix.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    prefixes = sandbox_module._prefixes()
+    monkeypatch.setattr(sandbox_module, "_prefixes", lambda: prefixes | {prefix})
+    monkeypatch.setattr(sys, "path", [*sys.path, str(checkout)])  # found last: the real package is still imported
+    monkeypatch.setattr(sys, "pycache_prefix", str(cache))
+    sources = [folder for folder in sandbox_module.SOURCE_DIRS if os.path.isdir(folder)]
+    cell = (
+        "import os\ndef read(path):\n    try:\n        with open(path) as handle:\n            return handle.read()\n"
+        "    except OSError:\n        return ''\n"
+        f"seen = {{path: read(path) for path in {[str(path) for path in files]!r}}}\n"
+        f"sources = {{folder: os.listdir(folder) for folder in {sources!r}}}"
+    )
+    seen = run_cells([cell], sandbox, ("seen", "sources"))
+    assert seen["seen"] == {str(path): text if path.name == "tool" else "" for path, text in files.items()}
+    assert seen["sources"] == {folder: [] for folder in sources}
+
+
 def test_the_distribution_hidden_is_the_project_s_own() -> None:
     tomllib = pytest.importorskip("tomllib")  # Python 3.11 on
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["name"]

@@ -35,7 +35,7 @@ from autograder.build.gradescope_zip import CONFIG
 from autograder.course import SEED_VARIABLE
 from autograder.errors import TryZipError
 from autograder.grading.gradescope_run import AUTOGRADER, TIMEOUT_VARIABLE
-from autograder.grading.sandbox import distribution_metadata, seen_under, site_folders
+from autograder.grading.sandbox import distribution_metadata, outermost, seen_under, site_folders
 
 # Longer than any notebook's own limit: run_autograder ends it and still writes its results.
 RUN_SECONDS = 900
@@ -112,7 +112,7 @@ def _python_dirs(python: Path) -> tuple[list[Path], set[Path]]:
     prefix, base_prefix, path = json.loads(done.stdout)
     folders = sorted({Path(prefix), Path(base_prefix), python.parent.parent})
     installed = distribution_metadata([*path, *site_folders(folders)])
-    return folders, set(seen_under(folders, sorted(installed)))
+    return folders, set(outermost(seen_under(folders, sorted(installed))))
 
 
 # Docker's default capabilities (moby's oci/caps/defaults.go).

@@ -71,6 +71,8 @@ class Executor(Protocol):
 
 
 def _last_cell_started(index: int | None, cells: tuple[str, ...]) -> str:
+    if index == len(cells) + 1:  # runner.run announces its last re-run of the functions so
+        return "; every cell had run, and its functions were being called on the hidden inputs a last time"
     if index is None or not 0 < index <= len(cells):
         return ""
     first = first_code_line(cells[index - 1]).strip()[:60]

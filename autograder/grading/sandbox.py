@@ -43,6 +43,8 @@ SYSTEM_DIRS = ("/usr", "/bin", "/lib", "/lib32", "/lib64", "/libx32")
 # Only what the dynamic loader, numpy and Python's start-up read; /etc as a whole may hold secrets.
 SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/localtime", "/etc/nsswitch.conf")
 SECRET_PACKAGES = ("autograder", "solutions")
+# Where a system keeps source trees: within /usr, which the sandbox shows, and no library's to read.
+SOURCE_DIRS = ("/usr/src", "/usr/local/src")
 # The project's distribution (pyproject's name): its installed metadata is the README (the long description),
 # whose errata give hw3's table, so no student may read it either.
 DISTRIBUTION = "cnngrade"
@@ -159,6 +161,26 @@ def secret_paths() -> list[Path]:
     return sorted(path for path in found if path.exists() and tree not in path.parents)
 
 
+def _is_checkout(folder: Path) -> bool:
+    return any((folder / marker).exists() for marker in ("pyproject.toml", "setup.py", "setup.cfg", ".git"))
+
+
+def _bubblewrap_covers() -> list[Path]:
+    """What bubblewrap covers besides the secret paths, wherever a bound folder shows it: the whole source
+    checkout a secret package was found in (an editable install, `pip install -e git+...` into a venv's src/,
+    the current folder: its README, .git, build/ and dist/ with it), the bytecode kept apart from the sources
+    (PYTHONPYCACHEPREFIX: the grader's own, solutions' among it), and where a system keeps source trees
+    (/usr/src/app is a container's usual place for a checkout). Not for another uid on the host's file system
+    (unprivileged): a checkout may hold the very Python it runs."""
+    secrets = secret_paths()
+    more = [package.parent for package in secrets if package.is_dir() and _is_checkout(package.parent)]
+    elsewhere = [
+        Path(folder) for folder in [sys.pycache_prefix or "", *SOURCE_DIRS] if folder and os.path.isdir(folder)
+    ]
+    tree = runner_tree().resolve()
+    return sorted({*secrets, *more, *(folder.resolve() for folder in elsewhere)} - {tree})
+
+
 def _bound_folders() -> list[Path]:
     """What bubblewrap shows of the host, each folder at the path it has there (its path here, unresolved)."""
     return [Path(folder) for folder in SYSTEM_DIRS if os.path.exists(folder)] + _visible_dirs()
@@ -176,8 +198,14 @@ def seen_under(folders: Sequence[Path], secrets: Sequence[Path]) -> list[Path]:
 
 
 def secrets_in_sandbox() -> list[Path]:
-    """Where the sandbox shows each secret path: what bubblewrap must cover."""
-    return seen_under(_bound_folders(), secret_paths())
+    """Where the sandbox shows each secret path: what bubblewrap must cover (the outermost of each: a cover is
+    read-only, and nothing can be made inside it)."""
+    return outermost(seen_under(_bound_folders(), _bubblewrap_covers()))
+
+
+def outermost(paths: Sequence[Path]) -> list[Path]:
+    """The paths not inside another of them: once a cover is mounted, nothing can be made inside it."""
+    return [path for path in paths if not any(other in path.parents for other in paths)]
 
 
 def _prefixes() -> set[Path]:
@@ -296,7 +324,7 @@ def scratch_parent(uid: int) -> Path:
 def as_unprivileged(command: list[str], cgroup: Path | None, uid: int) -> list[str]:
     """`command` as `uid`, with only the runner tree of this package importable (root only)."""
     # Folders only (a tmpfs covers a folder); a secret file must be unreadable to `uid`, which the probe checks.
-    hide = [arg for secret in secret_paths() if secret.is_dir() for arg in ("--hide", str(secret))]
+    hide = [arg for secret in outermost(secret_paths()) if secret.is_dir() for arg in ("--hide", str(secret))]
     options = ["--cut-network", "--pythonpath", _pythonpath(), "--tmpdir", str(scratch_parent(uid)), *hide]
     return [*_launcher(uid, cgroup, options), "--", *command]
 

@@ -13,6 +13,7 @@ import numpy as np
 from ..checks import codec
 from ..checks.answers import call_on_probe, missing_message, take_function, take_value
 from ..checks.core import CheckFailed, Probe
+from ..checks.plain import type_name
 
 
 class ProbeTimeout(BaseException):
@@ -57,8 +58,8 @@ def record_value(namespace: dict[str, Any], name: str) -> Any:
         return codec.encode(take_value(namespace, name))
     except CheckFailed as failure:
         return codec.error(str(failure))
-    except Exception as error:  # a class passing for pandas', whose methods are the student's
-        return codec.error(f"`{name}` could not be read: reading it raised {type(error).__name__}.")
+    except BaseException as error:  # a class passing for pandas', whose methods are the student's
+        return codec.error(f"`{name}` could not be read: reading it raised {type_name(type(error))}.")
 
 
 def record_call(function: Any, name: str, probe: Probe, seconds: float) -> Any:
@@ -77,7 +78,7 @@ def record_call(function: Any, name: str, probe: Probe, seconds: float) -> Any:
         # sys.exit(), KeyboardInterrupt or a student's own BaseException, raised on one probe: that probe's failure.
         # Let through, it would end the notebook there, and every answer after the last snapshot would be lost.
         return codec.error(
-            f"`{name}` raised {type(stopped).__name__} on {probe.description}: a function hands back its answer "
+            f"`{name}` raised {type_name(type(stopped))} on {probe.description}: a function hands back its answer "
             "with `return`; it does not end the program."
         )
 

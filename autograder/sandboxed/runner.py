@@ -192,6 +192,7 @@ def run(
     sys.stdout = sys.stderr = output
     try:
         errors = execute_cells(job["cells"], shell, progress, snapshot)
+        progress(len(job["cells"]) + 1)  # every cell has run: a time-out or crash from here is the last re-run's
         # A function is graded as the notebook leaves it (a helper defined, a dict it reads filled in by a
         # later cell): the last word is a full re-run.
         recorder.update(namespace, everything=True)

@@ -50,6 +50,12 @@ def _items(pairs: Any, depth: int) -> list[tuple[Any, Any]]:
     return plain
 
 
+def type_name(kind: type) -> str:
+    """A type's own name, read past whatever its metaclass says (a student's metaclass may compute or raise)."""
+    name = type.__dict__["__name__"].__get__(kind)
+    return name if type(name) is str else "?"
+
+
 def _is_pandas(value: Any, kind: str) -> bool:
     cls = type(value)
     return cls.__name__ == kind and cls.__module__.split(".")[0] == "pandas"
@@ -91,7 +97,7 @@ def to_plain(value: Any, depth: int = 0) -> Any:
         return dict(_items([(_plain_key(row), dict(cells)) for row, cells in rows], depth))
     if _is_pandas(value, "Series"):
         return to_plain(value.to_list(), depth + 1)
-    raise NotPlainData(f"an object of type {kind.__name__}")
+    raise NotPlainData(f"an object of type {type_name(kind)}")
 
 
 # The codec's tags: a student's dict may not carry them, so it can never pass for an array record.
@@ -110,7 +116,7 @@ def _plain_key(key: Any) -> str:
         raise NotPlainData("a dict with an integer key too large to grade")
     if type(key) in (int, bool) or (isinstance(key, np.generic) and type(key).__module__ == "numpy"):
         return str(key)
-    raise NotPlainData(f"a dict with a {type(key).__name__} key")
+    raise NotPlainData(f"a dict with a {type_name(type(key))} key")
 
 
 def _plain_array(array: np.ndarray, depth: int) -> Any:

@@ -18,7 +18,7 @@ from . import codec
 from .core import CheckFailed, Probe
 from .environment import MASTER_BUILD_VARIABLE, refusal_message, refused_imports
 from .given import NEVER_SUGGESTED
-from .plain import NotPlainData, to_plain
+from .plain import NotPlainData, to_plain, type_name
 
 
 def missing_message(name: str, defined: Iterable[str] = ()) -> str:
@@ -74,7 +74,7 @@ def call_on_probe(function: Any, name: str, probe: Probe) -> Any:
     except CheckFailed:
         raise
     except Exception as exc:
-        raise CheckFailed(f"`{name}` raised {type(exc).__name__}: {exc} — on {probe.description}.") from None
+        raise CheckFailed(f"`{name}` raised {type_name(type(exc))}: {exc} — on {probe.description}.") from None
     if output is None:
         raise CheckFailed(f"`{name}` returned None on {probe.description}: did you forget `return`?")
     try:
