@@ -331,6 +331,7 @@ def test_refuses_a_dataframe_with_repeated_row_labels() -> None:
     [
         pytest.param([[1, 2], [3, Point()]], "[1][1]", id="list"),
         pytest.param({"CONV1": ((28, 28, 8), Point(), 608)}, "['CONV1'][1]", id="dict"),
+        pytest.param({3: [Point()]}, "[3][0]", id="int-key"),
         pytest.param(np.array([[1, Point()]], dtype=object), "[0][1]", id="object-array"),
         pytest.param(pd.DataFrame({"size": [Point()]}, index=["CONV1"]), "['CONV1']['size']", id="dataframe"),
     ],

@@ -208,6 +208,39 @@ def test_a_checkout_bytecode_and_source_trees_within_the_sandbox_s_view_are_cove
     assert seen["sources"] == {folder: [] for folder in sources}
 
 
+def test_a_checkout_that_holds_the_python_the_sandbox_runs_is_covered_around_it(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A container's usual layout: the checkout in a folder the sandbox shows (here `outer`, as /usr shows
+    # /usr/src/app), with the venv inside the checkout. Covering the checkout whole would hide the venv.
+    outer = tmp_path / "outer"
+    checkout = outer / "src" / "app"
+    venv = checkout / ".venv"
+    files = {
+        checkout / "pyproject.toml": "[project]",
+        checkout / "README.md": "the errata",
+        checkout / "solutions" / "__init__.py": "",
+        checkout / "solutions" / "hw1.py": "the reference",
+        venv / "bin" / "tool": "the venv's own",
+        outer / "other" / "tool": "not secret",
+    }
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    for path in [tmp_path, *tmp_path.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    prefixes = sandbox_module._prefixes()
+    monkeypatch.setattr(sandbox_module, "_prefixes", lambda: prefixes | {outer, venv})
+    monkeypatch.setattr(sys, "path", [*sys.path, str(checkout)])
+    cell = (
+        "def read(path):\n    try:\n        with open(path) as handle:\n            return handle.read()\n"
+        "    except OSError:\n        return ''\n"
+        f"seen = {{path: read(path) for path in {[str(path) for path in files]!r}}}"
+    )
+    seen = run_cells([cell], sandbox)["seen"]
+    assert seen == {str(path): text if path.name == "tool" else "" for path, text in files.items()}
+
+
 def test_the_distribution_hidden_is_the_project_s_own() -> None:
     tomllib = pytest.importorskip("tomllib")  # Python 3.11 on
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["name"]

@@ -111,8 +111,10 @@ def _python_dirs(python: Path) -> tuple[list[Path], set[Path]]:
     )
     prefix, base_prefix, path = json.loads(done.stdout)
     folders = sorted({Path(prefix), Path(base_prefix), python.parent.parent})
-    installed = distribution_metadata([*path, *site_folders(folders)])
-    return folders, set(outermost(seen_under(folders, sorted(installed))))
+    # /usr is in the container whole (container()), with the system's and /usr/local's site-packages.
+    shown = [*folders, Path("/usr")]
+    installed = distribution_metadata([*path, *site_folders([*shown, Path("/usr/local")])])
+    return folders, set(outermost(seen_under(shown, sorted(installed))))
 
 
 # Docker's default capabilities (moby's oci/caps/defaults.go).

@@ -89,12 +89,15 @@ def to_plain(value: Any, depth: int = 0) -> Any:
             raise NotPlainData("too long")
         return [item for _, item in _items(enumerate(sequence.__iter__(value)), depth)]
     if issubclass(kind, dict):
-        return dict(_items([(_plain_key(key), item) for key, item in dict.items(value)], depth))
+        pairs = list(dict.items(value))
+        keys = [_plain_key(key) for key, _ in pairs]  # first: only a plain key is ever shown as where a part is
+        return dict(zip(keys, (item for _, item in _items(pairs, depth))))
     if _is_pandas(value, "DataFrame"):
         if not value.index.is_unique:
             raise NotPlainData("a DataFrame with repeated row labels")
-        rows = value.to_dict(orient="index").items()
-        return dict(_items([(_plain_key(row), dict(cells)) for row, cells in rows], depth))
+        rows = [(row, dict(cells)) for row, cells in value.to_dict(orient="index").items()]
+        labels = [_plain_key(row) for row, _ in rows]
+        return dict(zip(labels, (item for _, item in _items(rows, depth))))
     if _is_pandas(value, "Series"):
         return to_plain(value.to_list(), depth + 1)
     raise NotPlainData(f"an object of type {type_name(kind)}")

@@ -199,8 +199,22 @@ def seen_under(folders: Sequence[Path], secrets: Sequence[Path]) -> list[Path]:
 
 def secrets_in_sandbox() -> list[Path]:
     """Where the sandbox shows each secret path: what bubblewrap must cover (the outermost of each: a cover is
-    read-only, and nothing can be made inside it)."""
-    return outermost(seen_under(_bound_folders(), _bubblewrap_covers()))
+    read-only, and nothing can be made inside it), split around what it binds (a venv in a checkout)."""
+    bound = _bound_folders()
+    covers = outermost(seen_under(bound, _bubblewrap_covers()))
+    return sorted(part for cover in covers for part in around(cover, bound))
+
+
+def around(cover: Path, bound: Sequence[Path]) -> list[Path]:
+    """`cover`, or where it holds a bound folder (a venv at /usr/src/app/.venv), everything in it but the way
+    to that folder: covering it whole would hide the Python the sandbox runs."""
+    if not any(cover == folder or cover in folder.parents for folder in bound):
+        return [cover]
+    try:
+        children = sorted(cover.iterdir())
+    except OSError:
+        return []
+    return [part for child in children if child not in bound for part in around(child, bound)]
 
 
 def outermost(paths: Sequence[Path]) -> list[Path]:
@@ -503,8 +517,9 @@ def _confinement(sandbox: Sandbox, namespaces: bool = False) -> Sandbox:
     question, asked by the same probe: one start of the sandbox, not two)."""
     # Where the sandbox would show each secret: under a bound folder's own path for bubblewrap (which binds folders
     # as found, not resolved); at its real path for another uid on the host's own file system.
-    shown = secrets_in_sandbox() if sandbox.kind == SandboxKind.BUBBLEWRAP else secret_paths()
-    secrets = [str(path) for path in shown]
+    # Real paths too under bubblewrap: a cover computed wrong still fails the probe where it is seen.
+    shown = [*secrets_in_sandbox(), *secret_paths()] if sandbox.kind == SandboxKind.BUBBLEWRAP else secret_paths()
+    secrets = [str(path) for path in dict.fromkeys(shown)]
     done = _run_probe(sandbox.wrap([sys.executable, "-c", CONFINEMENT_PROBE, *secrets]))
     if done.returncode != 0:
         raise NoConfinement(

@@ -58,6 +58,8 @@ def record_value(namespace: dict[str, Any], name: str) -> Any:
         return codec.encode(take_value(namespace, name))
     except CheckFailed as failure:
         return codec.error(str(failure))
+    except MemoryError:
+        raise  # the notebook's memory is spent: it ends as a `memory` row (child.py)
     except BaseException as error:  # a class passing for pandas', whose methods are the student's
         return codec.error(f"`{name}` could not be read: reading it raised {type_name(type(error))}.")
 
@@ -74,6 +76,8 @@ def record_call(function: Any, name: str, probe: Probe, seconds: float) -> Any:
         )
     except RecursionError:
         return codec.error(f"`{name}` recursed without end on {probe.description}.")
+    except MemoryError:
+        raise  # the notebook's memory is spent: it ends as a `memory` row (child.py)
     except BaseException as stopped:
         # sys.exit(), KeyboardInterrupt or a student's own BaseException, raised on one probe: that probe's failure.
         # Let through, it would end the notebook there, and every answer after the last snapshot would be lost.

@@ -65,6 +65,14 @@ def take_function(namespace: Mapping[str, Any], name: str) -> Any:
     return function
 
 
+def _said(error: BaseException) -> str:
+    """An exception's message; its __str__ is the student's, and may raise in turn."""
+    try:
+        return str(error)
+    except Exception:
+        return "(a message that could not be shown)"
+
+
 def call_on_probe(function: Any, name: str, probe: Probe) -> Any:
     """Call a student's function on a fresh copy of the probe; its plain output or CheckFailed."""
     args = copy.deepcopy(probe.args)
@@ -74,7 +82,7 @@ def call_on_probe(function: Any, name: str, probe: Probe) -> Any:
     except CheckFailed:
         raise
     except Exception as exc:
-        raise CheckFailed(f"`{name}` raised {type_name(type(exc))}: {exc} — on {probe.description}.") from None
+        raise CheckFailed(f"`{name}` raised {type_name(type(exc))}: {_said(exc)} — on {probe.description}.") from None
     if output is None:
         raise CheckFailed(f"`{name}` returned None on {probe.description}: did you forget `return`?")
     try:
