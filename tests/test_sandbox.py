@@ -136,6 +136,31 @@ def test_no_copy_of_the_readme_or_the_reference_is_readable_where_a_notebook_can
     assert said is not None and said.group(1) == "[]" and int(said.group(2)) > 100
 
 
+def _install(files: dict[Path, str], root: Path) -> None:
+    """Each file written under `root`, readable by the sandbox's uid, as an installation's files are."""
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    for path in [root, *root.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+def _shown_too(monkeypatch: pytest.MonkeyPatch, *prefixes: Path) -> None:
+    """The sandbox shows these installations whole as well, as it shows a venv's base Python."""
+    shown = sandbox_module._prefixes()
+    monkeypatch.setattr(sandbox_module, "_prefixes", lambda: shown | set(prefixes))
+
+
+def _read_in_sandbox(sandbox: Sandbox, paths: list[Path]) -> dict[str, str]:
+    """What a notebook reads of each file (empty where it cannot open it)."""
+    cell = (
+        "def read(path):\n    try:\n        with open(path) as handle:\n            return handle.read()\n"
+        "    except OSError:\n        return ''\n"
+        f"seen = {{path: read(path) for path in {[str(path) for path in paths]!r}}}"
+    )
+    return run_cells([cell], sandbox)["seen"]
+
+
 def test_a_copy_installed_in_any_python_the_sandbox_shows_is_covered_whatever_its_form(
     sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -143,31 +168,18 @@ def test_a_copy_installed_in_any_python_the_sandbox_shows_is_covered_whatever_it
     # every form pip or setuptools ever left: not on this Python's sys.path, so found by where it lies.
     site = tmp_path / "python" / "lib" / "python3.99" / "site-packages"
     copies = {
-        "cnngrade-0.1.dist-info/METADATA": "the README",
-        "cnngrade.egg-info/PKG-INFO": "the README",
-        "cnngrade-0.1-py3.99.egg-info": "the README, as one file",
-        "cnngrade-0.1-py3.99.egg": "a zipped egg",
-        "solutions/hw1.py": "the reference",
-        "autograder/course/hidden/hw1.py": "the hidden checks",
-        "unrelated.pth": "not secret",
+        site / "cnngrade-0.1.dist-info" / "METADATA": "the README",
+        site / "cnngrade.egg-info" / "PKG-INFO": "the README",
+        site / "cnngrade-0.1-py3.99.egg-info": "the README, as one file",
+        site / "cnngrade-0.1-py3.99.egg": "a zipped egg",
+        site / "solutions" / "hw1.py": "the reference",
+        site / "autograder" / "course" / "hidden" / "hw1.py": "the hidden checks",
+        site / "unrelated.pth": "not secret",
     }
-    for name, text in copies.items():
-        (site / name).parent.mkdir(parents=True, exist_ok=True)
-        (site / name).write_text(text, encoding="utf-8")
-    for folder in [tmp_path, *(path for path in (tmp_path / "python").rglob("*") if path.is_dir())]:
-        folder.chmod(0o755)  # readable by the sandbox's uid, as an installation is
-    for file in (tmp_path / "python").rglob("*"):
-        if file.is_file():
-            file.chmod(0o644)
-    prefixes = sandbox_module._prefixes()
-    monkeypatch.setattr(sandbox_module, "_prefixes", lambda: prefixes | {tmp_path / "python"})
-    cell = (
-        "def read(path):\n    try:\n        with open(path) as handle:\n            return handle.read()\n"
-        "    except OSError:\n        return ''\n"
-        f"seen = {{name: read({str(site)!r} + '/' + name) for name in {list(copies)!r}}}"
-    )
-    seen = run_cells([cell], sandbox)["seen"]
-    assert seen == {name: (text if name == "unrelated.pth" else "") for name, text in copies.items()}
+    _install(copies, tmp_path)
+    _shown_too(monkeypatch, tmp_path / "python")
+    seen = _read_in_sandbox(sandbox, list(copies))
+    assert seen == {str(path): text if path.name == "unrelated.pth" else "" for path, text in copies.items()}
 
 
 def test_a_checkout_bytecode_and_source_trees_within_the_sandbox_s_view_are_covered(
@@ -187,25 +199,16 @@ def test_a_checkout_bytecode_and_source_trees_within_the_sandbox_s_view_are_cove
         cache / "solutions" / "hw1.cpython-311.pyc": "the reference, compiled",
         prefix / "bin" / "tool": "not secret",
     }
-    for path, text in files.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    for path in [tmp_path, *prefix.rglob("*")]:
-        path.chmod(0o755 if path.is_dir() else 0o644)
-    prefixes = sandbox_module._prefixes()
-    monkeypatch.setattr(sandbox_module, "_prefixes", lambda: prefixes | {prefix})
+    _install(files, tmp_path)
+    _shown_too(monkeypatch, prefix)
     monkeypatch.setattr(sys, "path", [*sys.path, str(checkout)])  # found last: the real package is still imported
     monkeypatch.setattr(sys, "pycache_prefix", str(cache))
+    assert _read_in_sandbox(sandbox, list(files)) == {
+        str(path): text if path.name == "tool" else "" for path, text in files.items()
+    }
     sources = [folder for folder in sandbox_module.SOURCE_DIRS if os.path.isdir(folder)]
-    cell = (
-        "import os\ndef read(path):\n    try:\n        with open(path) as handle:\n            return handle.read()\n"
-        "    except OSError:\n        return ''\n"
-        f"seen = {{path: read(path) for path in {[str(path) for path in files]!r}}}\n"
-        f"sources = {{folder: os.listdir(folder) for folder in {sources!r}}}"
-    )
-    seen = run_cells([cell], sandbox, ("seen", "sources"))
-    assert seen["seen"] == {str(path): text if path.name == "tool" else "" for path, text in files.items()}
-    assert seen["sources"] == {folder: [] for folder in sources}
+    cell = f"import os\nsources = {{folder: os.listdir(folder) for folder in {sources!r}}}"
+    assert run_cells([cell], sandbox, ("sources",))["sources"] == {folder: [] for folder in sources}
 
 
 def test_a_checkout_that_holds_the_python_the_sandbox_runs_is_covered_around_it(
@@ -224,20 +227,10 @@ def test_a_checkout_that_holds_the_python_the_sandbox_runs_is_covered_around_it(
         venv / "bin" / "tool": "the venv's own",
         outer / "other" / "tool": "not secret",
     }
-    for path, text in files.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    for path in [tmp_path, *tmp_path.rglob("*")]:
-        path.chmod(0o755 if path.is_dir() else 0o644)
-    prefixes = sandbox_module._prefixes()
-    monkeypatch.setattr(sandbox_module, "_prefixes", lambda: prefixes | {outer, venv})
+    _install(files, tmp_path)
+    _shown_too(monkeypatch, outer, venv)
     monkeypatch.setattr(sys, "path", [*sys.path, str(checkout)])
-    cell = (
-        "def read(path):\n    try:\n        with open(path) as handle:\n            return handle.read()\n"
-        "    except OSError:\n        return ''\n"
-        f"seen = {{path: read(path) for path in {[str(path) for path in files]!r}}}"
-    )
-    seen = run_cells([cell], sandbox)["seen"]
+    seen = _read_in_sandbox(sandbox, list(files))
     assert seen == {str(path): text if path.name == "tool" else "" for path, text in files.items()}
 
 
