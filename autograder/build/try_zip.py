@@ -35,7 +35,7 @@ from autograder.build.gradescope_zip import CONFIG
 from autograder.course import SEED_VARIABLE
 from autograder.errors import TryZipError
 from autograder.grading.gradescope_run import AUTOGRADER, TIMEOUT_VARIABLE
-from autograder.grading.sandbox import distribution_metadata, outermost, seen_under, site_folders
+from autograder.grading.sandbox import cover_arguments, distribution_metadata, outermost, seen_under, site_folders
 
 # Longer than any notebook's own limit: run_autograder ends it and still writes its results.
 RUN_SECONDS = 900
@@ -211,10 +211,7 @@ def container(root: Path, python: Path, kind: str, seccomp_fd: int | None) -> li
     for folder in folders:
         command += ["--ro-bind", str(folder), str(folder)]
     for metadata in sorted(installed):
-        if metadata.is_dir():
-            command += ["--tmpfs", str(metadata), "--remount-ro", str(metadata)]
-        else:
-            command += ["--ro-bind", os.devnull, str(metadata)]
+        command += cover_arguments(metadata)
     return command + ["--bind", str(root), str(AUTOGRADER), "--chdir", str(AUTOGRADER)]
 
 

@@ -186,6 +186,17 @@ def _bound_folders() -> list[Path]:
     return [Path(folder) for folder in SYSTEM_DIRS if os.path.exists(folder)] + _visible_dirs()
 
 
+def _holds(folder: Path, path: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def cover_arguments(secret: Path) -> list[str]:
+    """bubblewrap's arguments that leave `secret` (as the sandbox shows it) empty and read-only."""
+    if secret.is_dir():
+        return ["--tmpfs", str(secret), "--remount-ro", str(secret)]
+    return ["--ro-bind", os.devnull, str(secret)]  # an .egg-info file, a zipped .egg
+
+
 def seen_under(folders: Sequence[Path], secrets: Sequence[Path]) -> list[Path]:
     """Where each secret (a real path) is seen once each folder is bound at its own path, as bubblewrap binds them:
     under every folder whose real path holds it. A bound folder may be a symlink (a venv at /opt/venv ->
@@ -193,7 +204,7 @@ def seen_under(folders: Sequence[Path], secrets: Sequence[Path]) -> list[Path]:
     seen: set[Path] = set()
     for folder in folders:
         real = folder.resolve()
-        seen.update(folder / secret.relative_to(real) for secret in secrets if secret == real or real in secret.parents)
+        seen.update(folder / secret.relative_to(real) for secret in secrets if _holds(real, secret))
     return sorted(seen)
 
 
@@ -208,7 +219,7 @@ def secrets_in_sandbox() -> list[Path]:
 def around(cover: Path, bound: Sequence[Path]) -> list[Path]:
     """`cover`, or where it holds a bound folder (a venv at /usr/src/app/.venv), everything in it but the way
     to that folder: covering it whole would hide the Python the sandbox runs."""
-    if not any(cover == folder or cover in folder.parents for folder in bound):
+    if not any(_holds(cover, folder) for folder in bound):
         return [cover]
     try:
         children = sorted(cover.iterdir())
@@ -282,10 +293,7 @@ def bwrap_arguments(uid: int = SANDBOX_UID) -> list[str]:
     for folder in visible:
         arguments += ["--ro-bind", str(folder), str(folder)]
     for secret in secrets_in_sandbox():
-        if secret.is_dir():
-            arguments += ["--tmpfs", str(secret), "--remount-ro", str(secret)]
-        else:  # an .egg-info file, a zipped .egg
-            arguments += ["--ro-bind", os.devnull, str(secret)]
+        arguments += cover_arguments(secret)
     # Last: no path in the sandbox stays writable for the children to share (each mounts its own
     # scratch folder, /dev/shm and /proc in a mount namespace of its own).
     return arguments + ["--remount-ro", "/tmp", "--remount-ro", "/dev", "--remount-ro", "/"]
