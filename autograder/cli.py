@@ -198,6 +198,9 @@ def _ends_soon_after_ctrl_c(tally: _Tally) -> Iterator[None]:
         yield
         return
     interrupted = threading.Event()
+    # Told by the handler before it touches the event: a press that lands while the handler of the last one holds
+    # the event's lock (a signal handler can be interrupted by the next) must not wait for that lock, for good.
+    pressed: list[bool] = []
 
     def end_now() -> NoReturn:
         _fail(str(tally.interrupted()), EXIT_INTERRUPTED)
@@ -216,8 +219,9 @@ def _ends_soon_after_ctrl_c(tally: _Tally) -> Iterator[None]:
             end_now()
 
     def on_ctrl_c(signum: int, frame: object) -> None:
-        if interrupted.is_set():
+        if pressed:
             end_now()
+        pressed.append(True)
         interrupted.set()
         raise KeyboardInterrupt
 

@@ -556,6 +556,50 @@ def test_ctrl_c_ends_the_run_whatever_its_closing_waits_on(tmp_path: Path, hang:
     wait_for(lambda: not any(alive(pid) for pid in started), ENDS_WITHIN)
 
 
+PRESSED_WHILE_HANDLING = """
+import os, signal, sys, threading, time
+from pathlib import Path
+
+class PressedAgainMeanwhile(threading.Event):
+    # A second Ctrl-C reaches the grader while its handler of the first holds this event's lock: the
+    # narrowest window of any press that lands during the handling of another.
+    def set(self):
+        with self._cond:
+            if sys._getframe(1).f_code.co_name == "on_ctrl_c" and not getattr(self, "pressed", False):
+                self.pressed = True
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.5)  # the pending signal's handler runs at the first instruction here
+            self._flag = True
+            self._cond.notify_all()
+
+threading.Event = PressedAgainMeanwhile
+from autograder import cli
+
+tally = cli._Tally(Path(sys.argv[1]))
+tally.start(3, 1)
+with cli._ends_soon_after_ctrl_c(tally):
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(60)
+"""
+
+
+def test_a_ctrl_c_pressed_while_the_last_one_is_being_handled_ends_the_run_at_once(tmp_path: Path) -> None:
+    # The handler of a signal can itself be interrupted by the next one: if it took a lock that the nested handler
+    # takes again, two quick presses would hang the grader for good, past even CLOSING_SECONDS.
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", PRESSED_WHILE_HANDLING, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=cli.CLOSING_SECONDS + 30,
+    )
+    assert done.returncode == errors.EXIT_INTERRUPTED, done.stderr
+    assert time.monotonic() - started < cli.CLOSING_SECONDS, "the second press ended the run at once"
+    kept = cli._Tally(tmp_path)
+    kept.start(3, 1)
+    assert done.stderr.strip().splitlines()[-1] == f"cnngrade: {kept.interrupted()}"
+
+
 # --- a closed pipe
 
 
