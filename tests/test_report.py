@@ -10,16 +10,20 @@ import re
 import shutil
 import struct
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import autograder.report.html as report_module
+from autograder.checks import codec
 from autograder.cli import main
 from autograder.errors import EXIT_FILES, CannotAccess, CanvasError, CnnGradeError, OutFolderError
+from autograder.grading.executor import Job, Phase1Outcome
 from autograder.grading.run import grade
 from autograder.intake.collected import CollectedNote, write_notes
 from autograder.model import CaseResult, Status, SubmissionResult
@@ -27,7 +31,9 @@ from autograder.outputs import records
 from autograder.outputs.gradebook import write_gradebook
 from autograder.report.data import RunInfo, Tally, summarize
 from autograder.report.html import write_report
+from solutions import hw1
 
+from .factories import write_notebook
 from .test_canvas import CLASS, Student, write_roster
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -592,3 +598,71 @@ def test_the_report_renders_with_its_plots_in_a_real_browser(
     shutil.copy(shot, SCREENSHOT)
     record_property("screenshot", str(SCREENSHOT))
     print(f"report screenshot: {SCREENSHOT} (and {shot}); {len(run.results)} submissions")
+
+
+# Any text a notebook's process can send back as its output, an error's name or message, or a value, with what
+# makes a file unencodable or steers a terminal or a page drawn often.
+SENT_TEXT = st.lists(
+    st.one_of(
+        st.sampled_from(["\ud800", "\udfff", "\udce9", "\x00", "\x1b[2J", "\u202e", "\r", "<b>"]), st.text(max_size=4)
+    )
+).map("".join)
+
+
+class OutcomeByName:
+    """An executor that answers each submission with the phase-1 outcome given for its name."""
+
+    warning = ""
+
+    def __init__(self, outcomes: dict[str, Phase1Outcome]):
+        self.outcomes = outcomes
+
+    def run(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, Phase1Outcome]]:
+        for job in jobs:
+            yield job, self.outcomes[job.submission]
+
+
+def graded_and_reported(folder: Path, outcomes: dict[str, Phase1Outcome]) -> Path:
+    for name in outcomes:
+        write_notebook(folder / "in" / f"{name}.ipynb", ["x = 1"])
+    out = folder / "out"
+    grade(assignment="hw1", submissions=folder / "in", out=out, seed=SEED, executor=OutcomeByName(outcomes))
+    write_report(out=out)
+    return out
+
+
+HONEST = Phase1Outcome(
+    Status.OK, "", {"complete": True, "values": {"vertical_edges": codec.encode(hw1.vertical_edges)}, "calls": {}}, 0.1
+)
+
+
+@pytest.fixture(scope="module")
+def alone(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An honest student's graded and reported folder, without the classmate who sends anything back."""
+    return graded_and_reported(tmp_path_factory.mktemp("alone"), {"ann": HONEST})
+
+
+@settings(database=None, deadline=None, max_examples=25)
+@given(output=SENT_TEXT, error=SENT_TEXT, message=SENT_TEXT, line=SENT_TEXT, value=SENT_TEXT)
+def test_any_text_a_notebook_sends_back_is_reported_and_leaves_every_classmate_s_page_as_it_was(
+    tmp_path_factory: pytest.TempPathFactory, alone: Path, output: str, error: str, message: str, line: str, value: str
+) -> None:
+    sent = {
+        "complete": True,
+        "values": {"vertical_edges": value},
+        "calls": {},
+        "output": output,
+        "cell_errors": [{"cell": 1, "error": error, "message": message, "line": line}],
+    }
+    out = graded_and_reported(
+        tmp_path_factory.mktemp("class"), {"ann": HONEST, "mallory": Phase1Outcome(Status.OK, "", sent, 0.1)}
+    )
+    assert (out / "report" / "students" / "mallory.html").is_file()
+    assert (out / "report" / "students" / "ann.html").read_bytes() == (
+        alone / "report" / "students" / "ann.html"
+    ).read_bytes()
+    for written in out.rglob("*"):
+        if written.suffix in (".html", ".json", ".csv"):
+            text = written.read_bytes().decode("utf-8")  # strict: every file is UTF-8
+            if written.suffix == ".json":
+                json.dumps(json.loads(text), ensure_ascii=False).encode("utf-8")  # and no escaped lone surrogate in it

@@ -192,7 +192,9 @@ def _grade_outcome(
         scored,
         seed,
         grader_version(),
-        output[:4000] if isinstance(output, str) else "",
+        # The notebook's own text, whatever it printed: a lone surrogate or an escape in it would make every file it
+        # reaches unencodable (the class report, results.json) or steer whoever prints it.
+        readable(output[:4000]) if isinstance(output, str) else "",
         round(outcome.seconds, 3),
     )
 

@@ -13,6 +13,7 @@ from autograder.model import SubmissionResult
 from autograder.outputs.files import write_atomic, write_bytes_atomic
 from autograder.outputs.folder import REPORT, grade_wrote, read_out
 from autograder.outputs.gradebook import GRADEBOOK
+from autograder.outputs.inert import readable
 from autograder.report.data import ClassReport, RunInfo, summarize
 from autograder.report.names import late_submissions, submission_names
 from autograder.report.plots import PLOTS_MISSING, score_histogram
@@ -23,11 +24,18 @@ PLOTS = "plots"
 TOTAL_PLOT = "total.png"
 
 
+def _inert(value: Any) -> Any:
+    """Every value a page shows, before it is escaped: text as `readable` makes it. A record reused from an older grader
+    may hold a notebook's lone surrogate, which would make that page unencodable and end the report for the class."""
+    return readable(value) if type(value) is str else value
+
+
 def _environment() -> Environment:
     # Autoescape everything: student messages, output and even file names are untrusted text.
     environment = Environment(
         loader=PackageLoader("autograder.report", "templates"),
         autoescape=True,
+        finalize=_inert,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
