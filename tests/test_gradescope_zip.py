@@ -21,7 +21,7 @@ import pytest
 from packaging.utils import canonicalize_name
 
 from autograder.build import Built, build
-from autograder.build.try_zip import try_one
+from autograder.build.try_zip import container, try_one
 from autograder.course import ASSIGNMENTS
 from autograder.grading.gradescope_run import FALLBACK_UIDS
 from autograder.grading.run import grade
@@ -186,6 +186,24 @@ def test_in_a_docker_like_container_the_zip_grades_the_same_as_an_unprivileged_u
     ] in FALLBACK_UIDS
     assert run.results["score"] == pytest.approx(ours.score)
     assert run.results["extra_data"]["status"] == ours.status
+
+
+@pytest.mark.parametrize("kind", ["docker", "permissive"])
+def test_every_folder_in_memory_that_try_zip_s_container_mounts_has_a_size(kind: str, tmp_path: Path) -> None:
+    # A notebook's files in a tmpfs are nobody's memory: no limit of the grader's counts them, and without a size the
+    # container's /tmp would hold as much of the TA's RAM as a notebook writes (red team: 4.2 GB from one notebook).
+    command = container(tmp_path, Path(sys.executable), kind, 3 if kind == "docker" else None)
+    mounts = [index for index, arg in enumerate(command) if arg == "--tmpfs"]
+    # Read-only ones hold nothing (the covers over the grader's own package): the rest are what can be written.
+    writable = [
+        command[index + 1] for index in mounts if command[index + 2 : index + 4] != ["--remount-ro", command[index + 1]]
+    ]
+    assert writable == ["/dev/shm", "/tmp", "/run"]
+    for previous, index in zip([-1, *mounts], mounts, strict=False):
+        if command[index + 1] in writable:
+            options = command[previous + 1 : index]
+            assert "--size" in options, command[index + 1]
+            assert 0 < int(options[options.index("--size") + 1]) <= 2**30
 
 
 def test_a_rebuilt_zip_has_the_same_bytes(fresh_build: dict[str, Built], tmp_path: Path) -> None:

@@ -24,6 +24,9 @@ NUMBERS = {
         "io_uring_setup": 425,
         "io_uring_enter": 426,
         "io_uring_register": 427,
+        "add_key": 248,
+        "request_key": 249,
+        "keyctl": 250,
         "getppid": 110,
     },
     "aarch64": {
@@ -34,6 +37,9 @@ NUMBERS = {
         "io_uring_setup": 425,
         "io_uring_enter": 426,
         "io_uring_register": 427,
+        "add_key": 217,
+        "request_key": 218,
+        "keyctl": 219,
         "getppid": 173,
     },
 }
@@ -67,6 +73,7 @@ def in_filtered_child() -> dict[str, object]:
                         lambda f=family: socket.socket(getattr(socket, f), socket.SOCK_DGRAM).close()
                     )
             seen["setsid"] = _errno_of(os.setsid)
+            seen["setpgid"] = _errno_of(lambda: os.setpgid(0, 0))  # allowed unfiltered: a child may lead its group
             for name in (
                 "ptrace",
                 "process_vm_readv",
@@ -75,6 +82,9 @@ def in_filtered_child() -> dict[str, object]:
                 "io_uring_setup",
                 "io_uring_enter",
                 "io_uring_register",
+                "add_key",
+                "request_key",
+                "keyctl",
             ):
                 seen[name] = _errno_of(lambda n=numbers[name]: libc.syscall(n, 0, buffer, 0, 0, 0, 0))
             seen["socketpair"] = _errno_of(lambda: [s.close() for s in socket.socketpair()] and None)

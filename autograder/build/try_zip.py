@@ -162,6 +162,10 @@ def docker_seccomp() -> bytes:
     return b"".join(struct.pack("=HBBI", *instruction) for instruction in program)
 
 
+# The container's /tmp and /run, in memory here where Gradescope's are on its disk.
+TMP_BYTES, RUN_BYTES = 2**30, 16 * 2**20
+
+
 def container(root: Path, python: Path, kind: str, seccomp_fd: int | None) -> list[str]:
     """bubblewrap, as root, making a Gradescope-like container around `root` (seen at /autograder)."""
     if kind == "docker":
@@ -171,7 +175,9 @@ def container(root: Path, python: Path, kind: str, seccomp_fd: int | None) -> li
     else:
         # The host's /proc whole: a nested sandbox may mount a /proc of its own only then.
         rights = ["--bind", "/proc", "/proc", "--cap-add", "ALL"]
-    # As in Docker: a /dev/shm of 64 MiB every uid may write (multiprocessing's semaphores live there).
+    # As in Docker: a /dev/shm of 64 MiB every uid may write (multiprocessing's semaphores live there). Every
+    # folder in memory has a size: the host's RAM is not the container's, and a notebook's files there are no
+    # process's memory, so no limit of the grader's would count them.
     command = [
         "bwrap",
         "--die-with-parent",
@@ -194,8 +200,12 @@ def container(root: Path, python: Path, kind: str, seccomp_fd: int | None) -> li
         "/dev/shm",
         "--perms",
         "1777",
+        "--size",
+        str(TMP_BYTES),
         "--tmpfs",
         "/tmp",
+        "--size",
+        str(RUN_BYTES),
         "--tmpfs",
         "/run",
     ]

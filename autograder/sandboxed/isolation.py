@@ -139,12 +139,13 @@ def no_more_privileges() -> None:
     _libc.capset(ctypes.byref(header), (_CapData * 2)())
 
 
-# seccomp, per machine: the audit architecture; setsid and socket; then what reaches into another
-# process of the same uid (ptrace, process_vm_readv/writev, pidfd_getfd). io_uring's three calls are
-# 425-427 everywhere: through io_uring a process can make a socket without socket().
+# seccomp, per machine: the audit architecture; setsid, setpgid and socket; then what reaches into another
+# process of the same uid (ptrace, process_vm_readv/writev, pidfd_getfd); then the kernel's keyrings (add_key,
+# request_key, keyctl), whose quota every submission's uid shares. io_uring's three calls are 425-427
+# everywhere: through io_uring a process can make a socket without socket().
 _SYSCALLS = {
-    "x86_64": (0xC000003E, (112, 41, 101, 310, 311, 438)),
-    "aarch64": (0xC00000B7, (157, 198, 117, 270, 271, 438)),
+    "x86_64": (0xC000003E, (112, 109, 41, 101, 310, 311, 438, 248, 249, 250)),
+    "aarch64": (0xC00000B7, (157, 154, 198, 117, 270, 271, 438, 217, 218, 219)),
 }
 _IO_URING_FIRST, _IO_URING_LAST = 425, 427
 PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
@@ -161,10 +162,12 @@ class _SockFprog(ctypes.Structure):
 
 
 def restrict_syscalls() -> bool:
-    """Refuse setsid(), socket(), io_uring, tracing or reading another process, and any other ABI.
+    """Refuse setsid(), setpgid(), socket(), io_uring, tracing or reading another process, keyrings, and any other ABI.
 
     A new session would be a scheduling group of its own, so a notebook with many could take the
-    CPU from every other submission. No socket at all (the submission's channel is made before,
+    CPU from every other submission; a new process group would leave the one the watcher kills where
+    no PID namespace ends them all (and hold the channel open past the submission's end). Keyrings
+    have one quota per uid, which one submission could spend for the others. No socket at all (the submission's channel is made before,
     and socketpair() stays): nothing on the machine or beyond it is reached, whether or not the
     sandbox could have a network namespace of its own (a container may not allow one), and no
     abstract Unix socket either; io_uring would make one without socket(). Where no PID namespace
