@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import builtins
 import importlib
+import subprocess
 import sys
 import tracemalloc
+from pathlib import Path
 
 import pytest
 
@@ -228,6 +230,63 @@ PLOTTING = [
     "import matplotlib.pyplot as plt\nfrom matplotlib.colors import ListedColormap\nfig = plt.figure()\n"
     "ax = fig.subplots()\nax.imshow(image, cmap=ListedColormap(['k', 'w'])); plt.savefig('edges.png')",
 ]
+
+
+# What plotting calls give back, taken apart, looped over or printed, as students write it; each snippet asserts what
+# matplotlib gives, and test_each_plotting_snippet_is_what_the_real_matplotlib_runs holds it to the real library.
+TAKEN_APART = {
+    "mosaic": "import matplotlib.pyplot as plt\nfig, axd = plt.subplot_mosaic([['v', 'h'], ['s', '.']])\n"
+    "for key in 'vhs':\n    axd[key].imshow(image)\nassert sorted(axd) == ['h', 's', 'v'] and len(fig.axes) == 3",
+    "mosaic-string": "import matplotlib.pyplot as plt\nfig, axd = plt.subplot_mosaic('AB;CC')\nassert sorted(axd) == ['A', 'B', 'C']",
+    "figure-axes": "import matplotlib.pyplot as plt\nfig = plt.figure()\nfor i in range(4):\n"
+    "    fig.add_subplot(1, 4, i + 1)\ndrawn = [ax.imshow(image) for ax in fig.axes]\nassert len(drawn) == len(fig.get_axes()) == 4",
+    "pyplot-subplot": "import matplotlib.pyplot as plt\nfor i in range(3):\n    plt.subplot(1, 3, i + 1)\n    plt.imshow(image)\n"
+    "assert len(plt.gcf().axes) == 3",
+    "line-unpacked": "import matplotlib.pyplot as plt\nline, = plt.plot([1, 2, 3])\nfirst, second = plt.plot([0, 1], [[1, 2], [3, 4]])",
+    "hist": "import numpy as np\nimport matplotlib.pyplot as plt\nn, bins, patches = plt.hist(np.ravel(image), bins=4)\n"
+    "assert n.sum() == 4 and len(bins) == 5",
+    "sizes": "import matplotlib.pyplot as plt\nw, h = plt.rcParams['figure.figsize']\nassert (w, h) == (6.4, 4.8)\n"
+    "fig = plt.figure(figsize=(8, 3))\nwidth, height = fig.get_size_inches()\nassert (width, height) == (8, 3)\n"
+    "lo, hi = plt.xlim()\nleft, right = fig.gca().get_ylim()",
+    "colormaps": "import numpy as np\nimport matplotlib\nimport matplotlib.pyplot as plt\n"
+    "colors = plt.cm.viridis(np.linspace(0, 1, 4))\nassert colors.shape == (4, 4)\n"
+    "for color, row in zip(colors, [1, 2, 3, 4]):\n    plt.plot([row], color=color)\n"
+    "r, g, b, a = plt.get_cmap('gray')(0.5)\nassert matplotlib.colormaps['gray'](np.zeros((2, 3))).shape == (2, 3, 4)",
+    "legend": "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([1, 2], label='a')\n"
+    "handles, labels = ax.get_legend_handles_labels()\nax.legend(handles, labels)",
+    "version": "import matplotlib\nprint('matplotlib', matplotlib.__version__)\nmajor = int(matplotlib.__version__.split('.')[0])",
+    "axes-grid": "import matplotlib.pyplot as plt\nfrom mpl_toolkits.axes_grid1 import make_axes_locatable\n"
+    "fig, ax = plt.subplots()\nim = ax.imshow(image)\ncax = make_axes_locatable(ax).append_axes('right', size='5%', pad=0.05)\n"
+    "fig.colorbar(im, cax=cax)",
+    "pandas-plot": "import pandas as pd\ndf = pd.DataFrame(image, columns=['a', 'b'])\nax = df['a'].plot.bar(logy=True)\n"
+    "df.plot(kind='line', title='x')\ndf.plot.scatter(x='a', y='b')\ndf.hist()\ndf.boxplot()\npd.plotting.scatter_matrix(df)",
+}
+PYLAB = {
+    "pylab": "%pylab inline\nimshow(image); colorbar()\nx = linspace(0, 1, 3)\nassert plt is not None and np is not None",
+    "pylab-no-import-all": "%pylab --no-import-all\nplt.imshow(image)\nassert 'imshow' not in globals()",
+}
+
+
+@pytest.mark.parametrize("snippet", [*TAKEN_APART.values(), *PYLAB.values()], ids=[*TAKEN_APART, *PYLAB])
+def test_what_a_plotting_call_gives_back_can_be_taken_apart_as_matplotlib_s(
+    snippet: str, tmp_path, monkeypatch
+) -> None:
+    # A plot is never graded, but an answer beside it is: a stand-in whose results cannot be unpacked, looped over or
+    # printed as the real ones would stop that cell, and cost every answer after the plot.
+    monkeypatch.chdir(tmp_path)
+    result = run(job(["image = [[1.0, 2.0], [3.0, 4.0]]\n" + snippet + "\n" + CORRECT_Q1]))
+    assert result["cell_errors"] == []
+    assert q1_recorded(result)
+
+
+@pytest.mark.parametrize("snippet", TAKEN_APART.values(), ids=TAKEN_APART)
+def test_each_plotting_snippet_is_what_the_real_matplotlib_runs(snippet: str, tmp_path: Path) -> None:
+    # The snippets above are real matplotlib: what they assert of the stand-in is what matplotlib gives.
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("pandas")
+    source = "import matplotlib\nmatplotlib.use('Agg')\nimage = [[1.0, 2.0], [3.0, 4.0]]\n" + snippet
+    done = subprocess.run([sys.executable, "-c", source], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
 
 
 @pytest.mark.parametrize("installed", [True, False], ids=["matplotlib-installed", "matplotlib-missing"])

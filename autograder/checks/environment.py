@@ -25,8 +25,9 @@ import types
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-#: Packages a graded notebook may import besides the standard library.
-ALLOWED_PACKAGES = frozenset({"numpy", "pandas", "matplotlib"})
+#: Packages a graded notebook may import besides the standard library (matplotlib's distribution also installs
+#: `mpl_toolkits` and `pylab`).
+ALLOWED_PACKAGES = frozenset({"numpy", "pandas", "matplotlib", "mpl_toolkits", "pylab"})
 #: The notebook's own machinery: never counted against the rule.
 NOTEBOOK_PACKAGES = frozenset({"IPython", "otter", "cnn_checks"})
 RULE = "when graded, a notebook may import only the standard library, numpy, pandas and matplotlib"

@@ -275,6 +275,17 @@ def _no_backend(line: str = "") -> None:
     return None
 
 
+def _pylab(shell: GradingShell) -> Callable[[str], None]:
+    def pylab(line: str = "") -> None:
+        """`%pylab`: numpy's and pyplot's names in the notebook, as IPython binds them, with no backend to pick
+        (pyplot is the stand-in: plots.py)."""
+        from IPython.core.pylabtools import import_pylab
+
+        import_pylab(shell.user_ns, import_all="--no-import-all" not in line.split())
+
+    return pylab
+
+
 def _extension_rule(shell: GradingShell, name: str) -> Callable[[str], Any]:
     original = shell.find_line_magic(name)
 
@@ -322,6 +333,7 @@ def make() -> GradingShell:
         shell.register_magic_function(_refusing(shell, "cell", name, why), "cell", name)
     shell.register_magic_function(_quick_timeit(shell), "line_cell", "timeit")
     shell.register_magic_function(_no_backend, "line", "matplotlib")
+    shell.register_magic_function(_pylab(shell), "line", "pylab")
     for name in ("load_ext", "reload_ext"):
         shell.register_magic_function(_extension_rule(shell, name), "line", name)
     return shell
