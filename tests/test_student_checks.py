@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+import importlib
 import re
 import shutil
 import time
@@ -15,6 +17,9 @@ from autograder.checks import PUBLIC_CASES
 from autograder.checks.environment import RULE
 from autograder.checks.student import WIDTH, failure_text
 from autograder.checks.time_limit import PROBE_SECONDS
+from autograder.sandboxed.runner import run
+
+from .test_runner import errors_of, job
 
 ROOT = Path(__file__).resolve().parent.parent
 HW1_CASES = [case for case in PUBLIC_CASES if case.assignment == "hw1"]
@@ -72,6 +77,42 @@ def test_a_function_using_a_package_the_course_does_not_allow_is_told_so_before_
     result = grader.check("q3", global_env=notebook)
     assert not result.passed_all
     assert f"`pytest` cannot be used: {RULE}" in said(result)
+
+
+FALLS_BACK = """import numpy as np
+def conv2d(x, k, stride=1, padding=0):
+    try:
+        import nbformat  # installed here, refused when graded: scipy in a student's own Jupyter
+        raise RuntimeError("the way a graded notebook never goes")
+    except ImportError:
+        pass
+    x, k = np.pad(np.asarray(x, float), padding), np.asarray(k, float)
+    f = len(k)
+    rows, cols = range(0, x.shape[0] - f + 1, stride), range(0, x.shape[1] - f + 1, stride)
+    return np.array([[np.sum(x[i : i + f, j : j + f] * k) for j in cols] for i in rows])
+"""
+
+
+def test_a_function_s_fallback_for_a_refused_package_is_what_the_check_runs_as_grading_does(grader) -> None:
+    # When graded the import fails and the fallback runs: the student's own check must say what grading will, where
+    # the package is installed (it passed grading and failed the check, "`scipy` cannot be used", before).
+    notebook = {"__name__": "__main__"}
+    exec(FALLS_BACK, notebook)
+    imports_before = builtins.__import__, importlib.import_module
+    assert grader.check("q3", global_env=notebook).passed_all
+    assert (builtins.__import__, importlib.import_module) == imports_before  # nothing of the check stays behind
+    graded = run(job([FALLS_BACK]))
+    assert graded["calls"]["conv2d"] and errors_of(graded["calls"]["conv2d"]) == []
+
+
+def test_a_function_that_needs_a_refused_package_fails_the_check_as_it_fails_grading(grader) -> None:
+    notebook = {"__name__": "__main__"}
+    source = FALLS_BACK.replace("except ImportError:\n        pass", "finally:\n        pass")
+    exec(source, notebook)
+    checked = said(grader.check("q3", global_env=notebook))
+    graded = errors_of(run(job([source]))["calls"]["conv2d"])
+    assert graded and all(f"`nbformat` cannot be used: {RULE}" in message for message in graded)
+    assert f"`nbformat` cannot be used: {RULE}" in checked
 
 
 @pytest.mark.parametrize("question", sorted({case.question for case in HW1_CASES}))

@@ -48,8 +48,8 @@ _EXPLICIT = frozenset({"import_module", "__import__", "_gcd_import"})
 _GRADER = __name__.partition(".")[0]
 
 
-class RefusedImport(ModuleNotFoundError):
-    """An import the course's rule refuses; a ModuleNotFoundError, so `except ImportError` still works."""
+# One class for the grader and the student's own check: the same failure reads the same in both.
+RefusedImport = environment.RefusedImport
 
 
 def _folders() -> tuple[str, ...]:

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import codec
 from .core import CheckFailed, Probe
-from .environment import MASTER_BUILD_VARIABLE, refusal_message, refused_imports
+from .environment import MASTER_BUILD_VARIABLE, refusal_message, refused_imports, refusing_imports
 from .given import NEVER_SUGGESTED
 from .plain import NotPlainData, to_plain, type_name
 
@@ -104,13 +104,12 @@ class LiveAnswers:
         self._namespace = namespace
         self._rule = course_rule
 
-    def _keeps_rule(self, name: str) -> None:
+    def _keeps_rule(self, name: str, inside_functions: bool = True) -> None:
         # Only what this answer reaches: an unrelated cell's import costs other questions nothing,
         # as when graded, where only the code that needs the import fails.
         if self._rule and name in self._namespace:
-            refused = refused_imports(self._namespace, [name])
-            exempt = os.environ.get(MASTER_BUILD_VARIABLE, "").split(",")
-            refused = [module for module in refused if module not in exempt]
+            refused = refused_imports(self._namespace, [name], inside_functions=inside_functions)
+            refused = [module for module in refused if module not in _exempt()]
             if refused:
                 raise CheckFailed(refusal_message(refused[0]))
 
@@ -119,8 +118,18 @@ class LiveAnswers:
         return take_value(self._namespace, name)
 
     def call(self, name: str, probe: Probe) -> Any:
-        self._keeps_rule(name)
-        return call_on_probe(take_function(self._namespace, name), name, probe)
+        # The imports a function makes as it runs are refused as it runs, as when graded: a fallback it has for a
+        # missing package (`except ImportError`) is then what both see.
+        self._keeps_rule(name, inside_functions=False)
+        function = take_function(self._namespace, name)
+        if not self._rule:
+            return call_on_probe(function, name, probe)
+        with refusing_imports(self._namespace, _exempt()):
+            return call_on_probe(function, name, probe)
+
+
+def _exempt() -> list[str]:
+    return os.environ.get(MASTER_BUILD_VARIABLE, "").split(",")
 
 
 class RecordedAnswers:

@@ -18,11 +18,14 @@ file as `cnn_checks/environment.py`, and the sandboxed runner imports it beside 
 
 from __future__ import annotations
 
+import builtins
 import dis
 import functools
+import importlib
 import sys
 import types
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 #: Packages a graded notebook may import besides the standard library (matplotlib's distribution also installs
@@ -60,6 +63,46 @@ def allowed(module: str) -> bool:
 def refusal_message(module: str) -> str:
     """What a student reads when `module` (or a name taken from it) breaks the rule."""
     return f"`{top_level(module)}` cannot be used: {RULE} (see the course README)."
+
+
+class RefusedImport(ModuleNotFoundError):
+    """An import the course's rule refuses; a ModuleNotFoundError, so `except ImportError` still works."""
+
+
+@contextmanager
+def refusing_imports(namespace: Mapping[str, Any], exempt: Iterable[str] = ()) -> Iterator[None]:
+    """While a notebook's function runs on a check's probe in the student's own Jupyter, where nothing else enforces
+    the rule: an import its code makes (in the notebook's namespace) of another package fails as when graded, so what
+    the function does then (its fallback for a missing package, or the failure) is what grading will see."""
+    spared = frozenset(exempt)
+    original_import, original_import_module = builtins.__import__, importlib.import_module
+
+    def refused(name: Any, importer: Any) -> bool:
+        return (
+            importer is namespace
+            and isinstance(name, str)
+            and not name.startswith(".")
+            and not allowed(name)
+            and top_level(name) not in spared
+        )
+
+    def guarded_import(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0) -> Any:
+        # An import statement passes its frame's globals; `__import__("x")` written out passes none.
+        importer = globals if globals is not None else sys._getframe(1).f_globals
+        if level == 0 and refused(name, importer):
+            raise RefusedImport(refusal_message(name), name=top_level(name))
+        return original_import(name, globals, locals, fromlist, level)
+
+    def guarded_import_module(name: str, package: str | None = None) -> types.ModuleType:
+        if refused(name, sys._getframe(1).f_globals):
+            raise RefusedImport(refusal_message(name), name=top_level(name))
+        return original_import_module(name, package)
+
+    builtins.__import__, importlib.import_module = guarded_import, guarded_import_module
+    try:
+        yield
+    finally:
+        builtins.__import__, importlib.import_module = original_import, original_import_module
 
 
 def _module_of(value: Any) -> str | None:
@@ -145,13 +188,16 @@ def _scanned_names(namespace: Mapping[str, Any], names: Iterable[str] | None) ->
     ]
 
 
-def refused_imports(namespace: Mapping[str, Any], names: Iterable[str] | None = None) -> list[str]:
+def refused_imports(
+    namespace: Mapping[str, Any], names: Iterable[str] | None = None, *, inside_functions: bool = True
+) -> list[str]:
     """The packages a notebook's namespace uses against the rule, sorted (empty when it keeps it).
 
     Found: modules bound in the namespace (`import scipy.signal as ss`), objects whose module is in
     a refused package (`from scipy.signal import correlate2d`, an instance of a refused class), and
-    imports inside the functions and classes the notebook defined (`def f(): import scipy`),
-    following nested functions. With `names`, only what those answers reach: each named value, and
+    unless `inside_functions` is false (the function is run under `refusing_imports` instead, which
+    also sees a fallback for the refused package), imports inside the functions and classes the
+    notebook defined (`def f(): import scipy`), following nested functions. With `names`, only what those answers reach: each named value, and
     for a function defined in the notebook, the globals it uses, transitively (a helper it calls, a
     module it reads). The notebook's machinery (`In`, `Out`, `get_ipython`, `exit`, `quit`, names
     starting with `_`, anything from IPython, Otter or `cnn_checks`) is never counted.
@@ -166,14 +212,19 @@ def refused_imports(namespace: Mapping[str, Any], names: Iterable[str] | None = 
             continue
         seen.add(id(value))
         try:
-            pending.extend(_scan(value, namespace, own_modules, refused, follow_globals=names is not None))
+            pending.extend(_scan(value, namespace, own_modules, refused, names is not None, inside_functions))
         except Exception:
             continue
     return sorted(refused)
 
 
 def _scan(
-    value: Any, namespace: Mapping[str, Any], own_modules: frozenset[str], refused: set[str], follow_globals: bool
+    value: Any,
+    namespace: Mapping[str, Any],
+    own_modules: frozenset[str],
+    refused: set[str],
+    follow_globals: bool,
+    inside_functions: bool,
 ) -> list[Any]:
     """Note what one value uses against the rule; return what else it leads to."""
     if isinstance(value, functools.partial):  # `conv2d = partial(_conv, ...)`: what it calls, with what
@@ -196,7 +247,8 @@ def _scan(
         return more + [type(value)]  # an instance of the notebook's own class: what its methods use
     closure = getattr(value, "__closure__", None) or ()
     more.extend(cell.cell_contents for cell in closure if _filled(cell))
-    refused.update(top_level(name) for name in _imports_in(code) if not allowed(name))
+    if inside_functions:
+        refused.update(top_level(name) for name in _imports_in(code) if not allowed(name))
     if follow_globals:
         more.extend(
             namespace[name]
@@ -230,4 +282,13 @@ def _global_names(code: types.CodeType) -> set[str]:
     return names
 
 
-__all__ = ["ALLOWED_PACKAGES", "NOTEBOOK_PACKAGES", "RULE", "allowed", "refusal_message", "refused_imports"]
+__all__ = [
+    "ALLOWED_PACKAGES",
+    "NOTEBOOK_PACKAGES",
+    "RULE",
+    "RefusedImport",
+    "allowed",
+    "refusal_message",
+    "refused_imports",
+    "refusing_imports",
+]
