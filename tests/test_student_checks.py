@@ -13,11 +13,12 @@ import numpy as np
 import otter
 import pytest
 
-from autograder.checks import PUBLIC_CASES
+from autograder.checks import PUBLIC_CASES, codec
 from autograder.checks.environment import RULE
 from autograder.checks.student import WIDTH, failure_text
 from autograder.checks.time_limit import PROBE_SECONDS
 from autograder.sandboxed.runner import run
+from solutions import hw1
 
 from .test_runner import errors_of, job
 
@@ -113,6 +114,37 @@ def test_a_function_that_needs_a_refused_package_fails_the_check_as_it_fails_gra
     graded = errors_of(run(job([source]))["calls"]["conv2d"])
     assert graded and all(f"`nbformat` cannot be used: {RULE}" in message for message in graded)
     assert f"`nbformat` cannot be used: {RULE}" in checked
+
+
+VERTICAL = f"vertical_edges = {hw1.vertical_edges.tolist()}"
+
+
+@pytest.mark.parametrize(
+    ("cells", "set_when_graded"),
+    [
+        pytest.param(["import nbformat", VERTICAL], True, id="an-unrelated-cell-s-import"),
+        pytest.param([f"import nbformat\n{VERTICAL}"], False, id="imported-first-in-its-cell"),
+        pytest.param([f"{VERTICAL}\nimport nbformat"], True, id="imported-after-it-in-its-cell"),
+        pytest.param(["from nbformat import v4", f"{VERTICAL} if v4 else None"], False, id="a-name-taken-earlier"),
+        pytest.param(
+            [f"try:\n    import nbformat\nexcept ImportError:\n    nbformat = None\n{VERTICAL}"], True, id="a-fallback"
+        ),
+        pytest.param([f"if True:\n    import nbformat\n    {VERTICAL}"], False, id="in-a-block"),
+    ],
+)
+def test_a_value_set_in_a_cell_that_grading_stops_fails_the_check_too(
+    grader, cells: list[str], set_when_graded: bool
+) -> None:
+    # nbformat is installed here and refused when graded, as scipy is in a student's own Jupyter.
+    graded = run(job(cells))
+    assert (codec.error_message(graded["values"]["vertical_edges"]) is None) is set_when_graded
+    notebook: dict = {"__name__": "__main__", "In": ["", *cells]}  # IPython's history of the cells run
+    for cell in cells:
+        exec(cell, notebook)
+    result = grader.check("q1", global_env=notebook)
+    assert result.passed_all is set_when_graded
+    if not set_when_graded:
+        assert "`vertical_edges` is set in a cell that needs `nbformat`" in said(result)
 
 
 @pytest.mark.parametrize("question", sorted({case.question for case in HW1_CASES}))

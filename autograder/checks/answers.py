@@ -16,7 +16,7 @@ import numpy as np
 
 from . import codec
 from .core import CheckFailed, Probe
-from .environment import MASTER_BUILD_VARIABLE, refusal_message, refused_imports, refusing_imports
+from .environment import MASTER_BUILD_VARIABLE, refusal_message, refused_imports, refused_where_set, refusing_imports
 from .given import NEVER_SUGGESTED
 from .plain import NotPlainData, to_plain, type_name
 
@@ -115,6 +115,13 @@ class LiveAnswers:
 
     def value(self, name: str) -> Any:
         self._keeps_rule(name)
+        if self._rule:
+            needed = refused_where_set(self._namespace, name)
+            if needed is not None and needed not in _exempt():
+                raise CheckFailed(
+                    f"`{name}` is set in a cell that needs `{needed}`. {refusal_message(needed)} When graded, that "
+                    f"cell stops where it uses `{needed}`, and `{name}` is never set."
+                )
         return take_value(self._namespace, name)
 
     def call(self, name: str, probe: Probe) -> Any:

@@ -18,6 +18,7 @@ file as `cnn_checks/environment.py`, and the sandboxed runner imports it beside 
 
 from __future__ import annotations
 
+import ast
 import builtins
 import dis
 import functools
@@ -258,6 +259,106 @@ def _scan(
     return more
 
 
+def refused_where_set(namespace: Mapping[str, Any], name: str) -> str | None:
+    """The package the cell that last set `name` needs against the rule, found in the notebook's history of cells
+    (IPython's `In`), or None. When graded, such a cell stops at its refused import (or at a name it took from that
+    package in an earlier cell, never bound there), so `name` is never set: a value computed with scipy checks fine
+    in the student's Jupyter, where scipy is installed, and is missing when graded."""
+    history = namespace.get("In")
+    if not isinstance(history, list):
+        return None
+    for source in reversed(history):
+        if not isinstance(source, str) or name not in source:
+            continue
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        statements = [node for node in _top_level_statements(tree.body) if name in _bound_by(node)]
+        if not statements:
+            continue
+        last = statements[-1]
+        for node in _top_level_statements(tree.body):
+            if node.lineno > last.lineno:
+                break
+            for module in _imported_by(node):
+                if not allowed(module):
+                    return top_level(module)
+            for used in _names_read_by(node):
+                source_module = _module_of(namespace[used]) if used in namespace else None
+                if source_module is not None and source_module != "__main__" and not allowed(source_module):
+                    return top_level(source_module)
+        return None
+    return None
+
+
+def _top_level_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """A cell's statements that run when it runs, in order: into if, for, while, with and try (an import there may
+    still run), not into functions or classes."""
+    for node in body:
+        if (
+            isinstance(node, ast.Try)
+            and any(_catches_import_error(handler) for handler in node.handlers)
+            and any(not allowed(module) for statement in node.body for module in _imported_by(statement))
+        ):
+            # When graded its refused import raises, and the handler's fallback is what runs.
+            for handler in node.handlers:
+                yield from _top_level_statements(handler.body)
+            yield from _top_level_statements(node.finalbody)
+            continue
+        yield node
+        if isinstance(node, (ast.If, ast.For, ast.While, ast.With, ast.Try)):
+            for block in ("body", "orelse", "finalbody"):
+                yield from _top_level_statements(getattr(node, block, []))
+            for handler in getattr(node, "handlers", []):
+                yield from _top_level_statements(handler.body)
+
+
+def _catches_import_error(handler: ast.ExceptHandler) -> bool:
+    caught = handler.type
+    names = [caught] if not isinstance(caught, ast.Tuple) else list(caught.elts)
+    return caught is None or any(
+        isinstance(n, ast.Name) and n.id in ("ImportError", "ModuleNotFoundError", "Exception", "BaseException")
+        for n in names
+    )
+
+
+def _bound_by(node: ast.stmt) -> set[str]:
+    """The names one statement binds where it stands (not inside a function or class it defines)."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {node.name}
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return {(alias.asname or alias.name).partition(".")[0] for alias in node.names}
+    if isinstance(node, (ast.If, ast.For, ast.While, ast.With, ast.Try)):
+        bound = {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)} if isinstance(node, ast.For) else set()
+        return bound  # the statements inside are visited on their own
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+
+
+def _names_read_by(node: ast.stmt) -> Iterator[str]:
+    """The names a statement reads as it runs: a function or class it defines reads nothing until called, and the
+    statements inside a compound one are looked at on their own."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Try)):
+        return
+    parts: list[ast.AST] = [node]
+    if isinstance(node, (ast.If, ast.While)):
+        parts = [node.test]
+    elif isinstance(node, ast.For):
+        parts = [node.iter]
+    elif isinstance(node, ast.With):
+        parts = [item.context_expr for item in node.items]
+    for part in parts:
+        yield from (n.id for n in ast.walk(part) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
+
+
+def _imported_by(node: ast.stmt) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if isinstance(node, ast.ImportFrom) and not node.level and node.module:
+        return [node.module]
+    return []
+
+
 def _filled(cell: Any) -> bool:
     try:
         _ = cell.cell_contents
@@ -290,5 +391,6 @@ __all__ = [
     "allowed",
     "refusal_message",
     "refused_imports",
+    "refused_where_set",
     "refusing_imports",
 ]
