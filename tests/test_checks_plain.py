@@ -283,6 +283,13 @@ def test_refuses_and_names_the_type(make: Callable[[], Any], named: str) -> None
         to_plain(make())
 
 
+@pytest.mark.parametrize("make", [lambda: np.fft.ifft2(np.fft.fft2(np.eye(2))), lambda: np.array([1j])])
+def test_complex_numbers_are_refused_with_the_way_to_the_real_part(make: Callable[[], Any]) -> None:
+    # An FFT convolution that forgot `.real` is the usual source: the message says what to take.
+    with pytest.raises(NotPlainData, match=r"complex numbers .*`\.real`"):
+        to_plain(make())
+
+
 def test_refuses_an_array_over_max_elements() -> None:
     huge = np.broadcast_to(np.float64(0), (MAX_ELEMENTS + 1,))  # a view: no memory is allocated
     with pytest.raises(NotPlainData, match=f"{MAX_ELEMENTS + 1} elements"):

@@ -53,7 +53,7 @@ def take_value(namespace: Mapping[str, Any], name: str) -> Any:
         return to_plain(value)
     except NotPlainData as exc:
         raise CheckFailed(
-            f"`{name}{exc.where}` is {exc.what}; expected numbers, strings, lists, dicts or numpy arrays."
+            f"`{name}{exc.where}` is {exc.what}; expected numbers, strings, lists, dicts or numpy arrays of numbers."
         ) from None
 
 

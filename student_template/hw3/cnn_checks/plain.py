@@ -128,6 +128,8 @@ def _plain_array(array: np.ndarray, depth: int) -> Any:
     if array.dtype.kind == "O":
         # Usually a ragged list the student wrapped in np.array: keep it as lists.
         return to_plain(array.tolist(), depth + 1)
+    if array.dtype.kind == "c":  # an FFT's output, say: the answer is its real part
+        raise NotPlainData(f"an array of complex numbers ({array.dtype}): keep its real part, `.real`")
     if array.dtype.kind not in "biuf":
         raise NotPlainData(f"an array of dtype {array.dtype}")
     # Native byte order and a width JSON can carry: float128 becomes float64, '>f8' becomes '<f8'.
