@@ -13,11 +13,16 @@ What a plotting call hands back is often taken apart (`fig, axd = plt.subplot_mo
 (`zip(fig.axes, grids)`, `plt.cm.viridis(np.linspace(0, 1, 4))`) or printed
 (`matplotlib.__version__`): those calls return what matplotlib's do, in shape and kind (figures
 keep their axes; a colormap gives one RGBA colour per value; rcParams holds matplotlib's defaults).
-Anything else returns a `Drawing`, which takes any call, attribute, index or `with`.
+Anything else returns a `Drawing`, which takes any call, attribute, index or `with`, unpacks into
+as many drawings as the statement asks for (read from the unpacking instruction), counts as zero
+in arithmetic, formatting and `len`, and is an instance of the stand-in class a module names
+(`isinstance(r, Rectangle)`). tests/plotting_snippets.py holds it to over 240 students' snippets.
 """
 
 from __future__ import annotations
 
+import dis
+import importlib
 import importlib.abc
 import importlib.machinery
 import sys
@@ -112,7 +117,56 @@ class Drawing:
         pass
 
     def __iter__(self) -> Any:
-        return iter(())
+        # `a, b = drawing`: as many drawings as the statement unpacks; any other loop: none.
+        frame = sys._getframe(1)
+        op = _unpacking(frame.f_code, frame.f_lasti)
+        return iter([Drawing() for _ in range(op)])
+
+    def __len__(self) -> int:
+        return 0
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __format__(self, spec: str) -> str:
+        # f"{ax}" is the repr, as for any object; a number's format (f"{im.norm.vmin:.2f}") formats a zero.
+        if not spec:
+            return repr(self)
+        for value in (0, 0.0, ""):
+            try:
+                return format(value, spec)
+            except (TypeError, ValueError):
+                continue
+        return ""
+
+    def __float__(self) -> float:
+        return 0.0
+
+    def __int__(self) -> int:
+        return 0
+
+    __index__ = __int__
+
+    def _same(self, *args: Any) -> Any:
+        return self
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _same
+    __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = __pow__ = __rpow__ = __matmul__ = __rmatmul__ = _same
+    __neg__ = __pos__ = __abs__ = __invert__ = _same
+    __and__ = __rand__ = __or__ = __ror__ = __xor__ = __rxor__ = _same
+
+    def _false(self, other: Any) -> bool:
+        return False
+
+    __lt__ = __le__ = __gt__ = __ge__ = _false
+    __hash__ = object.__hash__
+    __array_ufunc__ = None  # `array * drawing`: the drawing's own operators answer, not numpy's broadcasting
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        return Drawing()  # np.dot(drawing, w), np.clip(drawing, 0, 1): a drawing, as its operators give
+
+    def __next__(self) -> Any:
+        return Drawing()
 
     def __enter__(self) -> Drawing:
         return self
@@ -147,6 +201,18 @@ class Colormap(Drawing):
             rgba = (rgba * 255).astype(np.uint8)
         return tuple(rgba.tolist()) if rgba.ndim == 1 else rgba
 
+    N = 256
+    name = "viridis"
+
+    def __getattr__(self, attribute: str) -> Any:
+        if attribute.startswith("__") and attribute.endswith("__"):
+            raise AttributeError(attribute)
+        if attribute == "colors":
+            return [tuple(c) for c in self(np.linspace(0.0, 1.0, 10)).tolist()]
+        if attribute in ("resampled", "reversed", "with_extremes", "copy"):
+            return lambda *args, **kwargs: Colormap()
+        return Drawing()
+
 
 class Colormaps(Drawing):
     """`plt.cm`, `matplotlib.colormaps`: every colormap by name or index, and the list of their names."""
@@ -167,6 +233,27 @@ class Colormaps(Drawing):
 
     def get_cmap(self, *args: Any, **kwargs: Any) -> Colormap:
         return Colormap()
+
+
+# Per code object that iterated a drawing: the offset of each instruction that unpacks, and into how many names.
+_UNPACKS: dict[types.CodeType, dict[int, int]] = {}
+
+
+def _unpacking(code: types.CodeType, offset: int) -> int:
+    """How many values the instruction at `offset` of `code` unpacks (`a, b = ...`, `a, *rest, b = ...`), else 0."""
+    table = _UNPACKS.get(code)
+    if table is None:
+        table = {}
+        for instruction in dis.get_instructions(code):
+            argument = instruction.arg or 0
+            if instruction.opname == "UNPACK_SEQUENCE":
+                table[instruction.offset] = argument
+            elif instruction.opname == "UNPACK_EX":  # the names before the starred one, and after it
+                table[instruction.offset] = (argument & 0xFF) + (argument >> 8)
+                if sys.version_info < (3, 11):  # 3.10's frame still points at the instruction before it then
+                    table.setdefault(instruction.offset - 2, table[instruction.offset])
+        _UNPACKS[code] = table
+    return table.get(offset, 0)
 
 
 def _series(args: tuple[Any, ...]) -> int:
@@ -193,6 +280,14 @@ class Axes(Drawing):
     def hist(
         self, x: Any = (), bins: Any = 10, range: Any = None, density: bool = False, weights: Any = None, **kwargs: Any
     ) -> Any:
+        if isinstance(x, (list, tuple)) and x and all(np.ndim(item) >= 1 for item in x):
+            try:
+                datasets = [np.ravel(np.asarray(item, dtype=float)) for item in x]
+                edges = np.histogram_bin_edges(np.concatenate(datasets), bins=bins, range=range)
+                counts_each = [np.histogram(d, bins=edges, density=density)[0].astype(float) for d in datasets]
+                return counts_each, edges, [Drawing() for _ in datasets]
+            except Exception:
+                pass
         try:
             counts, edges = np.histogram(
                 np.ravel(np.asarray(x, dtype=float)),
@@ -204,6 +299,15 @@ class Axes(Drawing):
         except Exception:
             counts, edges = np.zeros(10), np.linspace(0.0, 1.0, 11)
         return counts.astype(float), edges, Drawing()
+
+    def bar(self, x: Any = (), height: Any = 1, *args: Any, **kwargs: Any) -> list[Drawing]:
+        try:
+            count = int(np.broadcast(np.asarray(x, dtype=object), np.asarray(height, dtype=object)).size)
+        except Exception:
+            count = 1
+        return [Drawing() for _ in range(count)]
+
+    barh = bar
 
     def _limits(self, *args: Any, **kwargs: Any) -> tuple[float, float]:
         return 0.0, 1.0
@@ -271,6 +375,16 @@ class Figure(Drawing):
     def get_dpi(self) -> float:
         return self.dpi
 
+    def get_figwidth(self) -> float:
+        return float(self._size[0])
+
+    def get_figheight(self) -> float:
+        return float(self._size[1])
+
+    @property
+    def canvas(self) -> Any:
+        return Canvas(self)
+
     def subplots(self, nrows: int = 1, ncols: int = 1, *, squeeze: bool = True, **kwargs: Any) -> Any:
         axes = _grid(nrows, ncols)
         self.axes += list(axes.flat)
@@ -280,6 +394,30 @@ class Figure(Drawing):
 
     def subplot_mosaic(self, mosaic: Any, *args: Any, empty_sentinel: Any = ".", **kwargs: Any) -> dict[Any, Axes]:
         return {label: self._added() for label in _mosaic_labels(mosaic, empty_sentinel)}
+
+
+class Canvas(Drawing):
+    """A figure's canvas: its pixels, blank, in the figure's size."""
+
+    def __init__(self, figure: Any = None) -> None:
+        self.figure = figure if isinstance(figure, Figure) else Figure()
+
+    def get_width_height(self, *args: Any, **kwargs: Any) -> tuple[int, int]:
+        width, height = self.figure._size * self.figure.dpi
+        return int(width), int(height)
+
+    def buffer_rgba(self, *args: Any, **kwargs: Any) -> np.ndarray:
+        width, height = self.get_width_height()
+        return np.zeros((height, width, 4), dtype=np.uint8)
+
+    def tostring_argb(self, *args: Any, **kwargs: Any) -> bytes:
+        return self.buffer_rgba().tobytes()
+
+    tostring_rgb = tostring_argb
+
+    @property
+    def renderer(self) -> Any:
+        return self
 
 
 class Pyplot:
@@ -320,6 +458,11 @@ class Pyplot:
 
     def hist(self, *args: Any, **kwargs: Any) -> Any:
         return self.gca().hist(*args, **kwargs)
+
+    def bar(self, *args: Any, **kwargs: Any) -> Any:
+        return self.gca().bar(*args, **kwargs)
+
+    barh = bar
 
     def xlim(self, *args: Any, **kwargs: Any) -> tuple[float, float]:
         return 0.0, 1.0
@@ -378,6 +521,19 @@ _PYPLOT_ALL = [
 ]
 
 
+class _Class(type):
+    """A matplotlib class when graded: instances are drawings, `isinstance` works, class attributes are drawings."""
+
+    def __getattr__(cls, attribute: str) -> Any:
+        if attribute.startswith("__") and attribute.endswith("__"):
+            raise AttributeError(attribute)
+        return lambda *args, **kwargs: cls() if attribute.startswith("from_") else Drawing()
+
+
+def _accept(self: Any, *args: Any, **kwargs: Any) -> None:
+    pass
+
+
 def _module(name: str, pyplot: Pyplot, rc_params: RcParams) -> types.ModuleType:
     module = types.ModuleType(name, "A stand-in: plots are not drawn when a notebook is graded.")
     module.__path__ = []  # a package: every submodule is a stand-in too
@@ -393,16 +549,80 @@ def _module(name: str, pyplot: Pyplot, rc_params: RcParams) -> types.ModuleType:
         known = {"get_cmap": Colormaps().get_cmap, "ScalarMappable": drawing}
     elif name == PACKAGE + ".figure":
         known = {"Figure": Figure}
+    if name in ("pylab", "matplotlib.pylab"):  # pylab is numpy's names too, as matplotlib's is
+        numpy_names = {n: getattr(np, n) for n in getattr(np, "__all__", []) if hasattr(np, n)}
+        known = {**numpy_names, **known, "np": np}
+        module.__all__ = list(_PYPLOT_ALL) + [n for n in numpy_names if n not in _PYPLOT_ALL] + ["np"]  # type: ignore[attr-defined]
+    elif name == PACKAGE + ".colors":
+        known = {
+            "TABLEAU_COLORS": {
+                f"tab:{c}": "#000000"
+                for c in ("blue", "orange", "green", "red", "purple", "brown", "pink", "gray", "olive", "cyan")
+            },
+            "BASE_COLORS": {c: (0.0, 0.0, 0.0) for c in "bgrcmykw"},
+            "CSS4_COLORS": {
+                c: "#000000"
+                for c in (
+                    "black",
+                    "white",
+                    "red",
+                    "green",
+                    "blue",
+                    "gray",
+                    "orange",
+                    "purple",
+                    "yellow",
+                    "cyan",
+                    "magenta",
+                )
+            },
+        }
+        known["XKCD_COLORS"] = {}
+    elif name == PACKAGE + ".animation":
+
+        class FuncAnimation(Drawing):
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                pass
+
+            def to_jshtml(self, *args: Any, **kwargs: Any) -> str:
+                return "<div></div>"
+
+            to_html5_video = to_jshtml
+
+        known = {"FuncAnimation": FuncAnimation, "ArtistAnimation": FuncAnimation}
+    elif name == PACKAGE + ".style":
+        known = {
+            "available": [
+                "default",
+                "classic",
+                "ggplot",
+                "bmh",
+                "dark_background",
+                "fivethirtyeight",
+                "grayscale",
+                "seaborn-v0_8",
+            ],
+            "library": {},
+        }
     module.__dict__.update(known)
     colormaps = name == PACKAGE + ".cm"
 
     def anything(attribute: str) -> Any:
         # A submodule is not an attribute until imported: `from matplotlib import pyplot` then
         # imports the stand-in module (whose subplots returns a figure and axes), not a Drawing.
-        if (attribute.startswith("__") and attribute.endswith("__")) or (name == PACKAGE and attribute in SUBMODULES):
+        if attribute.startswith("__") and attribute.endswith("__"):
             raise AttributeError(attribute)
+        if (name == PACKAGE and attribute in SUBMODULES) or (name in PYPLOT_MODULES and attribute == PACKAGE):
+            return importlib.import_module(PACKAGE if attribute == PACKAGE else name + "." + attribute)
+        if attribute[:1].isupper() and any(c.islower() for c in attribute) and not colormaps:
+            kind = classes.get(attribute)
+            if kind is None:
+                base = Colormap if attribute.endswith("Colormap") else Drawing
+                kind = classes[attribute] = _Class(attribute, (base,), {"__init__": _accept})
+            return kind
         return Colormap() if colormaps else drawing
 
+    classes: dict[str, type] = {"Axes": Axes, "Figure": Figure} if name.startswith(PACKAGE + ".") else {}
     module.__getattr__ = anything  # type: ignore[method-assign]  # PEP 562
     return module
 
