@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import json
 import os
 import re
 import shutil
@@ -26,6 +27,7 @@ from autograder.course import assignment
 from autograder.errors import EXIT_FILES, CannotAccess, CnnGradeError
 from autograder.grading.run import grade
 from autograder.intake.collected import NOTES, CollectedNote, read_notes
+from autograder.intake.notebook import read_code_cells
 from autograder.intake.roster import POINTS_POSSIBLE
 from autograder.lms.canvas import (
     INFO_COLUMNS,
@@ -597,6 +599,24 @@ def test_the_unpacked_total_is_capped_and_the_rest_is_skipped_with_why(
     collection = collect_canvas_submissions(source=download, into=tmp_path / "into")
     assert len(collection.collected) == 2
     assert sum("collect each part into its own folder" in skip.reason for skip in collection.skipped) == 3
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig", "cp1252"])
+def test_a_notebook_grading_reads_in_any_encoding_is_collected_as_it_reads_it(tmp_path: Path, encoding: str) -> None:
+    # An editor on Windows may save a notebook as UTF-16 or cp1252: `grade` reads those, so a collect must keep them.
+    ada = CLASS[0]
+    notebook = json.loads((EXAMPLES / "passes_all.ipynb").read_text(encoding="utf-8"))
+    notebook["cells"].append({"cell_type": "markdown", "id": "accents", "metadata": {}, "source": "Café, naïve"})
+    saved = json.dumps(notebook, ensure_ascii=False).encode(encoding)
+    download = tmp_path / "download"
+    download.mkdir()
+    (download / canvas_name(ada.login, ada.user_id, 9001, f"{HOMEWORK}.ipynb")).write_bytes(saved)
+    collection = collect_canvas_submissions(source=download, into=tmp_path / "into")
+    assert not collection.skipped
+    (tmp_path / "as-saved.ipynb").write_bytes(saved)
+    collected = tmp_path / "into" / f"{ada.user_id}.ipynb"
+    assert json.loads(collected.read_text(encoding="utf-8")) == notebook
+    assert read_code_cells(collected) == read_code_cells(tmp_path / "as-saved.ipynb")
 
 
 def collect_with(tmp: Path, name: str, content: bytes, as_zip: bool) -> None:

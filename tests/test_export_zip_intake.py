@@ -24,7 +24,7 @@ from autograder.intake.uploads import (
     Budget,
     Entry,
     Unusable,
-    notebook_text,
+    entry_text,
 )
 from autograder.model import Status
 
@@ -309,5 +309,5 @@ def test_a_collected_zip_too_large_to_be_an_export_is_skipped_saying_why(
     data = content()
     entry = Entry("hw1.zip", len(data), lambda budget, limit=None: data)
     with pytest.raises(Unusable) as refused:
-        notebook_text(entry, Budget())
+        entry_text(entry, Budget())
     assert phrase in str(refused.value)

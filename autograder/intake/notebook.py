@@ -18,6 +18,7 @@ from autograder.intake.uploads import (
     Unusable,
     check_zip_size,
     notebook_in_zip,
+    notebook_text,
     unreadable,
 )
 
@@ -43,8 +44,6 @@ _MAGIC = (
     (b"Rar!", "a RAR archive, not a Jupyter notebook"),
     (b"7z\xbc\xaf", "a 7-Zip archive, not a Jupyter notebook"),
 )
-# Where a notebook is not UTF-8 (an editor on Windows saved it), what it was most likely saved as.
-_LEGACY_ENCODINGS = ("cp1252", "latin-1")
 
 
 def read_code_cells(path: Path) -> list[str]:
@@ -179,15 +178,9 @@ def _json(raw: bytes) -> object:
     for magic, what in _MAGIC:
         if raw.startswith(magic):
             raise InvalidNotebook(f"the file is {what}. {_SUBMIT_IPYNB}.")
-    try:
-        text = raw.decode("utf-16" if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig")
-    except UnicodeDecodeError:
-        legacy = _legacy_notebook(raw)
-        if legacy is None:
-            raise InvalidNotebook(
-                f"the file is not text: it is not a Jupyter notebook (.ipynb). {_DOWNLOAD}."
-            ) from None
-        return legacy
+    text = notebook_text(raw)
+    if text is None:
+        raise InvalidNotebook(f"the file is not text: it is not a Jupyter notebook (.ipynb). {_DOWNLOAD}.")
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -195,15 +188,3 @@ def _json(raw: bytes) -> object:
             f"the file is not valid notebook JSON ({exc.msg} at line {exc.lineno}); "
             "it may be truncated or edited by hand. Re-download it from Jupyter."
         ) from None
-
-
-def _legacy_notebook(raw: bytes) -> object | None:
-    """The JSON of a notebook saved in a Windows or Latin-1 encoding, if that is what the bytes are; else None."""
-    for encoding in _LEGACY_ENCODINGS:
-        try:
-            data = json.loads(raw.decode(encoding))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            continue
-        if isinstance(data, dict) and "cells" in data:
-            return data
-    return None

@@ -4,6 +4,7 @@ notebook found. Shared by every LMS's collect and by `grade` (a submission may b
 from __future__ import annotations
 
 import io
+import json
 import lzma
 import os
 import re
@@ -418,7 +419,29 @@ def notebook_in_zip(archive: zipfile.ZipFile, budget: Budget, limit: Limit = NOT
     return inflate(archive, notebook, budget, f"the notebook {notebook.filename} in the .zip", limit)
 
 
-def notebook_text(entry: Entry, budget: Budget) -> str:
+# Where a notebook is not UTF-8 (an editor on Windows saved it), what it was most likely saved as.
+_LEGACY_ENCODINGS = ("cp1252", "latin-1")
+
+
+def notebook_text(raw: bytes) -> str | None:
+    """A notebook file's text as grading reads it, and a collect from an LMS too: UTF-8 (a BOM allowed), UTF-16 with
+    its BOM, or a notebook saved in a Windows or Latin-1 encoding; None when the bytes are none of these."""
+    try:
+        return raw.decode("utf-16" if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    for encoding in _LEGACY_ENCODINGS:
+        try:
+            text = raw.decode(encoding)
+            data = json.loads(text)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            continue
+        if isinstance(data, dict) and "cells" in data:
+            return text
+    return None
+
+
+def entry_text(entry: Entry, budget: Budget) -> str:
     """The notebook in a .ipynb or in the student's .zip; raises Unusable saying why there is none."""
     # The declared size is checked first for a plain message; reading checks again as it goes.
     if entry.size > MAX_NOTEBOOK_BYTES:
@@ -430,7 +453,8 @@ def notebook_text(entry: Entry, budget: Budget) -> str:
         check_zip_size(packed)
         with reading("the .zip"), zipfile.ZipFile(packed) as inner:
             data = notebook_in_zip(inner, budget)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise Unusable("not a notebook: the file is not text") from None
+    # Read as grading reads a notebook (a UTF-16 or Windows-encoded one too): what grading takes, a collect keeps.
+    text = notebook_text(data)
+    if text is None:
+        raise Unusable("not a notebook: the file is not text")
+    return text

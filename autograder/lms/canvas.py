@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 from autograder.errors import CannotAccess, CanvasError
 from autograder.intake.collected import NOTES, CollectedNote, write_notes
 from autograder.intake.roster import read_roster
-from autograder.intake.uploads import Entry, Skipped, StudentBudget, Unusable, notebook_text
+from autograder.intake.uploads import Entry, Skipped, StudentBudget, Unusable, entry_text
 from autograder.lms.canvas_zip import Budget, entries
 from autograder.model import Status
 from autograder.outputs.files import write_atomic, write_bytes_atomic
@@ -229,7 +229,7 @@ def _gather(files: Iterator[Entry]) -> tuple[dict[str, tuple[CanvasFile, str]], 
             try:  # one file: whatever is wrong with it skips it, not the class
                 if entry.size > budget.left:
                     raise Unusable(budget.spent())  # not even read: the size it declares is already too much
-                text = notebook_text(entry, budget)
+                text = entry_text(entry, budget)
                 kept.take(len(text.encode("utf-8")))
                 notebooks[user_id] = (parsed, text)
             except Unusable as problem:

@@ -26,7 +26,7 @@ from autograder.intake.uploads import (
     UnreadableArchive,
     Unusable,
     entries,
-    notebook_text,
+    entry_text,
     reading,
 )
 from autograder.outputs.files import write_atomic
@@ -284,7 +284,7 @@ def _collect_one(submission: _Submission, budget: Budget, taken: set[str]) -> tu
     source, entry = _pick(submission.files)
     if entry.problem:
         raise Unusable(f"{source}: {entry.problem}")
-    text = notebook_text(entry, budget)
+    text = entry_text(entry, budget)
     stem, note = _stem(submission)
     if f"{stem}.ipynb" in taken:
         # Two submissions with one id (a student in two groups, or ids equal once made safe): both are kept.
