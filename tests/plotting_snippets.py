@@ -1505,3 +1505,34 @@ ax.plot([0.0, 0.5])
 ticks = np.round(ax.get_yticks(), 2)
 ax.set_yticklabels([f"{t:.0%}" for t in ticks])
 """
+S["bar_container_patches"] = """
+bars = plt.bar(["a", "b", "c"], [3, 1, 2])
+for patch, value in zip(bars.patches, bars.datavalues):
+    plt.text(0, value, str(value))
+assert len(bars) == 3 and list(bars.datavalues) == [3, 1, 2]
+"""
+S["lines_counted"] = """
+fig, ax = plt.subplots()
+while len(ax.lines) < 3:
+    ax.plot([1, 2, 3])
+assert len(ax.get_lines()) == 3
+"""
+S["hist_with_nan"] = """
+n, bins, _ = plt.hist([1.0, 2.0, np.nan, 3.0], bins=3)
+assert n.sum() == 3 and len(bins) == 4
+"""
+S["hist_columns"] = """
+counts, edges, _ = plt.hist(np.array([[1.0, 5.0], [2.0, 6.0], [3.0, 7.0]]), bins=2)
+assert len(counts) == 2 and all(c.sum() == 3 for c in counts)
+"""
+S["cycler_prop_cycle"] = """
+from cycler import cycler
+plt.rc("axes", prop_cycle=cycler(color=["k", "r"]))
+plt.plot([1, 2])
+"""
+S["pylab_keeps_builtins"] = """
+from pylab import *
+k = max(4, 1)
+assert k == 4 and round(1.2) == 1 and isinstance(round(1.2), int)
+x = linspace(0, 1, 3)
+"""

@@ -21,6 +21,7 @@ in arithmetic, formatting and `len`, and is an instance of the stand-in class a 
 
 from __future__ import annotations
 
+import builtins
 import dis
 import importlib
 import importlib.abc
@@ -34,7 +35,7 @@ import numpy as np
 
 PACKAGE = "matplotlib"
 #: Every top-level module matplotlib's distribution installs, and pandas' backend that draws with it.
-SERVED = ("matplotlib", "mpl_toolkits", "pylab", "pandas.plotting._matplotlib")
+SERVED = ("matplotlib", "mpl_toolkits", "pylab", "cycler", "pandas.plotting._matplotlib")
 PYPLOT_MODULES = frozenset({"matplotlib.pyplot", "matplotlib.pylab", "pylab"})
 VERSION = "3.8.0"
 SUBMODULES = frozenset(
@@ -256,6 +257,11 @@ def _unpacking(code: types.CodeType, offset: int) -> int:
     return table.get(offset, 0)
 
 
+def _finite(values: Any) -> np.ndarray:
+    flat = np.ravel(np.asarray(values, dtype=float))
+    return flat[~np.isnan(flat)]
+
+
 def _series(args: tuple[Any, ...]) -> int:
     """How many lines `plot(*args)` draws: one per column of each y, in matplotlib's groups of x, y and a format."""
     data = [arg for arg in args if not isinstance(arg, str)]
@@ -271,41 +277,76 @@ def _series(args: tuple[Any, ...]) -> int:
     return max(count, 1)
 
 
+class Bars(list[Drawing]):
+    """What `bar` returns: one patch per bar, as matplotlib's BarContainer (`bars.patches`, `bars.datavalues`)."""
+
+    def __init__(self, patches: list[Drawing], heights: Any) -> None:
+        super().__init__(patches)
+        self.patches = list(patches)
+        self.datavalues = heights
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        return Drawing()
+
+
 class Axes(Drawing):
-    """One Axes: what its calls return in shape (lines, histogram counts, limits), none of it drawn."""
+    """One Axes: what its calls return in shape (lines, histogram counts, limits), none of it drawn; its lines and
+    images are kept, as matplotlib's (`len(ax.lines)`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.lines: list[Drawing] = []
+        self.images: list[Drawing] = []
 
     def plot(self, *args: Any, **kwargs: Any) -> list[Drawing]:
-        return [Drawing() for _ in range(_series(args))]
+        lines = [Drawing() for _ in range(_series(args))]
+        self.lines += lines
+        return lines
+
+    def imshow(self, *args: Any, **kwargs: Any) -> Drawing:
+        image = Drawing()
+        self.images.append(image)
+        return image
+
+    def get_lines(self) -> list[Drawing]:
+        return list(self.lines)
+
+    def get_images(self) -> list[Drawing]:
+        return list(self.images)
 
     def hist(
         self, x: Any = (), bins: Any = 10, range: Any = None, density: bool = False, weights: Any = None, **kwargs: Any
     ) -> Any:
-        if isinstance(x, (list, tuple)) and x and all(np.ndim(item) >= 1 for item in x):
-            try:
-                datasets = [np.ravel(np.asarray(item, dtype=float)) for item in x]
+        # Several datasets (a list of arrays, or a 2-D array's columns) give one count per dataset, as matplotlib's;
+        # NaN is left out, as there.
+        several = isinstance(x, (list, tuple)) and x and all(np.ndim(item) >= 1 for item in x)
+        try:
+            if several or np.ndim(x) == 2:
+                columns = x if several else np.asarray(x, dtype=float).T
+                datasets = [_finite(item) for item in columns]
                 edges = np.histogram_bin_edges(np.concatenate(datasets), bins=bins, range=range)
                 counts_each = [np.histogram(d, bins=edges, density=density)[0].astype(float) for d in datasets]
-                return counts_each, edges, [Drawing() for _ in datasets]
-            except Exception:
-                pass
-        try:
+                return np.array(counts_each), edges, [Drawing() for _ in datasets]
+            values = np.ravel(np.asarray(x, dtype=float))
+            kept = ~np.isnan(values)
             counts, edges = np.histogram(
-                np.ravel(np.asarray(x, dtype=float)),
+                values[kept],
                 bins=bins,
                 range=range,
                 density=density,
-                weights=None if weights is None else np.ravel(weights),
+                weights=None if weights is None else np.ravel(weights)[kept],
             )
         except Exception:
             counts, edges = np.zeros(10), np.linspace(0.0, 1.0, 11)
         return counts.astype(float), edges, Drawing()
 
-    def bar(self, x: Any = (), height: Any = 1, *args: Any, **kwargs: Any) -> list[Drawing]:
+    def bar(self, x: Any = (), height: Any = 1, *args: Any, **kwargs: Any) -> Bars:
         try:
             count = int(np.broadcast(np.asarray(x, dtype=object), np.asarray(height, dtype=object)).size)
         except Exception:
             count = 1
-        return [Drawing() for _ in range(count)]
+        return Bars([Drawing() for _ in range(count)], height)
 
     barh = bar
 
@@ -347,7 +388,7 @@ class Figure(Drawing):
 
     dpi = 100.0
 
-    def __init__(self, figsize: Any = None) -> None:
+    def __init__(self, figsize: Any = None, *args: Any, **kwargs: Any) -> None:
         self.axes: list[Axes] = []
         try:
             size: Any = figsize if figsize is not None else _DEFAULTS["figure.figsize"]
@@ -551,7 +592,9 @@ def _module(name: str, pyplot: Pyplot, rc_params: RcParams) -> types.ModuleType:
         known = {"Figure": Figure}
     if name in ("pylab", "matplotlib.pylab"):  # pylab is numpy's names too, as matplotlib's is
         numpy_names = {n: getattr(np, n) for n in getattr(np, "__all__", []) if hasattr(np, n)}
-        known = {**numpy_names, **known, "np": np}
+        # As matplotlib's pylab: numpy's names, but Python's own of these (max(4, 1) stays 4).
+        builtin = {n: getattr(builtins, n) for n in ("bytes", "abs", "bool", "max", "min", "pow", "round")}
+        known = {**numpy_names, **builtin, **known, "np": np}
         module.__all__ = list(_PYPLOT_ALL) + [n for n in numpy_names if n not in _PYPLOT_ALL] + ["np"]  # type: ignore[attr-defined]
     elif name == PACKAGE + ".colors":
         known = {

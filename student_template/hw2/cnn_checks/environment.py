@@ -22,7 +22,6 @@ import ast
 import builtins
 import dis
 import functools
-import importlib
 import sys
 import types
 from collections.abc import Iterable, Iterator, Mapping
@@ -30,8 +29,8 @@ from contextlib import contextmanager
 from typing import Any
 
 #: Packages a graded notebook may import besides the standard library (matplotlib's distribution also installs
-#: `mpl_toolkits` and `pylab`).
-ALLOWED_PACKAGES = frozenset({"numpy", "pandas", "matplotlib", "mpl_toolkits", "pylab"})
+#: `mpl_toolkits` and `pylab`, and `cycler` comes with it: `prop_cycle=cycler(color=...)`).
+ALLOWED_PACKAGES = frozenset({"numpy", "pandas", "matplotlib", "mpl_toolkits", "pylab", "cycler"})
 #: The notebook's own machinery: never counted against the rule.
 NOTEBOOK_PACKAGES = frozenset({"IPython", "otter", "cnn_checks"})
 RULE = "when graded, a notebook may import only the standard library, numpy, pandas and matplotlib"
@@ -76,7 +75,10 @@ def refusing_imports(namespace: Mapping[str, Any], exempt: Iterable[str] = ()) -
     the rule: an import its code makes (in the notebook's namespace) of another package fails as when graded, so what
     the function does then (its fallback for a missing package, or the failure) is what grading will see."""
     spared = frozenset(exempt)
-    original_import, original_import_module = builtins.__import__, importlib.import_module
+    # importlib is found, not imported: these checks never import by name (tests/test_checks_public_api.py).
+    loader: Any = sys.modules.get("importlib")
+    original_import = builtins.__import__
+    original_import_module = getattr(loader, "import_module", None)
 
     def refused(name: Any, importer: Any) -> bool:
         return (
@@ -97,13 +99,20 @@ def refusing_imports(namespace: Mapping[str, Any], exempt: Iterable[str] = ()) -
     def guarded_import_module(name: str, package: str | None = None) -> types.ModuleType:
         if refused(name, sys._getframe(1).f_globals):
             raise RefusedImport(refusal_message(name), name=top_level(name))
+        assert original_import_module is not None
         return original_import_module(name, package)
 
-    builtins.__import__, importlib.import_module = guarded_import, guarded_import_module
+    builtins.__import__ = guarded_import
+    if original_import_module is not None:
+        loader.import_module = guarded_import_module
     try:
         yield
     finally:
-        builtins.__import__, importlib.import_module = original_import, original_import_module
+        # Put back only what is still ours: a second check in another thread may have wrapped it since.
+        if builtins.__import__ is guarded_import:
+            builtins.__import__ = original_import
+        if original_import_module is not None and loader.import_module is guarded_import_module:
+            loader.import_module = original_import_module
 
 
 def _module_of(value: Any) -> str | None:
@@ -260,95 +269,61 @@ def _scan(
 
 
 def refused_where_set(namespace: Mapping[str, Any], name: str) -> str | None:
-    """The package the cell that last set `name` needs against the rule, found in the notebook's history of cells
-    (IPython's `In`), or None. When graded, such a cell stops at its refused import (or at a name it took from that
-    package in an earlier cell, never bound there), so `name` is never set: a value computed with scipy checks fine
-    in the student's Jupyter, where scipy is installed, and is missing when graded."""
+    """The package imported, against the rule, before `name` is set in the cell that last set it (found in the
+    notebook's history of cells, IPython's `In`), or None. When graded, that cell stops at the refused import and
+    `name` is never set: a value computed with scipy checks fine in the student's Jupyter, where scipy is installed,
+    and is missing when graded.
+
+    Only what is sure to stop the cell counts: an import at the cell's top level or in an `if`, `for` or `while`
+    block, before the first line that sets `name`; not one in a `try` or `with` (a fallback may catch it), nor a name
+    taken from a refused package in an earlier cell (it may be a fallback, or bound again since). A cell run through
+    a magic (`%%time`) is not read, and none before it is blamed."""
     history = namespace.get("In")
     if not isinstance(history, list):
         return None
     for source in reversed(history):
         if not isinstance(source, str) or name not in source:
             continue
+        if "get_ipython()" in source:
+            return None
         try:
             tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
-            continue
-        statements = [node for node in _top_level_statements(tree.body) if name in _bound_by(node)]
-        if not statements:
-            continue
-        last = statements[-1]
-        for node in _top_level_statements(tree.body):
-            if node.lineno > last.lineno:
+            return None
+        set_at = list(_lines_setting(tree, name))
+        if not set_at:
+            continue  # the cell reads `name` but does not set it: an earlier one did
+        first = min(set_at)
+        for node in _statements_that_run(tree.body):
+            if node.lineno >= first:
                 break
             for module in _imported_by(node):
                 if not allowed(module):
                     return top_level(module)
-            for used in _names_read_by(node):
-                source_module = _module_of(namespace[used]) if used in namespace else None
-                if source_module is not None and source_module != "__main__" and not allowed(source_module):
-                    return top_level(source_module)
         return None
     return None
 
 
-def _top_level_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
-    """A cell's statements that run when it runs, in order: into if, for, while, with and try (an import there may
-    still run), not into functions or classes."""
+def _lines_setting(tree: ast.AST, name: str) -> Iterator[int]:
+    """Every line of a cell that binds `name`, however deep (a `try`, a `with`, a `global` in a function)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, (ast.Store, ast.Del)):
+            yield node.lineno
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
+            yield node.lineno
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            if any((alias.asname or alias.name).partition(".")[0] == name for alias in node.names):
+                yield node.lineno
+
+
+def _statements_that_run(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """A cell's statements in order, into `if`, `for` and `while` blocks (what runs there runs unguarded), not into
+    `try` or `with` (which may catch a failed import), functions or classes."""
     for node in body:
-        if (
-            isinstance(node, ast.Try)
-            and any(_catches_import_error(handler) for handler in node.handlers)
-            and any(not allowed(module) for statement in node.body for module in _imported_by(statement))
-        ):
-            # When graded its refused import raises, and the handler's fallback is what runs.
-            for handler in node.handlers:
-                yield from _top_level_statements(handler.body)
-            yield from _top_level_statements(node.finalbody)
-            continue
         yield node
-        if isinstance(node, (ast.If, ast.For, ast.While, ast.With, ast.Try)):
-            for block in ("body", "orelse", "finalbody"):
-                yield from _top_level_statements(getattr(node, block, []))
-            for handler in getattr(node, "handlers", []):
-                yield from _top_level_statements(handler.body)
-
-
-def _catches_import_error(handler: ast.ExceptHandler) -> bool:
-    caught = handler.type
-    names = [caught] if not isinstance(caught, ast.Tuple) else list(caught.elts)
-    return caught is None or any(
-        isinstance(n, ast.Name) and n.id in ("ImportError", "ModuleNotFoundError", "Exception", "BaseException")
-        for n in names
-    )
-
-
-def _bound_by(node: ast.stmt) -> set[str]:
-    """The names one statement binds where it stands (not inside a function or class it defines)."""
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return {node.name}
-    if isinstance(node, (ast.Import, ast.ImportFrom)):
-        return {(alias.asname or alias.name).partition(".")[0] for alias in node.names}
-    if isinstance(node, (ast.If, ast.For, ast.While, ast.With, ast.Try)):
-        bound = {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)} if isinstance(node, ast.For) else set()
-        return bound  # the statements inside are visited on their own
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-
-
-def _names_read_by(node: ast.stmt) -> Iterator[str]:
-    """The names a statement reads as it runs: a function or class it defines reads nothing until called, and the
-    statements inside a compound one are looked at on their own."""
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Try)):
-        return
-    parts: list[ast.AST] = [node]
-    if isinstance(node, (ast.If, ast.While)):
-        parts = [node.test]
-    elif isinstance(node, ast.For):
-        parts = [node.iter]
-    elif isinstance(node, ast.With):
-        parts = [item.context_expr for item in node.items]
-    for part in parts:
-        yield from (n.id for n in ast.walk(part) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
+        if isinstance(node, (ast.If, ast.For, ast.While)):
+            yield from _statements_that_run(node.body)
+            yield from _statements_that_run(node.orelse)
 
 
 def _imported_by(node: ast.stmt) -> list[str]:
