@@ -316,7 +316,7 @@ class Axes(Drawing):
         return list(self.images)
 
     def hist(
-        self, x: Any = (), bins: Any = 10, range: Any = None, density: bool = False, weights: Any = None, **kwargs: Any
+        self, x: Any = (), bins: Any = 10, range: Any = None, density: Any = False, weights: Any = None, **kwargs: Any
     ) -> Any:
         # Several datasets (a list of arrays, or a 2-D array's columns) give one count per dataset, as matplotlib's;
         # NaN is left out, as there.
