@@ -243,26 +243,13 @@ def _top_levels(wanted: set[str]) -> dict[str, set[str]]:
         name = distribution.metadata["Name"]
         if name is None or _normalised(name) not in wanted:
             continue
-        if declared is None or inferred is None:  # Python 3.10: top_level.txt, else what its files hold
-            tops = (distribution.read_text("top_level.txt") or "").split() or _tops_of_files(distribution)
+        if declared is None or inferred is None:  # Python 3.10: top_level.txt only
+            tops = (distribution.read_text("top_level.txt") or "").split()
         else:
             tops = declared(distribution) or inferred(distribution)
         if tops:  # as there: a distribution naming no module has no entry
             found.setdefault(_normalised(name), set()).update(tops)
     return found
-
-
-def _tops_of_files(distribution: Any) -> list[str]:
-    """The top-level modules a distribution's files hold, as importlib.metadata infers them from 3.11 on: a wheel
-    built without top_level.txt (traitlets, IPython 8's own dependency) otherwise names none, and IPython's own lazy
-    imports of it, made while a notebook's `%config` runs, would be refused."""
-    found = set()
-    for file in distribution.files or ():
-        parts = file.parts
-        top = parts[0] if len(parts) > 1 else file.stem if file.suffix == ".py" else ""
-        if top and "." not in top and top != "__pycache__":
-            found.add(top)
-    return sorted(found)
 
 
 def _refused(name: str, frame: types.FrameType | None, explicit: bool) -> bool:
