@@ -4,6 +4,7 @@ fork-server-less workers, each on a real cluster (a LocalCluster, or `dask worke
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -36,10 +37,14 @@ REPO = Path(__file__).resolve().parent.parent
 # Unsandboxed, so that a notebook can leave a mark where the test sees it.
 UNSANDBOXED = Sandbox(SandboxKind.NONE, "test: the notebook writes a marker file for the test")
 
-# Each run adds a line to the marker, then waits (to be killed) until the marker has `runs` lines.
-RUN_UNTIL = """import time
-with open({marker!r}, "a") as handle:
-    handle.write("ran\\n")
+# Each run adds a line to the marker, then waits (to be killed) until the marker has `runs` lines, holding a
+# lock on the marker: the kernel's list of locks is how the test finds the worker running it (a notebook's
+# process is not dumpable: only root could look at its open files).
+RUN_UNTIL = """import fcntl, time
+holding = open({marker!r}, "a")
+fcntl.flock(holding, fcntl.LOCK_SH)
+holding.write("ran\\n")
+holding.flush()
 if open({marker!r}).read().count("ran") < {runs}:
     time.sleep(60)
 x = 42"""
@@ -56,22 +61,31 @@ def _runs(marker: Path) -> int:
     return marker.read_text().count("ran") if marker.exists() else 0
 
 
-def _kill_worker_running_a_notebook(for_seconds: float = 1.0) -> int:
-    """SIGKILL the worker process whose fork server has had a notebook running for a while (the waiting
-    one: a quick one on another worker lives for milliseconds); its pid."""
+def _lockers(marker: Path) -> set[int]:
+    """The processes holding a lock on `marker`, from /proc/locks ("1: FLOCK ADVISORY READ <pid> <maj>:<min>:<inode> ...")."""
+    status = marker.stat()
+    device = f"{os.major(status.st_dev):02x}:{os.minor(status.st_dev):02x}:{status.st_ino}"
+    fields = (line.split() for line in Path("/proc/locks").read_text().splitlines())
+    return {int(parts[4]) for parts in fields if len(parts) > 5 and parts[5] == device}
+
+
+def _kill_worker_running_the_notebook_locking(marker: Path) -> int:
+    """SIGKILL the Dask worker process under which the notebook holding a lock on `marker` runs; its pid.
+
+    Found from that notebook's own process up, not by what else runs: under load a quick notebook on
+    the other worker can live long enough to be taken for the waiting one."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        for process in psutil.Process().children(recursive=True):
-            try:
-                servers = [p for p in process.children() if "autograder.sandboxed.forkserver" in " ".join(p.cmdline())]
-                running = [child for server in servers for child in server.children()]
-                if any(time.time() - child.create_time() >= for_seconds for child in running):
-                    process.send_signal(signal.SIGKILL)
-                    return process.pid
-            except psutil.Error:
-                continue
+        # Only this test's processes: one a killed worker left behind may hold its lock a moment longer.
+        ours = {process.pid: process for process in psutil.Process().children(recursive=True)}
+        for pid in _lockers(marker) & ours.keys():
+            with contextlib.suppress(psutil.Error):
+                # The notebook and the fork server it was forked from share the server's command line.
+                worker = next(p for p in ours[pid].parents() if "sandboxed.forkserver" not in " ".join(p.cmdline()))
+                worker.send_signal(signal.SIGKILL)
+                return worker.pid
         time.sleep(0.05)
-    raise AssertionError("no worker was running a notebook")
+    raise AssertionError("no notebook of this test was holding a lock on the marker")
 
 
 def _killer(marker: Path, kills: int, killed: list[int]) -> threading.Thread:
@@ -80,8 +94,7 @@ def _killer(marker: Path, kills: int, killed: list[int]) -> threading.Thread:
             deadline = time.monotonic() + 120
             while _runs(marker) < run and time.monotonic() < deadline:
                 time.sleep(0.05)
-            time.sleep(0.5)  # the quick jobs are done: only the waiting notebook is running
-            killed.append(_kill_worker_running_a_notebook())
+            killed.append(_kill_worker_running_the_notebook_locking(marker))
 
     return threading.Thread(target=kill, daemon=True)
 
