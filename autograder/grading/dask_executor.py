@@ -390,7 +390,6 @@ class DaskExecutor:
     def run(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, Phase1Outcome]]:
         # Read as they are graded: grade() makes each job (reading its notebook) only when asked for one.
         waiting = iter(jobs)
-        self._graded = 0
         running: dict[Future[dict[str, Any]], _Task] = {}
         done = as_completed(loop=self._client.loop, with_results=True, raise_errors=False)
 

@@ -274,9 +274,10 @@ def run_one(server: ForkServerClient, job: Job) -> Phase1Outcome:
         if channel is not None:
             _send_job(channel, job, deadline)
             report = read_child(channel, deadline)
-        if not (report.timed_out or report.violation):
-            # Its channel ended: wait for its processes to be gone, within its time.
-            report.timed_out = not server.wait(request_id, max(deadline - time.monotonic(), 0.0))
+            if not (report.timed_out or report.violation):
+                # Its channel ended: wait for its processes to be gone, within its time.
+                report.timed_out = not server.wait(request_id, max(deadline - time.monotonic(), 0.0))
+        # (Never handed over, it has no job to end by: it is killed below, not waited out.)
     finally:
         # However this went, even by an exception here, the child and every process it started
         # are gone before its row is written.

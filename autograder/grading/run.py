@@ -12,7 +12,7 @@ import secrets
 import stat
 import sys
 from array import array
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -23,7 +23,7 @@ from autograder.course import Assignment
 from autograder.course import assignment as find_assignment
 from autograder.errors import OutFolderError, SandboxRequired
 from autograder.grading import sandbox
-from autograder.grading.executor import Executor, Job, LocalExecutor
+from autograder.grading.executor import Executor, Job, LocalExecutor, Phase1Outcome
 from autograder.grading.limits import DEFAULT_MEMORY, DEFAULT_TIMEOUT, PROBE_SECONDS
 from autograder.grading.phase2 import grade_outcome, invalid_result, shorten_message, ungraded_result
 from autograder.grading.tally import Tally, facts
@@ -443,30 +443,50 @@ def _grade_holding(
             on_start(len(notebooks), reused)
         for name, why in failed:  # never reused: graded again on the next run
             finish(_grader_failed(name, homework, seed, cases, why), None)
-        in_flight: dict[str, tuple[records.Fingerprint | None, records.SourceKey | None]] = {}
+        in_flight: dict[str, tuple[records.Fingerprint | None, records.SourceKey | None, int]] = {}
+        # The grader's own failures (a process it could not start on a loaded machine): each notebook is graded once
+        # more at the end of the run, with its whole time, as the rerun their message asks for would. Only its place is
+        # held meanwhile, and its first outcome (which has no answers), however many the run's failures are.
+        again: dict[str, Phase1Outcome] = {}
 
-        def jobs() -> Iterator[Job]:
+        def jobs(places: Iterable[int]) -> Iterator[Job]:
             # Made as the executor asks: a notebook is read (and hashed, for the very bytes it is graded from) only when
             # a worker is about to need it, so grading starts at once and no more jobs are held than are in flight.
-            for place in to_grade:
+            for place in places:
                 name, path = names[place], Path(notebooks.file(place))
                 try:
                     fingerprint, source = _fingerprint(path, homework.name, seed, timeout, memory_bytes, sandboxed)
                     job = _read_job(name, path, homework, seed, cases, job_for(name))
                 except Exception as error:
+                    again.pop(name, None)  # its row is this, not a first try's
                     finish(_grader_failed(name, homework, seed, cases, error), None)
                     continue
                 if isinstance(job, SubmissionResult):
+                    again.pop(name, None)
                     finish(job, fingerprint, source)
                     continue
-                in_flight[name] = (fingerprint, source)
+                in_flight[name] = (fingerprint, source, place)
                 yield job
 
-        for job, outcome in executor.run(jobs()):
-            fingerprint, source = in_flight.pop(job.submission, (None, None))
+        def row(name: str, outcome: Phase1Outcome) -> None:
+            fingerprint, source, _ = in_flight.pop(name, (None, None, 0))
             # A row the grader itself failed (not the notebook) is not kept for reuse: a rerun grades it again.
-            row = grade_outcome(job.submission, homework, seed, cases, outcome)
-            finish(row, None if outcome.graders_fault else fingerprint, source)
+            result = grade_outcome(name, homework, seed, cases, outcome)
+            finish(result, None if outcome.graders_fault else fingerprint, source)
+
+        try:
+            for job, outcome in executor.run(jobs(to_grade)):
+                if outcome.graders_fault:
+                    again[job.submission] = outcome
+                else:
+                    row(job.submission, outcome)
+            retried = array("I", (in_flight.pop(name)[2] for name in list(again)))
+            for job, outcome in executor.run(jobs(retried)):
+                again.pop(job.submission, None)
+                row(job.submission, outcome)
+        finally:
+            for name, first in again.items():  # the run was stopped before their second try ended
+                row(name, first)
     finally:
         commit.close()  # everything graded is on the disk, even when the run was interrupted
     # A note describes <name>.ipynb at the top of the folder: a row of that name made from another file (a
