@@ -15,18 +15,7 @@ from autograder.sandboxed.runner import run
 from .plotting_snippets import HEADER, NEED_A_KERNEL, REFUSED_WHEN_GRADED, S
 from .test_runner import CORRECT_Q1, job, q1_recorded
 
-# On Python 3.10 the import rule knows a dependency's modules only from its top_level.txt, which traitlets' wheel
-# lacks: IPython 8's own lazy import of it during `%config` is refused there (left open; see the closing note).
-REFUSED_ON_3_10 = {"config_inline_backend"}
-GRADED = [
-    pytest.param(
-        name,
-        marks=pytest.mark.xfail(sys.version_info < (3, 11), reason="3.10: traitlets has no top_level.txt", strict=True)
-        if name in REFUSED_ON_3_10
-        else (),
-    )
-    for name in sorted(set(S) - REFUSED_WHEN_GRADED)
-]
+GRADED = sorted(set(S) - REFUSED_WHEN_GRADED)
 
 
 @pytest.mark.parametrize("name", GRADED)

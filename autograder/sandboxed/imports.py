@@ -226,12 +226,27 @@ def _work_out_dependencies() -> frozenset[str]:
     return frozenset(top for distribution in seen for top in top_levels.get(distribution, ())) | {_GRADER}
 
 
+def _metadata() -> types.ModuleType:
+    """importlib.metadata, or before Python 3.11 its backport where installed (Dask requires it there): only
+    from 3.11 does the standard library's know the modules of a wheel that has no top_level.txt, such as
+    traitlets, which IPython 8 imports lazily while a notebook's `%config` runs."""
+    if sys.version_info < (3, 11):
+        try:
+            import importlib_metadata
+
+            return importlib_metadata
+        except ImportError:
+            pass
+    from importlib import metadata
+
+    return metadata
+
+
 def _top_levels(wanted: set[str]) -> dict[str, set[str]]:
     """What metadata.packages_distributions() says of the `wanted` distributions (normalised names),
     reading only theirs: it reads every installed package's file list, a fifth of a second of the
     fork server's start-up in a full environment."""
-    from importlib import metadata
-
+    metadata = _metadata()
     declared = getattr(metadata, "_top_level_declared", None)
     inferred = getattr(metadata, "_top_level_inferred", None)
     found: dict[str, set[str]] = {}
@@ -243,7 +258,7 @@ def _top_levels(wanted: set[str]) -> dict[str, set[str]]:
         name = distribution.metadata["Name"]
         if name is None or _normalised(name) not in wanted:
             continue
-        if declared is None or inferred is None:  # Python 3.10: top_level.txt only
+        if declared is None or inferred is None:  # Python 3.10 without the backport: top_level.txt only
             tops = (distribution.read_text("top_level.txt") or "").split()
         else:
             tops = declared(distribution) or inferred(distribution)
