@@ -153,6 +153,7 @@ VERTICAL = f"vertical_edges = {hw1.vertical_edges.tolist()}"
         ),
         pytest.param(["scale = 1", f"{VERTICAL}", "from nbformat import v4 as scale"], True, id="a-name-bound-again"),
         pytest.param([f"import nbformat\n{VERTICAL}", f"%%time\n{VERTICAL}"], True, id="set-again-in-a-magic"),
+        pytest.param([VERTICAL, f"import nbformat\n{VERTICAL}"], True, id="set-earlier-by-a-cell-that-runs"),
     ],
 )
 def test_a_value_set_in_a_cell_that_grading_stops_fails_the_check_too(
@@ -170,6 +171,52 @@ def test_a_value_set_in_a_cell_that_grading_stops_fails_the_check_too(
     assert result.passed_all is set_when_graded
     if not set_when_graded:
         assert "`vertical_edges` is set in a cell that needs `nbformat`" in said(result)
+
+
+CONV = """def conv2d(x, k, stride=1, padding=0):
+    x, k = np.pad(np.asarray(x, float), padding), np.asarray(k, float)
+    f = len(k)
+    rows, cols = range(0, x.shape[0] - f + 1, stride), range(0, x.shape[1] - f + 1, stride)
+    return np.array([[np.sum(x[i : i + f, j : j + f] * k) * {scale} for j in cols] for i in rows])
+"""
+CONSTANT, HELPER = CONV.format(scale="ONE"), CONV.format(scale="unit(1)")
+SETS_ONE = "import numpy as np\nONE = 1"
+
+
+@pytest.mark.parametrize(
+    ("cells", "runs_when_graded", "blamed"),
+    [
+        pytest.param([SETS_ONE, CONSTANT], True, "", id="nothing-refused"),
+        pytest.param([f"import nbformat\n{SETS_ONE}", CONSTANT], False, "uses `", id="its-globals-never-set"),
+        pytest.param([SETS_ONE, f"import nbformat\n{CONSTANT}"], False, "`conv2d` is set", id="itself-never-set"),
+        pytest.param([SETS_ONE, "import nbformat\nONE = 1", CONSTANT], True, "", id="a-global-set-earlier-too"),
+        pytest.param(
+            [SETS_ONE, "import nbformat\ndef unit(v):\n    return v", HELPER], False, "uses `unit`", id="its-helper"
+        ),
+        pytest.param(
+            ["import numpy as np", "try:\n    import nbformat\nexcept ImportError:\n    pass\nONE = 1", CONSTANT],
+            True,
+            "",
+            id="a-fallback",
+        ),
+        pytest.param(["import numpy as np", "ONE = 1", CONSTANT, "import nbformat"], True, "", id="imported-after"),
+    ],
+)
+def test_a_function_that_reads_what_grading_never_sets_fails_the_check_too(
+    grader, cells: list[str], runs_when_graded: bool, blamed: str
+) -> None:
+    # The function itself, a constant or a helper it reads, set in a cell that stops at a refused import when graded:
+    # the function is missing or fails there, and the check, where nbformat is installed, must say so too.
+    graded = run(job(cells))
+    outputs = graded["calls"].get("conv2d")
+    assert bool(outputs and errors_of(outputs) == []) is runs_when_graded, outputs
+    notebook: dict = {"__name__": "__main__", "In": ["", *cells]}
+    for cell in cells:
+        exec(cell, notebook)
+    result = grader.check("q3", global_env=notebook)
+    assert result.passed_all is runs_when_graded
+    if not runs_when_graded:
+        assert blamed in said(result) and "is set in a cell that needs `nbformat`" in said(result)
 
 
 @pytest.mark.parametrize("question", sorted({case.question for case in HW1_CASES}))

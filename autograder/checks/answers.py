@@ -16,7 +16,14 @@ import numpy as np
 
 from . import codec
 from .core import CheckFailed, Probe
-from .environment import MASTER_BUILD_VARIABLE, refusal_message, refused_imports, refused_where_set, refusing_imports
+from .environment import (
+    MASTER_BUILD_VARIABLE,
+    globals_reached,
+    refusal_message,
+    refused_imports,
+    refused_where_set,
+    refusing_imports,
+)
 from .given import NEVER_SUGGESTED
 from .plain import NotPlainData, to_plain, type_name
 
@@ -103,6 +110,7 @@ class LiveAnswers:
     def __init__(self, namespace: Mapping[str, Any], course_rule: bool = False):
         self._namespace = namespace
         self._rule = course_rule
+        self._set_as_here: set[str] = set()  # names found set when graded: the history is read once for each
 
     def _keeps_rule(self, name: str, inside_functions: bool = True) -> None:
         # Only what this answer reaches: an unrelated cell's import costs other questions nothing,
@@ -113,21 +121,32 @@ class LiveAnswers:
             if refused:
                 raise CheckFailed(refusal_message(refused[0]))
 
+    def _set_when_graded(self, name: str, answer: str) -> None:
+        """Fails where `name` is set only in cells that grading stops before they set it (at a refused import)."""
+        if name in self._set_as_here:
+            return
+        needed = refused_where_set(self._namespace, name)
+        if needed is not None and needed not in _exempt():
+            subject = f"`{name}`" if name == answer else f"`{answer}` uses `{name}`, which"
+            raise CheckFailed(
+                f"{subject} is set in a cell that needs `{needed}`. {refusal_message(needed)} When graded, that cell "
+                f"stops where it uses `{needed}`, and `{name}` is never set."
+            )
+        self._set_as_here.add(name)
+
     def value(self, name: str) -> Any:
         self._keeps_rule(name)
         if self._rule:
-            needed = refused_where_set(self._namespace, name)
-            if needed is not None and needed not in _exempt():
-                raise CheckFailed(
-                    f"`{name}` is set in a cell that needs `{needed}`. {refusal_message(needed)} When graded, that "
-                    f"cell stops where it uses `{needed}`, and `{name}` is never set."
-                )
+            self._set_when_graded(name, name)
         return take_value(self._namespace, name)
 
     def call(self, name: str, probe: Probe) -> Any:
         # The imports a function makes as it runs are refused as it runs, as when graded: a fallback it has for a
         # missing package (`except ImportError`) is then what both see.
         self._keeps_rule(name, inside_functions=False)
+        if self._rule:
+            for reached in globals_reached(self._namespace, name):  # the function, then the globals it reads
+                self._set_when_graded(reached, name)
         function = take_function(self._namespace, name)
         if not self._rule:
             return call_on_probe(function, name, probe)

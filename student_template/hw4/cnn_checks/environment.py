@@ -269,10 +269,10 @@ def _scan(
 
 
 def refused_where_set(namespace: Mapping[str, Any], name: str) -> str | None:
-    """The package imported, against the rule, before `name` is set in the cell that last set it (found in the
-    notebook's history of cells, IPython's `In`), or None. When graded, that cell stops at the refused import and
-    `name` is never set: a value computed with scipy checks fine in the student's Jupyter, where scipy is installed,
-    and is missing when graded.
+    """The package imported, against the rule, before `name` is set in each cell that set it (found in the notebook's
+    history of cells, IPython's `In`), or None. When graded, such a cell stops at the refused import and `name` is
+    never set there: a value computed with scipy checks fine in the student's Jupyter, where scipy is installed, and is
+    missing when graded. A cell before it that sets `name` and is not stopped first sets it when graded: None.
 
     Only what is sure to stop the cell counts: an import at the cell's top level or in an `if`, `for` or `while`
     block, before the first line that sets `name`; not one in a `try` or `with` (a fallback may catch it), nor a name
@@ -281,6 +281,7 @@ def refused_where_set(namespace: Mapping[str, Any], name: str) -> str | None:
     history = namespace.get("In")
     if not isinstance(history, list):
         return None
+    blamed: str | None = None
     for source in reversed(history):
         if not isinstance(source, str) or name not in source:
             continue
@@ -293,15 +294,43 @@ def refused_where_set(namespace: Mapping[str, Any], name: str) -> str | None:
         set_at = list(_lines_setting(tree, name))
         if not set_at:
             continue  # the cell reads `name` but does not set it: an earlier one did
-        first = min(set_at)
-        for node in _statements_that_run(tree.body):
-            if node.lineno >= first:
-                break
-            for module in _imported_by(node):
-                if not allowed(module):
-                    return top_level(module)
-        return None
+        needed = _refused_before(tree, min(set_at))
+        if needed is None:
+            return None
+        blamed = blamed or needed
+    return blamed
+
+
+def _refused_before(tree: ast.Module, line: int) -> str | None:
+    """The refused package a cell imports, sure to stop it, before `line`."""
+    for node in _statements_that_run(tree.body):
+        if node.lineno >= line:
+            break
+        for module in _imported_by(node):
+            if not allowed(module):
+                return top_level(module)
     return None
+
+
+def globals_reached(namespace: Mapping[str, Any], name: str) -> list[str]:
+    """`name`, then the notebook's globals its function reads, transitively (a helper it calls, a constant, a module):
+    each must be set when graded for the function to run as it runs here."""
+    reached: list[str] = []
+    pending = [name]
+    while pending and len(reached) < _MAX_SCANNED:
+        current = pending.pop()
+        if current in reached or current not in namespace:
+            continue
+        reached.append(current)
+        code = _code_of(namespace[current])
+        if code is not None:
+            pending.extend(
+                sorted(
+                    (found for found in _global_names(code) if not found.startswith("__")),
+                    reverse=True,
+                )
+            )
+    return [found for found in reached if found not in INFRASTRUCTURE_NAMES]
 
 
 def _lines_setting(tree: ast.AST, name: str) -> Iterator[int]:
@@ -364,6 +393,7 @@ __all__ = [
     "RULE",
     "RefusedImport",
     "allowed",
+    "globals_reached",
     "refusal_message",
     "refused_imports",
     "refused_where_set",
