@@ -27,6 +27,9 @@ NUMBERS = {
         "add_key": 248,
         "request_key": 249,
         "keyctl": 250,
+        "memfd_create": 319,
+        "memfd_secret": 447,
+        "shmget": 29,
         "getppid": 110,
     },
     "aarch64": {
@@ -40,6 +43,9 @@ NUMBERS = {
         "add_key": 217,
         "request_key": 218,
         "keyctl": 219,
+        "memfd_create": 279,
+        "memfd_secret": 447,
+        "shmget": 194,
         "getppid": 173,
     },
 }
@@ -85,9 +91,15 @@ def in_filtered_child() -> dict[str, object]:
                 "add_key",
                 "request_key",
                 "keyctl",
+                "memfd_create",
+                "memfd_secret",
+                "shmget",
             ):
                 seen[name] = _errno_of(lambda n=numbers[name]: libc.syscall(n, 0, buffer, 0, 0, 0, 0))
+            seen["set_dumpable"] = _errno_of(lambda: libc.prctl(4, 1, 0, 0, 0))  # PR_SET_DUMPABLE
             seen["socketpair"] = _errno_of(lambda: [s.close() for s in socket.socketpair()] and None)
+            seen["get_dumpable"] = _errno_of(lambda: libc.prctl(3, 0, 0, 0, 0))  # PR_GET_DUMPABLE: prctl stays
+            seen["not_dumpable"] = _errno_of(lambda: libc.prctl(4, 0, 0, 0, 0))
             seen["getppid"] = _errno_of(lambda: libc.syscall(numbers["getppid"]))
             os.write(write, json.dumps(seen).encode())
         finally:
@@ -103,4 +115,5 @@ def test_no_socket_no_session_no_reaching_into_another_process() -> None:
     seen = in_filtered_child()
     assert seen.pop("installed") is True
     assert seen.pop("socketpair") == "allowed" and seen.pop("getppid") == "allowed"  # the rest still works
+    assert seen.pop("get_dumpable") == "allowed" and seen.pop("not_dumpable") == "allowed"
     assert seen == {name: errno.EPERM for name in seen}

@@ -373,61 +373,50 @@ def test_inside_the_sandbox_a_submission_is_alone_and_unprivileged(sandbox: Sand
     assert seen["new_session"] is False and seen["unshare"] is False
 
 
-def test_a_submission_s_memory_is_bounded_across_processes_and_files(sandbox: Sandbox) -> None:
-    # Rlimits bound each process; a memory cgroup per fork server bounds a submission's processes
-    # and files together. It needs a grader that may make one (root, a cgroup v1 memory controller).
+def test_a_submission_s_memory_is_bounded_across_its_processes(sandbox: Sandbox) -> None:
+    # Rlimits bound each process; a memory cgroup per fork server bounds a submission's processes together (its
+    # files are in tmpfs mounts of bounded size, and memory no process maps is refused: test_isolation_syscalls.py).
+    # It needs a grader that may make one (root, a cgroup v1 memory controller).
     from autograder.grading import cgroups
 
     made = cgroups.memory_cgroup(2**30)
     cgroups.release(made)
     if made is None:
         pytest.skip("this machine does not let the grader make memory cgroups: rlimits alone bound a submission")
-    hog = (
-        "import os\nfiles = []\nfor _ in range(40):\n    files.append(os.memfd_create('hog'))\n"
-        "    for _ in range(63):\n        os.write(files[-1], b'x' * 2**20)\n"
-    )
     forks = (
         "import os, time\nimport numpy as np\nfor _ in range(12):\n    if os.fork() == 0:\n"
         "        held = np.ones(2**27)\n        time.sleep(30)\n        os._exit(0)\ntime.sleep(3)\nseen = 2\n"
     )
     jobs = [
-        Job("memfd", ("seen = 1", hog), ("seen",), {}, timeout=20, memory_bytes=2**30),
         Job("forks", (forks,), ("seen",), {}, timeout=20, memory_bytes=2**30),
         Job("honest", ("seen = 42",), ("seen",), {}, timeout=20, memory_bytes=2**30),
     ]
-    outcomes = {job.submission: outcome for job, outcome in LocalExecutor(3, sandbox).run(jobs)}
-    assert outcomes["memfd"].status == "memory" and outcomes["memfd"].data["values"]["seen"] == 1
+    outcomes = {job.submission: outcome for job, outcome in LocalExecutor(2, sandbox).run(jobs)}
     assert outcomes["forks"].status == "ok"  # its children were killed inside its own cgroup
     assert (outcomes["honest"].status, outcomes["honest"].data["values"]["seen"]) == ("ok", 42)
     leftovers = list(made.parent.glob(f"cnngrade-{os.getpid()}-*"))
     assert leftovers == []
 
 
-# Memory a submission leaves for the kernel to free after it ends: SysV shared memory goes with its
-# IPC namespace, later. The next submission on the same server must not start short of it.
-LEAVE_SHARED_MEMORY = """import ctypes
-libc = ctypes.CDLL(None)
-libc.shmat.restype = ctypes.c_void_p
-while True:
-    segment = libc.shmget(0, 16 << 20, 0o1000 | 0o600)
-    if segment < 0:
-        break
-    address = libc.shmat(segment, None, 0)
-    ctypes.memset(address, 1, 16 << 20)
-    libc.shmdt(ctypes.c_void_p(address))
+# Memory a submission leaves behind when it ends: files in a tmpfs of the server's (/dev/shm, its scratch), filled
+# to their size. The next submission on the same server must not start short of it.
+LEAVE_FILES = """for name in ('/dev/shm/left', 'left'):
+    with open(name, 'wb') as handle:
+        try:
+            [handle.write(b'x' * (1 << 20)) for _ in range(4096)]
+        except OSError:
+            pass
 """
 
-# Undo the OOM preference (dumpable again, oom_score_adj 0), then fill memory no process maps, so
-# that the kernel's choice inside the cgroup falls on the fork server.
+# Undo the OOM preference (dumpable again, oom_score_adj 0), then fill memory, so that the kernel's choice inside
+# the cgroup falls on the fork server.
 TAKE_THE_SERVER_DOWN = """import ctypes, os, sys
 ctypes.CDLL(None).prctl(4, 1, 0, 0, 0)
 try:
     open("/proc/self/oom_score_adj", "w").write("0")
 except OSError:
     pass
-os.execv(sys.executable, [sys.executable, "-S", "-c",
-         "import os\\nheld = []\\nwhile True:\\n    fd = os.memfd_create('x')\\n"
-         "    [os.write(fd, b'x' * (1 << 20)) for _ in range(32)]\\n    held.append(fd)"])
+os.execv(sys.executable, [sys.executable, "-S", "-c", "held = []\\nwhile True:\\n    held.append(b'x' * (1 << 24))"])
 """
 
 NEEDS_MEMORY = "import numpy as np\nheld = np.ones(50_000_000 // 8)\nseen = 42\n"
@@ -436,7 +425,7 @@ NEEDS_MEMORY = "import numpy as np\nheld = np.ones(50_000_000 // 8)\nseen = 42\n
 @pytest.mark.parametrize(
     "attack",
     [
-        pytest.param(LEAVE_SHARED_MEMORY, id="sysv-shared-memory"),
+        pytest.param(LEAVE_FILES, id="tmpfs-files"),
         pytest.param(TAKE_THE_SERVER_DOWN, id="server-oom-killed"),
     ],
 )
@@ -455,3 +444,22 @@ def test_what_one_submission_leaves_in_its_server_never_reaches_the_next(sandbox
     outcomes = {job.submission: outcome for job, outcome in LocalExecutor(1, sandbox).run(jobs)}
     assert (outcomes["honest"].status, outcomes["honest"].data["values"]["seen"]) == ("ok", 42)
     assert not outcomes["attacker"].graders_fault  # its own memory use, not the grader's failing
+
+
+@pytest.mark.parametrize("confined", [True, False], ids=["sandboxed", "unsandboxed"])
+def test_a_submission_is_what_the_kernel_kills_first_when_the_machine_runs_out_of_memory(
+    confined: bool, sandbox: Sandbox
+) -> None:
+    # Where no memory cgroup holds a submission, the kernel's OOM killer chooses: never the grader first. The score is
+    # the fork server's, inherited: a submission's process is not dumpable, and cannot write its own.
+    chosen = sandbox if confined else Sandbox(SandboxKind.NONE, "test: the fork server started as the grader starts it")
+    # Sandboxed, a submission cannot undo it (made dumpable again, it could write its own back to 0); a grader run
+    # --unsandboxed as root runs student code as root, which can.
+    undo = (
+        "import ctypes\nctypes.CDLL(None).prctl(4, 1, 0, 0, 0)\ntry:\n"
+        "    open('/proc/self/oom_score_adj', 'w').write('0')\nexcept OSError:\n    pass\n"
+    )
+    cells = [undo] if confined else []
+    seen = run_cells([*cells, "seen = int(open('/proc/self/oom_score_adj').read())"], chosen)["seen"]
+    assert seen == 1000
+    assert int(Path("/proc/self/oom_score_adj").read_text()) < seen  # the grader's own is not changed

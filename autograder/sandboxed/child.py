@@ -168,7 +168,6 @@ def submission_main(
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])
     os.chdir(isolation.private_mounts(limits.file_bytes, folder, mounted))
-    isolation.prefer_to_be_killed()
     _limit(limits)
     isolation.no_more_privileges()
     isolation.restrict_syscalls()

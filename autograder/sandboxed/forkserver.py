@@ -173,6 +173,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     # child's garbage collection does not write to (and so copy) the pages that hold it.
     gc.collect()
     gc.freeze()
+    # Here, while this process's /proc files are still its own to write: every submission forked from it inherits it.
+    isolation.prefer_to_be_killed()
     # Every submission runs as our uid: none may read this process's memory either.
     isolation.not_dumpable()
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

@@ -141,13 +141,18 @@ def no_more_privileges() -> None:
 
 # seccomp, per machine: the audit architecture; setsid, setpgid and socket; then what reaches into another
 # process of the same uid (ptrace, process_vm_readv/writev, pidfd_getfd); then the kernel's keyrings (add_key,
-# request_key, keyctl), whose quota every submission's uid shares. io_uring's three calls are 425-427
-# everywhere: through io_uring a process can make a socket without socket().
+# request_key, keyctl), whose quota every submission's uid shares; then memory no process maps (memfd_create,
+# memfd_secret, shmget), which neither RLIMIT_AS nor the OOM killer's choice counts. io_uring's three calls are
+# 425-427 everywhere: through io_uring a process can make a socket without socket().
 _SYSCALLS = {
-    "x86_64": (0xC000003E, (112, 109, 41, 101, 310, 311, 438, 248, 249, 250)),
-    "aarch64": (0xC00000B7, (157, 154, 198, 117, 270, 271, 438, 217, 218, 219)),
+    "x86_64": (0xC000003E, (112, 109, 41, 101, 310, 311, 438, 248, 249, 250, 319, 447, 29)),
+    "aarch64": (0xC00000B7, (157, 154, 198, 117, 270, 271, 438, 217, 218, 219, 279, 447, 194)),
 }
 _IO_URING_FIRST, _IO_URING_LAST = 425, 427
+# prctl(PR_SET_DUMPABLE): made dumpable again, a submission could write its own oom_score_adj back to 0 and be
+# read by a process of the same uid.
+_PRCTL = {"x86_64": 157, "aarch64": 167}
+_PR_SET_DUMPABLE_ARGUMENT = PR_SET_DUMPABLE
 PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
 _ALLOW, _EPERM = 0x7FFF0000, 0x00050000 | 1
 _LD_ABS, _JEQ, _JGT, _JGE, _RET = 0x20, 0x15, 0x25, 0x35, 0x06
@@ -162,12 +167,16 @@ class _SockFprog(ctypes.Structure):
 
 
 def restrict_syscalls() -> bool:
-    """Refuse setsid(), setpgid(), socket(), io_uring, tracing or reading another process, keyrings, and any other ABI.
+    """Refuse setsid(), setpgid(), socket(), io_uring, tracing or reading another process, keyrings, memory no process
+    maps, becoming dumpable again, and any other ABI.
 
     A new session would be a scheduling group of its own, so a notebook with many could take the
     CPU from every other submission; a new process group would leave the one the watcher kills where
     no PID namespace ends them all (and hold the channel open past the submission's end). Keyrings
-    have one quota per uid, which one submission could spend for the others. No socket at all (the submission's channel is made before,
+    have one quota per uid, which one submission could spend for the others. Memory in a memfd or a System V
+    segment that no process maps is not in any process's address space: where no memory cgroup holds the
+    submission, RLIMIT_AS would not bound it, and the machine's OOM killer would pick an innocent process
+    (a classmate's, the grader) instead. No socket at all (the submission's channel is made before,
     and socketpair() stays): nothing on the machine or beyond it is reached, whether or not the
     sandbox could have a network namespace of its own (a container may not allow one), and no
     abstract Unix socket either; io_uring would make one without socket(). Where no PID namespace
@@ -177,7 +186,7 @@ def restrict_syscalls() -> bool:
     if found is None:
         return False
     architecture, refused = found
-    deny = 8 + len(refused)  # the index of the EPERM return below
+    deny = 13 + len(refused)  # the index of the EPERM return below
     program = [
         _SockFilter(_LD_ABS, 0, 0, 4),  # 0: the architecture
         _SockFilter(_JEQ, 1, 0, architecture),  # 1: ours: on to 3
@@ -188,6 +197,12 @@ def restrict_syscalls() -> bool:
     for number in refused:  # 5 ...: each refused by number
         program.append(_SockFilter(_JEQ, deny - len(program) - 1, 0, number))
     program += [
+        # prctl: its option; any other call: on to io_uring. Arguments' low 32 bits (both machines are little-endian).
+        _SockFilter(_JEQ, 0, 4, _PRCTL[os.uname().machine]),
+        _SockFilter(_LD_ABS, 0, 0, 16),  # the option
+        _SockFilter(_JEQ, 0, 4, _PR_SET_DUMPABLE_ARGUMENT),  # PR_SET_DUMPABLE: on; any other option: allowed
+        _SockFilter(_LD_ABS, 0, 0, 24),  # the value
+        _SockFilter(_JEQ, 2, 3, 0),  # not dumpable: allowed (not_dumpable() itself); dumpable again: refused
         _SockFilter(_JGE, 0, 1, _IO_URING_FIRST),  # from io_uring_setup up: on; below: allowed
         _SockFilter(_JGT, 0, 1, _IO_URING_LAST),  # past io_uring_register: allowed; io_uring: refused
         _SockFilter(_RET, 0, 0, _ALLOW),
@@ -200,7 +215,8 @@ def restrict_syscalls() -> bool:
 
 
 def prefer_to_be_killed() -> None:
-    """If the machine runs out of memory anyway, the kernel kills student code before the grader."""
+    """If the machine runs out of memory anyway, the kernel kills student code before the grader (the fork server
+    sets it, for every submission it forks: once not dumpable, a process can no longer write its own)."""
     try:
         _write("/proc/self/oom_score_adj", "1000")
     except OSError:
