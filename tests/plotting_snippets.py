@@ -9,8 +9,8 @@ Gathered by an audit of the stand-in (tests/test_plotting_snippets.py holds both
 HEADER = "import numpy as np\nimport matplotlib.pyplot as plt\nimage = [[1.0, 2.0], [3.0, 4.0]]\n"
 #: Magics that pick a backend need a running kernel (or ipympl) under the real matplotlib.
 NEED_A_KERNEL = frozenset({"percent_matplotlib_inline", "pylab_magic", "matplotlib_notebook_magic"})
-#: pandas' Styler needs jinja2, which is not one of pandas' own dependencies: the import rule refuses it.
-REFUSED_WHEN_GRADED = frozenset({"pandas_styler_gradient"})
+#: None now: pandas' Styler imports jinja2 for itself, which the import rule lets it.
+REFUSED_WHEN_GRADED: frozenset[str] = frozenset()
 
 S: dict[str, str] = {}
 S["subplots_grid_imshow_flat"] = """

@@ -552,3 +552,32 @@ def test_a_run_in_process_leaves_matplotlib_s_modules_as_it_found_them(imported_
     assert q1_recorded(result)
     assert codec.decode(result["values"]["kind"]) == "Drawing"  # the stand-in drew, not matplotlib
     assert matplotlib_modules() == before
+
+
+def test_a_helper_defined_in_a_later_cell_is_used_even_when_a_time_out_ends_the_notebook_first() -> None:
+    # The last re-run of every function never comes when the notebook times out: a function is re-run as soon as a
+    # global it reads (its helper, here) is bound.
+    from autograder.grading.executor import Job, LocalExecutor
+
+    homework = assignment("hw1")
+    cells = (
+        "def conv2d(x, k, stride=1, padding=0):\n    return helper(x, k, stride, padding)",
+        CONV2D_BY_HELPER.format(name="helper"),
+        "while True:\n    pass",
+    )
+    probes = {fn: [probe_to_json(p) for p in ps] for fn, ps in homework.probes(7).items()}
+    timed_out = Job("slow", cells, homework.values, probes, 5.0, 2**31)
+    ((_, outcome),) = list(LocalExecutor(1).run([timed_out]))
+    assert outcome.status == "timeout" and outcome.data is not None
+    assert outcome.data["calls"]["conv2d"] and errors_of(outcome.data["calls"]["conv2d"]) == []
+
+
+def test_a_function_is_not_run_again_after_a_cell_that_binds_nothing_it_reads() -> None:
+    counted = (
+        "import numpy as np\nRUNS = []\ndef conv2d(x, k, stride=1, padding=0):\n    RUNS.append(1)\n"
+        "    return np.zeros((2, 2))"
+    )
+    unrelated = ["a = 1", "b = [a] * 3", "import numpy as np", "RUNS.append(0)"]  # np: the same module again
+    result = run(job([counted, *unrelated, "vertical_edges = RUNS.count(1)"]))
+    # Run on its probes after its own cell, and at the end (after this count): in none of the cells between.
+    assert codec.decode(result["values"]["vertical_edges"]) == len(assignment("hw1").probes(7)["conv2d"])

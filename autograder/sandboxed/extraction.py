@@ -13,6 +13,7 @@ import numpy as np
 from ..checks import codec
 from ..checks.answers import call_on_probe, missing_message, take_function, take_value
 from ..checks.core import CheckFailed, Probe
+from ..checks.environment import globals_reached
 from ..checks.plain import type_name
 
 
@@ -168,7 +169,8 @@ class _Hints:
 class Recorder:
     """The answers so far. A value is re-encoded after a cell only when it may have changed (a new
     binding, or an array whose bytes changed); after a cell, a function is re-run on its probes only
-    when its name is bound anew, and once more at the end (see update)."""
+    when its name, or a global it reads (a helper it calls, a constant, transitively), is bound anew,
+    and once more at the end (see update)."""
 
     def __init__(self, values: list[str], probes: dict[str, list[Probe]], probe_seconds: float):
         self.values, self.probes, self.probe_seconds = values, probes, probe_seconds
@@ -178,8 +180,9 @@ class Recorder:
         self._self_unequal: dict[str, bool] = {}
         self._hints = _Hints()
         self._calls: dict[str, dict[str, Any]] = {}
-        # The object each function's outputs are of: held, so that no new function can take its id.
-        self._called: dict[str, Any] = {}
+        # What each function's outputs were recorded with: the function and each global it reads (unbound ones as
+        # _MISSING), held, so that no new object can take an id and pass for the one it replaced.
+        self._called: dict[str, dict[str, Any]] = {}
 
     def _value_changed(self, namespace: dict[str, Any], name: str) -> bool:
         value = namespace.get(name, _MISSING)
@@ -208,10 +211,14 @@ class Recorder:
         for name in self.values:
             changed |= self._value_changed(namespace, name)
         for name, probes in self.probes.items():
-            function = namespace.get(name, _MISSING)
-            if not everything and name in self._calls and self._called.get(name, _MISSING) is function:
+            read = self._called.get(name)
+            if not everything and read is not None and all(namespace.get(g, _MISSING) is v for g, v in read.items()):
                 continue
-            self._called[name] = function
+            # A helper defined in a later cell is called from then on, even when a time-out ends the notebook before
+            # the last re-run: a function is re-run as soon as what it reads is bound anew.
+            self._called[name] = {
+                reached: namespace.get(reached, _MISSING) for reached in globals_reached(namespace, name, unbound=True)
+            }
             try:
                 function = take_function(namespace, name)
                 outputs = {probe.id: record_call(function, name, probe, self.probe_seconds) for probe in probes}

@@ -37,7 +37,8 @@ PACKAGE = "matplotlib"
 #: Every top-level module matplotlib's distribution installs, and pandas' backend that draws with it.
 SERVED = ("matplotlib", "mpl_toolkits", "pylab", "cycler", "pandas.plotting._matplotlib")
 PYPLOT_MODULES = frozenset({"matplotlib.pyplot", "matplotlib.pylab", "pylab"})
-VERSION = "3.8.0"
+#: What `matplotlib.__version__` says where neither matplotlib nor pandas gives one (see matplotlib_version).
+RECENT_VERSION = "3.10.5"
 SUBMODULES = frozenset(
     {
         "animation",
@@ -575,6 +576,23 @@ def _accept(self: Any, *args: Any, **kwargs: Any) -> None:
     pass
 
 
+def matplotlib_version() -> str:
+    """What `matplotlib.__version__` says: the installed matplotlib's, as in the student's Jupyter; else the least
+    pandas accepts (its Styler and its plots check it); else a recent release."""
+    from importlib import metadata
+
+    try:
+        return metadata.version(PACKAGE)
+    except metadata.PackageNotFoundError:
+        pass
+    try:
+        from pandas.compat._optional import VERSIONS
+
+        return str(VERSIONS.get(PACKAGE, RECENT_VERSION))
+    except ImportError:
+        return RECENT_VERSION
+
+
 def _module(name: str, pyplot: Pyplot, rc_params: RcParams) -> types.ModuleType:
     module = types.ModuleType(name, "A stand-in: plots are not drawn when a notebook is graded.")
     module.__path__ = []  # a package: every submodule is a stand-in too
@@ -585,7 +603,7 @@ def _module(name: str, pyplot: Pyplot, rc_params: RcParams) -> types.ModuleType:
         known.update(cm=Colormaps(), rcParams=rc_params)
         module.__all__ = list(_PYPLOT_ALL)  # type: ignore[attr-defined]
     elif name == PACKAGE:
-        known = {"__version__": VERSION, "rcParams": rc_params, "colormaps": Colormaps()}
+        known = {"__version__": matplotlib_version(), "rcParams": rc_params, "colormaps": Colormaps()}
     elif name == PACKAGE + ".cm":
         known = {"get_cmap": Colormaps().get_cmap, "ScalarMappable": drawing}
     elif name == PACKAGE + ".figure":

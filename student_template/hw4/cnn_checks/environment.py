@@ -312,14 +312,19 @@ def _refused_before(tree: ast.Module, line: int) -> str | None:
     return None
 
 
-def globals_reached(namespace: Mapping[str, Any], name: str) -> list[str]:
+def globals_reached(namespace: Mapping[str, Any], name: str, unbound: bool = False) -> list[str]:
     """`name`, then the notebook's globals its function reads, transitively (a helper it calls, a constant, a module):
-    each must be set when graded for the function to run as it runs here."""
+    each must be set when graded for the function to run as it runs here. With `unbound`, also the names it reads
+    that are not bound (yet: a helper defined in a later cell)."""
     reached: list[str] = []
     pending = [name]
     while pending and len(reached) < _MAX_SCANNED:
         current = pending.pop()
-        if current in reached or current not in namespace:
+        if current in reached:
+            continue
+        if current not in namespace:
+            if unbound:
+                reached.append(current)
             continue
         reached.append(current)
         code = _code_of(namespace[current])
