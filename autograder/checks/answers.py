@@ -17,8 +17,10 @@ import numpy as np
 from . import codec
 from .core import CheckFailed, Probe
 from .environment import (
+    INFRASTRUCTURE_NAMES,
     MASTER_BUILD_VARIABLE,
     globals_reached,
+    names_read_before_set,
     refusal_message,
     refused_imports,
     refused_where_set,
@@ -100,6 +102,10 @@ def call_on_probe(function: Any, name: str, probe: Probe) -> Any:
         ) from None
 
 
+# How many names an answer's needs are followed through: a notebook's whole namespace, at most.
+_MAX_NEEDED = 1_000
+
+
 class LiveAnswers:
     """Answers read straight from a notebook's namespace (grader.check, the Otter autograder).
 
@@ -127,17 +133,31 @@ class LiveAnswers:
             return
         needed = refused_where_set(self._namespace, name)
         if needed is not None and needed not in _exempt():
-            subject = f"`{name}`" if name == answer else f"`{answer}` uses `{name}`, which"
+            subject = f"`{name}`" if name == answer else f"`{answer}` needs `{name}`, which"
             raise CheckFailed(
                 f"{subject} is set in a cell that needs `{needed}`. {refusal_message(needed)} When graded, that cell "
                 f"stops where it uses `{needed}`, and `{name}` is never set."
             )
         self._set_as_here.add(name)
 
+    def _needed_set_when_graded(self, answer: str) -> None:
+        """Fails where `answer`, or what it needs (the names its cell reads before setting it, the globals a function
+        reads; transitively), is set only in cells that grading stops at a refused import."""
+        seen: set[str] = set()
+        pending = [answer]
+        while pending and len(seen) < _MAX_NEEDED:
+            name = pending.pop()
+            if name in seen or name not in self._namespace or name.startswith("_") or name in INFRASTRUCTURE_NAMES:
+                continue
+            seen.add(name)
+            self._set_when_graded(name, answer)
+            pending.extend(names_read_before_set(self._namespace, name))
+            pending.extend(globals_reached(self._namespace, name))
+
     def value(self, name: str) -> Any:
         self._keeps_rule(name)
         if self._rule:
-            self._set_when_graded(name, name)
+            self._needed_set_when_graded(name)
         return take_value(self._namespace, name)
 
     def call(self, name: str, probe: Probe) -> Any:
@@ -145,8 +165,7 @@ class LiveAnswers:
         # missing package (`except ImportError`) is then what both see.
         self._keeps_rule(name, inside_functions=False)
         if self._rule:
-            for reached in globals_reached(self._namespace, name):  # the function, then the globals it reads
-                self._set_when_graded(reached, name)
+            self._needed_set_when_graded(name)
         function = take_function(self._namespace, name)
         if not self._rule:
             return call_on_probe(function, name, probe)

@@ -312,6 +312,63 @@ def _refused_before(tree: ast.Module, line: int) -> str | None:
     return None
 
 
+def names_read_before_set(namespace: Mapping[str, Any], name: str) -> list[str]:
+    """The names the cell that sets `name` when graded (the last one in IPython's `In` that is not stopped before it
+    sets it) reads before setting it, in code sure to run: at its top level or in an `if`, `for` or `while` block,
+    not in a `try` or `with`, nor in a function or class it defines. Unset when graded, any of them stops that cell
+    (a NameError) before it sets `name`."""
+    history = namespace.get("In")
+    if not isinstance(history, list):
+        return []
+    for source in reversed(history):
+        if not isinstance(source, str) or name not in source:
+            continue
+        if "get_ipython()" in source:
+            return []
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return []
+        set_at = list(_lines_setting(tree, name))
+        if not set_at:
+            continue
+        first = min(set_at)
+        if _refused_before(tree, first) is not None:
+            continue  # stopped before it sets `name` when graded: an earlier cell's is what counts
+        read: set[str] = set()
+        for node in _statements_that_run(tree.body):
+            if node.lineno > first:
+                break
+            read |= _names_loaded(node)
+        return sorted(read)
+    return []
+
+
+def _names_loaded(statement: ast.stmt) -> set[str]:
+    """The names a statement reads as it runs (a block's test or iterable only: its body is its own statements)."""
+    if isinstance(statement, (ast.If, ast.While)):
+        parts: list[ast.AST] = [statement.test]
+    elif isinstance(statement, ast.For):
+        parts = [statement.iter]
+    elif isinstance(statement, (ast.Try, ast.With, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return set()
+    else:
+        parts = [statement]
+    loaded: set[str] = set()
+    local: set[str] = set()  # a comprehension's own variables
+    pending = list(parts)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue  # run later, if ever
+        if isinstance(node, ast.comprehension):
+            local |= {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            loaded.add(node.id)
+        pending.extend(ast.iter_child_nodes(node))
+    return loaded - local
+
+
 def globals_reached(namespace: Mapping[str, Any], name: str, unbound: bool = False) -> list[str]:
     """`name`, then the notebook's globals its function reads, transitively (a helper it calls, a constant, a module):
     each must be set when graded for the function to run as it runs here. With `unbound`, also the names it reads
@@ -399,6 +456,7 @@ __all__ = [
     "RefusedImport",
     "allowed",
     "globals_reached",
+    "names_read_before_set",
     "refusal_message",
     "refused_imports",
     "refused_where_set",
