@@ -572,11 +572,18 @@ def test_a_helper_defined_in_a_later_cell_is_used_even_when_a_time_out_ends_the_
     assert outcome.data["calls"]["conv2d"] and errors_of(outcome.data["calls"]["conv2d"]) == []
 
 
-def test_a_function_is_not_run_again_after_a_cell_that_binds_nothing_it_reads() -> None:
-    counted = (
+@pytest.mark.parametrize(
+    "counted",
+    [
         "import numpy as np\nRUNS = []\ndef conv2d(x, k, stride=1, padding=0):\n    RUNS.append(1)\n"
-        "    return np.zeros((2, 2))"
-    )
+        "    return np.zeros((2, 2))",
+        # Its own data, bound anew as it runs: what it reads, but not what makes it run again.
+        "import numpy as np\nRUNS = []\nCALLS = 0\ndef conv2d(x, k, stride=1, padding=0):\n    global CALLS\n"
+        "    CALLS += 1\n    RUNS.append(1)\n    return np.zeros((2, 2)) + CALLS * 0",
+    ],
+    ids=["a-list-it-fills", "a-counter-it-binds-anew"],
+)
+def test_a_function_is_not_run_again_after_a_cell_that_binds_nothing_it_reads(counted: str) -> None:
     unrelated = ["a = 1", "b = [a] * 3", "import numpy as np", "RUNS.append(0)"]  # np: the same module again
     result = run(job([counted, *unrelated, "vertical_edges = RUNS.count(1)"]))
     # Run on its probes after its own cell, and at the end (after this count): in none of the cells between.

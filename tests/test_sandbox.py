@@ -459,7 +459,13 @@ def test_a_submission_is_what_the_kernel_kills_first_when_the_machine_runs_out_o
         "import ctypes\nctypes.CDLL(None).prctl(4, 1, 0, 0, 0)\ntry:\n"
         "    open('/proc/self/oom_score_adj', 'w').write('0')\nexcept OSError:\n    pass\n"
     )
-    cells = [undo] if confined else []
-    seen = run_cells([*cells, "seen = int(open('/proc/self/oom_score_adj').read())"], chosen)["seen"]
-    assert seen == 1000
-    assert int(Path("/proc/self/oom_score_adj").read_text()) < seen  # the grader's own is not changed
+    # A program it starts is dumpable again (exec resets that): its own /proc is read-only.
+    in_a_program = (
+        "import subprocess, sys\nprogram = \"try:\\n    open('/proc/self/oom_score_adj', 'w').write('0')\\n"
+        "except OSError:\\n    pass\\nprint(open('/proc/self/oom_score_adj').read())\"\n"
+        "started = int(subprocess.run([sys.executable, '-S', '-c', program], capture_output=True, text=True).stdout)\n"
+    )
+    cells = [undo, in_a_program] if confined else ["started = 1000"]
+    seen = run_cells([*cells, "seen = (int(open('/proc/self/oom_score_adj').read()), started)"], chosen)["seen"]
+    assert seen == [1000, 1000]
+    assert int(Path("/proc/self/oom_score_adj").read_text()) < 1000  # the grader's own is not changed

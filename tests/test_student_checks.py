@@ -154,6 +154,13 @@ VERTICAL = f"vertical_edges = {hw1.vertical_edges.tolist()}"
         pytest.param(["scale = 1", f"{VERTICAL}", "from nbformat import v4 as scale"], True, id="a-name-bound-again"),
         pytest.param([f"import nbformat\n{VERTICAL}", f"%%time\n{VERTICAL}"], True, id="set-again-in-a-magic"),
         pytest.param([VERTICAL, f"import nbformat\n{VERTICAL}"], True, id="set-earlier-by-a-cell-that-runs"),
+        pytest.param(
+            ["from nbformat import reads", f"shown = reads\n{VERTICAL}"], False, id="a-name-a-refused-import-sets"
+        ),
+        pytest.param(
+            [f"IN_COLAB = False\nif IN_COLAB:\n    import nbformat\n{VERTICAL}"], True, id="colab-boilerplate"
+        ),
+        pytest.param([f"for _ in range(0):\n    import nbformat\n{VERTICAL}"], True, id="in-a-loop-that-does-not-run"),
         # What the cell that sets it reads first, set in a cell that stops (the given data below a stray import).
         pytest.param(["import nbformat\nimage = 1", f"seen = image\n{VERTICAL}"], False, id="from-a-name-never-set"),
         pytest.param(

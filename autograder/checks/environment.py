@@ -274,10 +274,10 @@ def refused_where_set(namespace: Mapping[str, Any], name: str) -> str | None:
     never set there: a value computed with scipy checks fine in the student's Jupyter, where scipy is installed, and is
     missing when graded. A cell before it that sets `name` and is not stopped first sets it when graded: None.
 
-    Only what is sure to stop the cell counts: an import at the cell's top level or in an `if`, `for` or `while`
-    block, before the first line that sets `name`; not one in a `try` or `with` (a fallback may catch it), nor a name
-    taken from a refused package in an earlier cell (it may be a fallback, or bound again since). A cell run through
-    a magic (`%%time`) is not read, and none before it is blamed."""
+    Only what is sure to stop the cell counts: an import at the cell's top level or in an `if True:` block, up to the
+    first line that sets `name` (`from scipy.signal import correlate2d` itself, for `correlate2d`); not one in a
+    `try` or `with` (a fallback may catch it). A cell run through a magic (`%%time`) is not read, and none before it
+    is blamed."""
     history = namespace.get("In")
     if not isinstance(history, list):
         return None
@@ -302,9 +302,9 @@ def refused_where_set(namespace: Mapping[str, Any], name: str) -> str | None:
 
 
 def _refused_before(tree: ast.Module, line: int) -> str | None:
-    """The refused package a cell imports, sure to stop it, before `line`."""
+    """The refused package a cell imports, sure to stop it, up to `line` (the import that would set a name, too)."""
     for node in _statements_that_run(tree.body):
-        if node.lineno >= line:
+        if node.lineno > line:
             break
         for module in _imported_by(node):
             if not allowed(module):
@@ -314,7 +314,7 @@ def _refused_before(tree: ast.Module, line: int) -> str | None:
 
 def names_read_before_set(namespace: Mapping[str, Any], name: str) -> list[str]:
     """The names the cell that sets `name` when graded (the last one in IPython's `In` that is not stopped before it
-    sets it) reads before setting it, in code sure to run: at its top level or in an `if`, `for` or `while` block,
+    sets it) reads before setting it, in code sure to run: at its top level or in an `if True:` block, an `if`'s test,
     not in a `try` or `with`, nor in a function or class it defines. Unset when graded, any of them stops that cell
     (a NameError) before it sets `name`."""
     history = namespace.get("In")
@@ -384,7 +384,9 @@ def globals_reached(namespace: Mapping[str, Any], name: str, unbound: bool = Fal
                 reached.append(current)
             continue
         reached.append(current)
-        code = _code_of(namespace[current])
+        value = namespace[current]
+        # A plain function only: its code is read without any of the notebook's own attribute hooks running.
+        code = value.__code__ if type(value) is types.FunctionType else None
         if code is not None:
             pending.extend(
                 sorted(
@@ -408,13 +410,13 @@ def _lines_setting(tree: ast.AST, name: str) -> Iterator[int]:
 
 
 def _statements_that_run(body: list[ast.stmt]) -> Iterator[ast.stmt]:
-    """A cell's statements in order, into `if`, `for` and `while` blocks (what runs there runs unguarded), not into
-    `try` or `with` (which may catch a failed import), functions or classes."""
+    """A cell's statements in order that are sure to run: into an `if` whose test is a constant (`if True:`), not
+    into other `if`s (`if IN_COLAB: from google.colab import drive`), loops (which may run no time), `try` or `with`
+    (which may catch a failed import), functions or classes."""
     for node in body:
         yield node
-        if isinstance(node, (ast.If, ast.For, ast.While)):
-            yield from _statements_that_run(node.body)
-            yield from _statements_that_run(node.orelse)
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Constant):
+            yield from _statements_that_run(node.body if node.test.value else node.orelse)
 
 
 def _imported_by(node: ast.stmt) -> list[str]:

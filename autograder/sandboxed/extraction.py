@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import signal
+import types
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -166,6 +167,22 @@ class _Hints:
         )
 
 
+def _helpers_read(namespace: dict[str, Any], name: str) -> dict[str, Any]:
+    """What makes the function `name` run on its probes again after a cell when bound anew: itself, and the helpers
+    it reads (functions, classes, modules; transitively) or names it reads that are not bound (yet: a helper defined in
+    a later cell counts even when a time-out ends the notebook before the last re-run). Taken after it ran, and not
+    its data: a global it updates as it runs (a counter) must not make it run again after every cell."""
+    read = {name: namespace.get(name, _MISSING)}
+    for reached in globals_reached(namespace, name, unbound=True):
+        value = namespace.get(reached, _MISSING)
+        if value is _MISSING or issubclass(type(value), _HELPER_TYPES):  # type(): nothing of the student's is run
+            read[reached] = value
+    return read
+
+
+_HELPER_TYPES = (types.FunctionType, types.ModuleType, type)
+
+
 class Recorder:
     """The answers so far. A value is re-encoded after a cell only when it may have changed (a new
     binding, or an array whose bytes changed); after a cell, a function is re-run on its probes only
@@ -214,16 +231,12 @@ class Recorder:
             read = self._called.get(name)
             if not everything and read is not None and all(namespace.get(g, _MISSING) is v for g, v in read.items()):
                 continue
-            # A helper defined in a later cell is called from then on, even when a time-out ends the notebook before
-            # the last re-run: a function is re-run as soon as what it reads is bound anew.
-            self._called[name] = {
-                reached: namespace.get(reached, _MISSING) for reached in globals_reached(namespace, name, unbound=True)
-            }
             try:
                 function = take_function(namespace, name)
                 outputs = {probe.id: record_call(function, name, probe, self.probe_seconds) for probe in probes}
             except CheckFailed as failure:
                 outputs = {probe.id: codec.error(str(failure)) for probe in probes}
+            self._called[name] = _helpers_read(namespace, name)
             changed |= outputs != self._calls.get(name)
             self._calls[name] = outputs
         return changed

@@ -27,7 +27,8 @@ CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = (
     0x20000000,
     0x40000000,
 )
-MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x8, 0x4000, 0x40000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 0x1, 0x2, 0x4, 0x8, 0x20
+MS_REC, MS_PRIVATE = 0x4000, 0x40000
 SHM_BYTES = 16 * 1024 * 1024
 _CAPABILITY_V3 = 0x20080522
 
@@ -108,6 +109,11 @@ def private_scratch(scratch_size: int) -> str | None:
 PRIVATE_SCRATCH = "/dev/shm/cnngrade-work"
 
 
+_PROC_FLAGS = MS_NOSUID | MS_NODEV | MS_NOEXEC
+# Whether this process mounted a /proc of its own (private_mounts), which no_more_privileges makes read-only.
+_own_proc = False
+
+
 def private_mounts(scratch_size: int, folder: str, mounted: bool = False) -> str:
     """A mount namespace of this process's own: a fresh tmpfs on `folder`, the working folder (and
     TMPDIR), and one over /dev/shm, unless `mounted` (private_scratch made both). Call in the new
@@ -121,7 +127,8 @@ def private_mounts(scratch_size: int, folder: str, mounted: bool = False) -> str
                 _tmpfs("/dev/shm", SHM_BYTES, "1777")
         # A /proc of this PID namespace: no other submission, nor the fork server, is listed,
         # so none of their /proc files (oom_score_adj, autogroup, ...) can be reached.
-        _libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
+        global _own_proc
+        _own_proc = _libc.mount(b"proc", b"/proc", b"proc", _PROC_FLAGS, None) == 0
         if os.path.isdir("/dev/pts"):  # pseudo-terminals of its own: none to share with a sibling
             _libc.mount(b"devpts", b"/dev/pts", b"devpts", MS_NOSUID | MS_NOEXEC, b"newinstance,ptmxmode=0666")
     os.environ["TMPDIR"] = folder
@@ -134,6 +141,10 @@ def no_more_privileges() -> None:
         _write("/proc/sys/user/max_user_namespaces", "0")
     except OSError:
         pass  # not in a user namespace of our own: there are no capabilities to gain back either
+    if _own_proc:
+        # Read-only from here, while we may still remount it: a program the notebook starts is dumpable again (an
+        # exec resets that) and could otherwise write its own oom_score_adj back to 0.
+        _libc.mount(None, b"/proc", None, MS_REMOUNT | MS_RDONLY | _PROC_FLAGS, None)
     _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
     header = _CapHeader(_CAPABILITY_V3, 0)
     _libc.capset(ctypes.byref(header), (_CapData * 2)())
