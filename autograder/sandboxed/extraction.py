@@ -186,8 +186,8 @@ _HELPER_TYPES = (types.FunctionType, types.ModuleType, type)
 class Recorder:
     """The answers so far. A value is re-encoded after a cell only when it may have changed (a new
     binding, or an array whose bytes changed); after a cell, a function is re-run on its probes only
-    when its name, or a global it reads (a helper it calls, a constant, transitively), is bound anew,
-    and once more at the end (see update)."""
+    when its name, a helper it reads (a function, class or module, transitively) or a name it reads
+    that was unbound is bound anew, and once more at the end (see update, _helpers_read)."""
 
     def __init__(self, values: list[str], probes: dict[str, list[Probe]], probe_seconds: float):
         self.values, self.probes, self.probe_seconds = values, probes, probe_seconds
@@ -197,8 +197,8 @@ class Recorder:
         self._self_unequal: dict[str, bool] = {}
         self._hints = _Hints()
         self._calls: dict[str, dict[str, Any]] = {}
-        # What each function's outputs were recorded with: the function and each global it reads (unbound ones as
-        # _MISSING), held, so that no new object can take an id and pass for the one it replaced.
+        # What each function's outputs were recorded with (_helpers_read: the function, its helpers, the names it read
+        # unbound as _MISSING), held, so that no new object can take an id and pass for the one it replaced.
         self._called: dict[str, dict[str, Any]] = {}
 
     def _value_changed(self, namespace: dict[str, Any], name: str) -> bool:
