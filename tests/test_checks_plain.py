@@ -329,8 +329,15 @@ def test_refuses_an_object_array_that_contains_itself() -> None:
 def test_refuses_a_dataframe_with_repeated_row_labels() -> None:
     row = next(iter(TABLE_ROWS))
     frame = pd.DataFrame([list(TABLE_ROWS[row])] * 2, index=[row, row], columns=COLUMNS)
-    with pytest.raises(NotPlainData):
+    with pytest.raises(NotPlainData, match="repeated row labels"):
         to_plain(frame)
+
+
+def test_a_dataframe_numbered_0_0_0_by_concat_becomes_its_records_in_order() -> None:
+    frames = [pd.DataFrame([[row, *cells]], columns=["layer", *COLUMNS]) for row, cells in TABLE_ROWS.items()]
+    joined = pd.concat(frames)
+    assert list(joined.index) == [0] * len(TABLE_ROWS)
+    assert to_plain(joined) == to_plain(joined.reset_index(drop=True).to_dict(orient="records"))
 
 
 @pytest.mark.parametrize(

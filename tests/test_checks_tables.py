@@ -94,6 +94,19 @@ def _dataframe() -> pd.DataFrame:
             id="dataframe-two-text-columns",
         ),
         pytest.param(lambda: _dataframe().reset_index(names="layer").to_dict("records"), id="records"),
+        # Numbered rows other than 0, 1, 2, ...: counted from 1, or every row 0 (pd.concat of one-row frames).
+        pytest.param(lambda: _dataframe().reset_index(names="layer").set_axis(range(1, 9)), id="layer-column-from-1"),
+        pytest.param(
+            lambda: pd.concat(
+                pd.DataFrame([[row, *cells]], columns=["layer", *COLUMNS]) for row, cells in TABLE.items()
+            ),
+            id="concat-of-rows-layer-column",
+        ),
+        # Built the other way round with a note beside the three cells: the note is one more row.
+        pytest.param(
+            lambda: pd.DataFrame({row: {**dict(zip(COLUMNS, cells)), "type": row[:2]} for row, cells in TABLE.items()}),
+            id="dataframe-rows-as-columns-with-a-note",
+        ),
         pytest.param(lambda: _dataframe().reset_index(names="layer").to_dict(), id="dict-of-columns-layer-column"),
         pytest.param(lambda: _dataframe().reset_index(names="layer").to_dict("list"), id="dict-of-lists-layer-column"),
         # Shapes written as text, as the lecture's table prints them.

@@ -654,6 +654,19 @@ LENET_FORMS = {
     "dataframe-layer-column": lambda table: pd.DataFrame(
         [{"layer": row, "shape": c[0], "size": c[1], "params": c[2]} for row, c in table.items()]
     ),
+    "dataframe-layer-column-counted-from-1": lambda table: pd.DataFrame(
+        [{"layer": row, "shape": c[0], "size": c[1], "params": c[2]} for row, c in table.items()],
+        index=range(1, len(table) + 1),
+    ),
+    "concat-of-one-row-frames": lambda table: pd.concat(
+        pd.DataFrame([{"layer": row, "shape": c[0], "size": c[1], "params": c[2]}]) for row, c in table.items()
+    ),
+    "dataframe-rows-as-columns-with-a-note": lambda table: pd.DataFrame(
+        {
+            row: {"shape": c[0], "size": c[1], "params": c[2], "kind": row.rstrip("0123456789")}
+            for row, c in table.items()
+        }
+    ),
     "records": lambda table: [{"Layer": row, "Shape": c[0], "Size": c[1], "Params": c[2]} for row, c in table.items()],
     "shapes-as-text": lambda table: {row: (str(c[0]), c[1], c[2]) for row, c in table.items()},
 }

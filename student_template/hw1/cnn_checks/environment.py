@@ -268,37 +268,47 @@ def _scan(
     return more
 
 
-def refused_where_set(namespace: Mapping[str, Any], name: str) -> str | None:
-    """The package imported, against the rule, before `name` is set in each cell that set it (found in the notebook's
-    history of cells, IPython's `In`), or None. When graded, such a cell stops at the refused import and `name` is
-    never set there: a value computed with scipy checks fine in the student's Jupyter, where scipy is installed, and is
-    missing when graded. A cell before it that sets `name` and is not stopped first sets it when graded: None.
+def where_set_when_graded(namespace: Mapping[str, Any], name: str) -> tuple[str | None, list[str]]:
+    """How `name` gets set when graded, read from the notebook's history of cells (IPython's `In`), latest first:
+    (the refused package, None if none, and the names the setting cell reads before setting `name`).
 
-    Only what is sure to stop the cell counts: an import at the cell's top level or in an `if True:` block, up to the
-    first line that sets `name` (`from scipy.signal import correlate2d` itself, for `correlate2d`); not one in a
-    `try` or `with` (a fallback may catch it). A cell run through a magic (`%%time`) is not read, and none before it
-    is blamed."""
+    A cell that imports a package against the rule before it sets `name` stops there when graded, and `name` is never
+    set in it: a value computed with scipy checks fine in the student's Jupyter, where scipy is installed, and is
+    missing when graded. So the cell that counts is the latest that sets `name` and is not stopped first; the package
+    is blamed (the latest cell's) only when every cell that sets `name` is stopped. The names read are that cell's,
+    in code sure to run before it sets `name`: any of them unset when graded stops it too (a NameError).
+
+    Only what is sure to run counts: a cell's top level and an `if True:` block, up to the first line that sets
+    `name` (`from scipy.signal import correlate2d` itself, for `correlate2d`); an `if`'s test, not its body; not a
+    `try` or `with` (a fallback may catch a failed import), a loop's body, a function or a class. A cell run through
+    a magic (`%%time`) is not read, and nothing before it counts: (None, [])."""
     history = namespace.get("In")
     if not isinstance(history, list):
-        return None
+        return None, []
     blamed: str | None = None
     for source in reversed(history):
         if not isinstance(source, str) or name not in source:
             continue
         if "get_ipython()" in source:
-            return None
+            return None, []
         try:
             tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return None
+            return None, []
         set_at = list(_lines_setting(tree, name))
         if not set_at:
             continue  # the cell reads `name` but does not set it: an earlier one did
-        needed = _refused_before(tree, min(set_at))
+        first = min(set_at)
+        needed = _refused_before(tree, first)
         if needed is None:
-            return None
+            read: set[str] = set()
+            for node in _statements_that_run(tree.body):
+                if node.lineno > first:
+                    break
+                read |= _names_loaded(node)
+            return None, sorted(read)
         blamed = blamed or needed
-    return blamed
+    return blamed, []
 
 
 def _refused_before(tree: ast.Module, line: int) -> str | None:
@@ -310,38 +320,6 @@ def _refused_before(tree: ast.Module, line: int) -> str | None:
             if not allowed(module):
                 return top_level(module)
     return None
-
-
-def names_read_before_set(namespace: Mapping[str, Any], name: str) -> list[str]:
-    """The names the cell that sets `name` when graded (the last one in IPython's `In` that is not stopped before it
-    sets it) reads before setting it, in code sure to run: at its top level or in an `if True:` block, an `if`'s test,
-    not in a `try` or `with`, nor in a function or class it defines. Unset when graded, any of them stops that cell
-    (a NameError) before it sets `name`."""
-    history = namespace.get("In")
-    if not isinstance(history, list):
-        return []
-    for source in reversed(history):
-        if not isinstance(source, str) or name not in source:
-            continue
-        if "get_ipython()" in source:
-            return []
-        try:
-            tree = ast.parse(source)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return []
-        set_at = list(_lines_setting(tree, name))
-        if not set_at:
-            continue
-        first = min(set_at)
-        if _refused_before(tree, first) is not None:
-            continue  # stopped before it sets `name` when graded: an earlier cell's is what counts
-        read: set[str] = set()
-        for node in _statements_that_run(tree.body):
-            if node.lineno > first:
-                break
-            read |= _names_loaded(node)
-        return sorted(read)
-    return []
 
 
 def _names_loaded(statement: ast.stmt) -> set[str]:
@@ -458,9 +436,8 @@ __all__ = [
     "RefusedImport",
     "allowed",
     "globals_reached",
-    "names_read_before_set",
     "refusal_message",
     "refused_imports",
-    "refused_where_set",
     "refusing_imports",
+    "where_set_when_graded",
 ]

@@ -61,6 +61,10 @@ def _is_pandas(value: Any, kind: str) -> bool:
     return cls.__name__ == kind and cls.__module__.split(".")[0] == "pandas"
 
 
+def _is_numpy_integer(value: Any) -> bool:
+    return isinstance(value, np.integer) and type(value).__module__ == "numpy"
+
+
 def to_plain(value: Any, depth: int = 0) -> Any:
     """Return `value` as plain data, or raise NotPlainData saying what it is."""
     if depth > MAX_DEPTH:
@@ -94,7 +98,11 @@ def to_plain(value: Any, depth: int = 0) -> Any:
         return dict(zip(keys, (item for _, item in _items(pairs, depth))))
     if _is_pandas(value, "DataFrame"):
         if not value.index.is_unique:
-            raise NotPlainData("a DataFrame with repeated row labels")
+            # pd.concat of one-row frames without ignore_index numbers every row 0: the rows are records,
+            # named (if at all) by a column of their own, which tables.py reads.
+            if not all(type(label) is int or _is_numpy_integer(label) for label in value.index):
+                raise NotPlainData("a DataFrame with repeated row labels")
+            return to_plain(value.to_dict(orient="records"), depth + 1)
         rows = [(row, dict(cells)) for row, cells in value.to_dict(orient="index").items()]
         labels = [_plain_key(row) for row, _ in rows]
         return dict(zip(labels, (item for _, item in _items(rows, depth))))

@@ -20,11 +20,10 @@ from .environment import (
     INFRASTRUCTURE_NAMES,
     MASTER_BUILD_VARIABLE,
     globals_reached,
-    names_read_before_set,
     refusal_message,
     refused_imports,
-    refused_where_set,
     refusing_imports,
+    where_set_when_graded,
 )
 from .given import NEVER_SUGGESTED
 from .plain import NotPlainData, to_plain, type_name
@@ -116,7 +115,8 @@ class LiveAnswers:
     def __init__(self, namespace: Mapping[str, Any], course_rule: bool = False):
         self._namespace = namespace
         self._rule = course_rule
-        self._set_as_here: set[str] = set()  # names found set when graded: the history is read once for each
+        # What the history says of each name, read once: one check follows the same names for several probes.
+        self._where_set: dict[str, tuple[str | None, list[str]]] = {}
 
     def _keeps_rule(self, name: str, inside_functions: bool = True) -> None:
         # Only what this answer reaches: an unrelated cell's import costs other questions nothing,
@@ -126,19 +126,6 @@ class LiveAnswers:
             refused = [module for module in refused if module not in _exempt()]
             if refused:
                 raise CheckFailed(refusal_message(refused[0]))
-
-    def _set_when_graded(self, name: str, answer: str) -> None:
-        """Fails where `name` is set only in cells that grading stops before they set it (at a refused import)."""
-        if name in self._set_as_here:
-            return
-        needed = refused_where_set(self._namespace, name)
-        if needed is not None and needed not in _exempt():
-            subject = f"`{name}`" if name == answer else f"`{answer}` needs `{name}`, which"
-            raise CheckFailed(
-                f"{subject} is set in a cell that needs `{needed}`. {refusal_message(needed)} When graded, that cell "
-                f"stops where it uses `{needed}`, and `{name}` is never set."
-            )
-        self._set_as_here.add(name)
 
     def _needed_set_when_graded(self, answer: str) -> None:
         """Fails where `answer`, or what it needs (the names its cell reads before setting it, the globals a function
@@ -150,8 +137,16 @@ class LiveAnswers:
             if name in seen or name not in self._namespace or name.startswith("_") or name in INFRASTRUCTURE_NAMES:
                 continue
             seen.add(name)
-            self._set_when_graded(name, answer)
-            pending.extend(names_read_before_set(self._namespace, name))
+            if name not in self._where_set:
+                self._where_set[name] = where_set_when_graded(self._namespace, name)
+            needed, read_first = self._where_set[name]
+            if needed is not None and needed not in _exempt():
+                subject = f"`{name}`" if name == answer else f"`{answer}` needs `{name}`, which"
+                raise CheckFailed(
+                    f"{subject} is set in a cell that needs `{needed}`. {refusal_message(needed)} When graded, that "
+                    f"cell stops where it uses `{needed}`, and `{name}` is never set."
+                )
+            pending.extend(read_first)
             pending.extend(globals_reached(self._namespace, name))
 
     def value(self, name: str) -> Any:

@@ -4,8 +4,9 @@ A DataFrame reaches the checks as a dict {row label: {column: cell}} (plain.to_p
 a DataFrame takes are read here too, when their labels leave no doubt about the orientation:
 - rows and columns swapped (pd.DataFrame({row: {"shape": .., "size": .., "params": ..}}), the
   natural construction, or df.to_dict()): the outer keys are exactly shape, size and params;
-- the row names in a column of their own (a "layer" column) under the default index 0, 1, 2, ...
-  (pd.DataFrame(records), or the records themselves as a list of dicts).
+- the row names in a column of their own (a "layer" column) under numbered rows: the default index
+  0, 1, 2, ..., one counted from 1 (df.index += 1), or the records of pd.concat without
+  ignore_index, whose repeated 0, 0, 0, ... plain.to_plain turns into a list of records.
 """
 
 from __future__ import annotations
@@ -28,15 +29,18 @@ def _fold(key: Any) -> Any:
     return key.strip().lower() if isinstance(key, str) else key
 
 
-def _is_default_index(keys: Sequence[Any]) -> bool:
-    return bool(keys) and list(keys) == [str(i) for i in range(len(keys))]
+def _is_numbered(keys: Sequence[Any]) -> bool:
+    """Row labels that are numbers (0, 1, 2, ... or counted from anywhere): they name no layer."""
+    return bool(keys) and all(isinstance(key, str) and key.lstrip("-").isdecimal() for key in keys)
 
 
 def _transposed(table: dict[str, Any]) -> dict[str, Any] | None:
     """{row: {column: cell}} from a table whose outer keys are the columns, or None if they are not.
 
-    The outer keys must be shape, size and params (any case), each holding a dict or a list of the
-    cells; other outer keys are taken as columns too only under a default index (a label column)."""
+    The outer keys must include shape, size and params (any case), every one holding a dict or a list
+    of the cells. Other outer keys are columns too: a label column ("layer") or a note ("type"), as a
+    DataFrame built the other way round holds them. No layer of the course is named shape, size or
+    params, so these keys leave no doubt."""
     folded = {_fold(key) for key in table}
     if not folded >= set(COLUMNS) or not all(isinstance(cells, (dict, list)) for cells in table.values()):
         return None
@@ -44,9 +48,6 @@ def _transposed(table: dict[str, Any]) -> dict[str, Any] | None:
         key: (cells if isinstance(cells, dict) else {str(i): v for i, v in enumerate(cells)})
         for key, cells in table.items()
     }
-    labels = list(next(iter(columns.values())))
-    if folded != set(COLUMNS) and not _is_default_index(labels):
-        return None
     rows: dict[str, dict[str, Any]] = {}
     for key, cells in columns.items():
         for label, cell in cells.items():
@@ -65,8 +66,8 @@ def _label_columns(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def _relabelled(table: dict[str, Any], row: str) -> dict[str, Any]:
-    """Under a default index 0, 1, 2, ..., the rows named by their label column (a "layer" column)."""
-    if not _is_default_index(list(table)) or not all(isinstance(cells, dict) for cells in table.values()):
+    """Under numbered rows, the rows named by their label column (a "layer" column)."""
+    if not _is_numbered(list(table)) or not all(isinstance(cells, dict) for cells in table.values()):
         return table
     rows = list(table.values())
     labels = _label_columns(rows)
@@ -112,7 +113,7 @@ def _find_row(table: dict[str, Any], row: str, name: str) -> Any:
             " Its rows look like the columns: a table holds one row per layer, with columns shape, size "
             "and params (every one of the three; transpose a DataFrame built the other way with .T)."
         )
-    elif _is_default_index(list(table)):
+    elif _is_numbered(list(table)):
         hint = (
             " Its rows are numbered, not named: name them (df.set_index('layer'), or index=[...]), "
             "or keep the names in a column of their own."
