@@ -10,6 +10,7 @@ import re
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -281,13 +282,14 @@ def test_zips_of_other_names_beside_a_notebook_keep_rows_of_their_own(tmp_path: 
     assert set(names_of(tmp_path)) == {"hw1", "bob", "hw1_final"}
 
 
-def test_top_level_files_keep_their_stems_when_a_nested_path_would_give_the_same_name(tmp_path: Path) -> None:
+def test_a_top_level_file_named_as_a_nested_path_is_named_takes_its_name_from_neither(tmp_path: Path) -> None:
     touch(tmp_path, f"a{SEPARATOR}b.ipynb", "a/b.ipynb", "123.ipynb", "1/23.ipynb")
     assert names_of(tmp_path) == {
-        f"a{SEPARATOR}b": f"a{SEPARATOR}b.ipynb",
         "123": "123.ipynb",
         f"1{SEPARATOR}23": "1/23.ipynb",
-        f"a{SEPARATOR}b~2": "a/b.ipynb",
+        # A student can name a file `a--b.ipynb` as easily as `a/b.ipynb` is named: neither keeps `a--b`.
+        f"a{SEPARATOR}b~2": f"a{SEPARATOR}b.ipynb",
+        f"a{SEPARATOR}b~3": "a/b.ipynb",
     }
 
 
@@ -329,9 +331,53 @@ def test_every_top_level_file_keeps_its_stem_unless_another_has_it_and_a_noteboo
             assert re.fullmatch(re.escape(stem) + r"~\d+", name) and folded(name) not in own
         if folded(name) in notebook_stems:
             assert Path(file).suffix.lower() == ".ipynb", "a .ipynb wins its stem over a .zip"
+        if name == stem and Path(file).suffix.lower() == ".ipynb":
+            sharing = [other for other in files if folded(Path(other).stem) == folded(stem)]
+            assert [Path(other).suffix.lower() for other in sharing].count(".ipynb") == 1, (
+                "no notebook keeps a name another notebook has, whoever sorts first"
+            )
 
 
-def test_a_canvas_notebook_keeps_its_user_id_beside_a_zip_that_sorts_first_and_a_literal_suffix_keeps_its_name(
+ANY_FILES = st.lists(
+    st.tuples(
+        st.sampled_from(["", "a/", "A/", f"a{SEPARATOR}"]),
+        st.text(alphabet="aAbB~2", min_size=1, max_size=3),
+        st.sampled_from([".ipynb", ".IPYNB", ".zip", ".ZIP"]),
+    ).map("".join),
+    min_size=1,
+    max_size=6,
+    unique=True,
+)
+
+
+# What a student who knows a classmate's file name can name theirs: the same but for case, or as its row is named.
+LOOKALIKES: list[Callable[[str], str]] = [
+    str.swapcase,
+    str.upper,
+    lambda file: file[: file.rfind(".")] + file[file.rfind(".") :].swapcase(),
+    lambda file: file.replace("/", SEPARATOR),
+]
+
+
+@settings(database=None, deadline=None, max_examples=200)
+@given(ANY_FILES, ANY_FILES, st.lists(st.tuples(st.integers(0, 5), st.sampled_from(LOOKALIKES)), max_size=4))
+def test_no_file_added_to_a_class_takes_a_name_a_notebook_had(
+    files: list[str], others: list[str], lookalikes: list[tuple[int, Callable[[str], str]]]
+) -> None:
+    """Whatever a student names their files, a classmate's notebook's row keeps its name or loses it to no one: the
+    name never moves to the student's file (rows go to the LMS by name)."""
+    made = [make(files[index % len(files)]) for index, make in lookalikes]
+    added = list(dict.fromkeys(file for file in others + made if file not in files))
+    with tempfile.TemporaryDirectory() as before, tempfile.TemporaryDirectory() as after:
+        touch(Path(before), *files)
+        touch(Path(after), *files, *added)
+        named_before, named_after = names_of(Path(before)), names_of(Path(after))
+    for name, file in named_before.items():
+        if name == file[: -len(Path(file).suffix)].replace("/", SEPARATOR) and Path(file).suffix.lower() == ".ipynb":
+            assert named_after.get(name, file) == file
+
+
+def test_a_canvas_notebook_keeps_its_user_id_beside_a_zip_and_notebooks_alike_but_for_case_keep_theirs_from_none(
     tmp_path: Path,
 ) -> None:
     control = "a\x01b"  # shown as the literal name below
@@ -343,12 +389,13 @@ def test_a_canvas_notebook_keeps_its_user_id_beside_a_zip_that_sorts_first_and_a
     assert names_of(tmp_path) == {
         "12345": "12345.ipynb",
         "12345~2": "12345.ZIP",
-        "A": "A.ipynb",
-        "a~3": "a.ipynb",
+        # Two notebooks alike but for case: whose the name is, nothing tells; `~2` is a file's own name.
+        "A~3": "A.ipynb",
+        "a~4": "a.ipynb",
         "a~2": "a~2.ipynb",
-        # The file literally named so keeps the name the other's control character is shown as.
-        literal: f"{literal}.ipynb",
-        f"{literal}~2": f"{control}.ipynb",
+        # Neither the file literally named as the other's control character is shown keeps that name.
+        f"{literal}~2": f"{literal}.ipynb",
+        f"{literal}~3": f"{control}.ipynb",
     }
 
 

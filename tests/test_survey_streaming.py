@@ -54,13 +54,17 @@ def reference_names(relatives: list[PurePosixPath]) -> dict[str, PurePosixPath]:
             relatives[i],
         ),
     )
-    names: dict[int, str] = {}
-    taken: set[str] = set()
+    sharing: dict[str, list[int]] = {}
     for i in order:
-        if folded(bases[i]) not in taken:
+        sharing.setdefault(folded(bases[i]), []).append(i)
+    names: dict[int, str] = {}
+    for members in sharing.values():
+        notebooks = [i for i in members if relatives[i].suffix.lower() == ".ipynb"]
+        # A name shared is kept only by a lone notebook among exports: never by whoever sorts first.
+        keeper = members if len(members) == 1 else notebooks if len(notebooks) == 1 else []
+        for i in keeper:
             names[i] = bases[i]
-            taken.add(folded(bases[i]))
-    reserved = taken | {folded(base) for base in bases}
+    reserved = {folded(base) for base in bases}
     for i in order:
         if i not in names:
             copy = 2
@@ -261,5 +265,6 @@ def test_naming_a_class_whose_every_tilde_name_is_taken_folds_each_name_a_bounde
     names = surveyed(tmp_path)
     files = count + 2
     assert names == reference_names([PurePosixPath(path.name) for path in tmp_path.iterdir()])
-    assert names[f"a~{count + 2}"] == PurePosixPath("a.ipynb")
+    assert names[f"A~{count + 2}"] == PurePosixPath("A.ipynb")
+    assert names[f"a~{count + 3}"] == PurePosixPath("a.ipynb")
     assert folds < 10 * files

@@ -9,8 +9,9 @@ Row names: a top-level `123.ipynb` (or `123.zip`) is `123`, as Canvas's collect 
 own full stem (`hw1_2024_01_31T09_30_00_123456.zip` is `hw1_2024_01_31T09_30_00_123456`: every student's export of
 hw1.ipynb has a name like it). Names are made printable, unique (also when compared regardless of case and of
 Unicode normalisation, so that OUT/results/<name>.json files never clash on a case-insensitive or normalising disk,
-as macOS's are; every file's own name is handed out first, to top-level files before nested ones and to a `.ipynb`
-before a `.zip`, then a duplicate gets `~2`, `~3`, never a name another file has as its own), at most `_MAX_NAME_BYTES`
+as macOS's are; every file's own name is handed out first, where names clash only to a `.ipynb` beside exports
+(a student names their own file: no name two notebooks share is kept by either), then a duplicate gets `~2`, `~3`,
+never a name another file has as its own), at most `_MAX_NAME_BYTES`
 long (a longer one is cut and ends in a hash of its path), and never start with a dot: the same folder gives the
 same names on every run, which is what resuming relies on.
 
@@ -313,11 +314,12 @@ def _own(relative: str) -> str:
 def _named(found: _Found) -> Iterator[tuple[str, str]]:
     """A unique name for each file FOUND, with its path.
 
-    Each file's own name (its base) is handed out first, to one file per folded base: top-level files before nested
-    ones, and a `.ipynb` before a `.zip` (Canvas's collect writes `<user id>.ipynb`, and its late notes and
-    `export canvas` go by that name; `12345.ZIP` would otherwise sort first and take it), and a file whose name is
-    its stem as it is before one whose stem had to be made printable. Only then do the files left without one get
-    `~2`, `~3`, never a base some file has (the literal `a~2.ipynb` keeps `a~2`).
+    Each file's own name (its base) is handed out first, to one file per folded base: where files share one (as a
+    disk that ignores case compares names), only a notebook beside exports keeps it (Canvas's collect writes
+    `<user id>.ipynb`, and its late notes and `export canvas` go by that name; `12345.ZIP` would otherwise sort first
+    and take it); between notebooks, none does, since students name their own files. Only then do the files left
+    without one get `~2`, `~3`, in the order `_priority` gives (top-level files first, `.ipynb` before `.zip`, a name
+    as it is before one made printable), never a base some file has (the literal `a~2.ipynb` keeps `a~2`).
 
     Only files whose folded base's hash is another's are ever compared (sorted runs of hashes, merged, find them):
     a class without clashes is named in one pass, holding no `str` per file. The files of one folded base are
@@ -352,8 +354,17 @@ def _named(found: _Found) -> Iterator[tuple[str, str]]:
 
     for group in groups.values():
         group.sort(key=_priority)
-        (base, relative), *others = group
-        yield base, relative
+        # A student names their own file, so a name shared (as a disk compares names) is no sign of whose it is:
+        # `alice.IPYNB`, `ALICE.ipynb`, a top-level `sec1--alice.ipynb` beside `sec1/alice.ipynb`, any order
+        # between them would hand the name to whoever chose to sort first. Only a notebook beside exports keeps
+        # it: Canvas's collect writes `<user id>.ipynb` and `<user id>.zip`, both one student's, and its late notes
+        # and `export canvas` go by the notebook's name. Otherwise none keeps it, and the TA sees each as `~N`.
+        notebooks = [item for item in group if _is_notebook(item)]
+        if len(notebooks) == 1:
+            yield notebooks[0]
+            others = [item for item in group if item is not notebooks[0]]
+        else:
+            others = group
         given: set[str] = set()
         for base, relative in others:
             copy = 2
@@ -368,8 +379,12 @@ def _holds(run: array[int], value: int) -> bool:
     return at < len(run) and run[at] == value
 
 
+def _is_notebook(item: tuple[str, str]) -> bool:
+    return _suffix(item[1][item[1].rfind("/") + 1 :]).lower() == NOTEBOOK
+
+
 def _priority(item: tuple[str, str]) -> tuple[bool, bool, bool, tuple[str, ...]]:
-    """Which of the files sharing a folded base keeps it (the least), and the order the others get `~N` in."""
+    """The order the files sharing a folded base get `~N` in: the same on every run, as resuming needs."""
     base, relative = item
     parts = relative.split("/")
     return (
