@@ -243,6 +243,55 @@ def test_a_function_that_reads_what_grading_never_sets_fails_the_check_too(
         assert blamed in said(result) and "is set in a cell that needs `nbformat`" in said(result)
 
 
+WRITES_SCRIPT = f"%%writefile helpers.py\nimport numpy as np\nONE = 1\n{VERTICAL}\n{CONSTANT}"
+
+
+def run_as_ipython(cells: list[str]) -> dict:
+    """The namespace IPython leaves after CELLS, in the working directory (the grader fixture's bundle folder)."""
+    transform = TransformerManager().transform_cell
+    notebook: dict = {"__name__": "__main__", "In": ["", *map(transform, cells)]}
+    for cell in cells:
+        magic, _, body = cell.partition("\n")
+        if magic.startswith("%%writefile "):
+            Path(magic.split()[-1]).write_text(body)
+        elif magic.startswith("%run "):
+            exec(Path(magic.split()[-1]).read_text(), notebook)
+        else:
+            exec(cell, notebook)
+    return notebook
+
+
+@pytest.mark.parametrize(
+    ("cells", "set_when_graded"),
+    [
+        pytest.param([WRITES_SCRIPT, "%run helpers.py"], False, id="from-the-script"),
+        pytest.param([WRITES_SCRIPT, "%run -i helpers.py"], False, id="from-the-script-run-in-the-notebook"),
+        pytest.param([WRITES_SCRIPT, "%run helpers.py", VERTICAL], True, id="set-by-a-cell-too"),
+        pytest.param(["%%writefile other.py\nX = 1", "%run other.py", VERTICAL], True, id="an-unrelated-script"),
+    ],
+)
+def test_a_value_from_a_script_run_with_percent_run_fails_the_check_as_grading_never_sets_it(
+    grader, cells: list[str], set_when_graded: bool
+) -> None:
+    # `%run` is not run when graded (a graded notebook runs only its own cells): what the script sets is never set.
+    graded = run(job(cells))
+    assert (codec.error_message(graded["values"]["vertical_edges"]) is None) is set_when_graded
+    result = grader.check("q1", global_env=run_as_ipython(cells))
+    assert result.passed_all is set_when_graded
+    if not set_when_graded:
+        assert "`vertical_edges` is set by no cell of this notebook: it comes from a script `%run` ran" in said(result)
+
+
+def test_a_function_from_a_script_run_with_percent_run_fails_the_check_as_grading_never_defines_it(grader) -> None:
+    cells = [WRITES_SCRIPT, "%run helpers.py"]
+    graded = run(job(cells))
+    errors = errors_of(graded["calls"]["conv2d"])
+    assert errors and all("`conv2d` is not defined" in error for error in errors)
+    result = grader.check("q3", global_env=run_as_ipython(cells))
+    assert not result.passed_all
+    assert "`conv2d` is set by no cell of this notebook: it comes from a script `%run` ran" in said(result)
+
+
 @pytest.mark.parametrize("question", sorted({case.question for case in HW1_CASES}))
 def test_a_failed_check_shows_each_cases_title_and_wrapped_message_without_its_id(grader, question: str) -> None:
     # An empty notebook fails every public case of the question: each failure reads as the student should see it.

@@ -26,7 +26,7 @@ import sys
 import types
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 #: Packages a graded notebook may import besides the standard library (matplotlib's distribution also installs
 #: `mpl_toolkits` and `pylab`, and `cycler` comes with it: `prop_cycle=cycler(color=...)`).
@@ -268,9 +268,16 @@ def _scan(
     return more
 
 
-def where_set_when_graded(namespace: Mapping[str, Any], name: str) -> tuple[str | None, list[str]]:
-    """How `name` gets set when graded, read from the notebook's history of cells (IPython's `In`), latest first:
-    (the refused package, None if none, and the names the setting cell reads before setting `name`).
+class WhereSet(NamedTuple):
+    """How a name gets set when graded, as the notebook's history of cells tells."""
+
+    refused: str | None = None  # the package that stops every cell setting it, if one does
+    read_first: tuple[str, ...] = ()  # what the cell that sets it reads before setting it
+    from_run: bool = False  # no cell sets it, and `%run` ran a script: that is where it comes from
+
+
+def where_set_when_graded(namespace: Mapping[str, Any], name: str) -> WhereSet:
+    """How `name` gets set when graded, read from the notebook's history of cells (IPython's `In`), latest first.
 
     A cell that imports a package against the rule before it sets `name` stops there when graded, and `name` is never
     set in it: a value computed with scipy checks fine in the student's Jupyter, where scipy is installed, and is
@@ -281,20 +288,25 @@ def where_set_when_graded(namespace: Mapping[str, Any], name: str) -> tuple[str 
     Only what is sure to run counts: a cell's top level and an `if True:` block, up to the first line that sets
     `name` (`from scipy.signal import correlate2d` itself, for `correlate2d`); an `if`'s test, not its body; not a
     `try` or `with` (a fallback may catch a failed import), a loop's body, a function or a class. A cell run through
-    a magic (`%%time`) is not read, and nothing before it counts: (None, [])."""
+    a magic (`%%time`) is not read, and nothing before it counts.
+
+    A name no cell so much as mentions, in a notebook that ran `%run script.py`, came from the script: grading runs
+    only the notebook's own cells, so it is never set."""
     history = namespace.get("In")
     if not isinstance(history, list):
-        return None, []
+        return WhereSet()
     blamed: str | None = None
+    mentioned = False
     for source in reversed(history):
-        if not isinstance(source, str) or name not in source:
-            continue
+        if not isinstance(source, str) or name not in source or source.startswith(_WRITEFILE_MAGIC):
+            continue  # `%%writefile` sets nothing: it writes its text (the script `%run` may run) to a file
+        mentioned = True
         if "get_ipython()" in source:
-            return None, []
+            return WhereSet()
         try:
             tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return None, []
+            return WhereSet()
         set_at = list(_lines_setting(tree, name))
         if not set_at:
             continue  # the cell reads `name` but does not set it: an earlier one did
@@ -306,9 +318,16 @@ def where_set_when_graded(namespace: Mapping[str, Any], name: str) -> tuple[str 
                 if node.lineno > first:
                     break
                 read |= _names_loaded(node)
-            return None, sorted(read)
+            return WhereSet(read_first=tuple(sorted(read)))
         blamed = blamed or needed
-    return blamed, []
+    if not mentioned:
+        return WhereSet(from_run=any(isinstance(source, str) and _RUN_MAGIC in source for source in history))
+    return WhereSet(refused=blamed)
+
+
+# How IPython writes `%run script.py` (and `%run -i ...`) and a `%%writefile` cell in `In`.
+_RUN_MAGIC = "get_ipython().run_line_magic('run',"
+_WRITEFILE_MAGIC = "get_ipython().run_cell_magic('writefile',"
 
 
 def _refused_before(tree: ast.Module, line: int) -> str | None:
@@ -434,6 +453,7 @@ __all__ = [
     "NOTEBOOK_PACKAGES",
     "RULE",
     "RefusedImport",
+    "WhereSet",
     "allowed",
     "globals_reached",
     "refusal_message",

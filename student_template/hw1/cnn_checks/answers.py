@@ -19,6 +19,7 @@ from .core import CheckFailed, Probe
 from .environment import (
     INFRASTRUCTURE_NAMES,
     MASTER_BUILD_VARIABLE,
+    WhereSet,
     globals_reached,
     refusal_message,
     refused_imports,
@@ -116,7 +117,7 @@ class LiveAnswers:
         self._namespace = namespace
         self._rule = course_rule
         # What the history says of each name, read once: one check follows the same names for several probes.
-        self._where_set: dict[str, tuple[str | None, list[str]]] = {}
+        self._where_set: dict[str, WhereSet] = {}
 
     def _keeps_rule(self, name: str, inside_functions: bool = True) -> None:
         # Only what this answer reaches: an unrelated cell's import costs other questions nothing,
@@ -139,14 +140,19 @@ class LiveAnswers:
             seen.add(name)
             if name not in self._where_set:
                 self._where_set[name] = where_set_when_graded(self._namespace, name)
-            needed, read_first = self._where_set[name]
-            if needed is not None and needed not in _exempt():
-                subject = f"`{name}`" if name == answer else f"`{answer}` needs `{name}`, which"
+            where = self._where_set[name]
+            subject = f"`{name}`" if name == answer else f"`{answer}` needs `{name}`, which"
+            if where.refused is not None and where.refused not in _exempt():
                 raise CheckFailed(
-                    f"{subject} is set in a cell that needs `{needed}`. {refusal_message(needed)} When graded, that "
-                    f"cell stops where it uses `{needed}`, and `{name}` is never set."
+                    f"{subject} is set in a cell that needs `{where.refused}`. {refusal_message(where.refused)} When "
+                    f"graded, that cell stops where it uses `{where.refused}`, and `{name}` is never set."
                 )
-            pending.extend(read_first)
+            if where.from_run:
+                raise CheckFailed(
+                    f"{subject} is set by no cell of this notebook: it comes from a script `%run` ran. A graded "
+                    f"notebook runs only its own cells, so `{name}` is never set: paste that code into a cell."
+                )
+            pending.extend(where.read_first)
             pending.extend(globals_reached(self._namespace, name))
 
     def value(self, name: str) -> Any:
