@@ -225,13 +225,13 @@ class _FakeExecutor:
 @pytest.mark.parametrize(("spent", "retried_with"), [(8.0, [10.0, 2.0]), (9.5, [10.0]), (0.2, [10.0, 9.8])])
 def test_a_retry_gets_only_the_time_the_first_try_left(tmp_path: Path, spent: float, retried_with: list) -> None:
     from autograder.course import assignment
-    from autograder.grading.run import grade_notebook
+    from autograder.grading.run import LOST_TWICE, grade_notebook
 
     notebook = touch(
         tmp_path / "hw1.ipynb", json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []})
     )
     executor, afresh = _FakeExecutor(spent), []
-    grade_notebook(
+    row = grade_notebook(
         homework=assignment("hw1"),
         name="hw1",
         path=notebook,
@@ -242,6 +242,8 @@ def test_a_retry_gets_only_the_time_the_first_try_left(tmp_path: Path, spent: fl
     )
     assert executor.timeouts == pytest.approx(retried_with)
     assert afresh == [True] * (len(retried_with) - 1)
+    # Lost on both tries: the row says what a notebook may have done, not only "grade it again".
+    assert (LOST_TWICE in row.message) is (len(retried_with) == 2)
 
 
 @needs_root

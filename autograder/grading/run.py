@@ -676,7 +676,19 @@ def grade_notebook(
         # (where no PID namespace hides it) gains no time by it.
         before_retry()
         ((_, outcome),) = list(executor.run([replace(job, timeout=left)]))
+        if outcome.graders_fault:
+            outcome = replace(outcome, message=LOST_TWICE)
     return grade_outcome(name, homework, seed, cases, outcome)
+
+
+# Where the notebook runs without a PID namespace of its own (Gradescope's containers may have none), it can stop the
+# grader's process itself: twice in a row is more likely its doing than the grader's, and "grade it again" would
+# send the student to ask for a regrade that fails the same way.
+LOST_TWICE = (
+    "The grader lost this notebook's process on both tries, so nothing could be graded. A notebook that stops "
+    "processes other than its own (os.kill, os.killpg, signals to other pids) does this; if yours does not, ask for "
+    "it to be graded again."
+)
 
 
 __all__ = ["GradeRun", "Rows", "find_submissions", "grade", "grade_notebook", "resolve_seed"]
