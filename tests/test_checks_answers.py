@@ -267,3 +267,69 @@ def test_a_missing_answer_is_never_told_to_rename_a_name_the_notebook_gives(give
 def test_a_misspelt_answer_is_told_its_right_name() -> None:
     with pytest.raises(CheckFailed, match="You defined `horizontal_edgse`: rename it to `horizontal_edges`"):
         LiveAnswers({"horizontal": np.ones((3, 3)), "horizontal_edgse": np.ones((4, 4))}).value("horizontal_edges")
+
+
+# --- options passed by position where the signature takes them so -----------------------------------------------
+
+
+def _options(x, stride=1, padding=0):
+    return [x, stride, padding]
+
+
+def _swapped(x, padding=0, stride=1):
+    return [x, stride, padding]
+
+
+def _keyword_only(x, *, stride=1, padding=0):
+    return [x, stride, padding]
+
+
+def _options_dict(x, **options):
+    return [x, options["stride"], options["padding"]]
+
+
+def _any_arguments(*args, **kwargs):
+    return [args[0], *args[1:], *kwargs.values()]
+
+
+class _Callable:
+    def __call__(self, x, stride=1, padding=0):
+        return [x, stride, padding]
+
+
+@pytest.mark.parametrize(
+    ("function", "got"),
+    [
+        pytest.param(_options, [0, 3, 1], id="the-contract-s-order"),
+        pytest.param(_swapped, [0, 1, 3], id="swapped-gets-them-by-position"),
+        pytest.param(_keyword_only, [0, 3, 1], id="keyword-only-gets-them-by-keyword"),
+        pytest.param(_options_dict, [0, 3, 1], id="only-keywords-beyond-x"),
+        pytest.param(_any_arguments, [0, 3, 1], id="star-args"),
+        pytest.param(_Callable(), [0, 3, 1], id="a-callable-object"),
+    ],
+)
+def test_a_probe_passes_its_options_by_position_where_the_signature_takes_them_so(
+    function: Callable[..., Any], got: list[int]
+) -> None:
+    probe = Probe("f.positional", (0,), {"stride": 3, "padding": 1}, "x=0, stride 3, padding 1", ("stride", "padding"))
+    assert LiveAnswers({"f": function}).call("f", probe) == got
+    # By keyword, every one of them, the swapped one too, gets stride 3 and padding 1: only a call by position shows it.
+    assert LiveAnswers({"f": function}).call("f", Probe("f.keywords", (0,), {"stride": 3, "padding": 1}, "")) == [
+        0,
+        3,
+        1,
+    ]
+
+
+def test_a_probe_and_its_options_by_position_reach_the_notebook_s_process_whole() -> None:
+    from autograder.sandboxed.extraction import probe_from_json, probe_to_json
+
+    probe = Probe("f.positional", (np.arange(3.0),), {"stride": 3, "padding": 1}, "described", ("stride", "padding"))
+    again = probe_from_json(probe_to_json(probe))
+    assert (again.id, again.kwargs, again.description, again.positional) == (
+        probe.id,
+        probe.kwargs,
+        probe.description,
+        probe.positional,
+    )
+    assert np.array_equal(again.args[0], probe.args[0])

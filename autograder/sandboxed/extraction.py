@@ -43,6 +43,7 @@ def probe_from_json(data: dict[str, Any]) -> Probe:
         tuple(codec.decode(arg) for arg in data["args"]),
         {key: codec.decode(value) for key, value in data["kwargs"].items()},
         data["description"],
+        tuple(data["positional"]),
     )
 
 
@@ -52,6 +53,7 @@ def probe_to_json(probe: Probe) -> dict[str, Any]:
         "args": [codec.encode(arg) for arg in probe.args],
         "kwargs": {key: codec.encode(value) for key, value in probe.kwargs.items()},
         "description": probe.description,
+        "positional": list(probe.positional),
     }
 
 

@@ -61,6 +61,7 @@ class Role:
     float16_shows: bool = False  # some output entry is one float16 cannot hold
     whole_image: bool = False  # an integer-dtype image (as the lecture's), with a fractional kernel
     keywords: bool = True  # pass stride and padding; False calls conv2d(x, k) on its defaults
+    positional: bool = False  # stride and padding by position, conv2d(x, k, s, p), as the signature orders them
 
     def __post_init__(self) -> None:
         if self.grid.p and not self.grid.reaches_far_padding():
@@ -85,7 +86,7 @@ CONV2D_ROLES = (
     Role(Grid(2, 1, 1, taller=False)),
     Role(Grid(4, 2, 0, residues=(0, 3), taller=True), float16_shows=True),
     Role(Grid(5, 3, 2, residues=(2, 0), taller=False), float16_shows=True),
-    Role(Grid(2, 3, 1, residues=(0, 2), taller=True)),
+    Role(Grid(2, 3, 1, residues=(0, 2), taller=True), positional=True),
     Role(Grid(4, 2, 1, residues=(1, 2), taller=False), float16_shows=True),
 )
 CONV2D_PROBES = len(CONV2D_ROLES)
@@ -112,12 +113,15 @@ def _conv2d_probe(rng: np.random.Generator, index: int, role: Role) -> Probe:
         image = whole_numbers(rng, (n_h, n_w)) if role.whole_image else eighths(rng, (n_h, n_w))
         kwargs = {"stride": grid.s, "padding": grid.p} if role.keywords else {}
         shown = f", stride={grid.s}, padding={grid.p}" if role.keywords else ""
+        if role.positional:
+            shown += f", passed by position: conv2d(x, k, {grid.s}, {grid.p})"
         kind = "integer image (int64)" if role.whole_image else "image"
         return Probe(
             f"conv2d.hidden-{index}",
             (image, eighths(rng, (grid.f, grid.f))),
             kwargs,
             f"{with_article(f'{n_h}x{n_w} {kind}')}, a {grid.f}x{grid.f} kernel{shown}",
+            ("stride", "padding") if role.positional else (),
         )
 
     def accept(probe: Probe) -> bool:
@@ -154,6 +158,7 @@ def probe_structure(function: str, probe: Probe) -> tuple:
         grid_of(image.shape[0], image.shape[1], kernel.shape[0], stride, padding),
         image.dtype.kind,
         tuple(sorted(probe.kwargs)),
+        probe.positional,
         signature(ref.conv2d(image, kernel, stride, padding)),
         values_apart(image, kernel),
     )
@@ -240,6 +245,11 @@ def _conv2d_mistakes(probe: Probe) -> dict[str, np.ndarray]:
             mistakes[f"np.pad(..., mode={mode!r}) repeats the image into the border; padding is zeros"] = ref.conv2d(
                 np.pad(image, padding, mode=mode), kernel, stride, 0
             )
+    if probe.positional and padding:
+        mistakes[
+            "stride and padding are swapped: the signature is conv2d(x, k, stride=1, padding=0), so "
+            f"conv2d(x, k, {stride}, {padding}) is stride {stride}, padding {padding}"
+        ] = ref.conv2d(image, kernel, padding, stride)
     if stride > 1:
         unstrided = ref.conv2d(image, kernel, 1, padding)
         mistakes["stride is ignored (every position is visited)"] = unstrided

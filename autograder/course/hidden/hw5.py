@@ -173,6 +173,7 @@ class LayerRole:
     filters: int
     float16_shows: bool = False
     whole_input: bool = False
+    positional: bool = False  # stride and padding by position, as the signature orders them
 
     def __post_init__(self) -> None:
         if self.channels == self.filters or (self.grid.p and not self.grid.reaches_far_padding()):
@@ -187,7 +188,7 @@ LAYER_ROLES = (
     LayerRole(Grid(3, 1, 1, taller=True), channels=3, filters=2, whole_input=True),
     LayerRole(Grid(4, 2, 0, residues=(3, 0), taller=False), channels=2, filters=3, float16_shows=True),
     LayerRole(Grid(5, 3, 2, residues=(0, 2), taller=True), channels=3, filters=2, float16_shows=True),
-    LayerRole(Grid(2, 3, 1, residues=(2, 0), taller=False), channels=2, filters=4),
+    LayerRole(Grid(2, 3, 1, residues=(2, 0), taller=False), channels=2, filters=4, positional=True),
 )
 
 
@@ -203,7 +204,9 @@ def _layer_probe(rng: np.random.Generator, index: int, role: LayerRole) -> Probe
             (x, w, bias),
             {"stride": grid.s, "padding": grid.p},
             f"{_volume_noun(n_h, n_w, c, role.whole_input, 'input')}, {filters} filters of "
-            f"{grid.f}x{grid.f}x{c}, stride={grid.s}, padding={grid.p}",
+            f"{grid.f}x{grid.f}x{c}, stride={grid.s}, padding={grid.p}"
+            + (f", passed by position: conv_layer_forward(x, W, b, {grid.s}, {grid.p})" if role.positional else ""),
+            ("stride", "padding") if role.positional else (),
         )
 
     def accept(probe: Probe) -> bool:
@@ -331,6 +334,11 @@ def _layer_mistakes(probe: Probe) -> dict[str, np.ndarray]:
         mistakes[
             "the input sits in the top-left corner of the padded array (all the padding at the bottom and right)"
         ] = layer(x_=np.pad(x, ((0, 2 * padding), (0, 2 * padding), (0, 0))), padding_=0)
+    if probe.positional and padding:
+        mistakes[
+            "stride and padding are swapped: the signature is conv_layer_forward(x, W, b, stride=1, padding=0), "
+            f"so conv_layer_forward(x, W, b, {stride}, {padding}) is stride {stride}, padding {padding}"
+        ] = layer(stride_=padding, padding_=stride)
     if stride > 1:
         unstrided = layer(stride_=1)
         mistakes["the stride is ignored"] = unstrided
@@ -591,6 +599,7 @@ def probe_structure(function: str, probe: Probe) -> tuple:
         expected = ref.conv_layer_forward(x, w, b, stride, padding)
         return (
             grid_of(x.shape[0], x.shape[1], w.shape[0], stride, padding),
+            probe.positional,
             w.shape[2:],
             x.dtype.kind,
             filters_apart(w, b),

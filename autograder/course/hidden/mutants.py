@@ -272,6 +272,11 @@ def _conv2d_matmul(x, k, stride=1, padding=0):
     return _conv2d_windows(x, k, stride, padding, contract="ijab,bc->ij")
 
 
+@mutant("conv2d", "options-swapped", "def conv2d(x, k, padding=0, stride=1): wrong on a call by position")
+def _conv2d_options_swapped(x, k, padding=0, stride=1):
+    return _conv2d_windows(x, k, stride, padding)
+
+
 @mutant("conv2d", "loop-one-short", "range(n_H - 1): the last row and column stay 0")
 def _conv2d_one_short(x, k, stride=1, padding=0):
     return _conv2d_loop(x, k, stride, padding, stop_short=1)
@@ -756,6 +761,15 @@ def _layer_mutant(knobs: dict[str, Any]) -> Callable[..., Any]:
 
 for _name, (_mistake, _knobs) in _LAYER_KNOBS.items():
     mutant("conv_layer_forward", _name, _mistake)(_layer_mutant(_knobs))
+
+
+@mutant(
+    "conv_layer_forward",
+    "options-swapped",
+    "def conv_layer_forward(x, W, b, padding=0, stride=1): wrong on a call by position",
+)
+def _layer_options_swapped(x, W, b, padding=0, stride=1):
+    return _layer(x, W, b, stride, padding)
 
 
 @mutant("conv_layer_forward", "buffer-dtype-of-input", "Z = np.zeros(..., dtype=x.dtype): an int input gives ints")

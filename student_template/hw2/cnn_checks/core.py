@@ -40,6 +40,10 @@ class Probe:
     args: tuple[Any, ...]
     kwargs: dict[str, Any]
     description: str
+    # Options (names in kwargs) passed by position, after args, where the function takes them so: the signature is
+    # part of the contract (`conv2d(x, k, stride=1, padding=0)`), and `def conv2d(x, k, padding=0, stride=1)` is wrong
+    # on a call by position. A function that takes them by keyword only (`*, stride=1`) gets them by keyword.
+    positional: tuple[str, ...] = ()
 
 
 class Answers(Protocol):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import inspect
 import os
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -86,6 +87,8 @@ def call_on_probe(function: Any, name: str, probe: Probe) -> Any:
     """Call a student's function on a fresh copy of the probe; its plain output or CheckFailed."""
     args = copy.deepcopy(probe.args)
     kwargs = copy.deepcopy(probe.kwargs)
+    if probe.positional and _takes_by_position(function, (*args, *(kwargs[name] for name in probe.positional))):
+        args = (*args, *(kwargs.pop(name) for name in probe.positional))
     try:
         output = function(*args, **kwargs)
     except CheckFailed:
@@ -100,6 +103,19 @@ def call_on_probe(function: Any, name: str, probe: Probe) -> Any:
         raise CheckFailed(
             f"`{name}` returned {exc} on {probe.description}; expected a number or a numpy array."
         ) from None
+
+
+def _takes_by_position(function: Any, args: tuple[Any, ...]) -> bool:
+    """Whether `function`'s signature takes ARGS by position; True where it has none to read (a builtin)."""
+    try:
+        signature = inspect.signature(function)
+    except Exception:  # no signature (a C function), or one the student's object fails to give
+        return True
+    try:
+        signature.bind(*args)
+    except TypeError:
+        return False
+    return True
 
 
 # How many names an answer's needs are followed through: a notebook's whole namespace, at most.
