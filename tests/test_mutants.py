@@ -125,6 +125,23 @@ def test_every_mutant_loses_the_same_points_on_every_seed(function: str) -> None
     assert problems == []
 
 
+@pytest.mark.parametrize("function", ["output_size", "same_padding", "conv_params", "fc_params"])
+def test_a_function_that_gives_one_answer_whatever_its_input_earns_no_hidden_point(function: str) -> None:
+    # Each probe's role fixes some of its parameters on every seed: for every answer some probe has on some seed, a
+    # function returning only it must still earn nothing hidden, on every seed.
+    answers = {
+        getattr(import_module(f"solutions.{ASSIGNMENT_OF[function]}"), function)(*probe.args, **probe.kwargs)
+        for seed in SEEDS[:50]
+        for probe in assignment(ASSIGNMENT_OF[function]).probes(seed)[function]
+    }
+    for answer in sorted(answers):
+        for seed in SEEDS[:50]:
+            hidden = [case for case in question_cases(function, seed) if case.hidden and f".{function}-" in case.id]
+            assert points_lost(function, lambda *args, _answer=answer, **kwargs: _answer, seed, hidden) == sum(
+                case.points for case in hidden
+            ), f"return {answer} earned a hidden point on seed {seed}"
+
+
 def test_the_check_can_fail_a_mutant_that_escapes() -> None:
     # The harness itself: a "mutant" that is the reference in disguise is caught as losing nothing.
     from solutions import hw1

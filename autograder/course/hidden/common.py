@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from autograder.checks.compare import check_array
-from autograder.checks.core import Answers, Case, Probe, Tolerance
+from autograder.checks.core import Answers, Case, CheckFailed, Probe, Tolerance
 
 # One float tolerance for public and hidden checks, defined once in checks/public.py: rtol=1e-5, atol=1e-4.
 # A correct float32 FFT convolution is off by at most 1.53e-5 on the hidden probes of 200 seeds (about
@@ -359,13 +359,27 @@ def cached_probes(generate: Callable[[int], ProbeSets]) -> Callable[[int], Probe
 
 
 def probe_cases(
-    question: str, function: str, probes: Sequence[Probe], points_each: float, check: ProbeCheck
+    question: str,
+    function: str,
+    probes: Sequence[Probe],
+    points_each: float,
+    check: ProbeCheck,
+    reference: Callable[..., Any] | None = None,
 ) -> tuple[Case, ...]:
-    """One hidden case per probe: partial credit per input the function gets right."""
+    """One hidden case per probe: partial credit per input the function gets right.
+
+    With `reference` (a function of a few whole numbers, whose answers repeat across inputs): a function that gives
+    one answer on every probe, where the reference gives several, earns none of them. Each probe's role fixes some
+    of its parameters on every seed (same_padding's first is f = 5, s = 1, so p = 2 whatever n is): `return 2`
+    would be right there on every seed, and a lookup of the public inputs with a constant besides likewise."""
+    varies = reference is not None and len({reference(*p.args, **p.kwargs) for p in probes}) > 1
 
     def case_for(index: int, probe: Probe) -> Case:
         def run(answers: Answers) -> None:
-            check(answers.call(function, probe), probe)
+            output = answers.call(function, probe)
+            check(output, probe)
+            if varies:
+                _require_varying(answers, function, probes, output)
 
         return Case(
             f"{question}.{function}-{index}",
@@ -376,6 +390,20 @@ def probe_cases(
         )
 
     return tuple(case_for(i, probe) for i, probe in enumerate(probes, start=1))
+
+
+def _require_varying(answers: Answers, function: str, probes: Sequence[Probe], output: Any) -> None:
+    for other in probes:
+        try:
+            if answers.call(function, other) != output:
+                return
+        except CheckFailed:
+            return  # it failed there, so it does not give one answer everywhere: that case says why
+    raise CheckFailed(
+        f"`{function}` gives {output!r} on every hidden input, whatever the input, where the right answers differ: "
+        "it must compute its answer from its arguments.",
+        mistake="the same answer on every input",
+    )
 
 
 def array_probe_check(

@@ -228,8 +228,8 @@ def _floor_output(answers: Answers) -> None:
 def hidden_cases(seed: int) -> tuple[Case, ...]:
     probes = hidden_probes(seed)
     return (
-        *probe_cases("hw2.q1", "output_size", probes["output_size"], 1, _size_check),
-        *probe_cases("hw2.q2", "same_padding", probes["same_padding"], 1, _padding_check),
+        *probe_cases("hw2.q1", "output_size", probes["output_size"], 1, _size_check, ref.output_size),
+        *probe_cases("hw2.q2", "same_padding", probes["same_padding"], 1, _padding_check, ref.same_padding),
         value_case("hw2.q3.value", "hw2_rounding is the rounding that keeps 6x6", 1, _rounding_check),
         value_case("hw2.q4.padding", "hw2_padding is the same padding for n=6, f=3, s=2", 1, _padding_value),
         value_case(

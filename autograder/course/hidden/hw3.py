@@ -211,8 +211,8 @@ def hidden_cases(seed: int) -> tuple[Case, ...]:
     probes = hidden_probes(seed)
     return (
         *(_cell_case(row, column) for row in ref.LENET_ROWS for column in COLUMNS),
-        *probe_cases("hw3.q2", "conv_params", probes["conv_params"], 0.5, _conv_check),
-        *probe_cases("hw3.q2", "fc_params", probes["fc_params"], 0.5, _fc_check),
+        *probe_cases("hw3.q2", "conv_params", probes["conv_params"], 0.5, _conv_check, ref.conv_params),
+        *probe_cases("hw3.q2", "fc_params", probes["fc_params"], 0.5, _fc_check, ref.fc_params),
     )
 
 

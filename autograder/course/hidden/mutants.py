@@ -434,6 +434,14 @@ _OUTPUT_SIZE = {
 for _name, (_mistake, _function) in _OUTPUT_SIZE.items():
     mutant("output_size", _name, _mistake)(_function)
 
+# No formula at all: one answer whatever the input, or the public inputs' answers and one answer besides. A probe's
+# role fixes some parameters on every seed, so a constant is right on some probe of some seeds.
+_CONSTANTS: dict[str, int] = {"output_size": 5, "same_padding": 2, "conv_params": 608, "fc_params": 10164}
+for _function_name, _constant in _CONSTANTS.items():
+    mutant(_function_name, "constant", f"return {_constant}: the same answer whatever the input")(
+        lambda *args, _answer=_constant, **kwargs: _answer
+    )
+
 _SAME_PADDING: dict[str, tuple[str, Callable[..., int]]] = {
     "floor": ("p rounded down", lambda n, f, s=1: math.floor((n * s - n + f - s) / 2)),
     "stride-ignored": ("(f - 1) // 2, the stride-1 answer", lambda n, f, s=1: (f - 1) // 2),
@@ -456,6 +464,12 @@ _SAME_PADDING: dict[str, tuple[str, Callable[..., int]]] = {
 }
 for _name, (_mistake, _function) in _SAME_PADDING.items():
     mutant("same_padding", _name, _mistake)(_function)
+mutant("same_padding", "public-lookup", "the public input's answer, and 2 for any other input")(
+    lambda n, f, s=1: (f - 1) // 2 if (n, f, s) == (6, 3, 1) else 2
+)
+mutant("output_size", "public-lookup", "the public inputs' answers, and 5 for any other input")(
+    lambda n, f, p=0, s=1: n + 2 * p - f + 1 if (n, f, s) == (6, 3, 1) and p in (0, 1) else 5
+)
 
 
 # --- hw3 conv_params and fc_params ------------------------------------------------------------------
