@@ -37,6 +37,7 @@ SUBMISSIONS: dict[str, list[str] | bytes] = {
     "os_exit": [CORRECT_Q1, "import os\nos._exit(0)"],
     "endless_loop": [CORRECT_Q1, "while True:\n    pass"],
     "memory_hog": [CORRECT_Q1, "import numpy as np\nhog = np.ones(10**10)"],
+    "segfault": [CORRECT_Q1, "import ctypes\nctypes.string_at(0)"],
     "prints_a_lot": ["chunk = 'x' * 1_000_000\nfor _ in range(300):\n    print(chunk)", CORRECT_Q1],
     "syntax_error": ["def broken(:\n    pass", CORRECT_Q1],
     "conv2d_raises_on_padding": [
@@ -95,6 +96,7 @@ def test_every_submission_is_one_row(run: GradeRun) -> None:
         pytest.param("os_exit", Status.CRASH, "os._exit", id="os-exit"),
         pytest.param("endless_loop", Status.TIMEOUT, "while True", id="endless-loop"),
         pytest.param("memory_hog", Status.MEMORY, "memory", id="memory-hog"),
+        pytest.param("segfault", Status.CRASH, "segmentation fault", id="segfault"),
         pytest.param("prints_a_lot", Status.OK, "", id="huge-output"),
         pytest.param("syntax_error", Status.OK, "SyntaxError", id="syntax-error"),
         pytest.param("empty_notebook", Status.OK, "", id="no-cells"),
@@ -122,6 +124,7 @@ def test_status_and_message(run: GradeRun, name: str, status: str, phrase: str) 
         "syntax_error",
         "prints_a_lot",
         "memory_hog",
+        "segfault",
     ],
 )
 def test_answers_defined_around_a_failure_still_earn_credit(run: GradeRun, name: str) -> None:

@@ -108,8 +108,18 @@ def classify(
         )
     if complete:
         return Phase1Outcome(Status.OK, "", data, seconds)
-    if exitcode in (EXIT_MEMORY, -signal.SIGKILL, -signal.SIGSEGV):
+    if exitcode in (EXIT_MEMORY, -signal.SIGKILL):
         return Phase1Outcome(Status.MEMORY, f"The notebook ran out of memory{last_cell}." + kept, data, seconds)
+    if exitcode == -signal.SIGSEGV:
+        # Not `memory`: the kernel's OOM kill is SIGKILL and a failed allocation a MemoryError. A segfault is the
+        # process's own: mostly a C stack overflowed by a recursion limit raised past what it holds.
+        return Phase1Outcome(
+            Status.CRASH,
+            f"The notebook's process crashed with a segmentation fault{last_cell}: a recursion deeper than the stack "
+            "holds (after sys.setrecursionlimit), or code that reads memory it does not own (ctypes)." + kept,
+            data,
+            seconds,
+        )
     if exitcode == -signal.SIGXCPU:
         return Phase1Outcome(
             Status.TIMEOUT, f"The notebook used more CPU time than allowed{last_cell}." + kept, data, seconds
