@@ -247,10 +247,10 @@ class MyArray(np.ndarray):
     pass
 
 
-def _matrix() -> Any:
+def _matrix(entries: Any) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PendingDeprecationWarning)  # np.matrix is deprecated, still exists
-        return np.matrix([[1, 2], [3, 4]])
+        return np.matrix(entries)
 
 
 def _generator() -> Iterator[int]:
@@ -264,7 +264,6 @@ def _generator() -> Iterator[int]:
         pytest.param(AlwaysEqual, "AlwaysEqual", id="eq-always-true"),
         pytest.param(lambda: SneakyInt(4), "SneakyInt", id="int-subclass"),
         pytest.param(lambda: np.arange(4).view(MyArray), "MyArray", id="ndarray-subclass"),
-        pytest.param(_matrix, "matrix", id="np-matrix"),
         pytest.param(lambda: np.ma.masked_array([1, 2], mask=[0, 1]), "MaskedArray", id="masked-array"),
         pytest.param(_generator, "generator", id="generator"),
         pytest.param(lambda: lambda x: x, "function", id="lambda"),
@@ -355,3 +354,32 @@ def test_a_refused_part_is_named_with_where_it_is(answer: Any, where: str) -> No
         to_plain(answer)
     assert (refused.value.what, refused.value.where) == ("an object of type Point", where)
     assert str(refused.value) == f"a value whose item {where} is an object of type Point"
+
+
+def test_numpy_s_matrix_is_read_as_the_array_of_its_entries() -> None:
+    grid = np.arange(6.0).reshape(2, 3)
+    plain = to_plain(_matrix(grid))
+    assert type(plain) is np.ndarray and np.array_equal(plain, grid)
+
+
+def test_a_dataframe_of_a_grid_nobody_labelled_is_its_rows_and_a_labelled_one_its_named_rows() -> None:
+    grid = np.arange(6.0).reshape(2, 3)
+    assert to_plain(pd.DataFrame(grid)) == grid.tolist()
+    # Labels other than 0, 1, 2, ... in order name something: kept, as a dict of rows.
+    assert to_plain(pd.DataFrame(grid, columns=[2, 1, 0])) == {
+        "0": {"2": 0.0, "1": 1.0, "0": 2.0},
+        "1": {"2": 3.0, "1": 4.0, "0": 5.0},
+    }
+    assert to_plain(pd.DataFrame(grid, index=[1, 2])) == {
+        "1": {"0": 0.0, "1": 1.0, "2": 2.0},
+        "2": {"0": 3.0, "1": 4.0, "2": 5.0},
+    }
+
+
+def test_a_series_with_named_entries_is_a_dict_and_one_numbered_a_list() -> None:
+    assert to_plain(pd.Series({"Input": (32, 32, 3), "CONV1": (28, 28, 8)})) == {
+        "Input": [32, 32, 3],
+        "CONV1": [28, 28, 8],
+    }
+    assert to_plain(pd.Series([3.0, 1.0], index=[5, 2])) == [3.0, 1.0]
+    assert to_plain(pd.Series(["a", "b"], index=["x", "x"])) == ["a", "b"]  # repeated names name nothing

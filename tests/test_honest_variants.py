@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -667,6 +668,7 @@ LENET_FORMS = {
             for row, c in table.items()
         }
     ),
+    "series-of-tuples": lambda table: pd.Series(table),
     "records": lambda table: [{"Layer": row, "Shape": c[0], "Size": c[1], "Params": c[2]} for row, c in table.items()],
     "shapes-as-text": lambda table: {row: (str(c[0]), c[1], c[2]) for row, c in table.items()},
 }
@@ -722,13 +724,21 @@ def test_every_vgg_row_in_every_written_form_gets_full_marks(written: str) -> No
     assert [r.message for r in results if r.score < r.max_score] == []
 
 
-@pytest.mark.parametrize("form", ["nested-lists", "int32", "tuples", "float32"])
+def _matrix(grid: Any) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PendingDeprecationWarning)  # deprecated, still written
+        return np.matrix(grid)
+
+
+@pytest.mark.parametrize("form", ["nested-lists", "int32", "tuples", "float32", "matrix", "dataframe"])
 def test_hw1_grids_in_any_form_get_full_marks(form: str) -> None:
     convert = {
         "nested-lists": lambda g: [[int(v) for v in row] for row in g],
         "int32": lambda g: np.asarray(g).astype(np.int32),
         "tuples": lambda g: tuple(tuple(float(v) for v in row) for row in g),
         "float32": lambda g: np.asarray(g, dtype=np.float32),
+        "matrix": _matrix,
+        "dataframe": lambda g: pd.DataFrame(np.asarray(g)),
     }[form]
     names = [name for name in assignment("hw1").values]
     namespace = reference_namespace("hw1") | {name: convert(getattr(hw1, name)) for name in names}

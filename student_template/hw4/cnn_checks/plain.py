@@ -61,6 +61,11 @@ def _is_pandas(value: Any, kind: str) -> bool:
     return cls.__name__ == kind and cls.__module__.split(".")[0] == "pandas"
 
 
+def _is_counted(labels: Any) -> bool:
+    """Labels 0, 1, 2, ... in order: what pandas gives rows or columns nobody named."""
+    return all((type(label) is int or _is_numpy_integer(label)) and label == at for at, label in enumerate(labels))
+
+
 def _is_numpy_integer(value: Any) -> bool:
     return isinstance(value, np.integer) and type(value).__module__ == "numpy"
 
@@ -84,6 +89,8 @@ def to_plain(value: Any, depth: int = 0) -> Any:
         return value
     if kind is np.ndarray:
         return _plain_array(value, depth)
+    if kind is np.matrix:  # numpy's own 2-D subclass (np.matrix(...), a.dot on one): its entries, as an array's
+        return _plain_array(np.asarray(value), depth)
     if isinstance(value, np.generic) and kind.__module__ == "numpy":
         return _plain_numpy_scalar(value)
     # type(), not isinstance(): an object's __class__ is whatever it says it is.
@@ -103,10 +110,17 @@ def to_plain(value: Any, depth: int = 0) -> Any:
             if not all(type(label) is int or _is_numpy_integer(label) for label in value.index):
                 raise NotPlainData("a DataFrame with repeated row labels")
             return to_plain(value.to_dict(orient="records"), depth + 1)
+        if _is_counted(value.columns) and _is_counted(value.index):
+            # pd.DataFrame(grid): numbered rows and columns hold a grid, read as its rows, as the array it came from.
+            return to_plain(value.values.tolist(), depth + 1)
         rows = [(row, dict(cells)) for row, cells in value.to_dict(orient="index").items()]
         labels = [_plain_key(row) for row, _ in rows]
         return dict(zip(labels, (item for _, item in _items(rows, depth))))
     if _is_pandas(value, "Series"):
+        labels = list(value.index)
+        if labels and all(type(label) is str for label in labels) and value.index.is_unique:
+            # pd.Series({row: (shape, size, params)}): named entries are a dict's, as the dict it came from.
+            return to_plain(dict(zip(labels, value.to_list())), depth + 1)
         return to_plain(value.to_list(), depth + 1)
     raise NotPlainData(f"an object of type {type_name(kind)}")
 
