@@ -243,6 +243,102 @@ def test_a_function_that_reads_what_grading_never_sets_fails_the_check_too(
         assert blamed in said(result) and "is set in a cell that needs `nbformat`" in said(result)
 
 
+IMPORTED_WITH = "try:\n    from nbformat import reads as parse\nexcept ImportError:\n    {fallback}"
+
+
+@pytest.mark.parametrize(
+    ("cells", "runs_when_graded"),
+    [
+        pytest.param(
+            ["import numpy as np", IMPORTED_WITH.format(fallback="parse = None"), CONV.format(scale="(parse is None)")],
+            True,
+            id="a-fallback-the-function-handles",
+        ),
+        pytest.param(
+            [
+                "import numpy as np",
+                IMPORTED_WITH.format(fallback="parse = lambda it: it"),
+                CONV.format(scale="len(parse([1]))"),
+            ],
+            True,
+            id="a-stand-in-function",
+        ),
+        pytest.param(
+            ["import numpy as np", IMPORTED_WITH.format(fallback="parse = None"), CONV.format(scale="parse(1)")],
+            False,
+            id="a-fallback-the-function-cannot-use",
+        ),
+        pytest.param(
+            ["import numpy as np", IMPORTED_WITH.format(fallback="pass"), CONV.format(scale="len(parse([1]))")],
+            False,
+            id="no-fallback-bound",
+        ),
+        pytest.param(
+            [
+                "import numpy as np",
+                IMPORTED_WITH.format(fallback="parse = lambda it: it"),
+                "from nbformat import reads as parse",
+                CONV.format(scale="len(parse([1]))"),
+            ],
+            True,
+            id="imported-again-in-a-cell-grading-stops-there",
+        ),
+        pytest.param(
+            [
+                "import numpy as np",
+                IMPORTED_WITH.format(fallback="parse = lambda it: it"),
+                "import nbformat\nparse = nbformat.reads",
+                CONV.format(scale="len(parse([1]))"),
+            ],
+            True,
+            id="bound-again-in-a-cell-grading-stops-first",
+        ),
+        pytest.param(
+            [
+                "import numpy as np",
+                IMPORTED_WITH.format(fallback="parse = lambda it: it"),
+                IMPORTED_WITH.format(fallback="pass"),
+                CONV.format(scale="len(parse([1]))"),
+            ],
+            True,
+            id="imported-again-with-a-clause-that-binds-nothing",
+        ),
+        pytest.param(
+            [
+                "import numpy as np",
+                IMPORTED_WITH.format(fallback="parse = lambda it: it"),
+                "from nbformat import reads\nparse = reads",
+                CONV.format(scale="len(parse([1]))"),
+            ],
+            True,
+            id="bound-again-after-a-refused-import",
+        ),
+        pytest.param(
+            [
+                "import numpy as np",
+                "try:\n    from nbformat import reads as parse\nexcept ImportError as missing:\n    print(missing)\n"
+                "    parse = lambda it: it",
+                CONV.format(scale="len(parse([1]))"),
+            ],
+            True,
+            id="a-handler-that-names-the-error",
+        ),
+    ],
+)
+def test_a_global_imported_with_a_fallback_is_checked_as_grading_binds_it(
+    grader, cells: list[str], runs_when_graded: bool
+) -> None:
+    # When graded the import fails and the except clause binds the name; here nbformat is installed and the clause
+    # never ran. The check must judge the function with what grading binds, in both directions.
+    graded = run(job(cells))
+    outputs = graded["calls"].get("conv2d")
+    assert bool(outputs and errors_of(outputs) == []) is runs_when_graded, outputs
+    notebook = run_as_ipython(cells)
+    result = grader.check("q3", global_env=notebook)
+    assert result.passed_all is runs_when_graded, said(result)
+    assert notebook["parse"].__module__.startswith("nbformat")  # the notebook's own binding is left as it was
+
+
 WRITES_SCRIPT = f"%%writefile helpers.py\nimport numpy as np\nONE = 1\n{VERTICAL}\n{CONSTANT}"
 
 

@@ -10,7 +10,8 @@ import copy
 import difflib
 import inspect
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -22,8 +23,10 @@ from .environment import (
     MASTER_BUILD_VARIABLE,
     WhereSet,
     globals_reached,
+    graded_fallbacks,
     refusal_message,
     refused_imports,
+    refused_value,
     refusing_imports,
     where_set_when_graded,
 )
@@ -134,12 +137,23 @@ class LiveAnswers:
         self._rule = course_rule
         # What the history says of each name, read once: one check follows the same names for several probes.
         self._where_set: dict[str, WhereSet] = {}
+        self._fallbacks: dict[str, dict[str, Any]] = {}
+
+    def _graded_fallbacks(self, name: str) -> dict[str, Any]:
+        """The globals `name` reaches that are bound from a refused package with a fallback, as grading binds them."""
+        if name not in self._fallbacks:
+            reached = [found for found in globals_reached(self._namespace, name) if found in self._namespace]
+            refused = [found for found in reached if refused_value(self._namespace[found])]
+            self._fallbacks[name] = graded_fallbacks(self._namespace, refused) if refused else {}
+        return self._fallbacks[name]
 
     def _keeps_rule(self, name: str, inside_functions: bool = True) -> None:
         # Only what this answer reaches: an unrelated cell's import costs other questions nothing,
         # as when graded, where only the code that needs the import fails.
         if self._rule and name in self._namespace:
-            refused = refused_imports(self._namespace, [name], inside_functions=inside_functions)
+            fallbacks = self._graded_fallbacks(name)
+            seen = {**self._namespace, **fallbacks} if fallbacks else self._namespace
+            refused = refused_imports(seen, [name], inside_functions=inside_functions)
             refused = [module for module in refused if module not in _exempt()]
             if refused:
                 raise CheckFailed(refusal_message(refused[0]))
@@ -186,8 +200,24 @@ class LiveAnswers:
         function = take_function(self._namespace, name)
         if not self._rule:
             return call_on_probe(function, name, probe)
-        with refusing_imports(self._namespace, _exempt()):
+        with refusing_imports(self._namespace, _exempt()), _standing_in(self._namespace, self._graded_fallbacks(name)):
             return call_on_probe(function, name, probe)
+
+
+@contextmanager
+def _standing_in(namespace: Mapping[str, Any], fallbacks: Mapping[str, Any]) -> Iterator[None]:
+    """While a function runs on a probe: the globals it reads that grading binds to their fallback, bound so."""
+    if not fallbacks or not isinstance(namespace, dict):
+        yield
+        return
+    originals = {name: namespace[name] for name in fallbacks if name in namespace}
+    namespace.update(fallbacks)
+    try:
+        yield
+    finally:
+        for name, original in originals.items():
+            if namespace.get(name) is fallbacks[name]:  # unless the function itself bound it anew
+                namespace[name] = original
 
 
 def _exempt() -> list[str]:

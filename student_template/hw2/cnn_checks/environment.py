@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import ast
 import builtins
+import contextlib
 import dis
 import functools
+import io
 import sys
 import types
 from collections.abc import Iterable, Iterator, Mapping
@@ -330,6 +332,93 @@ _RUN_MAGIC = "get_ipython().run_line_magic('run',"
 _WRITEFILE_MAGIC = "get_ipython().run_cell_magic('writefile',"
 
 
+def refused_value(value: Any) -> bool:
+    """Whether `value` comes from a package the rule refuses (a module, or a function or class imported from one)."""
+    module = _module_of(value)
+    return module is not None and not allowed(module)
+
+
+def graded_fallbacks(namespace: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
+    """What each of `names` (bound here from a refused package) is when graded, where the import that binds it has a
+    fallback: the latest cell that binds it imports it in a `try` whose `except ImportError` (or a broader handler)
+    binds it too (`tqdm = lambda it, **kw: it`). When graded the import fails and the handler runs; here, where the
+    package is installed, it never ran: it is run now, on a copy of the namespace, its output discarded. A name
+    without such a fallback, or whose handler fails, is left out: grading refuses its import, as the check says."""
+    found: dict[str, Any] = {}
+    for name in names:
+        handler = _fallback_handler(namespace, name)
+        if handler is None:
+            continue
+        scratch = dict(namespace)
+        if handler.name:
+            scratch[handler.name] = RefusedImport(refusal_message(name), name=name)
+        try:
+            code = compile(ast.Module(body=handler.body, type_ignores=[]), "<the except clause, run as graded>", "exec")
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                with refusing_imports(scratch):
+                    exec(code, scratch)
+        except Exception:
+            continue
+        if name in scratch and not refused_value(scratch[name]):
+            found[name] = scratch[name]
+    return found
+
+
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+
+
+def _fallback_handler(namespace: Mapping[str, Any], name: str) -> ast.ExceptHandler | None:
+    """The `except` clause that binds `name` when the import binding it fails, in the latest cell that binds it."""
+    history = namespace.get("In")
+    if not isinstance(history, list):
+        return None
+    for source in reversed(history):
+        if not isinstance(source, str) or name not in source or source.startswith(_WRITEFILE_MAGIC):
+            continue
+        if "get_ipython()" in source:
+            return None
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        setting = set(_lines_setting(tree, name))
+        if not setting:
+            continue
+        if _refused_before(tree, min(setting)) is not None:
+            continue  # stopped by a refused import before it binds `name` when graded: an earlier cell's binding stands
+        last = max(setting)  # the binding that stands after the cell ran
+        handler = _handler_binding(tree, setting, last)
+        if handler is None:
+            return None  # bound in this cell, with no fallback: grading refuses it as the check does
+        if handler is not _LEAVES_IT:
+            return handler
+        # The import fails when graded and the clause binds nothing: the binding of an earlier cell stands.
+    return None
+
+
+# A cell's `try` whose import fails when graded and whose `except` binds nothing: the name is left as it was.
+_LEAVES_IT = ast.ExceptHandler(type=None, name=None, body=[])
+
+
+def _handler_binding(tree: ast.Module, setting: set[int], last: int) -> ast.ExceptHandler | None:
+    """The `except ImportError` clause of the `try` holding line `last`, where its body imports the name (a line of
+    `setting`); _LEAVES_IT if that clause does not bind it; None if line `last` is no such import's."""
+    for node in _statements_that_run(tree.body):
+        if not isinstance(node, ast.Try) or not node.lineno <= last <= (node.end_lineno or node.lineno):
+            continue
+        imported = any(
+            isinstance(statement, (ast.Import, ast.ImportFrom)) and statement.lineno in setting
+            for statement in node.body
+        )
+        for handler in node.handlers:
+            caught = handler.type
+            names = caught.elts if isinstance(caught, ast.Tuple) else [caught]
+            if imported and (caught is None or any(isinstance(n, ast.Name) and n.id in _IMPORT_ERRORS for n in names)):
+                end = handler.end_lineno or handler.lineno
+                return handler if any(handler.lineno <= line <= end for line in setting) else _LEAVES_IT
+    return None
+
+
 def _refused_before(tree: ast.Module, line: int) -> str | None:
     """The refused package a cell imports, sure to stop it, up to `line` (the import that would set a name, too)."""
     for node in _statements_that_run(tree.body):
@@ -456,8 +545,10 @@ __all__ = [
     "WhereSet",
     "allowed",
     "globals_reached",
+    "graded_fallbacks",
     "refusal_message",
     "refused_imports",
+    "refused_value",
     "refusing_imports",
     "where_set_when_graded",
 ]
