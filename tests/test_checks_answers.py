@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -297,6 +298,15 @@ class _Callable:
         return [x, stride, padding]
 
 
+def _options_after_args(x, *args, stride=1, padding=0):
+    return [x, stride, padding]
+
+
+@functools.wraps(_options)
+def _keyword_wrapper(x, **kwargs):  # a decorator's wrapper: its own signature is what a call by position meets
+    return _options(x, **kwargs)
+
+
 @pytest.mark.parametrize(
     ("function", "got"),
     [
@@ -306,6 +316,12 @@ class _Callable:
         pytest.param(_options_dict, [0, 3, 1], id="only-keywords-beyond-x"),
         pytest.param(_any_arguments, [0, 3, 1], id="star-args"),
         pytest.param(_Callable(), [0, 3, 1], id="a-callable-object"),
+        pytest.param(_options_after_args, [0, 3, 1], id="a-star-args-before-them"),
+        pytest.param(_keyword_wrapper, [0, 3, 1], id="a-wrapper-taking-keywords"),
+        pytest.param(
+            functools.wraps(_options)(lambda *a, **k: _options(*a, **k)), [0, 3, 1], id="a-wrapper-passing-on"
+        ),
+        pytest.param(functools.wraps(_swapped)(lambda *a, **k: _swapped(*a, **k)), [0, 1, 3], id="wrapping-swapped"),
     ],
 )
 def test_a_probe_passes_its_options_by_position_where_the_signature_takes_them_so(

@@ -374,12 +374,3 @@ def test_a_dataframe_of_a_grid_nobody_labelled_is_its_rows_and_a_labelled_one_it
         "1": {"0": 0.0, "1": 1.0, "2": 2.0},
         "2": {"0": 3.0, "1": 4.0, "2": 5.0},
     }
-
-
-def test_a_series_with_named_entries_is_a_dict_and_one_numbered_a_list() -> None:
-    assert to_plain(pd.Series({"Input": (32, 32, 3), "CONV1": (28, 28, 8)})) == {
-        "Input": [32, 32, 3],
-        "CONV1": [28, 28, 8],
-    }
-    assert to_plain(pd.Series([3.0, 1.0], index=[5, 2])) == [3.0, 1.0]
-    assert to_plain(pd.Series(["a", "b"], index=["x", "x"])) == ["a", "b"]  # repeated names name nothing

@@ -668,7 +668,6 @@ LENET_FORMS = {
             for row, c in table.items()
         }
     ),
-    "series-of-tuples": lambda table: pd.Series(table),
     "records": lambda table: [{"Layer": row, "Shape": c[0], "Size": c[1], "Params": c[2]} for row, c in table.items()],
     "shapes-as-text": lambda table: {row: (str(c[0]), c[1], c[2]) for row, c in table.items()},
 }

@@ -282,6 +282,19 @@ def test_zips_of_other_names_beside_a_notebook_keep_rows_of_their_own(tmp_path: 
     assert set(names_of(tmp_path)) == {"hw1", "bob", "hw1_final"}
 
 
+def test_a_notebook_keeps_a_clashing_name_only_beside_its_own_export(tmp_path: Path) -> None:
+    touch(tmp_path, "12345.ipynb", "12345.ZIP", "sec1/alice.zip", f"sec1{SEPARATOR}alice.ipynb", "bob.zip", "BOB.ipynb")
+    assert names_of(tmp_path) == {
+        "12345": "12345.ipynb",  # Canvas's collect: one student's notebook and export
+        "12345~2": "12345.ZIP",
+        # A classmate's export elsewhere, or of another stem: the notebook takes its name no more than any file.
+        f"sec1{SEPARATOR}alice~2": f"sec1{SEPARATOR}alice.ipynb",
+        f"sec1{SEPARATOR}alice~3": "sec1/alice.zip",
+        "BOB~2": "BOB.ipynb",
+        "bob~3": "bob.zip",
+    }
+
+
 def test_a_top_level_file_named_as_a_nested_path_is_named_takes_its_name_from_neither(tmp_path: Path) -> None:
     touch(tmp_path, f"a{SEPARATOR}b.ipynb", "a/b.ipynb", "123.ipynb", "1/23.ipynb")
     assert names_of(tmp_path) == {

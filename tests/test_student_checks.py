@@ -339,6 +339,22 @@ def test_a_global_imported_with_a_fallback_is_checked_as_grading_binds_it(
     assert notebook["parse"].__module__.startswith("nbformat")  # the notebook's own binding is left as it was
 
 
+def test_an_except_clause_that_does_more_than_bind_names_is_never_run_by_the_check(grader, tmp_path: Path) -> None:
+    # A clause that installs the package, downloads or counts would act in the student's Jupyter at every check:
+    # the check does not run it, and refuses the import as it did before it knew of fallbacks.
+    marker = tmp_path / "ran"
+    fallback = f"open({str(marker)!r}, 'w').close()\n    ran.append(1)\n    parse = lambda it: it"
+    cells = [
+        "import numpy as np\nran = []",
+        IMPORTED_WITH.format(fallback=fallback),
+        CONV.format(scale="len(parse([1]))"),
+    ]
+    notebook = run_as_ipython(cells)
+    result = grader.check("q3", global_env=notebook)
+    assert not result.passed_all and "`nbformat` cannot be used" in said(result)
+    assert notebook["ran"] == [] and not marker.exists()
+
+
 WRITES_SCRIPT = f"%%writefile helpers.py\nimport numpy as np\nONE = 1\n{VERTICAL}\n{CONSTANT}"
 
 
@@ -362,6 +378,8 @@ def run_as_ipython(cells: list[str]) -> dict:
     [
         pytest.param([WRITES_SCRIPT, "%run helpers.py"], False, id="from-the-script"),
         pytest.param([WRITES_SCRIPT, "%run -i helpers.py"], False, id="from-the-script-run-in-the-notebook"),
+        pytest.param([WRITES_SCRIPT, "%run helpers.py", "vertical_edges"], False, id="shown-by-a-cell"),
+        pytest.param([WRITES_SCRIPT, "%run helpers.py", "print(vertical_edges)  # vertical_edges"], False, id="read"),
         pytest.param([WRITES_SCRIPT, "%run helpers.py", VERTICAL], True, id="set-by-a-cell-too"),
         pytest.param(["%%writefile other.py\nX = 1", "%run other.py", VERTICAL], True, id="an-unrelated-script"),
     ],

@@ -60,8 +60,10 @@ def reference_names(relatives: list[PurePosixPath]) -> dict[str, PurePosixPath]:
     names: dict[int, str] = {}
     for members in sharing.values():
         notebooks = [i for i in members if relatives[i].suffix.lower() == ".ipynb"]
-        # A name shared is kept only by a lone notebook among exports: never by whoever sorts first.
-        keeper = members if len(members) == 1 else notebooks if len(notebooks) == 1 else []
+        # A name shared is kept only by a lone notebook beside its exports (same folder, same stem): never by
+        # whoever sorts first.
+        beside = len(notebooks) == 1 and len({relatives[i].with_suffix("") for i in members}) == 1
+        keeper = members if len(members) == 1 else notebooks if beside else []
         for i in keeper:
             names[i] = bases[i]
     reserved = {folded(base) for base in bases}

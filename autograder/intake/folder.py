@@ -358,9 +358,10 @@ def _named(found: _Found) -> Iterator[tuple[str, str]]:
         # `alice.IPYNB`, `ALICE.ipynb`, a top-level `sec1--alice.ipynb` beside `sec1/alice.ipynb`, any order
         # between them would hand the name to whoever chose to sort first. Only a notebook beside exports keeps
         # it: Canvas's collect writes `<user id>.ipynb` and `<user id>.zip`, both one student's, and its late notes
-        # and `export canvas` go by the notebook's name. Otherwise none keeps it, and the TA sees each as `~N`.
+        # and `export canvas` go by the notebook's name: it keeps it beside its exports (same folder, same stem,
+        # exactly). Otherwise none keeps it, and the TA sees each as `~N`.
         notebooks = [item for item in group if _is_notebook(item)]
-        if len(notebooks) == 1:
+        if len(notebooks) == 1 and all(_beside(item, notebooks[0]) for item in group):
             yield notebooks[0]
             others = [item for item in group if item is not notebooks[0]]
         else:
@@ -377,6 +378,13 @@ def _named(found: _Found) -> Iterator[tuple[str, str]]:
 def _holds(run: array[int], value: int) -> bool:
     at = bisect.bisect_left(run, value)
     return at < len(run) and run[at] == value
+
+
+def _beside(item: tuple[str, str], notebook: tuple[str, str]) -> bool:
+    """ITEM is NOTEBOOK itself or a file of the same stem, exactly, in the same folder (its export, as Canvas writes
+    `<user id>.zip` beside `<user id>.ipynb`)."""
+    (_, relative), (_, own) = item, notebook
+    return relative[: len(relative) - len(_suffix(relative))] == own[: len(own) - len(_suffix(own))]
 
 
 def _is_notebook(item: tuple[str, str]) -> bool:

@@ -109,15 +109,21 @@ def call_on_probe(function: Any, name: str, probe: Probe) -> Any:
 
 
 def _takes_by_position(function: Any, args: tuple[Any, ...]) -> bool:
-    """Whether `function`'s signature takes ARGS by position; True where it has none to read (a builtin)."""
-    try:
-        signature = inspect.signature(function)
-    except Exception:  # no signature (a C function), or one the student's object fails to give
-        return True
-    try:
-        signature.bind(*args)
-    except TypeError:
-        return False
+    """Whether `function` takes ARGS by position into parameters of their own: the wrapper a decorator made (its own
+    signature) and the function it wraps (`functools.wraps`) alike, and not into a `*args`. True where there is no
+    signature to read (a builtin)."""
+    for wrapped in (False, True):
+        try:
+            signature = inspect.signature(function, follow_wrapped=wrapped)
+        except Exception:  # no signature (a C function), or one the student's object fails to give
+            continue
+        try:
+            bound = signature.bind(*args)
+        except TypeError:
+            return False
+        rest = [p.name for p in signature.parameters.values() if p.kind is inspect.Parameter.VAR_POSITIONAL]
+        if wrapped and rest and bound.arguments.get(rest[0]):
+            return False  # `def conv2d(x, k, *args, stride=1, padding=0)`: by position they would land in args
     return True
 
 

@@ -292,17 +292,16 @@ def where_set_when_graded(namespace: Mapping[str, Any], name: str) -> WhereSet:
     `try` or `with` (a fallback may catch a failed import), a loop's body, a function or a class. A cell run through
     a magic (`%%time`) is not read, and nothing before it counts.
 
-    A name no cell so much as mentions, in a notebook that ran `%run script.py`, came from the script: grading runs
-    only the notebook's own cells, so it is never set."""
+    A name no cell sets (one may read or show it), in a notebook that ran `%run script.py`, came from the script:
+    grading runs only the notebook's own cells, so it is never set."""
     history = namespace.get("In")
     if not isinstance(history, list):
         return WhereSet()
     blamed: str | None = None
-    mentioned = False
+    set_in_a_cell = False
     for source in reversed(history):
         if not isinstance(source, str) or name not in source or source.startswith(_WRITEFILE_MAGIC):
             continue  # `%%writefile` sets nothing: it writes its text (the script `%run` may run) to a file
-        mentioned = True
         if "get_ipython()" in source:
             return WhereSet()
         try:
@@ -312,6 +311,7 @@ def where_set_when_graded(namespace: Mapping[str, Any], name: str) -> WhereSet:
         set_at = list(_lines_setting(tree, name))
         if not set_at:
             continue  # the cell reads `name` but does not set it: an earlier one did
+        set_in_a_cell = True
         first = min(set_at)
         needed = _refused_before(tree, first)
         if needed is None:
@@ -322,7 +322,7 @@ def where_set_when_graded(namespace: Mapping[str, Any], name: str) -> WhereSet:
                 read |= _names_loaded(node)
             return WhereSet(read_first=tuple(sorted(read)))
         blamed = blamed or needed
-    if not mentioned:
+    if not set_in_a_cell:
         return WhereSet(from_run=any(isinstance(source, str) and _RUN_MAGIC in source for source in history))
     return WhereSet(refused=blamed)
 
@@ -343,11 +343,12 @@ def graded_fallbacks(namespace: Mapping[str, Any], names: Iterable[str]) -> dict
     fallback: the latest cell that binds it imports it in a `try` whose `except ImportError` (or a broader handler)
     binds it too (`tqdm = lambda it, **kw: it`). When graded the import fails and the handler runs; here, where the
     package is installed, it never ran: it is run now, on a copy of the namespace, its output discarded. A name
-    without such a fallback, or whose handler fails, is left out: grading refuses its import, as the check says."""
+    without such a fallback, or whose handler fails or does more than bind names (`pip install`, a download: it would
+    act each time the student checks), is left out: the check then refuses the import, as before."""
     found: dict[str, Any] = {}
     for name in names:
         handler = _fallback_handler(namespace, name)
-        if handler is None:
+        if handler is None or not all(_only_binds(statement) for statement in handler.body):
             continue
         scratch = dict(namespace)
         if handler.name:
@@ -365,6 +366,46 @@ def graded_fallbacks(namespace: Mapping[str, Any], names: Iterable[str]) -> dict
 
 
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+# What an except clause run for the check may call: a note to the reader. Anything else (`pip install`, a download,
+# appending to a list) would act in the student's Jupyter each time they check.
+_NOTES = frozenset({"print", "warn"})
+
+
+def _only_binds(statement: ast.stmt) -> bool:
+    """Whether a statement of an except clause only binds names (a value, a lambda, a def, an allowed import) or
+    prints a note: safe to run for the check, again and again, in the student's own Jupyter."""
+    if isinstance(statement, ast.Pass):
+        return True
+    if isinstance(statement, (ast.Import, ast.ImportFrom)):
+        return all(allowed(module) for module in _imported_by(statement)) and not (
+            isinstance(statement, ast.ImportFrom) and statement.level
+        )
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return not statement.decorator_list and all(_computes_nothing(d) for d in statement.args.defaults)
+    if isinstance(statement, ast.Assign):
+        return all(isinstance(target, ast.Name) for target in statement.targets) and _computes_nothing(statement.value)
+    if isinstance(statement, ast.Expr):
+        call = statement.value
+        if isinstance(call, ast.Constant):
+            return True
+        callee = call.func if isinstance(call, ast.Call) else None
+        named = callee.id if isinstance(callee, ast.Name) else callee.attr if isinstance(callee, ast.Attribute) else ""
+        return isinstance(call, ast.Call) and named in _NOTES and all(_computes_nothing(a) for a in call.args)
+    return False
+
+
+def _computes_nothing(expression: ast.expr) -> bool:
+    """No call, await or yield, outside a lambda's body (which runs only when called)."""
+    pending: list[ast.AST] = [expression]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Lambda):
+            pending.extend(node.args.defaults)
+            continue
+        if isinstance(node, (ast.Call, ast.Await, ast.Yield, ast.YieldFrom)):
+            return False
+        pending.extend(ast.iter_child_nodes(node))
+    return True
 
 
 def _fallback_handler(namespace: Mapping[str, Any], name: str) -> ast.ExceptHandler | None:

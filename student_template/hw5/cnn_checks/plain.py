@@ -117,10 +117,8 @@ def to_plain(value: Any, depth: int = 0) -> Any:
         labels = [_plain_key(row) for row, _ in rows]
         return dict(zip(labels, (item for _, item in _items(rows, depth))))
     if _is_pandas(value, "Series"):
-        labels = list(value.index)
-        if labels and all(type(label) is str for label in labels) and value.index.is_unique:
-            # pd.Series({row: (shape, size, params)}): named entries are a dict's, as the dict it came from.
-            return to_plain(dict(zip(labels, value.to_list())), depth + 1)
+        # Its entries only: a Series stands for a list (vgg16_shapes as df.set_index("layer")["shape"]) as often as
+        # for a dict, and no answer reads its labels.
         return to_plain(value.to_list(), depth + 1)
     raise NotPlainData(f"an object of type {type_name(kind)}")
 
