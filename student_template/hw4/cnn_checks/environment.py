@@ -299,20 +299,12 @@ def where_set_when_graded(namespace: Mapping[str, Any], name: str) -> WhereSet:
         return WhereSet()
     blamed: str | None = None
     set_in_a_cell = False
-    for source in reversed(history):
-        if not isinstance(source, str) or name not in source or source.startswith(_WRITEFILE_MAGIC):
-            continue  # `%%writefile` sets nothing: it writes its text (the script `%run` may run) to a file
-        if "get_ipython()" in source:
+    for cell in _cells_binding(history, name):
+        if cell is None:
             return WhereSet()
-        try:
-            tree = ast.parse(source)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return WhereSet()
-        set_at = list(_lines_setting(tree, name))
-        if not set_at:
-            continue  # the cell reads `name` but does not set it: an earlier one did
+        tree, setting = cell
         set_in_a_cell = True
-        first = min(set_at)
+        first = min(setting)
         needed = _refused_before(tree, first)
         if needed is None:
             read: set[str] = set()
@@ -413,18 +405,10 @@ def _fallback_handler(namespace: Mapping[str, Any], name: str) -> ast.ExceptHand
     history = namespace.get("In")
     if not isinstance(history, list):
         return None
-    for source in reversed(history):
-        if not isinstance(source, str) or name not in source or source.startswith(_WRITEFILE_MAGIC):
-            continue
-        if "get_ipython()" in source:
+    for cell in _cells_binding(history, name):
+        if cell is None:
             return None
-        try:
-            tree = ast.parse(source)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return None
-        setting = set(_lines_setting(tree, name))
-        if not setting:
-            continue
+        tree, setting = cell
         if _refused_before(tree, min(setting)) is not None:
             continue  # stopped by a refused import before it binds `name` when graded: an earlier cell's binding stands
         last = max(setting)  # the binding that stands after the cell ran
@@ -458,6 +442,26 @@ def _handler_binding(tree: ast.Module, setting: set[int], last: int) -> ast.Exce
                 end = handler.end_lineno or handler.lineno
                 return handler if any(handler.lineno <= line <= end for line in setting) else _LEAVES_IT
     return None
+
+
+def _cells_binding(history: list[Any], name: str) -> Iterator[tuple[ast.Module, set[int]] | None]:
+    """Latest first, each cell of the notebook's history (IPython's `In`) that binds `name`: its tree and the lines
+    that bind it. None for a cell that mentions `name` and cannot be read as Python (run through a magic, `%%time`),
+    and then nothing more: what such a cell does to `name`, and so which earlier cell counts, is unknown."""
+    for source in reversed(history):
+        if not isinstance(source, str) or name not in source or source.startswith(_WRITEFILE_MAGIC):
+            continue  # `%%writefile` binds nothing: it writes its text (the script `%run` may run) to a file
+        if "get_ipython()" in source:
+            yield None
+            return
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            yield None
+            return
+        setting = set(_lines_setting(tree, name))
+        if setting:  # else the cell reads `name` but does not bind it: an earlier one did
+            yield tree, setting
 
 
 def _refused_before(tree: ast.Module, line: int) -> str | None:
